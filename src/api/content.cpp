@@ -1,0 +1,165 @@
+#include "api/content.hpp"
+
+#include <charconv>
+#include <memory>
+
+#include "api/errors.hpp"
+
+namespace vestibule::api {
+
+namespace {
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  std::uint64_t value = 0;
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool etag_matches(std::string_view header, std::string_view etag) {
+  // A comma-separated list of entity tags, or "*"; weak comparison as RFC 9110 asks for GET.
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto tag = header.substr(0, comma);
+    while (!tag.empty() && tag.front() == ' ') {
+      tag.remove_prefix(1);
+    }
+    while (!tag.empty() && tag.back() == ' ') {
+      tag.remove_suffix(1);
+    }
+    if (tag.starts_with("W/")) {
+      tag.remove_prefix(2);
+    }
+    if (tag == "*" || tag == etag) {
+      return true;
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::optional<ByteRange>> parse_range(std::string_view header, std::uint64_t size) {
+  using R = std::optional<ByteRange>;
+  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos) {
+    return R{};
+  }
+  const auto spec = header.substr(6);
+  const auto dash = spec.find('-');
+  if (dash == std::string_view::npos) {
+    return R{};
+  }
+  const auto first_text = spec.substr(0, dash);
+  const auto last_text = spec.substr(dash + 1);
+  const auto unsatisfiable = [] {
+    return fail(Errc::kRangeNotSatisfiable,
+                "the requested range lies outside the file; ask for bytes within its size");
+  };
+  if (first_text.empty()) {  // suffix: the last N bytes
+    const auto suffix = parse_number(last_text);
+    if (!suffix) {
+      return R{};
+    }
+    if (*suffix == 0 || size == 0) {
+      return unsatisfiable();
+    }
+    const auto n = std::min(*suffix, size);
+    return R{ByteRange{size - n, n}};
+  }
+  const auto first = parse_number(first_text);
+  if (!first) {
+    return R{};
+  }
+  std::uint64_t last = size == 0 ? 0 : size - 1;
+  if (!last_text.empty()) {
+    const auto parsed = parse_number(last_text);
+    if (!parsed || *parsed < *first) {
+      return R{};
+    }
+    last = std::min(*parsed, last);
+  }
+  if (*first >= size) {
+    return unsatisfiable();
+  }
+  return R{ByteRange{*first, last - *first + 1}};
+}
+
+std::string content_disposition(std::string_view name) {
+  std::string fallback;
+  std::string encoded;
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '-' || c == '_' || c == '~';
+    fallback += (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%') ? ch : '_';
+    if (plain) {
+      encoded += ch;
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 0x0F];
+    }
+  }
+  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
+}
+
+http::Response content_response(const http::Request& req, domain::FileContent content) {
+  auto file = std::make_shared<http::FileHandle>(content.fd);
+  const std::string etag = "\"" + content.blob + "\"";
+  const auto size = static_cast<std::uint64_t>(content.size);
+
+  const auto common = [&](http::Response& r) {
+    r.set("ETag", etag);
+    r.set("Cache-Control", "no-store");
+    r.set("X-Content-Type-Options", "nosniff");
+    r.set("Accept-Ranges", "bytes");
+  };
+
+  if (const auto inm = req.header("If-None-Match"); !inm.empty() && etag_matches(inm, etag)) {
+    auto r = http::Response::empty(304);
+    common(r);
+    return r;
+  }
+
+  std::optional<ByteRange> range;
+  const auto if_range = req.header("If-Range");
+  if (const auto header = req.header("Range");
+      !header.empty() && (if_range.empty() || if_range == etag)) {
+    auto parsed = parse_range(header, size);
+    if (!parsed) {
+      auto r = to_response(parsed.error());
+      r.set("Content-Range", "bytes */" + std::to_string(size));
+      return r;
+    }
+    range = parsed.value();
+  }
+
+  http::Response r;
+  common(r);
+  r.set("Content-Type", "application/octet-stream");
+  r.set("Content-Disposition", content_disposition(content.item.name));
+  r.set("Content-Security-Policy", "sandbox");
+  if (range) {
+    r.status = 206;
+    r.set("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                               std::to_string(range->first + range->length - 1) + "/" +
+                               std::to_string(size));
+    r.file = http::FileRange{file, range->first, range->length};
+  } else {
+    r.status = 200;
+    r.file = http::FileRange{file, 0, size};
+  }
+  return r;
+}
+
+}  // namespace vestibule::api

@@ -1,0 +1,225 @@
+#include "api/context.hpp"
+
+#include <charconv>
+#include <ctime>
+
+#include "api/errors.hpp"
+
+namespace vestibule::api {
+
+namespace {
+
+bool is_state_changing(http::bhttp::verb method) {
+  using http::bhttp::verb;
+  return method != verb::get && method != verb::head && method != verb::options;
+}
+
+// The origin ("scheme://host[:port]") of a URL, lower-cased.
+std::string origin_of(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return {};
+  }
+  const auto host_end = url.find('/', scheme_end + 3);
+  std::string origin(url.substr(0, host_end));
+  for (auto& c : origin) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return origin;
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto end = header.find(';');
+    auto pair = header.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') {
+      pair.remove_prefix(1);
+    }
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      return std::string(pair.substr(eq + 1));
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    header.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string session_cookie_name(const ApiOptions& options) {
+  return options.secure_cookies ? "__Host-vestibule_session" : "vestibule_session";
+}
+
+Result<void> check_same_origin(const Services& services, const http::Request& req) {
+  if (!is_state_changing(req.method)) {
+    return outcome::success();
+  }
+  // Browsers send Origin (and Sec-Fetch-Site) on every state-changing request; a request from
+  // another site riding on the cookie is refused. Clients without these headers are not
+  // browsers and cannot be driven by another site.
+  const auto site = req.header("Sec-Fetch-Site");
+  const bool cross_site = site == "cross-site" || site == "same-site";
+  bool foreign_origin = false;
+  if (const auto origin = req.header("Origin"); !origin.empty()) {
+    const auto given = origin_of(origin);
+    const std::string host(req.header("Host"));
+    foreign_origin = given != origin_of(services.options.public_url) &&
+                     given != origin_of("http://" + host) && given != origin_of("https://" + host);
+  }
+  if (cross_site || foreign_origin) {
+    return fail(Errc::kForbidden, "this request came from another site; make it from " +
+                                      services.options.public_url + " or use an API client");
+  }
+  return outcome::success();
+}
+
+Result<domain::Authenticated> authenticate(const Services& services, const http::Request& req) {
+  const auto token = cookie_value(req.header("Cookie"), session_cookie_name(services.options));
+  if (token.empty()) {
+    return fail(Errc::kUnauthenticated, "you are not signed in; sign in with POST /api/v1/session");
+  }
+  VST_TRYV(check_same_origin(services, req));
+  return services.members.authenticate(token);
+}
+
+domain::Principal principal_of(const domain::Authenticated& who) {
+  return {who.user.id, who.user.role == domain::UserRole::kAdmin};
+}
+
+Result<nlohmann::json> parse_object(const http::Request& req) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) {
+    return fail(Errc::kInvalidArgument,
+                "the body is not valid JSON; send a JSON object with Content-Type: application/json");
+  }
+  if (!body.is_object()) {
+    return fail(Errc::kInvalidArgument, "the body must be a JSON object, such as {\"name\": \"x\"}");
+  }
+  return body;
+}
+
+Result<std::string> required_string(const nlohmann::json& body, const char* field) {
+  const auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    return fail(Errc::kInvalidArgument, std::string("the field \"") + field + "\" is required",
+                field);
+  }
+  if (!it->is_string()) {
+    return fail(Errc::kInvalidArgument, std::string("the field \"") + field + "\" must be a string",
+                field);
+  }
+  return it->get<std::string>();
+}
+
+Result<std::optional<std::string>> optional_string(const nlohmann::json& body, const char* field) {
+  const auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    return std::optional<std::string>{};
+  }
+  if (!it->is_string()) {
+    return fail(Errc::kInvalidArgument, std::string("the field \"") + field + "\" must be a string",
+                field);
+  }
+  return std::optional<std::string>{it->get<std::string>()};
+}
+
+Result<std::optional<bool>> optional_bool(const nlohmann::json& body, const char* field) {
+  const auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    return std::optional<bool>{};
+  }
+  if (!it->is_boolean()) {
+    return fail(Errc::kInvalidArgument,
+                std::string("the field \"") + field + "\" must be true or false", field);
+  }
+  return std::optional<bool>{it->get<bool>()};
+}
+
+Result<std::optional<domain::Id>> optional_id(const nlohmann::json& body, const char* field) {
+  const auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    return std::optional<domain::Id>{};
+  }
+  if (!it->is_number_integer()) {
+    return fail(Errc::kInvalidArgument,
+                std::string("the field \"") + field + "\" must be an item id (an integer)", field);
+  }
+  return std::optional<domain::Id>{it->get<domain::Id>()};
+}
+
+Result<domain::Id> id_param(const http::Request& req, std::size_t index, const char* what) {
+  const auto& text = req.params.at(index);
+  domain::Id id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
+    return fail(Errc::kNotFound, std::string("no such ") + what + " '" + text + "'");
+  }
+  return id;
+}
+
+std::string format_time(util::TimePoint t) {
+  const auto seconds = static_cast<std::time_t>(util::to_unix(t));
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+nlohmann::json to_json(const domain::User& user) {
+  return {{"id", user.id},
+          {"email", user.email},
+          {"display_name", user.display_name},
+          {"kind", "member"},
+          {"role", to_string(user.role)}};
+}
+
+nlohmann::json to_json(const domain::Item& item) {
+  nlohmann::json j = {{"id", item.id},
+                      {"name", item.name},
+                      {"kind", to_string(item.kind)},
+                      {"parent_id", item.parent_id ? nlohmann::json(*item.parent_id) : nullptr},
+                      {"space_id", item.space_id},
+                      {"size", item.size},
+                      {"version", item.version},
+                      {"modified_at", format_time(item.modified_at)},
+                      {"modified_by",
+                       {{"id", item.modified_by}, {"display_name", item.modified_by_name}}}};
+  if (item.trashed_at) {
+    j["trashed_at"] = format_time(*item.trashed_at);
+  }
+  return j;
+}
+
+nlohmann::json to_json(const domain::FileVersion& version) {
+  return {{"version", version.number},
+          {"size", version.size},
+          {"created_at", format_time(version.created_at)},
+          {"created_by", {{"id", version.created_by}, {"display_name", version.created_by_name}}}};
+}
+
+nlohmann::json to_json(const domain::Space& space, domain::SpaceRole role) {
+  return {{"id", space.id},
+          {"name", space.name},
+          {"kind", to_string(space.kind)},
+          {"root_item_id", space.root_item_id},
+          {"role", to_string(role)}};
+}
+
+nlohmann::json to_json(const domain::SpaceMember& member) {
+  return {{"user_id", member.user_id},
+          {"email", member.email},
+          {"display_name", member.display_name},
+          {"role", to_string(member.role)}};
+}
+
+http::Response private_json(unsigned status, const nlohmann::json& body) {
+  auto response = http::Response::json(status, body);
+  response.set("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace vestibule::api

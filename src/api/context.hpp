@@ -1,0 +1,75 @@
+// What every API handler needs: the domain services, and the request-level steps shared by all
+// routes (who is calling, the same-origin check, JSON parsing, JSON views of model types).
+// Handlers follow four steps: parse → authorize (inside the domain call) → domain call → map.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/files.hpp"
+#include "domain/members.hpp"
+#include "domain/spaces.hpp"
+#include "http/message.hpp"
+#include "util/clock.hpp"
+
+namespace vestibule::api {
+
+// The [server]/[http]/[storage] settings the API reads.
+struct ApiOptions {
+  std::string public_url;          // e.g. http://127.0.0.1:8080
+  bool secure_cookies = false;     // public URL is https
+  std::size_t max_json_body = 1024 * 1024;
+  std::size_t max_upload_bytes = std::size_t{10} << 30;
+  bool test_clock = false;         // POST /api/v1/dev/clock is available
+};
+
+// Readiness probe: true when storage answers.
+using ReadinessCheck = std::function<bool()>;
+
+struct Services {
+  domain::Members& members;
+  domain::Files& files;
+  domain::Spaces& spaces;
+  const util::Clock& clock;
+  util::ManualClock* manual_clock;  // set only with --test-clock
+  ReadinessCheck ready;
+  ApiOptions options;
+};
+
+// The cookie's name: `__Host-` prefixed under https, as SPEC §7 asks.
+std::string session_cookie_name(const ApiOptions& options);
+
+// kForbidden when a browser sent a state-changing request from another site (Origin or
+// Sec-Fetch-Site); requests without those headers come from non-browser clients and pass.
+Result<void> check_same_origin(const Services& services, const http::Request& req);
+
+// The signed-in caller, or kUnauthenticated. For state-changing methods also refuses
+// cross-origin browser requests (kForbidden).
+Result<domain::Authenticated> authenticate(const Services& services, const http::Request& req);
+domain::Principal principal_of(const domain::Authenticated& who);
+
+// A JSON object body, or kInvalidArgument saying what is wrong with it.
+Result<nlohmann::json> parse_object(const http::Request& req);
+// Field readers: absent optional fields give nullopt; wrong types are kInvalidArgument.
+Result<std::string> required_string(const nlohmann::json& body, const char* field);
+Result<std::optional<std::string>> optional_string(const nlohmann::json& body, const char* field);
+Result<std::optional<bool>> optional_bool(const nlohmann::json& body, const char* field);
+Result<std::optional<domain::Id>> optional_id(const nlohmann::json& body, const char* field);
+// A path parameter that must be an id.
+Result<domain::Id> id_param(const http::Request& req, std::size_t index, const char* what);
+
+std::string format_time(util::TimePoint t);
+
+nlohmann::json to_json(const domain::User& user);
+nlohmann::json to_json(const domain::Item& item);
+nlohmann::json to_json(const domain::FileVersion& version);
+nlohmann::json to_json(const domain::Space& space, domain::SpaceRole role);
+nlohmann::json to_json(const domain::SpaceMember& member);
+
+// Cache-Control: no-store on everything that depends on who asks.
+http::Response private_json(unsigned status, const nlohmann::json& body);
+
+}  // namespace vestibule::api

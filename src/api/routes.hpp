@@ -1,0 +1,46 @@
+// Registration of every API route, one function per resource file, and the wrappers that turn
+// Result-returning handlers into HTTP handlers.
+#pragma once
+
+#include <utility>
+
+#include "api/context.hpp"
+#include "api/errors.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace vestibule::api {
+
+// Body limit of small JSON requests is ApiOptions::max_json_body.
+void add_session_routes(http::Router& router, Services& services);
+void add_space_routes(http::Router& router, Services& services);
+void add_item_routes(http::Router& router, Services& services);
+void add_admin_routes(http::Router& router, Services& services);
+void add_ops_routes(http::Router& router, Services& services, const http::Metrics& metrics);
+
+// Every route of the API.
+void add_all_routes(http::Router& router, Services& services, const http::Metrics& metrics);
+
+// A handler for signed-in callers: f(Request&, const Authenticated&) -> Result<Response>.
+template <class F>
+http::Handler signed_in(Services& services, F f) {
+  return [&services, f = std::move(f)](http::Request& req) -> http::Response {
+    auto who = authenticate(services, req);
+    if (!who) {
+      return to_response(who.error());
+    }
+    Result<http::Response> response = f(req, who.value());
+    return response ? std::move(response).value() : to_response(response.error());
+  };
+}
+
+// A handler open to anyone: f(Request&) -> Result<Response>.
+template <class F>
+http::Handler open_to_all(F f) {
+  return [f = std::move(f)](http::Request& req) -> http::Response {
+    Result<http::Response> response = f(req);
+    return response ? std::move(response).value() : to_response(response.error());
+  };
+}
+
+}  // namespace vestibule::api

@@ -1,0 +1,71 @@
+// /api/v1/spaces and their members and trash.
+#include "api/routes.hpp"
+
+namespace vestibule::api {
+
+void add_space_routes(http::Router& router, Services& s) {
+  router.get("/api/v1/spaces", signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
+                                                -> Result<http::Response> {
+               VST_TRY(spaces, s.spaces.list(principal_of(who)));
+               auto list = nlohmann::json::array();
+               for (const auto& entry : spaces) {
+                 list.push_back(to_json(entry.space, entry.role));
+               }
+               return private_json(200, {{"spaces", list}});
+             }));
+
+  router.get("/api/v1/spaces/{id}/members",
+             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRY(space_id, id_param(req, 0, "space"));
+               VST_TRY(members, s.spaces.members(principal_of(who), space_id));
+               auto list = nlohmann::json::array();
+               for (const auto& m : members) {
+                 list.push_back(to_json(m));
+               }
+               return private_json(200, {{"members", list}});
+             }));
+
+  router.add({http::bhttp::verb::put, "/api/v1/spaces/{id}/members/{user_id}",
+              s.options.max_json_body,
+              signed_in(s,
+                        [&s](http::Request& req,
+                             const domain::Authenticated& who) -> Result<http::Response> {
+                          VST_TRY(space_id, id_param(req, 0, "space"));
+                          VST_TRY(user_id, id_param(req, 1, "member"));
+                          VST_TRY(body, parse_object(req));
+                          VST_TRY(role_text, required_string(body, "role"));
+                          const auto role = domain::space_role_from_string(role_text);
+                          if (!role) {
+                            return fail(Errc::kInvalidArgument,
+                                        "\"role\" must be owner, member or visitor", "role");
+                          }
+                          VST_TRY(member,
+                                  s.spaces.set_member(principal_of(who), space_id, user_id, *role));
+                          return private_json(200, to_json(member));
+                        }),
+              {}});
+
+  router.del("/api/v1/spaces/{id}/members/{user_id}",
+             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRY(space_id, id_param(req, 0, "space"));
+               VST_TRY(user_id, id_param(req, 1, "member"));
+               VST_TRYV(s.spaces.remove_member(principal_of(who), space_id, user_id));
+               return http::Response::empty(204);
+             }));
+
+  router.get("/api/v1/spaces/{id}/trash",
+             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRY(space_id, id_param(req, 0, "space"));
+               VST_TRY(items, s.files.trashed(principal_of(who), space_id));
+               auto list = nlohmann::json::array();
+               for (const auto& item : items) {
+                 list.push_back(to_json(item));
+               }
+               return private_json(200, {{"items", list}});
+             }));
+}
+
+}  // namespace vestibule::api

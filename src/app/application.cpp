@@ -1,0 +1,171 @@
+#include "app/application.hpp"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/routes.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "util/crypto.hpp"
+
+namespace vestibule::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+util::PasswordHashCost password_cost(const std::string& name) {
+  if (name == "moderate") {
+    return {crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE};
+  }
+  if (name == "sensitive") {
+    return {crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE};
+  }
+  return util::default_password_cost();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Application>> Application::open(Config config, bool test_clock) {
+  util::crypto_init();
+  std::unique_ptr<Application> app(new Application(std::move(config)));
+  const fs::path data_dir = app->config_.server.data_dir;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) {
+    return fail(Errc::kUnavailable, "cannot create the data folder " + data_dir.string() + ": " +
+                                        ec.message() + "; choose another with --data-dir");
+  }
+  if (test_clock) {
+    auto manual = std::make_unique<util::ManualClock>(std::chrono::system_clock::now());
+    app->manual_clock_ = manual.get();
+    app->clock_ = std::move(manual);
+  } else {
+    app->clock_ = std::make_unique<util::SystemClock>();
+  }
+  const auto threads = app->config_.server.threads != 0 ? app->config_.server.threads
+                                                        : std::thread::hardware_concurrency();
+  try {
+    app->db_ = std::make_unique<store::sqlite::Database>((data_dir / "vestibule.db").string(),
+                                                         std::max(2U, threads) + 2);
+  } catch (const store::sqlite::SqliteError& e) {
+    return fail(Errc::kUnavailable, e.what());
+  }
+  VST_TRYV(app->db_->migrate());
+
+  app->users_ = std::make_unique<store::sqlite::UserStore>(*app->db_);
+  app->sessions_ = std::make_unique<store::sqlite::SessionStore>(*app->db_);
+  app->spaces_repo_ = std::make_unique<store::sqlite::SpaceStore>(*app->db_);
+  app->items_ = std::make_unique<store::sqlite::ItemStore>(*app->db_);
+  app->blobs_ = std::make_unique<blob::LocalBlobStore>(data_dir, app->config_.storage.blob_gc_grace);
+  app->throttle_ = std::make_unique<domain::SignInThrottle>(*app->clock_,
+                                                            domain::SignInThrottle::Options{});
+  app->authz_ = std::make_unique<domain::Authorizer>(*app->spaces_repo_, *app->items_);
+  domain::MembersOptions members_options;
+  members_options.session_lifetime = app->config_.security.session_lifetime;
+  members_options.session_idle = app->config_.security.session_idle;
+  members_options.password_cost = password_cost(app->config_.security.password_hash_cost);
+  app->members_ = std::make_unique<domain::Members>(*app->users_, *app->sessions_, *app->clock_,
+                                                    *app->throttle_, members_options);
+  app->files_ = std::make_unique<domain::Files>(
+      *app->items_, *app->spaces_repo_, *app->blobs_, *app->authz_, *app->clock_,
+      domain::FilesOptions{app->config_.storage.keep_versions});
+  app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_, *app->authz_,
+                                                  *app->clock_);
+  return app;
+}
+
+Result<std::string> Application::bootstrap_admin() {
+  VST_TRY(count, users_->count());
+  if (count > 0) {
+    return std::string();
+  }
+  const auto& b = config_.bootstrap;
+  const std::string email = b.admin_email.empty() ? "admin@vestibule.localhost" : b.admin_email;
+  const bool generated = b.admin_password.empty();
+  const std::string password = generated ? util::random_token(15) : b.admin_password;
+  VST_TRY(user, members_->add_user(email, password, "Administrator", domain::UserRole::kAdmin));
+  spdlog::info("bootstrap admin {} created", user.email);
+  if (generated) {
+    return "Bootstrap admin: " + user.email + " password: " + password +
+           "\n  (shown once; change it with POST /api/v1/me/password or `vestibule user reset`)";
+  }
+  return "Bootstrap admin: " + user.email + " (password as configured)";
+}
+
+int Application::serve() {
+  auto swept = blobs_->prepare();
+  if (!swept) {
+    spdlog::error("{}", swept.error().message);
+    return 1;
+  }
+  if (swept.value() > 0) {
+    spdlog::info("removed {} unfinished upload(s) left by an earlier stop", swept.value());
+  }
+  if (auto collected = files_->collect_garbage(); collected && collected.value() > 0) {
+    spdlog::info("collected {} unreferenced blob(s)", collected.value());
+  }
+  std::ignore = sessions_->remove_expired(clock_->now());  // housekeeping; retried next start
+
+  auto bootstrap = bootstrap_admin();
+  if (!bootstrap) {
+    std::cerr << "vestibule: cannot create the bootstrap admin: " << bootstrap.error().message
+              << "\n";
+    return 1;
+  }
+
+  http::ServerOptions options;
+  options.host = config_.listen_host();
+  options.port = config_.listen_port();
+  options.threads = config_.server.threads;
+  options.max_header_bytes = config_.http.max_header_bytes;
+  options.max_header_fields = config_.http.max_header_fields;
+  options.header_timeout = config_.http.header_timeout;
+  options.idle_timeout = config_.http.idle_timeout;
+  options.io_timeout = config_.http.io_timeout;
+  options.shutdown_grace = config_.http.shutdown_grace;
+  options.max_connections = config_.http.max_connections;
+  options.access_log = config_.http.access_log == "json"  ? http::AccessLogFormat::kJson
+                       : config_.http.access_log == "off" ? http::AccessLogFormat::kOff
+                                                          : http::AccessLogFormat::kText;
+  options.secure = config_.server.public_url.starts_with("https://");
+
+  http::Metrics metrics;
+  http::Router router;
+  api::ApiOptions api_options;
+  api_options.max_json_body = config_.http.max_json_body;
+  api_options.max_upload_bytes = config_.storage.max_upload_bytes;
+  api_options.test_clock = manual_clock_ != nullptr;
+  api::Services services{*members_, *files_, *spaces_, *clock_, manual_clock_,
+                         [this] { return db_->schema_version().has_value(); }, api_options};
+  http::Server server(options, router, metrics);
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    std::cerr << "vestibule: cannot listen on " << config_.server.listen << ": " << e.what()
+              << "; choose another address with --listen HOST:PORT\n";
+    return 1;
+  }
+  const std::string bound = "http://" + options.host + ":" + std::to_string(server.port());
+  services.options.public_url =
+      config_.server.public_url.empty() ? bound : config_.server.public_url;
+  services.options.secure_cookies = services.options.public_url.starts_with("https://");
+  api::add_all_routes(router, services, metrics);
+
+  std::cout << "Vestibule listening on " << bound << "\n";
+  if (!bootstrap.value().empty()) {
+    std::cout << bootstrap.value() << "\n";
+  }
+  std::cout << "Data folder: " << fs::absolute(config_.server.data_dir).string() << "\n"
+            << std::flush;
+  server.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace vestibule::app

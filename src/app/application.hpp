@@ -1,0 +1,54 @@
+// Application: the composition root. Builds the storage, blob store, domain services and the API
+// from a Config and wires them together; the CLI commands and `serve` use it. Owns everything it
+// builds; not copyable.
+#pragma once
+
+#include <memory>
+
+#include "app/config.hpp"
+#include "blob/local_blob_store.hpp"
+#include "domain/authz.hpp"
+#include "domain/files.hpp"
+#include "domain/members.hpp"
+#include "domain/spaces.hpp"
+#include "store/sqlite/database.hpp"
+#include "store/sqlite/repositories.hpp"
+#include "util/clock.hpp"
+
+namespace vestibule::app {
+
+class Application {
+ public:
+  // Opens (creating) the data folder and database and migrates it to the current schema.
+  static Result<std::unique_ptr<Application>> open(Config config, bool test_clock = false);
+
+  // Creates the bootstrap admin on an empty database; returns a line for the operator to read
+  // (empty when nothing was created).
+  Result<std::string> bootstrap_admin();
+  // Serves HTTP until SIGTERM/SIGINT; returns the process exit code.
+  int serve();
+
+  domain::Members& members() { return *members_; }
+  store::sqlite::Database& database() { return *db_; }
+  const Config& config() const { return config_; }
+
+ private:
+  explicit Application(Config config) : config_(std::move(config)) {}
+
+  Config config_;
+  std::unique_ptr<util::Clock> clock_;
+  util::ManualClock* manual_clock_ = nullptr;
+  std::unique_ptr<store::sqlite::Database> db_;
+  std::unique_ptr<store::sqlite::UserStore> users_;
+  std::unique_ptr<store::sqlite::SessionStore> sessions_;
+  std::unique_ptr<store::sqlite::SpaceStore> spaces_repo_;
+  std::unique_ptr<store::sqlite::ItemStore> items_;
+  std::unique_ptr<blob::LocalBlobStore> blobs_;
+  std::unique_ptr<domain::SignInThrottle> throttle_;
+  std::unique_ptr<domain::Authorizer> authz_;
+  std::unique_ptr<domain::Members> members_;
+  std::unique_ptr<domain::Files> files_;
+  std::unique_ptr<domain::Spaces> spaces_;
+};
+
+}  // namespace vestibule::app

@@ -1,0 +1,82 @@
+// Config: every setting of the server, parsed once into typed values and validated at start-up.
+// Sources, later ones winning: defaults, the TOML file (--config), environment variables
+// VESTIBULE_<SECTION>__<KEY>, then command-line flags. An unknown key or a bad value is refused
+// with the key, the value and what is allowed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace vestibule::app {
+
+struct Config {
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+    std::string public_url;  // empty: http://<the bound address>
+    std::string data_dir = "data";
+    unsigned threads = 0;    // 0: one per core
+  } server;
+  struct Http {
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_header_fields = 100;
+    std::chrono::seconds header_timeout{10};
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds io_timeout{30};
+    std::chrono::seconds shutdown_grace{30};
+    std::size_t max_connections = 10000;
+    std::string access_log = "text";  // text | json | off
+    std::size_t max_json_body = 1024 * 1024;
+  } http;
+  struct Storage {
+    std::uint64_t max_upload_bytes = std::uint64_t{10} << 30;
+    int keep_versions = 10;
+    std::chrono::seconds blob_gc_grace{600};
+  } storage;
+  struct Security {
+    std::chrono::seconds session_lifetime{30 * 86400};
+    std::chrono::seconds session_idle{7 * 86400};
+    std::string password_hash_cost = "interactive";  // interactive | moderate | sensitive
+  } security;
+  struct Log {
+    std::string level = "info";  // trace | debug | info | warn | error
+    std::string format = "text";  // text | json
+  } log;
+  struct Smtp {
+    std::string host;  // empty: development mailbox
+    int port = 587;
+    std::string tls = "starttls";  // none | starttls | tls
+    std::string username;
+    std::string password;
+    std::string from;
+  } smtp;
+  struct Bootstrap {
+    std::string admin_email;
+    std::string admin_password;
+  } bootstrap;
+
+  // "host", port of server.listen.
+  [[nodiscard]] std::string listen_host() const;
+  [[nodiscard]] std::uint16_t listen_port() const;
+};
+
+struct ConfigSources {
+  std::optional<std::string> file;                   // --config
+  std::map<std::string, std::string> environment;    // the process environment
+  std::vector<std::pair<std::string, std::string>> flags;  // "section.key" -> value, in order
+};
+
+// Builds the configuration; the error names the source, the key, the value and what is allowed.
+Result<Config> load_config(const ConfigSources& sources);
+
+// Every key as "section.key", for --help and the docs.
+std::vector<std::string> config_keys();
+
+std::map<std::string, std::string> process_environment();
+
+}  // namespace vestibule::app

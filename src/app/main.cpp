@@ -1,0 +1,210 @@
+// vestibule: the server and its command line (serve, migrate, user).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/application.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "util/crypto.hpp"
+
+namespace {
+
+using vestibule::app::Application;
+using vestibule::app::Config;
+using vestibule::app::ConfigSources;
+
+struct CommonOptions {
+  std::string config_file;
+  std::string data_dir;
+  std::vector<std::string> settings;  // section.key=value
+
+  void add_to(CLI::App* command) {
+    command->add_option("--config", config_file, "TOML configuration file");
+    command->add_option("--data-dir", data_dir, "data folder (database, files) [server.data_dir]");
+    command->add_option("--set", settings,
+                        "override a setting, as section.key=value (repeatable)");
+  }
+};
+
+int fail_with(const std::string& message) {
+  std::cerr << "vestibule: " << message << "\n";
+  return 2;
+}
+
+vestibule::Result<Config> load(const CommonOptions& common,
+                               std::vector<std::pair<std::string, std::string>> extra) {
+  ConfigSources sources;
+  if (!common.config_file.empty()) {
+    sources.file = common.config_file;
+  }
+  sources.environment = vestibule::app::process_environment();
+  for (const auto& s : common.settings) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      return vestibule::fail(vestibule::Errc::kInvalidArgument,
+                             "--set " + s + ": write it as section.key=value");
+    }
+    sources.flags.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  if (!common.data_dir.empty()) {
+    sources.flags.emplace_back("server.data_dir", common.data_dir);
+  }
+  for (auto& e : extra) {
+    sources.flags.push_back(std::move(e));
+  }
+  return vestibule::app::load_config(sources);
+}
+
+vestibule::Result<std::unique_ptr<Application>> open_app(
+    const CommonOptions& common, std::vector<std::pair<std::string, std::string>> extra = {},
+    bool test_clock = false, bool quiet = true) {
+  VST_TRY(config, load(common, std::move(extra)));
+  vestibule::app::setup_logging(quiet ? "warn" : config.log.level, config.log.format);
+  return Application::open(std::move(config), test_clock);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Vestibule: secure external file sharing for an organization"};
+  cli.require_subcommand(1);
+
+  std::string keys_help = "Settings (TOML [section] key, env VESTIBULE_<SECTION>__<KEY>):";
+  for (const auto& key : vestibule::app::config_keys()) {
+    keys_help += "\n  " + key;
+  }
+
+  CommonOptions common;
+  auto* serve = cli.add_subcommand("serve", "run the HTTP server");
+  serve->footer(keys_help);
+  common.add_to(serve);
+  std::string listen;
+  std::string admin_email;
+  std::string admin_password;
+  bool test_clock = false;
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks one) [server.listen]");
+  serve->add_option("--admin-email", admin_email,
+                    "email of the admin created on first start [bootstrap.admin_email]");
+  serve->add_option("--admin-password", admin_password,
+                    "password of that admin; generated and printed once when absent "
+                    "[bootstrap.admin_password]");
+  serve->add_flag("--test-clock", test_clock,
+                  "time moves only through POST /api/v1/dev/clock (for tests; never in production)");
+
+  auto* migrate = cli.add_subcommand("migrate", "create or upgrade the database schema");
+  common.add_to(migrate);
+
+  auto* user = cli.add_subcommand("user", "manage member accounts");
+  user->require_subcommand(1);
+  std::string email;
+  std::string password;
+  std::string display_name;
+  bool admin = false;
+  auto* user_add = user->add_subcommand("add", "add a member");
+  common.add_to(user_add);
+  user_add->add_option("--email", email, "their email address")->required();
+  user_add->add_option("--password", password, "their password (at least 8 characters)")
+      ->required();
+  user_add->add_option("--display-name", display_name, "the name others see");
+  user_add->add_flag("--admin", admin, "make them an admin");
+  auto* user_list = user->add_subcommand("list", "list members");
+  common.add_to(user_list);
+  auto* user_disable = user->add_subcommand("disable", "disable a member and end their sessions");
+  common.add_to(user_disable);
+  user_disable->add_option("--email", email, "their email address")->required();
+  auto* user_enable = user->add_subcommand("enable", "enable a disabled member");
+  common.add_to(user_enable);
+  user_enable->add_option("--email", email, "their email address")->required();
+  auto* user_reset = user->add_subcommand(
+      "reset", "set a new password (generated and printed when --password is absent)");
+  common.add_to(user_reset);
+  user_reset->add_option("--email", email, "their email address")->required();
+  user_reset->add_option("--password", password, "the new password");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (serve->parsed()) {
+      std::vector<std::pair<std::string, std::string>> extra;
+      if (!listen.empty()) {
+        extra.emplace_back("server.listen", listen);
+      }
+      if (!admin_email.empty()) {
+        extra.emplace_back("bootstrap.admin_email", admin_email);
+      }
+      if (!admin_password.empty()) {
+        extra.emplace_back("bootstrap.admin_password", admin_password);
+      }
+      auto app = open_app(common, std::move(extra), test_clock, false);
+      if (!app) {
+        return fail_with(app.error().message);
+      }
+      return app.value()->serve();
+    }
+    if (migrate->parsed()) {
+      auto app = open_app(common);
+      if (!app) {
+        return fail_with(app.error().message);
+      }
+      auto version = app.value()->database().schema_version();
+      std::cout << "database schema at version " << version.value() << "\n";
+      return 0;
+    }
+    auto app = open_app(common);
+    if (!app) {
+      return fail_with(app.error().message);
+    }
+    auto& members = app.value()->members();
+    if (user_add->parsed()) {
+      auto created = members.add_user(email, password, display_name,
+                                      admin ? vestibule::domain::UserRole::kAdmin
+                                            : vestibule::domain::UserRole::kUser);
+      if (!created) {
+        return fail_with(created.error().message);
+      }
+      std::cout << "added " << created.value().email << " (id " << created.value().id
+                << (admin ? ", admin" : "") << ")\n";
+      return 0;
+    }
+    if (user_list->parsed()) {
+      auto users = members.list_users();
+      if (!users) {
+        return fail_with(users.error().message);
+      }
+      std::cout << "ID\tEMAIL\tNAME\tROLE\tSTATE\n";
+      for (const auto& u : users.value()) {
+        std::cout << u.id << "\t" << u.email << "\t" << u.display_name << "\t"
+                  << to_string(u.role) << "\t" << (u.disabled ? "disabled" : "active") << "\n";
+      }
+      return 0;
+    }
+    auto found = members.find_by_email(email);
+    if (!found) {
+      return fail_with(found.error().message);
+    }
+    if (user_disable->parsed() || user_enable->parsed()) {
+      const bool disable = user_disable->parsed();
+      if (auto r = members.set_disabled(found.value().id, disable); !r) {
+        return fail_with(r.error().message);
+      }
+      std::cout << (disable ? "disabled " : "enabled ") << found.value().email << "\n";
+      return 0;
+    }
+    if (user_reset->parsed()) {
+      const bool generated = password.empty();
+      const std::string replacement = generated ? vestibule::util::random_token(15) : password;
+      if (auto r = members.reset_password(found.value().id, replacement); !r) {
+        return fail_with(r.error().message);
+      }
+      std::cout << "new password set for " << found.value().email
+                << (generated ? ": " + replacement : std::string()) << "\n"
+                << "their sessions were ended\n";
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    return fail_with(e.what());
+  }
+  return 0;
+}

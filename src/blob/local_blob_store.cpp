@@ -1,0 +1,217 @@
+#include "blob/local_blob_store.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "util/crypto.hpp"
+
+namespace vestibule::blob {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Error io_error(const std::string& what) {
+  const int err = errno;
+  return make_error(err == ENOSPC ? Errc::kUnavailable : Errc::kInternal,
+                    err == ENOSPC ? "the server's disk is full; try again later"
+                                  : what + ": " + std::strerror(err));
+}
+
+bool is_sha256_hex(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+Result<void> fsync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(io_error("open " + dir.string()));
+  }
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) {
+    return fail(io_error("fsync " + dir.string()));
+  }
+  return outcome::success();
+}
+
+class LocalBlobWriter final : public domain::BlobWriter {
+ public:
+  LocalBlobWriter(LocalBlobStore& store, fs::path temp, int fd)
+      : store_(store), temp_(std::move(temp)), fd_(fd) {
+    crypto_hash_sha256_init(&hash_);
+  }
+  ~LocalBlobWriter() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    if (!committed_) {
+      std::error_code ignored;
+      fs::remove(temp_, ignored);
+    }
+  }
+  LocalBlobWriter(const LocalBlobWriter&) = delete;
+  LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
+
+  Result<void> write(std::string_view chunk) override {
+    crypto_hash_sha256_update(&hash_, reinterpret_cast<const unsigned char*>(chunk.data()),
+                              chunk.size());
+    while (!chunk.empty()) {
+      const auto n = ::write(fd_, chunk.data(), chunk.size());
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return fail(io_error("write upload"));
+      }
+      chunk.remove_prefix(static_cast<std::size_t>(n));
+      written_ += n;
+    }
+    return outcome::success();
+  }
+
+  [[nodiscard]] std::int64_t bytes_written() const override { return written_; }
+
+  Result<domain::BlobRef> commit() override {
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+    crypto_hash_sha256_final(&hash_, digest.data());
+    std::string hex(digest.size() * 2 + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+    hex.pop_back();
+    if (::fsync(fd_) != 0) {
+      return fail(io_error("fsync upload"));
+    }
+    ::close(fd_);
+    fd_ = -1;
+    VST_TRYV(store_.install(temp_, hex));
+    committed_ = true;
+    return domain::BlobRef{hex, written_};
+  }
+
+ private:
+  LocalBlobStore& store_;
+  fs::path temp_;
+  int fd_;
+  crypto_hash_sha256_state hash_{};
+  std::int64_t written_ = 0;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+LocalBlobStore::LocalBlobStore(fs::path root, std::chrono::seconds grace)
+    : blob_dir_(root / "blobs"), temp_dir_(root / "tmp"), grace_(grace) {}
+
+Result<std::size_t> LocalBlobStore::prepare() {
+  std::error_code ec;
+  fs::create_directories(blob_dir_, ec);
+  fs::create_directories(temp_dir_, ec);
+  if (ec) {
+    return fail(Errc::kUnavailable,
+                "cannot create " + blob_dir_.parent_path().string() + ": " + ec.message());
+  }
+  std::size_t removed = 0;
+  for (const auto& entry : fs::directory_iterator(temp_dir_, ec)) {
+    if (fs::remove(entry.path(), ec)) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+fs::path LocalBlobStore::path_of(const std::string& sha256) const {
+  return blob_dir_ / sha256.substr(0, 2) / sha256.substr(2, 2) / sha256;
+}
+
+Result<std::unique_ptr<domain::BlobWriter>> LocalBlobStore::begin_write() {
+  auto temp = temp_dir_ / ("upload-" + util::random_token(12));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(io_error("create " + temp.string()));
+  }
+  return std::unique_ptr<domain::BlobWriter>(
+      std::make_unique<LocalBlobWriter>(*this, std::move(temp), fd));
+}
+
+Result<void> LocalBlobStore::install(const fs::path& temp, const std::string& sha256) {
+  const auto target = path_of(sha256);
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) {
+    return fail(Errc::kInternal, "cannot create " + target.parent_path().string());
+  }
+  {
+    // Renaming over an existing blob of the same content refreshes its age, which keeps it from
+    // being collected while the metadata that refers to it is committed.
+    std::lock_guard lock(install_mutex_);
+    if (::rename(temp.c_str(), target.c_str()) != 0) {
+      return fail(io_error("install blob"));
+    }
+  }
+  return fsync_dir(target.parent_path());
+}
+
+Result<int> LocalBlobStore::open(const std::string& sha256) {
+  if (!is_sha256_hex(sha256)) {
+    return fail(Errc::kInternal, "malformed blob id");
+  }
+  const int fd = ::open(path_of(sha256).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(Errc::kInternal, "the file's content is missing from the blob store");
+  }
+  return fd;
+}
+
+Result<void> LocalBlobStore::release(const std::string& sha256) {
+  if (!is_sha256_hex(sha256)) {
+    return fail(Errc::kInternal, "malformed blob id");
+  }
+  const auto path = path_of(sha256);
+  std::lock_guard lock(install_mutex_);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return outcome::success();
+  }
+  const auto written = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+  if (std::chrono::system_clock::now() - written < grace_) {
+    return outcome::success();  // the periodic sweep collects it later if still unreferenced
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return fail(io_error("delete blob"));
+  }
+  return outcome::success();
+}
+
+Result<bool> LocalBlobStore::exists(const std::string& sha256) {
+  std::error_code ec;
+  return is_sha256_hex(sha256) && fs::exists(path_of(sha256), ec);
+}
+
+Result<std::vector<std::string>> LocalBlobStore::list() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(blob_dir_, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) {
+      auto name = it->path().filename().string();
+      if (is_sha256_hex(name)) {
+        out.push_back(std::move(name));
+      }
+    }
+  }
+  if (ec) {
+    return fail(Errc::kInternal, "cannot list the blob store: " + ec.message());
+  }
+  return out;
+}
+
+}  // namespace vestibule::blob

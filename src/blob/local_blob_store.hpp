@@ -1,0 +1,43 @@
+// LocalBlobStore: blobs as files under <data>/blobs/ab/cd/<sha256>, written through
+// <data>/tmp/. A write is hashed while streamed, fsynced, renamed into place and the folder
+// fsynced, so a blob either exists whole or not at all. Reading opens the file. Thread-safe: a
+// mutex orders "rename into place" against "check age and delete", so a blob that an upload has
+// just (re)written is never collected under it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+
+#include "domain/blob_store.hpp"
+
+namespace vestibule::blob {
+
+class LocalBlobStore final : public domain::BlobStore {
+ public:
+  // `grace`: blobs written more recently than this are never deleted by release().
+  LocalBlobStore(std::filesystem::path root, std::chrono::seconds grace);
+
+  // Creates the folders and removes temporary files left by a crash; call at start-up.
+  Result<std::size_t> prepare();
+
+  Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
+  Result<int> open(const std::string& sha256) override;
+  Result<void> release(const std::string& sha256) override;
+  Result<bool> exists(const std::string& sha256) override;
+  Result<std::vector<std::string>> list() override;
+
+  // Used by writers.
+  Result<void> install(const std::filesystem::path& temp, const std::string& sha256);
+  [[nodiscard]] const std::filesystem::path& temp_dir() const { return temp_dir_; }
+
+ private:
+  [[nodiscard]] std::filesystem::path path_of(const std::string& sha256) const;
+
+  std::filesystem::path blob_dir_;
+  std::filesystem::path temp_dir_;
+  std::chrono::seconds grace_;
+  std::mutex install_mutex_;
+};
+
+}  // namespace vestibule::blob

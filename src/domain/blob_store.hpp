@@ -1,0 +1,44 @@
+// BlobStore: content-addressed file bytes (SHA-256). Writing is streamed: a BlobWriter receives
+// chunks, hashes them as they pass, and commit() makes the blob durable (synced, renamed into
+// place) before any metadata refers to it. Implementations are thread-safe; a BlobWriter belongs
+// to one upload.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace vestibule::domain {
+
+struct BlobRef {
+  std::string sha256;  // lower-case hex
+  std::int64_t size = 0;
+};
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;  // discards the bytes unless committed
+  virtual Result<void> write(std::string_view chunk) = 0;
+  [[nodiscard]] virtual std::int64_t bytes_written() const = 0;
+  virtual Result<BlobRef> commit() = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  virtual Result<std::unique_ptr<BlobWriter>> begin_write() = 0;
+  // An open read-only file descriptor of the blob; the caller owns it.
+  virtual Result<int> open(const std::string& sha256) = 0;
+  // Deletes the blob if the store's grace period since it was last written has passed; blobs
+  // written moments ago may belong to an upload whose metadata is being committed.
+  virtual Result<void> release(const std::string& sha256) = 0;
+  virtual Result<bool> exists(const std::string& sha256) = 0;
+  // Every stored blob, for the garbage collector's sweep.
+  virtual Result<std::vector<std::string>> list() = 0;
+};
+
+}  // namespace vestibule::domain

@@ -1,0 +1,145 @@
+#include "domain/files.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/store_fixture.hpp"
+
+namespace vestibule::domain {
+namespace {
+
+using testing::StoreFixture;
+
+TEST(Files, UploadCreatesThenVersions) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  auto up = f.files.begin_upload(f.as(ada), root, "a.txt").value();
+  ASSERT_TRUE(up->write("one"));
+  auto first = up->commit().value();
+  EXPECT_TRUE(first.created);
+  EXPECT_EQ(first.item.version, 1);
+  const auto second = f.upload(f.as(ada), root, "a.txt", "second");
+  EXPECT_EQ(second.id, first.item.id);
+  EXPECT_EQ(second.version, 2);
+  EXPECT_EQ(second.size, 6);
+  EXPECT_EQ(f.read_all(f.as(ada), second.id), "second");
+  EXPECT_EQ(f.read_all(f.as(ada), second.id, 1), "one");
+  const auto versions = f.files.versions(f.as(ada), second.id).value();
+  ASSERT_EQ(versions.size(), 2U);
+  EXPECT_EQ(versions[0].number, 2);
+  EXPECT_EQ(versions[0].created_by, ada.id);
+}
+
+TEST(Files, KeepsOnlyTheLastNVersionsAndReleasesTheirBlobs) {
+  StoreFixture f(3);
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  Item item;
+  for (int i = 1; i <= 5; ++i) {
+    item = f.upload(f.as(ada), root, "a.txt", "content " + std::to_string(i));
+  }
+  const auto versions = f.files.versions(f.as(ada), item.id).value();
+  ASSERT_EQ(versions.size(), 3U);
+  EXPECT_EQ(versions.back().number, 3);
+  EXPECT_EQ(f.files.open_content(f.as(ada), item.id, 1).error().code, Errc::kNotFound);
+  EXPECT_EQ(f.blobs.list().value().size(), 3U);
+}
+
+TEST(Files, AbandonedUploadLeavesNothing) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  {
+    auto up = f.files.begin_upload(f.as(ada), root, "a.txt").value();
+    ASSERT_TRUE(up->write("partial"));
+  }
+  EXPECT_TRUE(f.files.children(f.as(ada), root).value().empty());
+  EXPECT_TRUE(std::filesystem::is_empty(f.dir.path() / "tmp"));
+  EXPECT_TRUE(f.blobs.list().value().empty());
+}
+
+TEST(Files, FolderNamesClashAndUploadsCannotReplaceFolders) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  ASSERT_TRUE(f.files.create_folder(f.as(ada), root, "docs"));
+  EXPECT_EQ(f.files.create_folder(f.as(ada), root, "docs").error().code, Errc::kConflict);
+  EXPECT_EQ(f.files.begin_upload(f.as(ada), root, "docs").error().code, Errc::kConflict);
+  EXPECT_EQ(f.files.create_folder(f.as(ada), root, "..").error().code, Errc::kInvalidArgument);
+}
+
+TEST(Files, MoveRefusesCyclesAndRewritesTheSubtree) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  const auto a = f.files.create_folder(f.as(ada), root, "a").value();
+  const auto b = f.files.create_folder(f.as(ada), a.id, "b").value();
+  const auto file = f.upload(f.as(ada), b.id, "x.txt", "x");
+  EXPECT_EQ(f.files.update(f.as(ada), a.id, std::nullopt, b.id).error().code, Errc::kConflict);
+  EXPECT_EQ(f.files.update(f.as(ada), a.id, std::nullopt, a.id).error().code, Errc::kConflict);
+  const auto c = f.files.create_folder(f.as(ada), root, "c").value();
+  ASSERT_TRUE(f.files.update(f.as(ada), b.id, std::nullopt, c.id));
+  const auto moved = f.files.get(f.as(ada), file.id).value();
+  EXPECT_EQ(moved.path, c.path + std::to_string(b.id) + "/" + std::to_string(file.id) + "/");
+  const auto ancestors = f.items.ancestors(moved).value();
+  ASSERT_EQ(ancestors.size(), 3U);
+  EXPECT_EQ(ancestors[1].id, c.id);
+  EXPECT_EQ(ancestors[2].id, b.id);
+}
+
+TEST(Files, RenameClashIsAConflict) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  f.upload(f.as(ada), root, "a.txt", "a");
+  const auto b = f.upload(f.as(ada), root, "b.txt", "b");
+  EXPECT_EQ(f.files.update(f.as(ada), b.id, "a.txt", std::nullopt).error().code, Errc::kConflict);
+  EXPECT_EQ(f.files.update(f.as(ada), b.id, "c.txt", std::nullopt).value().name, "c.txt");
+}
+
+TEST(Files, TrashHidesTheSubtreeRestoreBringsItBackPurgeDeletesIt) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  const auto folder = f.files.create_folder(f.as(ada), root, "docs").value();
+  const auto file = f.upload(f.as(ada), folder.id, "x.txt", "x");
+  ASSERT_TRUE(f.files.trash(f.as(ada), folder.id));
+  EXPECT_EQ(f.files.get(f.as(ada), file.id).error().code, Errc::kNotFound);
+  EXPECT_TRUE(f.files.children(f.as(ada), root).value().empty());
+  EXPECT_EQ(f.files.trashed(f.as(ada), folder.space_id).value().size(), 1U);
+  // The name is free again while the folder is in the trash.
+  const auto other = f.files.create_folder(f.as(ada), root, "docs").value();
+  EXPECT_EQ(f.files.restore(f.as(ada), folder.id, std::nullopt).error().code, Errc::kConflict);
+  ASSERT_TRUE(f.files.restore(f.as(ada), folder.id, std::string("docs (restored)")));
+  EXPECT_EQ(f.read_all(f.as(ada), file.id), "x");
+  EXPECT_EQ(f.files.purge(f.as(ada), folder.id).error().code, Errc::kConflict);
+  ASSERT_TRUE(f.files.trash(f.as(ada), folder.id));
+  ASSERT_TRUE(f.files.purge(f.as(ada), folder.id));
+  EXPECT_EQ(f.items.find(file.id).error().code, Errc::kNotFound);
+  EXPECT_TRUE(f.blobs.list().value().empty());
+  EXPECT_TRUE(f.files.get(f.as(ada), other.id));
+}
+
+TEST(Files, IdenticalContentIsStoredOnceAndKeptWhileReferenced) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  const auto a = f.upload(f.as(ada), root, "a.txt", "same");
+  f.upload(f.as(ada), root, "b.txt", "same");
+  EXPECT_EQ(f.blobs.list().value().size(), 1U);
+  ASSERT_TRUE(f.files.trash(f.as(ada), a.id));
+  ASSERT_TRUE(f.files.purge(f.as(ada), a.id));
+  EXPECT_EQ(f.blobs.list().value().size(), 1U);
+}
+
+TEST(Files, GarbageCollectionRemovesUnreferencedBlobs) {
+  StoreFixture f;
+  auto writer = f.blobs.begin_write().value();
+  ASSERT_TRUE(writer->write("orphan"));
+  ASSERT_TRUE(writer->commit());
+  EXPECT_EQ(f.files.collect_garbage().value(), 1U);
+  EXPECT_TRUE(f.blobs.list().value().empty());
+}
+
+}  // namespace
+}  // namespace vestibule::domain

@@ -1,0 +1,170 @@
+#include "domain/members.hpp"
+
+#include "util/email.hpp"
+
+namespace vestibule::domain {
+
+namespace {
+
+Error invalid_credentials() {
+  return make_error(Errc::kUnauthenticated,
+                    "the email or password is not right; check both and try again");
+}
+
+}  // namespace
+
+Members::Members(UserRepository& users, SessionRepository& sessions, const util::Clock& clock,
+                 SignInThrottle& throttle, MembersOptions options)
+    : users_(users),
+      sessions_(sessions),
+      clock_(clock),
+      throttle_(throttle),
+      options_(options),
+      dummy_hash_(util::hash_password(util::random_token(16), options.password_cost).value()) {}
+
+Result<void> Members::check_password_rules(const std::string& password,
+                                           const char* field) const {
+  if (password.size() < options_.min_password_length) {
+    return fail(Errc::kInvalidArgument,
+                "the password is too short: use at least " +
+                    std::to_string(options_.min_password_length) + " characters",
+                field);
+  }
+  if (password.size() > 1024) {
+    return fail(Errc::kInvalidArgument, "the password is too long: use at most 1024 characters",
+                field);
+  }
+  return outcome::success();
+}
+
+Result<User> Members::add_user(const std::string& email, const std::string& password,
+                               const std::string& display_name, UserRole role) {
+  VST_TRY(normalized, util::normalize_email(email));
+  VST_TRYV(check_password_rules(password, "password"));
+  if (display_name.size() > 200) {
+    return fail(Errc::kInvalidArgument, "the display name is at most 200 characters",
+                "display_name");
+  }
+  VST_TRY(hash, util::hash_password(password, options_.password_cost));
+  NewUser user{normalized, display_name.empty() ? normalized.substr(0, normalized.find('@'))
+                                                : display_name,
+               hash, role};
+  auto created = users_.create(user, clock_.now());
+  if (!created && created.error().code == Errc::kConflict) {
+    return fail(Errc::kConflict, "an account with the email " + normalized + " already exists",
+                "email");
+  }
+  return created;
+}
+
+Result<SignedIn> Members::sign_in(const std::string& email, const std::string& password,
+                                  const ClientInfo& client) {
+  auto normalized = util::normalize_email(email);
+  const std::string account = normalized ? normalized.value() : email;
+  if (const auto wait = throttle_.wait_seconds(account, client.address); wait > 0) {
+    auto error = make_error(Errc::kTooManyRequests,
+                            "too many failed sign-ins; wait " + std::to_string(wait) +
+                                " seconds before trying again, or ask an admin to reset the "
+                                "password");
+    error.retry_after_seconds = wait;
+    return fail(std::move(error));
+  }
+  auto user = normalized ? users_.find_by_email(account) : Result<User>(invalid_credentials());
+  if (!user && user.error().code != Errc::kNotFound && user.error().code != Errc::kUnauthenticated) {
+    return fail(user.error());
+  }
+  const bool found = user.has_value();
+  const bool password_ok =
+      util::verify_password(found ? user.value().password_hash : dummy_hash_, password);
+  if (!found || !password_ok || user.value().disabled) {
+    throttle_.record_failure(account, client.address);
+    return fail(invalid_credentials());
+  }
+  throttle_.record_success(account);
+  const auto now = clock_.now();
+  Session session;
+  session.user_id = user.value().id;
+  session.method = "password";
+  session.created_at = now;
+  session.proved_at = now;
+  session.last_seen_at = now;
+  session.expires_at = now + options_.session_lifetime;
+  session.client_address = client.address;
+  session.user_agent = client.user_agent.substr(0, 512);
+  std::string token = util::random_token(32);
+  session.token_hash = util::sha256_hex(token);
+  VST_TRY(stored, sessions_.create(session));
+  return SignedIn{std::move(user).value(), std::move(stored), std::move(token)};
+}
+
+Result<Authenticated> Members::authenticate(const std::string& token) {
+  const auto unauthenticated = [] {
+    return fail(Errc::kUnauthenticated, "you are not signed in, or your session has ended; "
+                                        "sign in again");
+  };
+  if (token.empty() || token.size() > 128) {
+    return unauthenticated();
+  }
+  auto session = sessions_.find_by_token_hash(util::sha256_hex(token));
+  if (!session) {
+    return session.error().code == Errc::kNotFound ? unauthenticated() : fail(session.error());
+  }
+  const auto now = clock_.now();
+  const auto& s = session.value();
+  if (now >= s.expires_at || now >= s.last_seen_at + options_.session_idle) {
+    std::ignore = sessions_.remove(s.id);  // best effort; it is refused either way
+    return unauthenticated();
+  }
+  auto user = users_.find_by_id(s.user_id);
+  if (!user || user.value().disabled) {
+    return unauthenticated();
+  }
+  // Writing last-seen on every request would serialize readers on the database; a minute's
+  // precision is enough for the idle limit.
+  if (now - s.last_seen_at > std::chrono::minutes(1)) {
+    std::ignore = sessions_.touch(s.id, now);  // a missed touch only shortens the idle window
+  }
+  return Authenticated{std::move(user).value(), std::move(session).value()};
+}
+
+Result<void> Members::sign_out(const Session& session) { return sessions_.remove(session.id); }
+
+Result<void> Members::change_password(const Authenticated& who, const std::string& current,
+                                      const std::string& replacement, bool end_other_sessions) {
+  if (!util::verify_password(who.user.password_hash, current)) {
+    return fail(Errc::kForbidden, "the current password is not right", "current_password");
+  }
+  VST_TRYV(check_password_rules(replacement, "new_password"));
+  VST_TRY(hash, util::hash_password(replacement, options_.password_cost));
+  VST_TRYV(users_.set_password_hash(who.user.id, hash));
+  if (end_other_sessions) {
+    VST_TRYV(sessions_.remove_for_user(who.user.id, who.session.id));
+  }
+  return outcome::success();
+}
+
+Result<void> Members::reset_password(Id user_id, const std::string& replacement) {
+  VST_TRYV(check_password_rules(replacement, "password"));
+  VST_TRY(hash, util::hash_password(replacement, options_.password_cost));
+  VST_TRYV(users_.set_password_hash(user_id, hash));
+  return sessions_.remove_for_user(user_id, 0);
+}
+
+Result<User> Members::find_by_email(const std::string& email) {
+  VST_TRY(normalized, util::normalize_email(email));
+  auto user = users_.find_by_email(normalized);
+  if (!user && user.error().code == Errc::kNotFound) {
+    return fail(Errc::kNotFound, "no member has the email " + normalized, "email");
+  }
+  return user;
+}
+
+Result<void> Members::set_disabled(Id user_id, bool disabled) {
+  VST_TRYV(users_.set_disabled(user_id, disabled));
+  if (disabled) {
+    return sessions_.remove_for_user(user_id, 0);
+  }
+  return outcome::success();
+}
+
+}  // namespace vestibule::domain

@@ -1,0 +1,104 @@
+#include "domain/members.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/store_fixture.hpp"
+
+namespace vestibule::domain {
+namespace {
+
+using testing::StoreFixture;
+
+const ClientInfo kClient{"10.0.0.1", "test"};
+
+TEST(Members, SignInReturnsATokenWhoseHashIsStored) {
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  auto signed_in = f.members.sign_in("ADA@example.org ", "correct horse", kClient).value();
+  EXPECT_GE(util::base64url_decode(signed_in.token).value().size(), 32U);
+  EXPECT_EQ(signed_in.session.token_hash, util::sha256_hex(signed_in.token));
+  EXPECT_EQ(f.members.authenticate(signed_in.token).value().user.email, "ada@example.org");
+}
+
+TEST(Members, WrongPasswordUnknownAndDisabledAccountsLookTheSame) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  f.add_user("bob@example.org");
+  ASSERT_TRUE(f.members.set_disabled(ada.id, true));
+  const auto wrong = f.members.sign_in("bob@example.org", "wrong horse", kClient);
+  const auto unknown = f.members.sign_in("eve@example.org", "correct horse", kClient);
+  const auto disabled = f.members.sign_in("ada@example.org", "correct horse", kClient);
+  for (const auto* r : {&wrong, &unknown, &disabled}) {
+    ASSERT_FALSE(*r);
+    EXPECT_EQ(r->error().code, Errc::kUnauthenticated);
+    EXPECT_EQ(r->error().message, wrong.error().message);
+  }
+}
+
+TEST(Members, SignOutEndsTheSessionOnTheServer) {
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  auto s = f.members.sign_in("ada@example.org", "correct horse", kClient).value();
+  ASSERT_TRUE(f.members.sign_out(s.session));
+  EXPECT_EQ(f.members.authenticate(s.token).error().code, Errc::kUnauthenticated);
+}
+
+TEST(Members, SessionsExpireByLifetimeAndIdleness) {
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  auto s = f.members.sign_in("ada@example.org", "correct horse", kClient).value();
+  f.clock.advance(std::chrono::hours{24 * 6});
+  EXPECT_TRUE(f.members.authenticate(s.token));
+  f.clock.advance(std::chrono::hours{24 * 7} + std::chrono::seconds{1});
+  EXPECT_FALSE(f.members.authenticate(s.token));
+}
+
+TEST(Members, DisablingEndsEverySession) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  auto s = f.members.sign_in("ada@example.org", "correct horse", kClient).value();
+  ASSERT_TRUE(f.members.set_disabled(ada.id, true));
+  EXPECT_FALSE(f.members.authenticate(s.token));
+}
+
+TEST(Members, ThrottledSignInSaysWhenToRetry) {
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_FALSE(f.members.sign_in("ada@example.org", "nope nope", kClient));
+  }
+  auto r = f.members.sign_in("ada@example.org", "correct horse", kClient);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kTooManyRequests);
+  EXPECT_GT(r.error().retry_after_seconds, 0);
+  f.clock.advance(std::chrono::seconds{r.error().retry_after_seconds});
+  EXPECT_TRUE(f.members.sign_in("ada@example.org", "correct horse", kClient));
+}
+
+TEST(Members, ChangingThePasswordCanEndOtherSessions) {
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  auto first = f.members.sign_in("ada@example.org", "correct horse", kClient).value();
+  auto second = f.members.sign_in("ada@example.org", "correct horse", kClient).value();
+  auto who = f.members.authenticate(second.token).value();
+  EXPECT_EQ(f.members.change_password(who, "bad guess", "battery staple", true).error().code,
+            Errc::kForbidden);
+  ASSERT_TRUE(f.members.change_password(who, "correct horse", "battery staple", true));
+  EXPECT_FALSE(f.members.authenticate(first.token));
+  EXPECT_TRUE(f.members.authenticate(second.token));
+  EXPECT_TRUE(f.members.sign_in("ada@example.org", "battery staple", kClient));
+}
+
+TEST(Members, AddUserValidatesInputAndRefusesDuplicates) {
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  EXPECT_EQ(f.members.add_user("ADA@example.org", "long enough", "", UserRole::kUser).error().code,
+            Errc::kConflict);
+  EXPECT_EQ(f.members.add_user("not-an-email", "long enough", "", UserRole::kUser).error().field,
+            "email");
+  EXPECT_EQ(f.members.add_user("bob@example.org", "short", "", UserRole::kUser).error().field,
+            "password");
+}
+
+}  // namespace
+}  // namespace vestibule::domain

@@ -1,0 +1,104 @@
+// The storage interfaces the domain needs. Implementations (store/sqlite, later store/postgres)
+// translate engine errors into Errc values (a unique-constraint violation is kConflict, a missing
+// row kNotFound) and are safe to call from many threads at once. Each method is one transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/model.hpp"
+#include "util/result.hpp"
+
+namespace vestibule::domain {
+
+struct NewUser {
+  std::string email;  // normalized
+  std::string display_name;
+  std::string password_hash;
+  UserRole role = UserRole::kUser;
+};
+
+class UserRepository {
+ public:
+  virtual ~UserRepository() = default;
+  // Creates the user and their personal space ("My files") together.
+  virtual Result<User> create(const NewUser& user, TimePoint now) = 0;
+  virtual Result<User> find_by_id(Id id) = 0;
+  virtual Result<User> find_by_email(const std::string& email) = 0;
+  virtual Result<std::vector<User>> list() = 0;
+  virtual Result<std::int64_t> count() = 0;
+  virtual Result<void> set_disabled(Id id, bool disabled) = 0;
+  virtual Result<void> set_password_hash(Id id, const std::string& hash) = 0;
+};
+
+class SessionRepository {
+ public:
+  virtual ~SessionRepository() = default;
+  virtual Result<Session> create(const Session& session) = 0;
+  virtual Result<Session> find_by_token_hash(const std::string& token_hash) = 0;
+  virtual Result<void> touch(Id id, TimePoint last_seen) = 0;
+  virtual Result<void> remove(Id id) = 0;
+  // Removes the user's sessions except `keep` (0 keeps none).
+  virtual Result<void> remove_for_user(Id user_id, Id keep) = 0;
+  virtual Result<void> remove_expired(TimePoint now) = 0;
+};
+
+// A space and the caller's role in it.
+struct SpaceWithRole {
+  Space space;
+  SpaceRole role = SpaceRole::kVisitor;
+};
+
+class SpaceRepository {
+ public:
+  virtual ~SpaceRepository() = default;
+  // Creates a team space with its root folder; `owner` becomes its owner.
+  virtual Result<Space> create_team(const std::string& name, Id owner, TimePoint now) = 0;
+  virtual Result<Space> find(Id id) = 0;
+  virtual Result<std::vector<SpaceWithRole>> list_for_user(Id user_id) = 0;
+  virtual Result<std::optional<SpaceRole>> member_role(Id space_id, Id user_id) = 0;
+  virtual Result<std::vector<SpaceMember>> members(Id space_id) = 0;
+  virtual Result<SpaceMember> set_member(Id space_id, Id user_id, SpaceRole role) = 0;
+  virtual Result<void> remove_member(Id space_id, Id user_id) = 0;
+};
+
+// What committing an upload did.
+struct CommittedFile {
+  Item item;
+  bool created = false;                    // a new file rather than a new version
+  std::vector<std::string> released_blobs; // blobs of versions dropped beyond the kept count
+};
+
+class ItemRepository {
+ public:
+  virtual ~ItemRepository() = default;
+  // Any item, trashed or not.
+  virtual Result<Item> find(Id id) = 0;
+  // The items on `item.path` above `item`, root first, in one query.
+  virtual Result<std::vector<Item>> ancestors(const Item& item) = 0;
+  // Children that are not in the trash; folders first, then by name.
+  virtual Result<std::vector<Item>> children(Id folder_id) = 0;
+  // A live child by name (kNotFound if none).
+  virtual Result<Item> child_by_name(Id folder_id, const std::string& name) = 0;
+  virtual Result<Item> create_folder(const Item& parent, const std::string& name, Id by,
+                                     TimePoint now) = 0;
+  // Adds a file under `parent` or a new version of the live file of that name, keeping at most
+  // `keep_versions` versions; atomic.
+  virtual Result<CommittedFile> commit_file(const Item& parent, const std::string& name,
+                                            const std::string& blob, std::int64_t size, Id by,
+                                            TimePoint now, int keep_versions) = 0;
+  // Renames and/or moves; a move rewrites the paths of the whole subtree atomically.
+  virtual Result<Item> rename_move(const Item& item, const std::string& name,
+                                   const Item& new_parent, Id by, TimePoint now) = 0;
+  virtual Result<void> trash(Id id, Id by, TimePoint now) = 0;
+  virtual Result<Item> restore(const Item& item, const std::string& name) = 0;
+  // Deletes the item, its subtree and their versions; returns the blobs no longer referenced.
+  virtual Result<std::vector<std::string>> purge(const Item& item) = 0;
+  virtual Result<std::vector<FileVersion>> versions(Id item_id) = 0;
+  // Trashed items of a space (the top of each trashed subtree).
+  virtual Result<std::vector<Item>> trashed(Id space_id) = 0;
+  virtual Result<bool> blob_referenced(const std::string& blob) = 0;
+};
+
+}  // namespace vestibule::domain

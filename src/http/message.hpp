@@ -1,0 +1,92 @@
+// Request and Response: what the router hands to API handlers and what they give back. Handlers
+// never see Beast's connection machinery; a Response body is either a string or a byte range of
+// an open file that the server streams without holding it in memory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include "util/result.hpp"
+
+namespace vestibule::http {
+
+namespace bhttp = boost::beast::http;
+
+struct Request {
+  bhttp::verb method = bhttp::verb::get;
+  std::string target;                  // as received: path and query
+  std::string path;                    // the path, still percent-encoded
+  std::string query;                   // after '?', raw
+  bhttp::fields headers;
+  std::string body;                    // buffered routes only
+  std::string client_address;
+  std::string request_id;
+  std::vector<std::string> params;     // decoded path parameters, in pattern order
+  std::uint64_t content_length = 0;    // declared by the client (0 when absent)
+
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+  // Decoded value of a query parameter, if present.
+  [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+};
+
+// A file descriptor owned by a response; closed when the response is done.
+class FileHandle {
+ public:
+  FileHandle() = default;
+  explicit FileHandle(int fd) : fd_(fd) {}
+  FileHandle(FileHandle&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileHandle& operator=(FileHandle&& other) noexcept;
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  ~FileHandle();
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+struct FileRange {
+  std::shared_ptr<FileHandle> file;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::optional<FileRange> file;  // when set, `body` is ignored
+
+  Response& set(std::string name, std::string value);
+
+  static Response json(unsigned status, const nlohmann::json& body);
+  static Response empty(unsigned status);
+};
+
+// {"error":{"code","message"}} with the given status; used by the server for protocol errors and
+// by the API's error mapping.
+Response error_response(unsigned status, std::string_view code, std::string_view message);
+
+// Receives a streamed request body chunk by chunk (uploads). Created by a streaming route after it
+// has authorized the request, so nothing is read from an unauthorized client. If destroyed
+// without finish() the partial upload is discarded.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Result<void> write(std::string_view chunk) = 0;
+  // Called once after the last chunk; returns the response to send.
+  virtual Response finish() = 0;
+};
+
+std::string percent_decode(std::string_view text, bool plus_as_space = false);
+
+}  // namespace vestibule::http

@@ -1,0 +1,1135 @@
+#include "http/server.hpp"
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/access_log.hpp"
+#include "http/request_context.hpp"
+#include "util/crypto.hpp"
+
+// g++ 12 reports asio's awaitable frame allocator (recycling new, sized delete) as a mismatched
+// new/delete pair once it is inlined into a coroutine: a known false positive (GCC PR 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace vestibule::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using Parser = bhttp::request_parser<bhttp::buffer_body>;
+
+constexpr std::size_t kChunkBytes = 256 * 1024;  // body reads and file writes go through this
+constexpr std::size_t kFirstReadBytes = 8 * 1024;
+// After answering without reading a body, keep reading (and dropping) for a moment so that
+// closing does not reset the connection before the client has read the answer.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+// After the shutdown grace period, connections are closed; this long after, the loop stops.
+constexpr std::chrono::seconds kForceStopDelay{1};
+constexpr std::size_t kMaxRequestIdLength = 64;
+constexpr std::size_t kGeneratedRequestIdBytes = 12;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kRequestIdField = "X-Request-Id";
+constexpr std::string_view kUnmatchedRoute = "unmatched";
+constexpr unsigned kClientClosedStatus = 499;  // logged, never sent: the client went away
+constexpr unsigned kTimedOutStatus = 408;      // logged, never sent: the client stalled
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+  });
+}
+
+bool is_http_error(const error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
+
+bool bodyless_status(unsigned status) { return status < 200 || status == 204 || status == 304; }
+
+bool safe_header(std::string_view name, std::string_view value) {
+  const auto unsafe = [](char c) { return c == '\r' || c == '\n' || c == '\0'; };
+  return !name.empty() && std::none_of(name.begin(), name.end(), unsafe) &&
+         std::none_of(value.begin(), value.end(), unsafe);
+}
+
+std::string join_methods(const std::vector<bhttp::verb>& methods) {
+  std::string out;
+  const auto append = [&out](bhttp::verb verb) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += bhttp::to_string(verb);
+  };
+  for (const auto verb : methods) {
+    append(verb);
+    if (verb == bhttp::verb::get &&
+        std::find(methods.begin(), methods.end(), bhttp::verb::head) == methods.end()) {
+      append(bhttp::verb::head);  // the server answers HEAD wherever there is a GET
+    }
+  }
+  return out;
+}
+
+// The few statuses a body sink's failure can map to. The API's full table lives in src/api; the
+// server only needs this when an upload is refused part-way.
+struct ErrorStatus {
+  unsigned status;
+  std::string_view code;
+};
+
+ErrorStatus status_for(Errc code) {
+  switch (code) {
+    case Errc::kInvalidArgument:
+      return {400, "invalid_argument"};
+    case Errc::kUnauthenticated:
+      return {401, "unauthenticated"};
+    case Errc::kForbidden:
+      return {403, "forbidden"};
+    case Errc::kNotFound:
+      return {404, "not_found"};
+    case Errc::kConflict:
+      return {409, "conflict"};
+    case Errc::kPolicyRefused:
+      return {422, "policy_refused"};
+    case Errc::kTooManyRequests:
+      return {429, "too_many_requests"};
+    case Errc::kPayloadTooLarge:
+      return {413, "payload_too_large"};
+    case Errc::kRangeNotSatisfiable:
+      return {416, "range_not_satisfiable"};
+    case Errc::kUnavailable:
+      return {503, "unavailable"};
+    case Errc::kInternal:
+      break;
+  }
+  return {500, "internal"};
+}
+
+Response response_for(const Error& error) {
+  const auto [status, code] = status_for(error.code);
+  auto response = error_response(status, code, error.message);
+  if (error.code == Errc::kTooManyRequests && error.retry_after_seconds > 0) {
+    response.set("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  return response;
+}
+
+Response internal_error(std::string_view request_id) {
+  return error_response(
+      500, "internal",
+      fmt::format("internal error; quote request id {} when reporting it", request_id));
+}
+
+std::string client_address(const tcp::endpoint& endpoint) {
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
+
+auto with_error(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+void log_escaped_exception(std::exception_ptr error, std::string_view where) {
+  if (!error) {
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected exception in {}: {}", where, e.what());
+  } catch (...) {
+    spdlog::error("unexpected non-standard exception in {}", where);
+  }
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router, Metrics& metrics);
+  ~Impl();
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void bind();
+  [[nodiscard]] std::uint16_t port() const { return port_.load(); }
+  void run();
+  void stop();
+
+ private:
+  class Connection;
+
+  asio::awaitable<void> accept_loop();
+  void start_connection(tcp::socket socket);
+  void connection_ended(std::uint64_t id);
+  std::vector<std::shared_ptr<Connection>> live_connections();
+  void run_worker();
+
+  ServerOptions options_;
+  const Router& router_;
+  Metrics& metrics_;
+  AccessLog access_log_;
+  unsigned threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint16_t> port_{0};
+
+  std::mutex mutex_;  // guards the three members below
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::uint64_t next_id_ = 0;
+  bool tearing_down_ = false;
+
+  // Declared after everything a connection touches: destroying the io_context destroys the
+  // coroutines still suspended in it, and with them their connections.
+  asio::io_context ioc_;
+  asio::strand<asio::io_context::executor_type> control_;  // acceptor, signals, grace timer
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer grace_timer_;
+};
+
+// One client connection: reads requests one after the other and answers each. Everything runs on
+// the connection's strand; handlers run synchronously on the calling thread.
+class Server::Impl::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Impl& server, tcp::socket socket, std::uint64_t id, std::string client);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  static asio::awaitable<void> serve(std::shared_ptr<Connection> self);
+  [[nodiscard]] asio::any_io_executor executor() { return stream_.get_executor(); }
+  // Closes the connection if it is waiting for a request (graceful shutdown). Thread-safe.
+  void close_if_idle();
+  // Closes the connection whatever it is doing. Thread-safe.
+  void force_close();
+  // Only when no thread runs the io_context any more.
+  void close_now();
+
+ private:
+  enum class Next { kContinue, kClose, kDrainThenClose };
+  enum class Sent { kFailed, kKeepAlive, kClose };
+  enum class BodyOutcome { kComplete, kTooLarge, kMalformed, kTimedOut, kClientGone, kRefused };
+
+  // What is known about the request being answered, for the response, the log and the metrics.
+  struct Exchange {
+    Clock::time_point start = Clock::now();
+    std::string method = "-";
+    std::string path = "-";
+    std::string route{kUnmatchedRoute};
+    std::string request_id;
+    unsigned version = 11;
+    bool keep_alive = false;
+    bool head = false;
+    unsigned status = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+  };
+
+  asio::awaitable<Next> exchange();
+  asio::awaitable<Next> refuse_head(Exchange& ex, const error_code& ec, const Parser& parser);
+  asio::awaitable<Next> answer_stream(Exchange& ex, Parser& parser, const Route& route,
+                                      Request& request, bool expects_continue);
+  asio::awaitable<Next> body_failed(Exchange& ex, BodyOutcome outcome,
+                                    std::optional<Response> refusal);
+  [[nodiscard]] std::optional<Response> check_head(const Parser& parser) const;
+  [[nodiscard]] static std::optional<Response> refusal_for_match(const Exchange& ex,
+                                                                 const RouteMatch& match,
+                                                                 const Parser& parser);
+  [[nodiscard]] std::optional<Response> refusal_for_head_error(const error_code& ec,
+                                                               const Parser& parser) const;
+  asio::awaitable<Next> respond(Exchange& ex, Response response, bool body_read);
+  asio::awaitable<Sent> send(Exchange& ex, Response response, bool keep_alive);
+  asio::awaitable<std::size_t> send_file(const Exchange& ex, bhttp::response<bhttp::string_body>& message,
+                                         const FileRange& range, error_code& ec);
+  asio::awaitable<bool> send_continue(Exchange& ex);
+  asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
+                                         const std::function<bool(std::string_view)>& consume);
+  asio::awaitable<void> drain();
+  void close();
+  void record(const Exchange& ex);
+  template <class F>
+  std::optional<Response> guarded(const Exchange& ex, F&& f);
+  char* chunk();
+
+  Impl& server_;
+  const ServerOptions& options_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::unique_ptr<char[]> chunk_;  // allocated on first use, reused for the connection's life
+  std::uint64_t id_;
+  std::string client_;
+  bool idle_ = false;  // waiting for a request that has not started; strand only
+};
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+Server::Impl::Connection::Connection(Impl& server, tcp::socket socket, std::uint64_t id,
+                                     std::string client)
+    : server_(server),
+      options_(server.options_),
+      stream_(std::move(socket)),
+      id_(id),
+      client_(std::move(client)) {
+  server_.metrics_.connection_opened();
+}
+
+Server::Impl::Connection::~Connection() {
+  server_.metrics_.connection_closed();
+  server_.connection_ended(id_);
+}
+
+void Server::Impl::Connection::close_if_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->idle_) {
+      self->stream_.cancel();
+    }
+  });
+}
+
+void Server::Impl::Connection::force_close() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    error_code ec;
+    self->stream_.socket().close(ec);
+  });
+}
+
+void Server::Impl::Connection::close_now() {
+  error_code ec;
+  stream_.socket().close(ec);
+}
+
+void Server::Impl::Connection::close() {
+  error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
+}
+
+char* Server::Impl::Connection::chunk() {
+  if (!chunk_) {
+    chunk_ = std::make_unique<char[]>(kChunkBytes);
+  }
+  return chunk_.get();
+}
+
+asio::awaitable<void> Server::Impl::Connection::serve(std::shared_ptr<Connection> self) {
+  Next next = Next::kContinue;
+  bool first = true;
+  try {
+    while (next == Next::kContinue && !self->server_.stopping_) {
+      if (self->buffer_.size() == 0) {
+        // Wait for the first byte of the next request: the idle time between requests on a
+        // kept-alive connection, the head time on a new one.
+        self->idle_ = true;
+        self->stream_.expires_after(first ? self->options_.header_timeout
+                                          : self->options_.idle_timeout);
+        error_code ec;
+        const std::size_t n = co_await self->stream_.async_read_some(
+            self->buffer_.prepare(kFirstReadBytes), with_error(ec));
+        self->idle_ = false;
+        if (ec) {
+          break;  // closed by the client, idle too long, or closed by stop()
+        }
+        self->buffer_.commit(n);
+      }
+      first = false;
+      next = co_await self->exchange();
+    }
+    if (next == Next::kDrainThenClose && !self->server_.stopping_) {
+      co_await self->drain();
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection from {} failed: {}", self->client_, e.what());
+  }
+  self->close();
+}
+
+// A note on the shape of the coroutines below: g++ 12 miscompiles class-type temporaries created
+// inside a co_await expression (brace-initialised or from ?:), destroying them twice. Responses
+// and callbacks are therefore built into named variables first and moved into the awaited call.
+
+std::optional<Response> Server::Impl::Connection::check_head(const Parser& parser) const {
+  const auto& head = parser.get();
+  const std::string_view target = head.target();
+  // "METHOD SP target SP HTTP/1.1"
+  const std::size_t line_bytes = head.method_string().size() + target.size() + 10;
+  if (line_bytes > options_.max_request_line_bytes) {
+    return error_response(414, "uri_too_long",
+                          fmt::format("the request line is longer than {} bytes; shorten the URL",
+                                      options_.max_request_line_bytes));
+  }
+  const auto field_count = static_cast<std::size_t>(std::distance(head.begin(), head.end()));
+  if (field_count > options_.max_header_fields) {
+    return error_response(431, "header_too_large",
+                          fmt::format("the request has {} header fields; at most {} are accepted",
+                                      field_count, options_.max_header_fields));
+  }
+  if (target.empty() || target.front() != '/') {
+    return error_response(400, "bad_request", "the request target must be a path starting with /");
+  }
+  if (head.count(bhttp::field::transfer_encoding) != 0 && !parser.chunked()) {
+    return error_response(400, "bad_request",
+                          "only the chunked transfer coding is supported for request bodies");
+  }
+  return std::nullopt;
+}
+
+std::optional<Response> Server::Impl::Connection::refusal_for_match(const Exchange& ex,
+                                                                    const RouteMatch& match,
+                                                                    const Parser& parser) {
+  if (match.route == nullptr) {
+    if (match.allowed.empty()) {
+      return error_response(404, "not_found",
+                            fmt::format("no such endpoint: {} {}; see /api/v1/openapi.json",
+                                        ex.method, ex.path));
+    }
+    const auto allow = join_methods(match.allowed);
+    auto response = error_response(
+        405, "method_not_allowed",
+        fmt::format("{} is not allowed on {}; allowed: {}", ex.method, ex.path, allow));
+    response.set("Allow", allow);
+    return response;
+  }
+  const auto declared = parser.content_length();
+  if (declared && *declared > match.route->body_limit) {
+    return error_response(413, "payload_too_large",
+                          fmt::format("the request body of {} bytes is above this endpoint's "
+                                      "limit of {} bytes",
+                                      *declared, match.route->body_limit));
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchange() {
+  Exchange ex;
+  Parser parser;
+  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+      options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  // The route's limit is set once the route is known. (Not boost::none: Beast 1.74 compares a
+  // Content-Length against an empty limit as "above it".)
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+
+  stream_.expires_after(options_.header_timeout);
+  error_code ec;
+  ex.bytes_in += co_await bhttp::async_read_header(stream_, buffer_, parser, with_error(ec));
+  if (ec) {
+    co_return co_await refuse_head(ex, ec, parser);
+  }
+
+  const auto& head = parser.get();
+  const std::string_view target = head.target();
+  const auto question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  ex.method = std::string(head.method_string());
+  ex.path = std::string(path);
+  ex.version = head.version();
+  ex.keep_alive = head.keep_alive();
+  const std::string_view incoming_id = head[kRequestIdField];
+  ex.request_id = valid_request_id(incoming_id) ? std::string(incoming_id)
+                                                : util::random_token(kGeneratedRequestIdBytes);
+  if (auto refusal = check_head(parser)) {
+    Response response = std::move(*refusal);
+    co_return co_await respond(ex, std::move(response), false);
+  }
+
+  Request request;
+  request.method = head.method();
+  request.target = std::string(target);
+  request.path = ex.path;
+  if (question != std::string_view::npos) {
+    request.query = std::string(target.substr(question + 1));
+  }
+  request.headers = static_cast<const bhttp::fields&>(head);
+  request.client_address = client_;
+  request.request_id = ex.request_id;
+  const auto declared = parser.content_length();
+  request.content_length = declared.value_or(0);
+
+  const Router& router = server_.router_;
+  RouteMatch match = router.match(request.method, path);
+  if (match.route == nullptr && request.method == bhttp::verb::head &&
+      std::find(match.allowed.begin(), match.allowed.end(), bhttp::verb::get) !=
+          match.allowed.end()) {
+    match = router.match(bhttp::verb::get, path);
+    ex.head = true;
+  }
+  if (match.route != nullptr) {
+    ex.route = match.route->pattern;
+  }
+  if (auto refusal = refusal_for_match(ex, match, parser)) {
+    // A declared body above the limit is never read; other refusals keep the connection only
+    // when there is no body.
+    const bool body_read = parser.is_done() && match.route == nullptr;
+    Response response = std::move(*refusal);
+    co_return co_await respond(ex, std::move(response), body_read);
+  }
+
+  const Route& route = *match.route;
+  request.params = std::move(match.params);
+  parser.body_limit(route.body_limit);  // enforced while reading chunked bodies
+  const bool expects_continue =
+      ex.version >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue");
+
+  if (route.stream) {
+    co_return co_await answer_stream(ex, parser, route, request, expects_continue);
+  }
+
+  if (!parser.is_done()) {
+    if (expects_continue && !co_await send_continue(ex)) {
+      co_return Next::kClose;
+    }
+    if (declared) {
+      request.body.reserve(static_cast<std::size_t>(*declared));
+    }
+    const std::function<bool(std::string_view)> append = [&](std::string_view chunk) {
+      if (request.body.size() + chunk.size() > route.body_limit) {
+        return false;
+      }
+      request.body.append(chunk);
+      return true;
+    };
+    auto outcome = co_await read_body(parser, ex, append);
+    if (outcome != BodyOutcome::kComplete) {
+      if (outcome == BodyOutcome::kRefused) {
+        outcome = BodyOutcome::kTooLarge;
+      }
+      std::optional<Response> no_refusal;
+      co_return co_await body_failed(ex, outcome, std::move(no_refusal));
+    }
+  }
+
+  Response response;
+  if (auto failure = guarded(ex, [&] { response = route.handler(request); })) {
+    response = std::move(*failure);
+  }
+  co_return co_await respond(ex, std::move(response), parser.is_done());
+}
+
+asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer_stream(
+    Exchange& ex, Parser& parser, const Route& route, Request& request, bool expects_continue) {
+  std::variant<Response, std::unique_ptr<BodySink>> answer;
+  if (auto failure = guarded(ex, [&] { answer = route.stream(request); })) {
+    answer = std::move(*failure);
+  }
+  if (auto* refusal = std::get_if<Response>(&answer)) {
+    Response response = std::move(*refusal);
+    co_return co_await respond(ex, std::move(response), parser.is_done());
+  }
+  auto sink = std::move(std::get<std::unique_ptr<BodySink>>(answer));
+  if (!sink) {
+    spdlog::error("route {} returned no body sink (request {})", ex.route, ex.request_id);
+    Response response = internal_error(ex.request_id);
+    co_return co_await respond(ex, std::move(response), parser.is_done());
+  }
+
+  if (!parser.is_done()) {
+    if (expects_continue && !co_await send_continue(ex)) {
+      co_return Next::kClose;
+    }
+    std::optional<Response> refusal;
+    const std::function<bool(std::string_view)> write = [&](std::string_view chunk) {
+      bool accepted = true;
+      auto failure = guarded(ex, [&] {
+        const auto written = sink->write(chunk);
+        if (written.has_error()) {
+          refusal = response_for(written.error());
+          accepted = false;
+        }
+      });
+      if (failure) {
+        refusal = std::move(*failure);
+        return false;
+      }
+      return accepted;
+    };
+    const auto outcome = co_await read_body(parser, ex, write);
+    if (outcome != BodyOutcome::kComplete) {
+      sink.reset();  // discards the partial upload
+      co_return co_await body_failed(ex, outcome, std::move(refusal));
+    }
+  }
+
+  Response response;
+  if (auto failure = guarded(ex, [&] { response = sink->finish(); })) {
+    response = std::move(*failure);
+  }
+  sink.reset();
+  co_return co_await respond(ex, std::move(response), parser.is_done());
+}
+
+asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::body_failed(
+    Exchange& ex, BodyOutcome outcome, std::optional<Response> refusal) {
+  Response response;
+  switch (outcome) {
+    case BodyOutcome::kTooLarge:
+      response = error_response(413, "payload_too_large",
+                                "the request body is above this endpoint's limit");
+      break;
+    case BodyOutcome::kMalformed:
+      response = error_response(400, "bad_request", "the request body is not validly framed");
+      break;
+    case BodyOutcome::kRefused:
+      response = refusal ? std::move(*refusal) : internal_error(ex.request_id);
+      break;
+    case BodyOutcome::kTimedOut:
+      ex.status = kTimedOutStatus;  // too slow to be worth an answer
+      record(ex);
+      co_return Next::kClose;
+    case BodyOutcome::kClientGone:
+    case BodyOutcome::kComplete:
+      ex.status = kClientClosedStatus;
+      record(ex);
+      co_return Next::kClose;
+  }
+  co_return co_await respond(ex, std::move(response), false);
+}
+
+std::optional<Response> Server::Impl::Connection::refusal_for_head_error(
+    const error_code& ec, const Parser& parser) const {
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    // The parser consumes the request line as soon as it is complete: if it has no target yet,
+    // the line alone did not fit.
+    const auto& head = parser.get();
+    const std::size_t line_bytes = head.method_string().size() + head.target().size() + 10;
+    if (head.target().empty() || line_bytes > options_.max_request_line_bytes) {
+      return error_response(414, "uri_too_long",
+                            fmt::format("the request line is longer than {} bytes; shorten the URL",
+                                        options_.max_request_line_bytes));
+    }
+    return error_response(
+        431, "header_too_large",
+        fmt::format("the request head is larger than {} bytes", options_.max_header_bytes));
+  }
+  if (is_http_error(ec) && ec != bhttp::error::end_of_stream &&
+      ec != bhttp::error::partial_message) {
+    return error_response(400, "bad_request", fmt::format("malformed request: {}", ec.message()));
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::refuse_head(
+    Exchange& ex, const error_code& ec, const Parser& parser) {
+  ex.request_id = util::random_token(kGeneratedRequestIdBytes);
+  if (auto refusal = refusal_for_head_error(ec, parser)) {
+    Response response = std::move(*refusal);
+    co_return co_await respond(ex, std::move(response), false);
+  }
+  if (ec == beast::error::timeout) {
+    ex.status = kTimedOutStatus;  // a client this slow is not worth an answer
+    record(ex);
+  }
+  co_return Next::kClose;  // timed out, or the client went away
+}
+
+template <class F>
+std::optional<Response> Server::Impl::Connection::guarded(const Exchange& ex, F&& f) {
+  RequestIdScope scope(ex.request_id);
+  try {
+    std::forward<F>(f)();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    spdlog::error("unhandled exception answering {} {} (request {}): {}", ex.method, ex.route,
+                  ex.request_id, e.what());
+  } catch (...) {
+    spdlog::error("unhandled non-standard exception answering {} {} (request {})", ex.method,
+                  ex.route, ex.request_id);
+  }
+  return internal_error(ex.request_id);
+}
+
+asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection::read_body(
+    Parser& parser, Exchange& ex, const std::function<bool(std::string_view)>& consume) {
+  char* const buffer = chunk();
+  std::size_t filled = 0;
+  while (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = buffer + filled;
+    body.size = kChunkBytes - filled;
+    body.more = true;
+    stream_.expires_after(options_.io_timeout);
+    error_code ec;
+    ex.bytes_in += co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
+    filled = kChunkBytes - parser.get().body().size;
+    if (ec == bhttp::error::need_buffer) {
+      ec = {};
+    }
+    if (ec == bhttp::error::body_limit) {
+      co_return BodyOutcome::kTooLarge;
+    }
+    if (ec == beast::error::timeout) {
+      co_return BodyOutcome::kTimedOut;
+    }
+    if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream) {
+      co_return BodyOutcome::kClientGone;
+    }
+    if (ec) {
+      co_return is_http_error(ec) ? BodyOutcome::kMalformed : BodyOutcome::kClientGone;
+    }
+    if (filled == kChunkBytes || (parser.is_done() && filled > 0)) {
+      if (!consume(std::string_view(buffer, filled))) {
+        co_return BodyOutcome::kRefused;
+      }
+      filled = 0;
+    }
+  }
+  co_return BodyOutcome::kComplete;
+}
+
+asio::awaitable<bool> Server::Impl::Connection::send_continue(Exchange& ex) {
+  stream_.expires_after(options_.io_timeout);
+  error_code ec;
+  ex.bytes_out += co_await asio::async_write(
+      stream_, asio::buffer(kContinue.data(), kContinue.size()), with_error(ec));
+  if (ec) {
+    ex.status = kClientClosedStatus;
+    record(ex);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::respond(
+    Exchange& ex, Response response, bool body_read) {
+  const bool keep_alive = ex.keep_alive && body_read && !server_.stopping_;
+  const Sent sent = co_await send(ex, std::move(response), keep_alive);
+  record(ex);
+  switch (sent) {
+    case Sent::kKeepAlive:
+      co_return Next::kContinue;
+    case Sent::kClose:
+      co_return body_read ? Next::kClose : Next::kDrainThenClose;
+    case Sent::kFailed:
+      break;
+  }
+  co_return Next::kClose;
+}
+
+asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(
+    Exchange& ex, Response response, bool keep_alive) {
+  if (response.status < 100 || response.status > 599) {
+    spdlog::error("route {} answered with invalid status {} (request {})", ex.route,
+                  response.status, ex.request_id);
+    response = internal_error(ex.request_id);
+  }
+  if (response.file && (!response.file->file || response.file->file->get() < 0)) {
+    spdlog::error("route {} answered with a file response without a file (request {})",
+                  ex.route, ex.request_id);
+    response = internal_error(ex.request_id);
+  }
+  ex.status = response.status;
+
+  bhttp::response<bhttp::string_body> message;
+  message.version(ex.version >= 11 ? 11 : 10);
+  message.result(response.status);
+  for (const auto& [name, value] : response.headers) {
+    if (beast::iequals(name, "Connection")) {
+      keep_alive = keep_alive && !beast::iequals(value, "close");
+      continue;
+    }
+    if (beast::iequals(name, "Content-Length") || beast::iequals(name, "Transfer-Encoding")) {
+      continue;  // the server frames the body itself
+    }
+    if (!safe_header(name, value)) {
+      spdlog::error("dropping response header {} with a line break (request {})", name,
+                    ex.request_id);
+      continue;
+    }
+    message.insert(name, value);
+  }
+  message.set(bhttp::field::server, "vestibule");
+  message.set(kRequestIdField, ex.request_id);
+  if (message.count("X-Content-Type-Options") == 0) {
+    message.set("X-Content-Type-Options", "nosniff");
+  }
+  if (options_.secure && message.count(bhttp::field::strict_transport_security) == 0) {
+    message.set(bhttp::field::strict_transport_security, "max-age=31536000; includeSubDomains");
+  }
+  message.keep_alive(keep_alive);
+
+  error_code ec;
+  if (response.file) {
+    ex.bytes_out += co_await send_file(ex, message, *response.file, ec);
+  } else {
+    const bool bodyless = bodyless_status(response.status);
+    if (!bodyless) {
+      message.content_length(response.body.size());
+      if (!ex.head) {
+        message.body() = std::move(response.body);
+      }
+    }
+    stream_.expires_after(options_.io_timeout);
+    if (ex.head) {
+      bhttp::response_serializer<bhttp::string_body> serializer{message};
+      ex.bytes_out += co_await bhttp::async_write_header(stream_, serializer, with_error(ec));
+    } else {
+      ex.bytes_out += co_await bhttp::async_write(stream_, message, with_error(ec));
+    }
+  }
+  if (ec) {
+    co_return Sent::kFailed;
+  }
+  co_return keep_alive ? Sent::kKeepAlive : Sent::kClose;
+}
+
+asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
+    const Exchange& ex, bhttp::response<bhttp::string_body>& message, const FileRange& range,
+    error_code& ec) {
+  message.content_length(range.length);
+  std::size_t written = 0;
+  {
+    bhttp::response_serializer<bhttp::string_body> serializer{message};
+    stream_.expires_after(options_.io_timeout);
+    written += co_await bhttp::async_write_header(stream_, serializer, with_error(ec));
+  }
+  if (ec || ex.head) {
+    co_return written;
+  }
+  char* const buffer = chunk();
+  const int fd = range.file->get();
+  std::uint64_t offset = range.offset;
+  std::uint64_t remaining = range.length;
+  while (remaining > 0) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kChunkBytes));
+    ssize_t got = 0;
+    do {
+      got = ::pread(fd, buffer, want, static_cast<off_t>(offset));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+      const std::string reason = got < 0 ? std::generic_category().message(errno)
+                                         : std::string("unexpected end of file");
+      spdlog::error("reading the file for route {} failed at offset {}: {} (request {})",
+                    ex.route, offset, reason, ex.request_id);
+      ec = asio::error::make_error_code(asio::error::broken_pipe);  // abort the response
+      co_return written;
+    }
+    const auto size = static_cast<std::size_t>(got);
+    stream_.expires_after(options_.io_timeout);
+    written += co_await asio::async_write(stream_, asio::buffer(buffer, size), with_error(ec));
+    if (ec) {
+      co_return written;
+    }
+    offset += size;
+    remaining -= size;
+  }
+  co_return written;
+}
+
+asio::awaitable<void> Server::Impl::Connection::drain() {
+  error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) {
+    co_return;
+  }
+  idle_ = true;  // stop() may close a draining connection at once
+  stream_.expires_after(kLingerTime);
+  std::size_t drained = 0;
+  while (drained < kLingerBytes) {
+    const std::size_t n =
+        co_await stream_.async_read_some(asio::buffer(chunk(), kChunkBytes), with_error(ec));
+    if (ec) {
+      break;
+    }
+    drained += n;
+  }
+  idle_ = false;
+}
+
+void Server::Impl::Connection::record(const Exchange& ex) {
+  const auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - ex.start);
+  server_.metrics_.record_request(ex.route, ex.status, duration, ex.bytes_in, ex.bytes_out);
+  server_.access_log_.write(AccessLogEntry{client_, ex.method, ex.path, ex.route, ex.request_id,
+                                           ex.status, ex.bytes_in, ex.bytes_out, duration});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Impl
+
+Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics)
+    : options_(std::move(options)),
+      router_(router),
+      metrics_(metrics),
+      access_log_(options_.access_log),
+      threads_(options_.threads != 0 ? options_.threads
+                                     : std::max(1U, std::thread::hardware_concurrency())),
+      ioc_(static_cast<int>(threads_)),
+      control_(asio::make_strand(ioc_)),
+      acceptor_(control_),
+      signals_(control_),
+      grace_timer_(control_) {
+  util::crypto_init();  // request ids come from the CSPRNG
+}
+
+Server::Impl::~Impl() {
+  {
+    std::lock_guard lock(mutex_);
+    tearing_down_ = true;
+  }
+  stopping_ = true;
+  error_code ec;
+  acceptor_.close(ec);
+}
+
+void Server::Impl::bind() {
+  const auto where = fmt::format("{}:{}", options_.host, options_.port);
+  error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = asio::ip::make_address(options_.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, options_.port);
+  } else {
+    tcp::resolver resolver(ioc_);
+    const auto results =
+        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error(fmt::format("cannot listen on {}: the host does not resolve ({})",
+                                           where, ec ? ec.message() : "no address"));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  const auto check = [&](std::string_view step) {
+    if (ec) {
+      error_code ignored;
+      acceptor_.close(ignored);
+      throw std::runtime_error(fmt::format("cannot listen on {}: {} failed: {}", where, step,
+                                           ec.message()));
+    }
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  check("open");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  check("setting SO_REUSEADDR");
+  acceptor_.bind(endpoint, ec);
+  check("bind");
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  check("listen");
+  port_ = acceptor_.local_endpoint(ec).port();
+  check("reading the bound address");
+}
+
+void Server::Impl::run() {
+  if (!acceptor_.is_open()) {
+    bind();
+  }
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const error_code& ec, int signal) {
+    if (!ec) {
+      spdlog::info("received signal {}; finishing in-flight requests", signal);
+      stop();
+    }
+  });
+  asio::co_spawn(control_, accept_loop(),
+                 [](std::exception_ptr error) { log_escaped_exception(error, "the accept loop"); });
+
+  std::vector<std::thread> workers;
+  workers.reserve(threads_ - 1);
+  for (unsigned i = 1; i < threads_; ++i) {
+    workers.emplace_back([this] { run_worker(); });
+  }
+  run_worker();
+  for (auto& worker : workers) {
+    worker.join();
+  }
+
+  // No thread runs the loop any more: close what is left (connections past the grace period).
+  error_code ec;
+  acceptor_.close(ec);
+  signals_.clear(ec);
+  for (const auto& connection : live_connections()) {
+    connection->close_now();
+  }
+}
+
+void Server::Impl::run_worker() {
+  for (;;) {
+    try {
+      ioc_.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("unexpected exception in the HTTP server loop: {}", e.what());
+    } catch (...) {
+      spdlog::error("unexpected non-standard exception in the HTTP server loop");
+    }
+  }
+}
+
+void Server::Impl::stop() {
+  if (stopping_.exchange(true)) {
+    return;
+  }
+  asio::post(control_, [this] {
+    error_code ec;
+    acceptor_.close(ec);
+    signals_.clear(ec);  // a second signal gets the default action: terminate at once
+    grace_timer_.expires_after(options_.shutdown_grace);
+    grace_timer_.async_wait([this](const error_code& wait_ec) {
+      if (wait_ec) {
+        return;
+      }
+      const auto remaining = live_connections();
+      spdlog::warn("shutdown grace period over; closing {} connection(s)", remaining.size());
+      for (const auto& connection : remaining) {
+        connection->force_close();
+      }
+      grace_timer_.expires_after(kForceStopDelay);
+      grace_timer_.async_wait([this](const error_code& ec2) {
+        if (!ec2) {
+          ioc_.stop();
+        }
+      });
+    });
+  });
+  const auto live = live_connections();
+  if (live.empty()) {
+    ioc_.stop();
+    return;
+  }
+  for (const auto& connection : live) {
+    connection->close_if_idle();
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  while (!stopping_) {
+    error_code ec;
+    auto socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), with_error(ec));
+    if (stopping_ || ec == asio::error::operation_aborted) {
+      break;
+    }
+    if (ec) {
+      // Typically out of file descriptors: pause instead of spinning.
+      spdlog::warn("accepting a connection failed: {}", ec.message());
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
+      co_await pause.async_wait(with_error(ec));
+      continue;
+    }
+    try {
+      start_connection(tcp::socket(std::move(socket)));
+    } catch (const std::exception& e) {
+      spdlog::error("could not start serving a connection: {}", e.what());
+    }
+  }
+}
+
+void Server::Impl::start_connection(tcp::socket socket) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) {
+    return;  // already gone
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return;
+    }
+    if (connections_.size() >= options_.max_connections) {
+      spdlog::warn("refusing a connection from {}: {} connections are open",
+                   client_address(remote), connections_.size());
+      socket.close(ec);
+      return;
+    }
+    const auto id = next_id_++;
+    connection = std::make_shared<Connection>(*this, std::move(socket), id, client_address(remote));
+    connections_.emplace(id, connection);
+  }
+  const auto executor = connection->executor();
+  asio::co_spawn(executor, Connection::serve(std::move(connection)),
+                 [](std::exception_ptr error) { log_escaped_exception(error, "a connection"); });
+}
+
+void Server::Impl::connection_ended(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(id);
+  if (stopping_ && connections_.empty() && !tearing_down_) {
+    ioc_.stop();
+  }
+}
+
+std::vector<std::shared_ptr<Server::Impl::Connection>> Server::Impl::live_connections() {
+  std::vector<std::shared_ptr<Connection>> live;
+  std::lock_guard lock(mutex_);
+  live.reserve(connections_.size());
+  for (const auto& [id, weak] : connections_) {
+    if (auto connection = weak.lock()) {
+      live.push_back(std::move(connection));
+    }
+  }
+  return live;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+
+Server::~Server() = default;
+
+void Server::bind() { impl_->bind(); }
+
+std::uint16_t Server::port() const { return impl_->port(); }
+
+void Server::run() { impl_->run(); }
+
+void Server::stop() { impl_->stop(); }
+
+}  // namespace vestibule::http

@@ -1,0 +1,58 @@
+// Server: the HTTP/1.1 front door on Boost.Beast/Asio. Keep-alive, a pool of worker threads,
+// bounded request line and headers, per-route body limits (413 before the body is read), idle
+// and slow-client timeouts, a request id on every request and log line, an access log, metrics,
+// and graceful shutdown: stop() stops accepting, lets in-flight requests finish, then run()
+// returns. run() may be called once; stop() from any thread or a signal handler's strand.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace vestibule::http {
+
+enum class AccessLogFormat { kText, kJson, kOff };
+
+// The [http] configuration section.
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;             // 0 picks a free port; see Server::port()
+  unsigned threads = 0;                  // 0 = one per core
+  std::size_t max_header_bytes = 16 * 1024;  // request line + all headers; above it 431 (414 for the line)
+  std::size_t max_request_line_bytes = 8 * 1024;
+  std::size_t max_header_fields = 100;
+  std::chrono::seconds header_timeout{10};   // time to receive a whole request head
+  std::chrono::seconds idle_timeout{60};     // keep-alive idle time between requests
+  std::chrono::seconds io_timeout{30};       // no byte moved for this long while reading a body or writing a response
+  std::chrono::seconds shutdown_grace{30};   // in-flight requests get this long after stop()
+  std::size_t max_connections = 10000;
+  AccessLogFormat access_log = AccessLogFormat::kText;
+  bool secure = false;                       // public URL is https: adds HSTS
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket; throws with a clear message when the address is unusable.
+  void bind();
+  // The bound port (after bind()).
+  [[nodiscard]] std::uint16_t port() const;
+  // Serves until stop() and graceful completion; returns then. Handles SIGTERM and SIGINT itself.
+  void run();
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vestibule::http

@@ -1,0 +1,224 @@
+#include "store/sqlite/database.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "store/sqlite/migrations.hpp"
+
+namespace vestibule::store::sqlite {
+
+void throw_sqlite(sqlite3* db, int code, std::string_view context) {
+  std::string message(context);
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  throw SqliteError(db != nullptr ? sqlite3_extended_errcode(db) : code, message);
+}
+
+Statement& Statement::bind_int64(int index, std::int64_t value) {
+  if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) {
+    throw_sqlite(db_, rc, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  if (const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(),
+                                         SQLITE_TRANSIENT, SQLITE_UTF8);
+      rc != SQLITE_OK) {
+    throw_sqlite(db_, rc, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::nullopt_t) {
+  if (const int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) {
+    throw_sqlite(db_, rc, "bind");
+  }
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  throw_sqlite(db_, rc, "step");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  const auto n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
+                                                    static_cast<std::size_t>(n));
+}
+
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::optional<std::int64_t> Statement::optional_int64(int col) const {
+  if (is_null(col)) {
+    return std::nullopt;
+  }
+  return int64(col);
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Connection::Connection(const std::string& path, bool create) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
+    std::string message = "cannot open database " + path + ": " +
+                          (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw SqliteError(rc, message);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 10000);
+  exec("PRAGMA journal_mode = WAL");
+  exec("PRAGMA synchronous = FULL");
+  exec("PRAGMA foreign_keys = ON");
+  exec("PRAGMA secure_delete = ON");
+}
+
+Connection::~Connection() {
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+Statement& Connection::prepare(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it == statements_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    if (const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+        rc != SQLITE_OK) {
+      throw_sqlite(db_, rc, std::string("prepare ") + std::string(sql.substr(0, 60)));
+    }
+    std::unique_ptr<sqlite3_stmt, StmtDeleter> owned(raw);
+    auto wrapper = std::make_unique<Statement>(db_, raw);
+    it = statements_.emplace(std::string(sql), std::make_pair(std::move(owned), std::move(wrapper)))
+             .first;
+  }
+  auto& statement = *it->second.second;
+  statement.reset();
+  used_.push_back(&statement);
+  return statement;
+}
+
+void Connection::reset_statements() {
+  for (auto* statement : used_) {
+    statement->reset();
+  }
+  used_.clear();
+}
+
+void Connection::exec(const std::string& sql) {
+  char* error = nullptr;
+  if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error); rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    throw SqliteError(sqlite3_extended_errcode(db_), sql.substr(0, 60) + ": " + message);
+  }
+}
+
+std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+int Connection::changes() const { return sqlite3_changes(db_); }
+
+Database::Database(std::string path, std::size_t pool_size, bool create) : path_(std::move(path)) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(pool_size, 1); ++i) {
+    idle_.push_back(std::make_unique<Connection>(path_, create));
+  }
+}
+
+Database::~Database() = default;
+
+Database::Lease Database::acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [&] { return !idle_.empty(); });
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return Lease(*this, std::move(c));
+}
+
+void Database::give_back(std::unique_ptr<Connection> c) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(c));
+  }
+  available_.notify_one();
+}
+
+Error Database::translate(const SqliteError& e) const {
+  const int primary = e.code() & 0xff;
+  if (e.code() == SQLITE_CONSTRAINT_UNIQUE || e.code() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return make_error(Errc::kConflict, "already exists");
+  }
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return make_error(Errc::kUnavailable, "the database is busy; try again in a moment");
+  }
+  if (primary == SQLITE_FULL) {
+    return make_error(Errc::kUnavailable, "the disk is full; free space and try again");
+  }
+  spdlog::error("database error on {}: {}", path_, e.what());
+  return make_error(Errc::kInternal, "a storage error occurred");
+}
+
+int Database::latest_schema_version() { return static_cast<int>(migrations().size()); }
+
+Result<int> Database::schema_version() {
+  return read<int>([](Connection& c) {
+    auto& s = c.prepare("PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.int64(0));
+  });
+}
+
+Result<int> Database::migrate() {
+  return write<int>([](Connection& c) {
+    auto& s = c.prepare("PRAGMA user_version");
+    s.step();
+    auto version = static_cast<int>(s.int64(0));
+    s.reset();
+    const auto& all = migrations();
+    if (version > static_cast<int>(all.size())) {
+      throw Refusal{make_error(Errc::kUnavailable,
+                               "the database schema (version " + std::to_string(version) +
+                                   ") is newer than this program knows (" +
+                                   std::to_string(all.size()) + "); run a newer vestibule")};
+    }
+    for (; version < static_cast<int>(all.size()); ++version) {
+      c.exec(std::string(all[static_cast<std::size_t>(version)]));
+      c.exec("PRAGMA user_version = " + std::to_string(version + 1));
+      spdlog::info("database migrated to schema version {}", version + 1);
+    }
+    return version;
+  });
+}
+
+Result<std::string> Database::integrity_check() {
+  return read<std::string>([](Connection& c) {
+    auto& s = c.prepare("PRAGMA integrity_check");
+    std::string out;
+    while (s.step()) {
+      if (!out.empty()) {
+        out += "\n";
+      }
+      out += s.text(0);
+    }
+    return out;
+  });
+}
+
+}  // namespace vestibule::store::sqlite

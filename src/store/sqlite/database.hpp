@@ -1,0 +1,209 @@
+// Database: a small pool of SQLite connections to one file (WAL, foreign keys, busy timeout,
+// secure delete), each with its prepared statements cached and reused. Repositories run their
+// work through read() and write(); write() is one IMMEDIATE transaction, so concurrent writers
+// queue instead of failing on lock upgrades. Engine errors become Errc values at this boundary
+// (unique violations kConflict, busy kUnavailable). Thread-safe.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <concepts>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace vestibule::store::sqlite {
+
+// Thrown inside a read()/write() body; turned into an Error at the boundary.
+class SqliteError : public std::runtime_error {
+ public:
+  SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  [[nodiscard]] int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+// A prepared statement, reset and cleared when the next use begins.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+
+  Statement& bind_int64(int index, std::int64_t value);
+  template <std::integral T>
+  Statement& bind(int index, T value) {
+    return bind_int64(index, static_cast<std::int64_t>(value));
+  }
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const std::string& value) {
+    return bind(index, std::string_view(value));
+  }
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, std::nullopt_t);
+  template <class T>
+  Statement& bind(int index, const std::optional<T>& value) {
+    return value ? bind(index, *value) : bind(index, std::nullopt);
+  }
+
+  // Binds the arguments to ?1, ?2, ... in order.
+  template <class... Args>
+  Statement& with(const Args&... args) {
+    int i = 0;
+    (bind(++i, args), ...);
+    return *this;
+  }
+
+  // Advances; true while there is a row.
+  bool step();
+  // Steps to completion (for statements without rows).
+  void run();
+
+  [[nodiscard]] std::int64_t int64(int col) const;
+  [[nodiscard]] std::string text(int col) const;
+  [[nodiscard]] bool is_null(int col) const;
+  [[nodiscard]] std::optional<std::int64_t> optional_int64(int col) const;
+
+  void reset();
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Connection {
+ public:
+  Connection(const std::string& path, bool create);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // A cached prepared statement for `sql` (a string literal), reset and ready for binding.
+  Statement& prepare(std::string_view sql);
+  void exec(const std::string& sql);
+  [[nodiscard]] std::int64_t last_insert_id() const;
+  [[nodiscard]] int changes() const;
+  [[nodiscard]] sqlite3* handle() const { return db_; }
+  // Resets every statement prepared since the last call. A statement left on a row keeps its
+  // read snapshot open after COMMIT, so later transactions on this connection would not see
+  // other connections' (or processes') writes and could not write; this ends them all.
+  void reset_statements();
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::vector<Statement*> used_;
+  struct StmtDeleter {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  std::unordered_map<std::string, std::pair<std::unique_ptr<sqlite3_stmt, StmtDeleter>,
+                                            std::unique_ptr<Statement>>>
+      statements_;
+};
+
+// Thrown inside a read()/write() body to end it with an expected failure (not found, conflict);
+// the transaction is rolled back and the error returned.
+struct Refusal {
+  Error error;
+};
+[[noreturn]] inline void refuse(Errc code, std::string message) {
+  throw Refusal{make_error(code, std::move(message))};
+}
+
+[[noreturn]] void throw_sqlite(sqlite3* db, int code, std::string_view context);
+
+class Database {
+ public:
+  // Opens (creating when asked) the database file and prepares `pool_size` connections.
+  Database(std::string path, std::size_t pool_size, bool create = true);
+  ~Database();
+
+  template <class T>
+  Result<T> read(const std::function<T(Connection&)>& body) {
+    return run<T>(body, false);
+  }
+  template <class T>
+  Result<T> write(const std::function<T(Connection&)>& body) {
+    return run<T>(body, true);
+  }
+
+  // Applies the migrations not yet applied; returns the schema version reached.
+  Result<int> migrate();
+  [[nodiscard]] static int latest_schema_version();
+  Result<int> schema_version();
+  // "ok" or the problems `PRAGMA integrity_check` reports.
+  Result<std::string> integrity_check();
+
+ private:
+  class Lease;
+  Lease acquire();
+  void give_back(std::unique_ptr<Connection> c);
+  Error translate(const SqliteError& e) const;
+
+  template <class T>
+  Result<T> run(const std::function<T(Connection&)>& body, bool write);
+
+  std::string path_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+class Database::Lease {
+ public:
+  Lease(Database& db, std::unique_ptr<Connection> c) : db_(db), connection_(std::move(c)) {}
+  Lease(Lease&&) = default;
+  Lease& operator=(Lease&&) = delete;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    if (connection_) {
+      db_.give_back(std::move(connection_));
+    }
+  }
+  Connection& operator*() { return *connection_; }
+
+ private:
+  Database& db_;
+  std::unique_ptr<Connection> connection_;
+};
+
+template <class T>
+Result<T> Database::run(const std::function<T(Connection&)>& body, bool write) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  try {
+    c.exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    try {
+      if constexpr (std::is_void_v<T>) {
+        body(c);
+        c.reset_statements();
+        c.exec("COMMIT");
+        return outcome::success();
+      } else {
+        T value = body(c);
+        c.reset_statements();
+        c.exec("COMMIT");
+        return value;
+      }
+    } catch (...) {
+      c.reset_statements();
+      sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  } catch (const SqliteError& e) {
+    return fail(translate(e));
+  } catch (Refusal& r) {
+    return fail(std::move(r.error));
+  }
+}
+
+}  // namespace vestibule::store::sqlite

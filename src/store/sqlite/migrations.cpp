@@ -1,0 +1,81 @@
+#include "store/sqlite/migrations.hpp"
+
+namespace vestibule::store::sqlite {
+
+const std::vector<std::string_view>& migrations() {
+  static const std::vector<std::string_view> kMigrations = {
+      // 1: members, sessions, spaces, items and versions.
+      R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user', 'admin')),
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  method TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  proved_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  client_address TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+CREATE TABLE spaces (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('personal', 'team')),
+  root_item_id INTEGER,
+  owner_user_id INTEGER REFERENCES users(id),
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX spaces_one_personal ON spaces(owner_user_id) WHERE kind = 'personal';
+CREATE TABLE space_members (
+  space_id INTEGER NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'member', 'visitor')),
+  PRIMARY KEY (space_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX space_members_by_user ON space_members(user_id);
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  space_id INTEGER NOT NULL REFERENCES spaces(id),
+  parent_id INTEGER REFERENCES items(id),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('file', 'folder')),
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 0,
+  blob TEXT,
+  modified_at INTEGER NOT NULL,
+  modified_by INTEGER NOT NULL REFERENCES users(id),
+  trashed_at INTEGER,
+  trashed_by INTEGER REFERENCES users(id)
+);
+CREATE UNIQUE INDEX items_live_name ON items(parent_id, name) WHERE trashed_at IS NULL;
+CREATE INDEX items_by_path ON items(path);
+CREATE INDEX items_trashed ON items(space_id) WHERE trashed_at IS NOT NULL;
+CREATE TABLE versions (
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  blob TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  PRIMARY KEY (item_id, number)
+) WITHOUT ROWID;
+CREATE INDEX versions_by_blob ON versions(blob);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace vestibule::store::sqlite

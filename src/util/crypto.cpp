@@ -1,0 +1,85 @@
+#include "util/crypto.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <stdexcept>
+#include <vector>
+
+namespace vestibule::util {
+
+void crypto_init() {
+  if (sodium_init() < 0) {
+    throw std::runtime_error("libsodium could not be initialised");
+  }
+}
+
+std::string random_token(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  randombytes_buf(buffer.data(), buffer.size());
+  std::string raw(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+  sodium_memzero(buffer.data(), buffer.size());
+  return base64url_encode(raw);
+}
+
+std::uint32_t random_uniform(std::uint32_t upper_bound) { return randombytes_uniform(upper_bound); }
+
+std::string base64url_encode(std::string_view data) {
+  const auto variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                    data.size(), variant);
+  out.resize(out.size() - 1);  // drop the terminating NUL
+  return out;
+}
+
+Result<std::string> base64url_decode(std::string_view text) {
+  std::string out(text.size(), '\0');
+  std::size_t out_len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &out_len, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != text.data() + text.size()) {
+    return fail(Errc::kInvalidArgument, "not valid base64url");
+  }
+  out.resize(out_len);
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size());
+  std::string hex(digest.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+  hex.pop_back();
+  return hex;
+}
+
+bool secure_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+PasswordHashCost default_password_cost() {
+  return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
+}
+
+Result<std::string> hash_password(std::string_view password, PasswordHashCost cost) {
+  std::array<char, crypto_pwhash_STRBYTES> out{};
+  if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), cost.ops_limit,
+                            cost.mem_limit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return fail(Errc::kUnavailable, "not enough memory to hash the password; try again");
+  }
+  return std::string(out.data());
+}
+
+bool verify_password(std::string_view encoded_hash, std::string_view password) {
+  const std::string hash(encoded_hash);  // libsodium needs a NUL-terminated string
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+}  // namespace vestibule::util

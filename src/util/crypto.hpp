@@ -1,0 +1,42 @@
+// Secrets: CSPRNG tokens, SHA-256, Argon2id password hashes and constant-time comparison, all
+// from libsodium. The only place in the code base that draws random numbers. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace vestibule::util {
+
+// Must be called once before any other function here (idempotent).
+void crypto_init();
+
+// `bytes` random bytes from the CSPRNG, base64url without padding.
+std::string random_token(std::size_t bytes = 32);
+
+// A uniformly random integer in [0, upper_bound).
+std::uint32_t random_uniform(std::uint32_t upper_bound);
+
+std::string base64url_encode(std::string_view data);
+// Strict decoding: anything but the base64url alphabet (no padding) is refused.
+Result<std::string> base64url_decode(std::string_view text);
+
+// Lower-case hex of SHA-256(data).
+std::string sha256_hex(std::string_view data);
+
+// Constant-time equality for secrets of the same public length.
+bool secure_equal(std::string_view a, std::string_view b);
+
+// Argon2id in libsodium's self-describing string form ($argon2id$v=19$m=...,t=...,p=...$...).
+struct PasswordHashCost {
+  unsigned long long ops_limit;
+  std::size_t mem_limit;
+};
+// Interactive cost by default; tests may lower it through the configuration.
+PasswordHashCost default_password_cost();
+Result<std::string> hash_password(std::string_view password, PasswordHashCost cost);
+bool verify_password(std::string_view encoded_hash, std::string_view password);
+
+}  // namespace vestibule::util

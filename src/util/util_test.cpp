@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "util/crypto.hpp"
+#include "util/duration.hpp"
+#include "util/email.hpp"
+#include "util/names.hpp"
+
+namespace vestibule::util {
+namespace {
+
+TEST(Duration, ParsesEveryUnit) {
+  EXPECT_EQ(parse_duration("90s").value(), std::chrono::seconds{90});
+  EXPECT_EQ(parse_duration("10m").value(), std::chrono::seconds{600});
+  EXPECT_EQ(parse_duration("12h").value(), std::chrono::seconds{43200});
+  EXPECT_EQ(parse_duration("30d").value(), std::chrono::seconds{2592000});
+  EXPECT_EQ(parse_duration("0").value(), std::chrono::seconds{0});
+}
+
+TEST(Duration, RefusesMalformedText) {
+  for (const auto* bad : {"", "s", "10", "10x", "-5m", "1.5h", " 10m", "10 m", "99999999999999999d"}) {
+    auto r = parse_duration(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
+  }
+}
+
+TEST(Duration, FormatsTheShortestExactSpelling) {
+  EXPECT_EQ(format_duration(std::chrono::seconds{3600}), "1h");
+  EXPECT_EQ(format_duration(std::chrono::seconds{90}), "90s");
+  EXPECT_EQ(format_duration(std::chrono::seconds{0}), "0");
+  EXPECT_EQ(format_duration(std::chrono::seconds{172800}), "2d");
+}
+
+TEST(Names, AcceptsOrdinaryNames) {
+  for (const auto* ok : {"report.pdf", "Résumé 2026.pdf", "a", ".hidden", "日本語.txt", "a..b"}) {
+    EXPECT_TRUE(validate_item_name(ok)) << ok;
+  }
+}
+
+TEST(Names, RefusesEveryBrokenRule) {
+  const std::string nul("a\0b", 3);
+  const std::string long_name(256, 'x');
+  for (const std::string& bad : {std::string(""), std::string("."), std::string(".."),
+                                std::string("a/b"), std::string("a\\b"), nul,
+                                std::string("a\nb"), std::string("tab\there"), long_name,
+                                std::string("CON"), std::string("con.txt"), std::string("LPT1"),
+                                std::string(" lead"), std::string("trail "),
+                                std::string("dot."), std::string("\xC3\x28"),
+                                std::string("\xED\xA0\x80"), std::string("\xC0\xAF")}) {
+    auto r = validate_item_name(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
+    EXPECT_EQ(r.error().field, "name");
+  }
+}
+
+TEST(Email, NormalizesCaseAndSpaces) {
+  EXPECT_EQ(normalize_email("  Ada@Example.ORG ").value(), "ada@example.org");
+}
+
+TEST(Email, RefusesMalformedAddresses) {
+  for (const auto* bad : {"", "ada", "@example.org", "ada@", "ada@localhost", "a b@example.org",
+                          "ada@@example.org", "ada@example..org", "<ada@example.org>"}) {
+    EXPECT_FALSE(normalize_email(bad)) << bad;
+  }
+}
+
+TEST(Crypto, TokensAreLongAndDistinct) {
+  crypto_init();
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const auto token = random_token(32);
+    EXPECT_EQ(base64url_decode(token).value().size(), 32U);
+    EXPECT_TRUE(seen.insert(token).second);
+  }
+}
+
+TEST(Crypto, Base64urlRoundTripsAndRefusesOtherAlphabets) {
+  const std::string raw("\x00\xff\xfe binary", 10);
+  EXPECT_EQ(base64url_decode(base64url_encode(raw)).value(), raw);
+  EXPECT_FALSE(base64url_decode("ab+/"));
+  EXPECT_FALSE(base64url_decode("abc="));
+}
+
+TEST(Crypto, Sha256MatchesTheKnownVector) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Crypto, PasswordsVerifyOnlyWithTheRightPasswordAndUseArgon2id) {
+  crypto_init();
+  const auto hash = hash_password("correct horse", {1, 8192}).value();
+  EXPECT_TRUE(hash.starts_with("$argon2id$"));
+  EXPECT_TRUE(verify_password(hash, "correct horse"));
+  EXPECT_FALSE(verify_password(hash, "correct horsf"));
+}
+
+TEST(Crypto, SecureEqualComparesContentAndLength) {
+  EXPECT_TRUE(secure_equal("abc", "abc"));
+  EXPECT_FALSE(secure_equal("abc", "abd"));
+  EXPECT_FALSE(secure_equal("abc", "abcd"));
+}
+
+}  // namespace
+}  // namespace vestibule::util

@@ -1,0 +1,72 @@
+#include "support/store_fixture.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace vestibule::testing {
+
+util::PasswordHashCost test_password_cost() {
+  return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
+namespace {
+
+domain::MembersOptions members_options() {
+  util::crypto_init();
+  domain::MembersOptions o;
+  o.password_cost = test_password_cost();
+  return o;
+}
+
+}  // namespace
+
+StoreFixture::StoreFixture(int keep_versions)
+    : db((dir.path() / "vestibule.db").string(), 4),
+      blobs(dir.path(), std::chrono::seconds{0}),
+      members(users, sessions, clock, throttle, members_options()),
+      files(items, space_store, blobs, authz, clock, domain::FilesOptions{keep_versions}) {
+  if (!db.migrate()) {
+    throw std::runtime_error("migration failed");
+  }
+  if (!blobs.prepare()) {
+    throw std::runtime_error("blob store failed");
+  }
+}
+
+domain::User StoreFixture::add_user(const std::string& email, bool admin) {
+  return members
+      .add_user(email, "correct horse", "", admin ? domain::UserRole::kAdmin : domain::UserRole::kUser)
+      .value();
+}
+
+domain::Id StoreFixture::personal_root(const domain::User& user) {
+  for (const auto& s : spaces.list(as(user)).value()) {
+    if (s.space.kind == domain::SpaceKind::kPersonal) {
+      return s.space.root_item_id;
+    }
+  }
+  throw std::runtime_error("no personal space");
+}
+
+domain::Item StoreFixture::upload(const domain::Principal& who, domain::Id folder,
+                                  const std::string& name, const std::string& bytes) {
+  auto upload = files.begin_upload(who, folder, name).value();
+  upload->write(bytes).value();
+  return upload->commit().value().item;
+}
+
+std::string StoreFixture::read_all(const domain::Principal& who, domain::Id id,
+                                   std::optional<std::int64_t> version) {
+  auto content = files.open_content(who, id, version).value();
+  std::string out(static_cast<std::size_t>(content.size), '\0');
+  const auto n = pread(content.fd, out.data(), out.size(), 0);
+  close(content.fd);
+  if (n != static_cast<ssize_t>(out.size())) {
+    throw std::runtime_error("short read");
+  }
+  return out;
+}
+
+}  // namespace vestibule::testing

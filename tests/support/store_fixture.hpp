@@ -1,0 +1,51 @@
+// StoreFixture: the real SQLite store and local blob store in a temporary folder, with the
+// domain services wired over them and a ManualClock, for tests of the domain and the storage.
+#pragma once
+
+#include <memory>
+
+#include "blob/local_blob_store.hpp"
+#include "domain/authz.hpp"
+#include "domain/files.hpp"
+#include "domain/members.hpp"
+#include "domain/spaces.hpp"
+#include "store/sqlite/database.hpp"
+#include "store/sqlite/repositories.hpp"
+#include "support/temp_dir.hpp"
+#include "util/clock.hpp"
+
+namespace vestibule::testing {
+
+struct StoreFixture {
+  explicit StoreFixture(int keep_versions = 10);
+
+  // A member with a personal space; password "correct horse".
+  domain::User add_user(const std::string& email, bool admin = false);
+  domain::Principal as(const domain::User& user) const {
+    return {user.id, user.role == domain::UserRole::kAdmin};
+  }
+  domain::Item upload(const domain::Principal& who, domain::Id folder, const std::string& name,
+                      const std::string& bytes);
+  std::string read_all(const domain::Principal& who, domain::Id id,
+                       std::optional<std::int64_t> version = std::nullopt);
+  domain::Id personal_root(const domain::User& user);
+
+  TempDir dir;
+  util::ManualClock clock;
+  store::sqlite::Database db;
+  store::sqlite::UserStore users{db};
+  store::sqlite::SessionStore sessions{db};
+  store::sqlite::SpaceStore space_store{db};
+  store::sqlite::ItemStore items{db};
+  blob::LocalBlobStore blobs;
+  domain::SignInThrottle throttle{clock, {}};
+  domain::Authorizer authz{space_store, items};
+  domain::Members members;
+  domain::Files files;
+  domain::Spaces spaces{space_store, users, authz, clock};
+};
+
+// Cheapest Argon2id cost, so tests do not spend seconds hashing.
+util::PasswordHashCost test_password_cost();
+
+}  // namespace vestibule::testing
