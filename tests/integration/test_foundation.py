@@ -2,7 +2,7 @@
 spaces, folders, uploads, downloads with ranges and ETags, versions, rename/move, trash,
 isolation between members, team-space roles, CSRF and sign-in throttling.
 
-Follows docs/api-contract-draft.md; SECURITY-CHECKLIST items 13, 14, 16, 20, 28, 29, 31.
+Follows docs/openapi.json; SECURITY-CHECKLIST items 13, 14, 16, 20, 28, 29, 31.
 """
 
 import base64
