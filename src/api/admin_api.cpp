@@ -3,23 +3,12 @@
 
 namespace vestibule::api {
 
-namespace {
-
-Result<void> require_admin(const domain::Authenticated& who) {
-  if (who.user.role != domain::UserRole::kAdmin) {
-    return fail(Errc::kForbidden, "only admins can do this");
-  }
-  return outcome::success();
-}
-
-}  // namespace
-
 void add_admin_routes(http::Router& router, Services& s) {
   router.post(
       "/api/v1/admin/users",
       signed_in(s,
                 [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
-                  VST_TRYV(require_admin(who));
+                  VST_TRYV(s.authz.authorize_admin(principal_of(who)));
                   VST_TRY(body, parse_object(req));
                   VST_TRY(email, required_string(body, "email"));
                   VST_TRY(password, required_string(body, "password"));
@@ -39,7 +28,7 @@ void add_admin_routes(http::Router& router, Services& s) {
   router.get("/api/v1/admin/users",
              signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
                               -> Result<http::Response> {
-               VST_TRYV(require_admin(who));
+               VST_TRYV(s.authz.authorize_admin(principal_of(who)));
                VST_TRY(users, s.members.list_users());
                auto list = nlohmann::json::array();
                for (const auto& user : users) {
@@ -54,11 +43,27 @@ void add_admin_routes(http::Router& router, Services& s) {
       "/api/v1/admin/spaces",
       signed_in(s,
                 [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
-                  VST_TRYV(require_admin(who));
                   VST_TRY(body, parse_object(req));
                   VST_TRY(name, required_string(body, "name"));
                   VST_TRY(space, s.spaces.create_team(principal_of(who), name));
                   return private_json(201, to_json(space, domain::SpaceRole::kOwner));
+                }),
+      s.options.max_json_body);
+
+  router.get("/api/v1/admin/settings",
+             signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRY(policy, s.sharing.org_settings(principal_of(who)));
+               return private_json(200, domain::to_json(policy));
+             }));
+
+  router.patch(
+      "/api/v1/admin/settings",
+      signed_in(s,
+                [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(body, parse_object(req));
+                  VST_TRY(policy, s.sharing.change_org_settings(principal_of(who), body));
+                  return private_json(200, domain::to_json(policy));
                 }),
       s.options.max_json_body);
 }

@@ -1,5 +1,7 @@
 #include "api/context.hpp"
 
+#include "util/rfc3339.hpp"
+
 #include <charconv>
 #include <ctime>
 
@@ -49,6 +51,19 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 
 }  // namespace
 
+std::string cookie_value_of(const http::Request& req, std::string_view name) {
+  return cookie_value(req.header("Cookie"), name);
+}
+
+domain::Principal caller(const Services& services, const http::Request& req) {
+  const auto token = cookie_value(req.header("Cookie"), session_cookie_name(services.options));
+  if (token.empty()) {
+    return {};
+  }
+  auto who = services.members.authenticate(token);
+  return who ? principal_of(who.value()) : domain::Principal{};
+}
+
 std::string session_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Host-vestibule_session" : "vestibule_session";
 }
@@ -86,7 +101,8 @@ Result<domain::Authenticated> authenticate(const Services& services, const http:
 }
 
 domain::Principal principal_of(const domain::Authenticated& who) {
-  return {who.user.id, who.user.role == domain::UserRole::kAdmin};
+  return domain::Principal::member(who.user.id, who.user.role == domain::UserRole::kAdmin,
+                                   who.user.display_name);
 }
 
 Result<nlohmann::json> parse_object(const http::Request& req) {
@@ -160,14 +176,7 @@ Result<domain::Id> id_param(const http::Request& req, std::size_t index, const c
   return id;
 }
 
-std::string format_time(util::TimePoint t) {
-  const auto seconds = static_cast<std::time_t>(util::to_unix(t));
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
+std::string format_time(util::TimePoint t) { return util::format_rfc3339(t); }
 
 nlohmann::json to_json(const domain::User& user) {
   return {{"id", user.id},

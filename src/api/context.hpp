@@ -9,8 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
+#include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "http/message.hpp"
 #include "util/clock.hpp"
@@ -33,6 +35,8 @@ struct Services {
   domain::Members& members;
   domain::Files& files;
   domain::Spaces& spaces;
+  domain::Sharing& sharing;
+  domain::Authorizer& authz;
   const util::Clock& clock;
   util::ManualClock* manual_clock;  // set only with --test-clock
   ReadinessCheck ready;
@@ -50,6 +54,11 @@ Result<void> check_same_origin(const Services& services, const http::Request& re
 // cross-origin browser requests (kForbidden).
 Result<domain::Authenticated> authenticate(const Services& services, const http::Request& req);
 domain::Principal principal_of(const domain::Authenticated& who);
+// The signed-in caller when the request carries a valid session, else an anonymous principal
+// (for routes that also serve people without an account: the recipient side of links).
+domain::Principal caller(const Services& services, const http::Request& req);
+// The value of one cookie of the request, or "".
+std::string cookie_value_of(const http::Request& req, std::string_view name);
 
 // A JSON object body, or kInvalidArgument saying what is wrong with it.
 Result<nlohmann::json> parse_object(const http::Request& req);

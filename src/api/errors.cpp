@@ -14,6 +14,7 @@ unsigned http_status(Errc code) {
     case Errc::kPayloadTooLarge: return 413;
     case Errc::kRangeNotSatisfiable: return 416;
     case Errc::kPolicyRefused: return 422;
+    case Errc::kGone: return 410;
     case Errc::kTooManyRequests: return 429;
     case Errc::kUnavailable: return 503;
     case Errc::kInternal: return 500;
@@ -31,6 +32,7 @@ std::string_view error_code(Errc code) {
     case Errc::kPayloadTooLarge: return "payload_too_large";
     case Errc::kRangeNotSatisfiable: return "range_not_satisfiable";
     case Errc::kPolicyRefused: return "policy_refused";
+    case Errc::kGone: return "gone";
     case Errc::kTooManyRequests: return "too_many_requests";
     case Errc::kUnavailable: return "unavailable";
     case Errc::kInternal: return "internal";
@@ -42,6 +44,13 @@ http::Response to_response(const Error& error) {
   nlohmann::json body = {{"code", error_code(error.code)}, {"message", error.message}};
   if (!error.field.empty()) {
     body["field"] = error.field;
+  }
+  if (!error.refused.empty()) {
+    nlohmann::json refused = nlohmann::json::array();
+    for (const auto& r : error.refused) {
+      refused.push_back({{"address", r.address}, {"rule", r.rule}, {"message", r.message}});
+    }
+    body["refused"] = std::move(refused);
   }
   auto response = http::Response::json(http_status(error.code), {{"error", body}});
   if (error.code == Errc::kTooManyRequests && error.retry_after_seconds > 0) {

@@ -20,7 +20,8 @@ std::set<std::pair<std::string, std::string>> router_routes() {
   testing::StoreFixture f;
   http::Metrics metrics;
   http::Router router;
-  Services services{f.members, f.files, f.spaces, f.clock, &f.clock, nullptr, ApiOptions{}};
+  Services services{f.members, f.files, f.spaces, f.sharing, f.authz,
+                    f.clock,   &f.clock, nullptr, ApiOptions{}};
   add_all_routes(router, services, metrics);
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& route : router.routes()) {

@@ -51,6 +51,8 @@ void add_all_routes(http::Router& router, Services& services, const http::Metric
   add_space_routes(router, services);
   add_item_routes(router, services);
   add_admin_routes(router, services);
+  add_link_routes(router, services);
+  add_share_routes(router, services);
 }
 
 }  // namespace vestibule::api

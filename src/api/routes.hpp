@@ -16,6 +16,8 @@ void add_session_routes(http::Router& router, Services& services);
 void add_space_routes(http::Router& router, Services& services);
 void add_item_routes(http::Router& router, Services& services);
 void add_admin_routes(http::Router& router, Services& services);
+void add_link_routes(http::Router& router, Services& services);
+void add_share_routes(http::Router& router, Services& services);
 void add_ops_routes(http::Router& router, Services& services, const http::Metrics& metrics);
 
 // Every route of the API.

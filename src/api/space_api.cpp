@@ -66,6 +66,36 @@ void add_space_routes(http::Router& router, Services& s) {
                }
                return private_json(200, {{"items", list}});
              }));
+
+  // A space's own sharing policy: only what it tightens, and the policy in force inside it.
+  const auto settings_json = [&s](domain::Id space_id,
+                                  const domain::SpacePolicy& own) -> Result<nlohmann::json> {
+    VST_TRY(effective, s.authz.policy_in(space_id));
+    return nlohmann::json{{"space", domain::to_json(own)},
+                          {"effective", domain::to_json(effective)}};
+  };
+
+  router.get("/api/v1/spaces/{id}/settings",
+             signed_in(s, [&s, settings_json](http::Request& req, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRY(id, id_param(req, 0, "space"));
+               VST_TRY(own, s.sharing.space_settings(principal_of(who), id));
+               VST_TRY(out, settings_json(id, own));
+               return private_json(200, out);
+             }));
+
+  router.patch(
+      "/api/v1/spaces/{id}/settings",
+      signed_in(s,
+                [&s, settings_json](http::Request& req,
+                                    const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(id, id_param(req, 0, "space"));
+                  VST_TRY(body, parse_object(req));
+                  VST_TRY(own, s.sharing.change_space_settings(principal_of(who), id, body));
+                  VST_TRY(out, settings_json(id, own));
+                  return private_json(200, out);
+                }),
+      s.options.max_json_body);
 }
 
 }  // namespace vestibule::api

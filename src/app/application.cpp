@@ -65,7 +65,14 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->blobs_ = std::make_unique<blob::LocalBlobStore>(data_dir, app->config_.storage.blob_gc_grace);
   app->throttle_ = std::make_unique<domain::SignInThrottle>(*app->clock_,
                                                             domain::SignInThrottle::Options{});
-  app->authz_ = std::make_unique<domain::Authorizer>(*app->spaces_repo_, *app->items_);
+  app->sharing_repo_ = std::make_unique<store::sqlite::SharingStore>(*app->db_);
+  app->policies_ = std::make_unique<store::sqlite::PolicyStore>(*app->db_);
+  app->authz_ = std::make_unique<domain::Authorizer>(*app->spaces_repo_, *app->items_,
+                                                     *app->sharing_repo_, *app->policies_,
+                                                     *app->clock_);
+  app->link_password_throttle_ = std::make_unique<domain::SignInThrottle>(
+      *app->clock_, domain::SignInThrottle::Options{});
+  app->sharing_events_ = std::make_unique<domain::LoggedSharingEvents>();
   domain::MembersOptions members_options;
   members_options.session_lifetime = app->config_.security.session_lifetime;
   members_options.session_idle = app->config_.security.session_idle;
@@ -77,6 +84,12 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
       domain::FilesOptions{app->config_.storage.keep_versions});
   app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_, *app->authz_,
                                                   *app->clock_);
+  domain::SharingOptions sharing_options;
+  sharing_options.password_cost = members_options.password_cost;
+  app->sharing_ = std::make_unique<domain::Sharing>(
+      *app->sharing_repo_, *app->items_, *app->spaces_repo_, *app->users_, *app->policies_,
+      *app->authz_, *app->sharing_events_, *app->link_password_throttle_, *app->clock_,
+      sharing_options);
   return app;
 }
 
@@ -141,7 +154,8 @@ int Application::serve() {
   api_options.max_json_body = config_.http.max_json_body;
   api_options.max_upload_bytes = config_.storage.max_upload_bytes;
   api_options.test_clock = manual_clock_ != nullptr;
-  api::Services services{*members_, *files_, *spaces_, *clock_, manual_clock_,
+  api::Services services{*members_, *files_,   *spaces_,     *sharing_,
+                         *authz_,   *clock_,   manual_clock_,
                          [this] { return db_->schema_version().has_value(); }, api_options};
   http::Server server(options, router, metrics);
   try {

@@ -10,6 +10,7 @@
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
+#include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
@@ -45,10 +46,15 @@ class Application {
   std::unique_ptr<store::sqlite::ItemStore> items_;
   std::unique_ptr<blob::LocalBlobStore> blobs_;
   std::unique_ptr<domain::SignInThrottle> throttle_;
+  std::unique_ptr<store::sqlite::SharingStore> sharing_repo_;
+  std::unique_ptr<store::sqlite::PolicyStore> policies_;
   std::unique_ptr<domain::Authorizer> authz_;
+  std::unique_ptr<domain::SignInThrottle> link_password_throttle_;
+  std::unique_ptr<domain::LoggedSharingEvents> sharing_events_;
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Files> files_;
   std::unique_ptr<domain::Spaces> spaces_;
+  std::unique_ptr<domain::Sharing> sharing_;
 };
 
 }  // namespace vestibule::app

@@ -1,49 +1,261 @@
 #include "domain/authz.hpp"
 
+#include <algorithm>
+
 namespace vestibule::domain {
 
-SpaceRole required_role(Action action) {
+namespace {
+
+thread_local std::uint64_t t_checks = 0;
+
+auto not_found() { return fail(Errc::kNotFound, "no such item, or you have no access to it"); }
+
+std::string_view action_words(Action action) {
+  switch (action) {
+    case Action::kRead: return "see this item";
+    case Action::kList: return "list this folder";
+    case Action::kDownload: return "download this file";
+    case Action::kUpload: return "add files here";
+    case Action::kRename: return "rename or move this item";
+    case Action::kDelete: return "delete this item";
+    case Action::kShare: return "share this item";
+    case Action::kManage: return "manage this space";
+  }
+  return "do this";
+}
+
+Error link_refusal(LinkState state) {
+  switch (state) {
+    case LinkState::kNeedsPassword:
+      return make_error(Errc::kUnauthenticated,
+                        "this link is protected by a password: send it to "
+                        "POST /api/v1/shares/{token}/password first");
+    case LinkState::kNeedsSignIn:
+      return make_error(Errc::kUnauthenticated,
+                        "this link works for members of the organization: sign in first");
+    case LinkState::kRevoked:
+      return make_error(Errc::kGone,
+                        "this link was revoked by its owner; you can ask them for access");
+    case LinkState::kExpired:
+      return make_error(Errc::kGone, "this link has expired; you can ask its owner for access");
+    case LinkState::kOffByPolicy:
+      return make_error(Errc::kGone,
+                        "the organization's sharing policy no longer allows this link; you can "
+                        "ask its owner for access");
+    case LinkState::kUsable: break;
+  }
+  return make_error(Errc::kInternal, "unexpected link state");
+}
+
+}  // namespace
+
+std::uint64_t authorization_checks() { return t_checks; }
+
+Role required_role(Action action) {
   switch (action) {
     case Action::kRead:
     case Action::kList:
-    case Action::kDownload: return SpaceRole::kVisitor;
+    case Action::kDownload: return Role::kView;
     case Action::kUpload:
     case Action::kRename:
-    case Action::kDelete: return SpaceRole::kMember;
-    case Action::kManage: return SpaceRole::kOwner;
+    case Action::kDelete: return Role::kEdit;
+    case Action::kShare:
+    case Action::kManage: return Role::kManage;
   }
-  return SpaceRole::kOwner;
+  return Role::kManage;
 }
 
-Result<SpaceRole> Authorizer::role_in(const Principal& who, Id space_id) {
-  VST_TRY(role, spaces_.member_role(space_id, who.user_id));
-  if (!role) {
-    return fail(Errc::kNotFound, "no such item, or you have no access to it");
+Actor actor_of(const Principal& who) {
+  if (who.user_id != 0) {
+    return Actor{who.user_id, who.name};
   }
-  return *role;
+  if (who.kind == PrincipalKind::kExternal) {
+    return Actor{0, who.name};
+  }
+  return Actor{0, "anyone with the link"};
+}
+
+Result<Policy> Authorizer::org_policy() {
+  VST_TRY(text, policies_.load_org());
+  return policy_from_stored(text);
+}
+
+Result<Policy> Authorizer::policy_in(Id space_id) {
+  VST_TRY(org, org_policy());
+  VST_TRY(text, policies_.load_space(space_id));
+  return effective_policy(org, space_policy_from_stored(text));
+}
+
+std::optional<TimePoint> Authorizer::effective_expiry(const Link& link, const Policy& policy) {
+  std::optional<TimePoint> expiry = link.expires_at;
+  Policy::Seconds maximum{0};
+  if (link.kind == LinkKind::kAnyone) {
+    maximum = policy.anyone_link_max_lifetime;
+  } else if (link.kind == LinkKind::kSpecific) {
+    maximum = policy.specific_link_max_lifetime;
+  }
+  if (maximum.count() > 0) {
+    const TimePoint cap = link.created_at + maximum;
+    expiry = expiry ? std::min(*expiry, cap) : cap;
+  }
+  return expiry;
+}
+
+LinkState Authorizer::state_under(const Principal& who, const Link& link,
+                                  const Policy& policy) const {
+  if (link.revoked_at) {
+    return LinkState::kRevoked;
+  }
+  if (const auto expiry = effective_expiry(link, policy); expiry && *expiry <= clock_.now()) {
+    return LinkState::kExpired;
+  }
+  switch (link.kind) {
+    case LinkKind::kAnyone:
+      if (policy.external_sharing != ExternalSharing::kAnyone) {
+        return LinkState::kOffByPolicy;
+      }
+      if (link.password_hash.empty() && policy.anyone_link_require_password) {
+        return LinkState::kOffByPolicy;
+      }
+      if (!link.password_hash.empty() && !who.link_password_proved) {
+        return LinkState::kNeedsPassword;
+      }
+      return LinkState::kUsable;
+    case LinkKind::kOrganization:
+      return who.kind == PrincipalKind::kMember ? LinkState::kUsable : LinkState::kNeedsSignIn;
+    case LinkKind::kSpecific:
+    case LinkKind::kExisting: return LinkState::kUsable;
+  }
+  return LinkState::kUsable;
+}
+
+Result<LinkState> Authorizer::link_state(const Principal& who, const Link& link) {
+  VST_TRY(item, items_.find(link.item_id));
+  VST_TRY(policy, policy_in(item.space_id));
+  return state_under(who, link, policy);
+}
+
+Result<std::optional<SpaceRole>> Authorizer::membership(const Principal& who, Id space_id) {
+  if (who.user_id == 0) {
+    return std::optional<SpaceRole>{};
+  }
+  return spaces_.member_role(space_id, who.user_id);
 }
 
 Result<Access> Authorizer::decide(const Principal& who, Action action, const Item& item,
                                   bool allow_trashed) {
-  const auto not_found = [] {
-    return fail(Errc::kNotFound, "no such item, or you have no access to it");
-  };
+  ++t_checks;
   if (item.trashed_at && !allow_trashed) {
     return not_found();
   }
-  VST_TRY(role, role_in(who, item.space_id));
   VST_TRY(ancestors, items_.ancestors(item));
+  std::vector<Id> ids;
+  ids.reserve(ancestors.size() + 1);
   for (const auto& ancestor : ancestors) {
     if (ancestor.trashed_at) {
       return not_found();
     }
+    ids.push_back(ancestor.id);
   }
-  if (role < required_role(action)) {
-    return fail(Errc::kForbidden, std::string("your role in this space (") +
-                                      std::string(to_string(role)) +
-                                      ") does not allow this; ask a space owner for more access");
+  ids.push_back(item.id);
+  if (who.via && std::find(ids.begin(), ids.end(), who.via->item_id) == ids.end()) {
+    return not_found();  // outside what the link shares
   }
-  return Access{role, std::move(ancestors)};
+  VST_TRY(policy, policy_in(item.space_id));
+  const TimePoint now = clock_.now();
+
+  std::optional<Role> best;
+  bool download_allowed = false;
+  std::optional<Id> recipient_grant;
+  std::optional<TimePoint> recipient_grant_last_used;
+  const auto consider = [&](Role role, bool blocks_download) {
+    best = best ? std::max(*best, role) : role;
+    download_allowed = download_allowed || !blocks_download;
+  };
+
+  VST_TRY(space_role, membership(who, item.space_id));
+  if (space_role) {
+    consider(role_of(*space_role), false);
+  }
+
+  // Grants of the principal on the item or above it: direct grants and specific-link recipients.
+  std::optional<Grantee> grantee;
+  Id principal_id = 0;
+  if (who.user_id != 0) {
+    grantee = Grantee::kUser;
+    principal_id = who.user_id;
+  } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0) {
+    VST_TRY(identity, sharing_.find_identity(who.external_id));
+    const bool allowed =
+        identity.state != IdentityState::kBlocked &&
+        !external_address_refusal(policy, identity.address, identity.state == IdentityState::kGuest);
+    if (allowed) {
+      grantee = Grantee::kExternal;
+      principal_id = who.external_id;
+    }
+  }
+  if (grantee) {
+    VST_TRY(grants, sharing_.applicable_grants(*grantee, principal_id, ids));
+    for (const auto& [grant, link] : grants) {
+      if (grant.expires_at && *grant.expires_at <= now) {
+        continue;
+      }
+      if (link) {
+        if (state_under(who, *link, policy) != LinkState::kUsable) {
+          continue;
+        }
+        consider(link->role, link->block_download);
+        if (!recipient_grant || (who.via && link->id == who.via->id)) {
+          recipient_grant = grant.id;
+          recipient_grant_last_used = grant.last_used_at;
+        }
+      } else {
+        consider(grant.role, false);
+      }
+    }
+  }
+
+  if (who.via) {
+    const LinkState state = state_under(who, *who.via, policy);
+    if (state != LinkState::kUsable && state != LinkState::kNeedsPassword &&
+        state != LinkState::kNeedsSignIn) {
+      return fail(link_refusal(state));  // revoked, expired, off: the link is dead for everyone
+    }
+    if (state == LinkState::kUsable && (who.via->kind == LinkKind::kAnyone ||
+                                        who.via->kind == LinkKind::kOrganization)) {
+      consider(who.via->role, who.via->block_download);
+    }
+    if (!best) {
+      if (state != LinkState::kUsable) {
+        return fail(link_refusal(state));
+      }
+      if (who.kind == PrincipalKind::kAnonymous) {
+        return fail(Errc::kUnauthenticated,
+                    who.via->kind == LinkKind::kSpecific
+                        ? "this link works for the people it was shared with: verify your "
+                          "address first"
+                        : "this link is for people who already have access: sign in first");
+      }
+      return fail(Errc::kForbidden,
+                  "this link was shared with someone else; you can ask its owner for access");
+    }
+  }
+
+  if (!best) {
+    return not_found();
+  }
+  if (*best < required_role(action)) {
+    return fail(Errc::kForbidden, "your access (" + std::string(to_string(*best)) +
+                                      ") does not allow you to " +
+                                      std::string(action_words(action)) +
+                                      "; ask its owner for more access");
+  }
+  if (action == Action::kDownload && !download_allowed) {
+    return fail(Errc::kForbidden,
+                "the owner has blocked downloads of this share; it can only be viewed");
+  }
+  return Access{*best, download_allowed, std::move(ancestors), recipient_grant,
+                recipient_grant_last_used};
 }
 
 Result<Access> Authorizer::authorize(const Principal& who, Action action, const Item& item) {
@@ -56,18 +268,29 @@ Result<Access> Authorizer::authorize_trashed(const Principal& who, Action action
 }
 
 Result<SpaceRole> Authorizer::authorize_space(const Principal& who, Action action, Id space_id) {
-  auto role = role_in(who, space_id);
-  if (!role && who.admin) {
+  ++t_checks;
+  VST_TRY(role, membership(who, space_id));
+  if (!role && who.admin && who.kind == PrincipalKind::kMember) {
     VST_TRY(space, spaces_.find(space_id));
     if (space.kind == SpaceKind::kTeam) {
       return SpaceRole::kOwner;  // admins administer every team space, never personal ones
     }
   }
-  VST_TRY(r, std::move(role));
-  if (r < required_role(action) && !who.admin) {
+  if (!role) {
+    return fail(Errc::kNotFound, "no such space, or you are not a member of it");
+  }
+  if (role_of(*role) < required_role(action) && !(who.admin && who.kind == PrincipalKind::kMember)) {
     return fail(Errc::kForbidden, "only a space owner or an admin can do this");
   }
-  return r;
+  return *role;
+}
+
+Result<void> Authorizer::authorize_admin(const Principal& who) {
+  ++t_checks;
+  if (who.kind != PrincipalKind::kMember || !who.admin) {
+    return fail(Errc::kForbidden, "only an administrator can do this");
+  }
+  return outcome::success();
 }
 
 }  // namespace vestibule::domain

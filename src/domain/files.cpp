@@ -56,7 +56,7 @@ Result<std::vector<Item>> Files::children(const Principal& who, Id folder_id) {
 Result<Item> Files::create_folder(const Principal& who, Id parent_id, const std::string& name) {
   VST_TRYV(util::validate_item_name(name));
   VST_TRY(parent, live_folder(who, Action::kUpload, parent_id));
-  auto created = items_.create_folder(parent, name, who.user_id, clock_.now());
+  auto created = items_.create_folder(parent, name, actor_of(who), clock_.now());
   if (!created && created.error().code == Errc::kConflict) {
     return fail(Errc::kConflict,
                 "'" + name + "' already exists in this folder; choose another name", "name");
@@ -85,7 +85,7 @@ Result<CommittedFile> Files::commit_upload(const Principal& who, const Item& fol
   // Access is checked again at commit: a long upload must not outlive a revoked membership.
   VST_TRY(current, items_.find(folder.id));
   VST_TRYV(authz_.authorize(who, Action::kUpload, current));
-  auto committed = items_.commit_file(current, name, blob.sha256, blob.size, who.user_id,
+  auto committed = items_.commit_file(current, name, blob.sha256, blob.size, actor_of(who),
                                       clock_.now(), options_.keep_versions);
   if (!committed) {
     if (committed.error().code == Errc::kConflict) {
@@ -112,13 +112,13 @@ void Files::release(const std::vector<std::string>& blobs) {
 Result<FileContent> Files::open_content(const Principal& who, Id id,
                                         std::optional<std::int64_t> version) {
   VST_TRY(item, items_.find(id));
-  VST_TRYV(authz_.authorize(who, Action::kDownload, item));
+  VST_TRY(access, authz_.authorize(who, Action::kDownload, item));
   if (item.kind != ItemKind::kFile) {
     return fail(Errc::kInvalidArgument, "item " + std::to_string(id) + " is a folder; folders "
                                         "have no content to download",
                 "id");
   }
-  FileContent content{item, item.version, item.blob, item.size, -1};
+  FileContent content{item, item.version, item.blob, item.size, -1, std::move(access)};
   if (version && *version != item.version) {
     VST_TRY(all, items_.versions(id));
     const auto found = std::find_if(all.begin(), all.end(),
@@ -172,7 +172,7 @@ Result<Item> Files::update(const Principal& who, Id id, const std::optional<std:
     VST_TRY(current_parent, items_.find(*item.parent_id));
     parent = std::move(current_parent);
   }
-  auto updated = items_.rename_move(item, new_name, parent, who.user_id, clock_.now());
+  auto updated = items_.rename_move(item, new_name, parent, actor_of(who), clock_.now());
   if (!updated && updated.error().code == Errc::kConflict) {
     return fail(Errc::kConflict,
                 "'" + new_name + "' already exists in the destination folder; choose another name",
@@ -187,7 +187,7 @@ Result<void> Files::trash(const Principal& who, Id id) {
   if (!item.parent_id) {
     return fail(Errc::kInvalidArgument, "a space's root folder cannot be deleted", "id");
   }
-  return items_.trash(id, who.user_id, clock_.now());
+  return items_.trash(id, actor_of(who), clock_.now());
 }
 
 Result<Item> Files::restore(const Principal& who, Id id, const std::optional<std::string>& name) {

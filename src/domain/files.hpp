@@ -26,6 +26,7 @@ struct FileContent {
   std::string blob;
   std::int64_t size = 0;
   int fd = -1;  // owned by the caller
+  Access access;  // as decided for this request
 };
 
 class Files;

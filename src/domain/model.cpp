@@ -30,6 +30,77 @@ std::optional<SpaceRole> space_role_from_string(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::kView: return "view";
+    case Role::kEdit: return "edit";
+    case Role::kManage: return "manage";
+  }
+  return "view";
+}
+
+std::optional<Role> role_from_string(std::string_view text) {
+  if (text == "view") {
+    return Role::kView;
+  }
+  if (text == "edit") {
+    return Role::kEdit;
+  }
+  if (text == "manage") {
+    return Role::kManage;
+  }
+  return std::nullopt;
+}
+
+Role role_of(SpaceRole role) {
+  switch (role) {
+    case SpaceRole::kVisitor: return Role::kView;
+    case SpaceRole::kMember: return Role::kEdit;
+    case SpaceRole::kOwner: return Role::kManage;
+  }
+  return Role::kView;
+}
+
+std::string_view to_string(LinkKind kind) {
+  switch (kind) {
+    case LinkKind::kAnyone: return "anyone";
+    case LinkKind::kOrganization: return "organization";
+    case LinkKind::kSpecific: return "specific";
+    case LinkKind::kExisting: return "existing";
+  }
+  return "specific";
+}
+
+std::optional<LinkKind> link_kind_from_string(std::string_view text) {
+  for (auto kind : {LinkKind::kAnyone, LinkKind::kOrganization, LinkKind::kSpecific,
+                    LinkKind::kExisting}) {
+    if (text == to_string(kind)) {
+      return kind;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(IdentityState state) {
+  switch (state) {
+    case IdentityState::kPending: return "pending";
+    case IdentityState::kVerified: return "verified";
+    case IdentityState::kGuest: return "guest";
+    case IdentityState::kBlocked: return "blocked";
+  }
+  return "pending";
+}
+
+std::optional<IdentityState> identity_state_from_string(std::string_view text) {
+  for (auto state : {IdentityState::kPending, IdentityState::kVerified, IdentityState::kGuest,
+                     IdentityState::kBlocked}) {
+    if (text == to_string(state)) {
+      return state;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(ItemKind kind) { return kind == ItemKind::kFile ? "file" : "folder"; }
 
 }  // namespace vestibule::domain

@@ -51,6 +51,15 @@ struct SpaceMember {
   std::string display_name;
 };
 
+// Roles of grants and links, ordered: a higher role can do everything a lower one can.
+// `view` reads and downloads, `edit` also uploads, replaces, renames and deletes inside,
+// `manage` also shares.
+enum class Role { kView = 1, kEdit = 2, kManage = 3 };
+std::string_view to_string(Role role);
+std::optional<Role> role_from_string(std::string_view text);
+// Space membership is a grant on the space root: visitor = view, member = edit, owner = manage.
+Role role_of(SpaceRole role);
+
 enum class ItemKind { kFile, kFolder };
 std::string_view to_string(ItemKind kind);
 
@@ -67,9 +76,16 @@ struct Item {
   std::int64_t version = 0;  // current version number of a file; 0 for folders
   std::string blob;          // SHA-256 hex of the current version's bytes (files)
   TimePoint modified_at;
-  Id modified_by = 0;
-  std::string modified_by_name;
+  Id modified_by = 0;            // the member who made the change; 0 for an external recipient
+  std::string modified_by_name;  // their display name, or the recipient's address
   std::optional<TimePoint> trashed_at;
+};
+
+// Who made a change: a member or guest account, or someone without one (an external recipient,
+// anyone holding a link), recorded by a label.
+struct Actor {
+  Id user_id = 0;
+  std::string label;
 };
 
 struct FileVersion {
@@ -80,6 +96,66 @@ struct FileVersion {
   TimePoint created_at;
   Id created_by = 0;
   std::string created_by_name;
+};
+
+// Sharing (SPEC §2).
+enum class LinkKind { kAnyone, kOrganization, kSpecific, kExisting };
+std::string_view to_string(LinkKind kind);
+std::optional<LinkKind> link_kind_from_string(std::string_view text);
+
+// A secret URL for one item. Only the SHA-256 of its token is stored.
+struct Link {
+  Id id = 0;
+  Id item_id = 0;
+  LinkKind kind = LinkKind::kSpecific;
+  Role role = Role::kView;
+  std::string token_hash;
+  std::string password_hash;  // Argon2id; empty when the link has no password
+  std::optional<TimePoint> expires_at;
+  bool block_download = false;
+  std::string message;
+  Id created_by = 0;
+  std::string created_by_name;
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at;
+  std::optional<TimePoint> first_used_at;  // anyone and organization links
+  std::optional<TimePoint> last_used_at;
+};
+
+// The external directory's lifecycle of an address (SPEC §2).
+enum class IdentityState { kPending, kVerified, kGuest, kBlocked };
+std::string_view to_string(IdentityState state);
+std::optional<IdentityState> identity_state_from_string(std::string_view text);
+
+struct ExternalIdentity {
+  Id id = 0;
+  std::string address;  // normalized
+  IdentityState state = IdentityState::kPending;
+  TimePoint created_at;
+  std::optional<TimePoint> verified_at;
+};
+
+// Who holds a grant: an account (member or guest) or an external identity.
+enum class Grantee { kUser, kExternal };
+
+// (principal, item, role). A grant with a link id is a recipient of that specific link: it lives
+// as long as the link (revoked or expired links give nothing) and takes the link's role.
+struct Grant {
+  Id id = 0;
+  Id item_id = 0;
+  Grantee grantee = Grantee::kUser;
+  Id principal_id = 0;
+  Role role = Role::kView;
+  std::optional<Id> link_id;
+  std::optional<TimePoint> expires_at;
+  Id created_by = 0;
+  TimePoint created_at;
+  std::optional<TimePoint> first_used_at;
+  std::optional<TimePoint> last_used_at;
+  // Of the principal, for listings.
+  std::string address;
+  std::string display_name;
+  std::optional<IdentityState> identity_state;  // external identities only
 };
 
 struct Session {

@@ -81,17 +81,18 @@ class ItemRepository {
   virtual Result<std::vector<Item>> children(Id folder_id) = 0;
   // A live child by name (kNotFound if none).
   virtual Result<Item> child_by_name(Id folder_id, const std::string& name) = 0;
-  virtual Result<Item> create_folder(const Item& parent, const std::string& name, Id by,
-                                     TimePoint now) = 0;
+  virtual Result<Item> create_folder(const Item& parent, const std::string& name,
+                                     const Actor& by, TimePoint now) = 0;
   // Adds a file under `parent` or a new version of the live file of that name, keeping at most
   // `keep_versions` versions; atomic.
   virtual Result<CommittedFile> commit_file(const Item& parent, const std::string& name,
-                                            const std::string& blob, std::int64_t size, Id by,
-                                            TimePoint now, int keep_versions) = 0;
+                                            const std::string& blob, std::int64_t size,
+                                            const Actor& by, TimePoint now,
+                                            int keep_versions) = 0;
   // Renames and/or moves; a move rewrites the paths of the whole subtree atomically.
   virtual Result<Item> rename_move(const Item& item, const std::string& name,
-                                   const Item& new_parent, Id by, TimePoint now) = 0;
-  virtual Result<void> trash(Id id, Id by, TimePoint now) = 0;
+                                   const Item& new_parent, const Actor& by, TimePoint now) = 0;
+  virtual Result<void> trash(Id id, const Actor& by, TimePoint now) = 0;
   virtual Result<Item> restore(const Item& item, const std::string& name) = 0;
   // Deletes the item, its subtree and their versions; returns the blobs no longer referenced.
   virtual Result<std::vector<std::string>> purge(const Item& item) = 0;
@@ -99,6 +100,91 @@ class ItemRepository {
   // Trashed items of a space (the top of each trashed subtree).
   virtual Result<std::vector<Item>> trashed(Id space_id) = 0;
   virtual Result<bool> blob_referenced(const std::string& blob) = 0;
+};
+
+struct NewLink {
+  Id item_id = 0;
+  LinkKind kind = LinkKind::kSpecific;
+  Role role = Role::kView;
+  std::string token_hash;
+  std::string password_hash;
+  std::optional<TimePoint> expires_at;
+  bool block_download = false;
+  std::string message;
+  Id created_by = 0;
+  TimePoint created_at;
+};
+
+// A recipient of a specific link: an account (user_id set) or an external address, whose
+// directory record is created `pending` when it does not exist yet.
+struct NewRecipient {
+  std::string address;
+  std::optional<Id> user_id;
+  std::optional<TimePoint> expires_at;
+};
+
+struct LinkWithRecipients {
+  Link link;
+  std::vector<Grant> recipients;
+};
+
+// A grant that may apply to a request, with the link it belongs to (recipients of specific
+// links), so that the authorization point can judge the link's current state.
+struct ApplicableGrant {
+  Grant grant;
+  std::optional<Link> link;
+};
+
+// Links, grants, link password proofs and the external directory.
+class SharingRepository {
+ public:
+  virtual ~SharingRepository() = default;
+  // The link, its recipients' grants and new directory records, in one transaction.
+  virtual Result<LinkWithRecipients> create_link(const NewLink& link,
+                                                 const std::vector<NewRecipient>& recipients) = 0;
+  virtual Result<Link> find_link(Id id) = 0;
+  virtual Result<Link> find_link_by_token_hash(const std::string& token_hash) = 0;
+  // Writes role, expiry, block_download and password hash; a changed password ends the link's
+  // password proofs.
+  virtual Result<Link> update_link(const Link& link) = 0;
+  virtual Result<void> revoke_link(Id id, TimePoint now) = 0;
+  // kNotFound when the address is not a recipient of the link.
+  virtual Result<void> remove_recipient(Id link_id, const std::string& address) = 0;
+  // Links on any of `item_ids`, revoked ones included, newest first.
+  virtual Result<std::vector<Link>> links_on(const std::vector<Id>& item_ids) = 0;
+  virtual Result<std::vector<Grant>> recipients(Id link_id) = 0;
+  // Direct grants (not link recipients) on any of `item_ids`.
+  virtual Result<std::vector<Grant>> grants_on(const std::vector<Id>& item_ids) = 0;
+  // Every grant of one principal on any of `item_ids` (an item and its ancestors): one indexed
+  // query whatever the number of items and links.
+  virtual Result<std::vector<ApplicableGrant>> applicable_grants(
+      Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) = 0;
+  // A direct grant; granting again to the same principal on the same item changes the role.
+  virtual Result<Grant> put_grant(Id item_id, Id user_id, Role role, Id by, TimePoint now) = 0;
+  virtual Result<Grant> find_grant(Id id) = 0;
+  virtual Result<void> remove_grant(Id id) = 0;
+  virtual Result<void> record_link_use(Id link_id, TimePoint now) = 0;
+  virtual Result<void> record_grant_use(Id grant_id, TimePoint now) = 0;
+
+  // Proof that a browser knows an anyone link's password.
+  virtual Result<void> create_link_session(const std::string& token_hash, Id link_id,
+                                           TimePoint now, TimePoint expires_at) = 0;
+  // The link id the proof is for, or kNotFound (also when it has expired).
+  virtual Result<Id> find_link_session(const std::string& token_hash, TimePoint now) = 0;
+
+  virtual Result<ExternalIdentity> find_identity(Id id) = 0;
+  virtual Result<ExternalIdentity> find_identity_by_address(const std::string& address) = 0;
+};
+
+// The stored forms of the organization's policy and of spaces' overrides (JSON text written by
+// domain/policy). Empty text when nothing is stored.
+class PolicyRepository {
+ public:
+  virtual ~PolicyRepository() = default;
+  virtual Result<std::string> load_org() = 0;
+  virtual Result<void> save_org(const std::string& text) = 0;
+  virtual Result<std::string> load_space(Id space_id) = 0;
+  virtual Result<void> save_space(Id space_id, const std::string& text) = 0;
 };
 
 }  // namespace vestibule::domain

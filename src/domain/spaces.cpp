@@ -11,9 +11,7 @@ Result<std::vector<SpaceWithRole>> Spaces::list(const Principal& who) {
 }
 
 Result<Space> Spaces::create_team(const Principal& who, const std::string& name) {
-  if (!who.admin) {
-    return fail(Errc::kForbidden, "only admins can create team spaces");
-  }
+  VST_TRYV(authz_.authorize_admin(who));
   VST_TRYV(util::validate_item_name(name));
   return spaces_.create_team(name, who.user_id, clock_.now());
 }

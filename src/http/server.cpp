@@ -147,6 +147,8 @@ ErrorStatus status_for(Errc code) {
       return {409, "conflict"};
     case Errc::kPolicyRefused:
       return {422, "policy_refused"};
+    case Errc::kGone:
+      return {410, "gone"};
     case Errc::kTooManyRequests:
       return {429, "too_many_requests"};
     case Errc::kPayloadTooLarge:

@@ -105,7 +105,7 @@ TEST_P(StoreContract, AncestorsComeRootFirstForAnyDepth) {
   Item parent = root_of(ada);
   std::vector<Id> chain{parent.id};
   for (int depth = 0; depth < 20; ++depth) {
-    parent = b().items().create_folder(parent, "d" + std::to_string(depth), ada.id, now_).value();
+    parent = b().items().create_folder(parent, "d" + std::to_string(depth), domain::Actor{ada.id, {}}, now_).value();
     chain.push_back(parent.id);
   }
   chain.pop_back();
@@ -119,10 +119,10 @@ TEST_P(StoreContract, AncestorsComeRootFirstForAnyDepth) {
 TEST_P(StoreContract, CommitFileVersionsAndReleasesDroppedBlobs) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
-  const auto first = b().items().commit_file(root, "a", "b1", 1, ada.id, now_, 2).value();
+  const auto first = b().items().commit_file(root, "a", "b1", 1, domain::Actor{ada.id, {}}, now_, 2).value();
   EXPECT_TRUE(first.created);
-  EXPECT_TRUE(b().items().commit_file(root, "a", "b2", 2, ada.id, now_, 2).value().released_blobs.empty());
-  const auto third = b().items().commit_file(root, "a", "b3", 3, ada.id, now_, 2).value();
+  EXPECT_TRUE(b().items().commit_file(root, "a", "b2", 2, domain::Actor{ada.id, {}}, now_, 2).value().released_blobs.empty());
+  const auto third = b().items().commit_file(root, "a", "b3", 3, domain::Actor{ada.id, {}}, now_, 2).value();
   EXPECT_FALSE(third.created);
   EXPECT_EQ(third.item.version, 3);
   EXPECT_EQ(third.released_blobs, std::vector<std::string>{"b1"});
@@ -133,10 +133,10 @@ TEST_P(StoreContract, CommitFileVersionsAndReleasesDroppedBlobs) {
 TEST_P(StoreContract, LiveNamesAreUniquePerFolder) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
-  const auto a = b().items().create_folder(root, "a", ada.id, now_).value();
-  EXPECT_EQ(b().items().create_folder(root, "a", ada.id, now_).error().code, Errc::kConflict);
-  ASSERT_TRUE(b().items().trash(a.id, ada.id, now_));
-  EXPECT_TRUE(b().items().create_folder(root, "a", ada.id, now_));
+  const auto a = b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_).value();
+  EXPECT_EQ(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_).error().code, Errc::kConflict);
+  ASSERT_TRUE(b().items().trash(a.id, domain::Actor{ada.id, {}}, now_));
+  EXPECT_TRUE(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_));
   EXPECT_EQ(b().items().restore(b().items().find(a.id).value(), "a").error().code,
             Errc::kConflict);
 }
@@ -144,9 +144,9 @@ TEST_P(StoreContract, LiveNamesAreUniquePerFolder) {
 TEST_P(StoreContract, FailedTransactionsLeaveNoTrace) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
-  ASSERT_TRUE(b().items().create_folder(root, "a", ada.id, now_));
+  ASSERT_TRUE(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_));
   // A file upload onto a folder's name is refused as a whole: no version row remains.
-  EXPECT_EQ(b().items().commit_file(root, "a", "blob", 1, ada.id, now_, 5).error().code,
+  EXPECT_EQ(b().items().commit_file(root, "a", "blob", 1, domain::Actor{ada.id, {}}, now_, 5).error().code,
             Errc::kConflict);
   EXPECT_FALSE(b().items().blob_referenced("blob").value());
 }

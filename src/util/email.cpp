@@ -1,9 +1,38 @@
 #include "util/email.hpp"
 
+#include <idn2.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <memory>
 
 namespace vestibule::util {
+
+Result<std::string> domain_to_ascii(std::string_view domain, std::string_view field) {
+  const std::string input(domain);
+  const bool ascii = std::all_of(input.begin(), input.end(),
+                                 [](unsigned char c) { return c < 0x80; });
+  if (ascii) {
+    std::string out = input;
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+  }
+  char* converted = nullptr;
+  const int rc = idn2_to_ascii_8z(input.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  const std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
+  if (rc != IDN2_OK || converted == nullptr) {
+    return fail(Errc::kInvalidArgument,
+                "'" + input + "' is not a valid international domain name: " +
+                    idn2_strerror(rc) + " (write it like bücher.example or xn--bcher-kva.example)",
+                std::string(field));
+  }
+  std::string out(converted);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
 
 Result<std::string> normalize_email(std::string_view address, std::string_view field) {
   const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
@@ -37,6 +66,9 @@ Result<std::string> normalize_email(std::string_view address, std::string_view f
   }
   for (const char ch : address) {
     const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      continue;  // UTF-8 of an international domain or mailbox name
+    }
     if (c <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == '(' || c == ')' || c == ',' ||
         c == ';' || c == ':' || c == '\\' || c == '"' || c == '[' || c == ']') {
       return refuse("it contains a space or a character not allowed in addresses");
@@ -49,10 +81,11 @@ Result<std::string> normalize_email(std::string_view address, std::string_view f
       domain.back() == '.' || domain.find("..") != std::string_view::npos) {
     return refuse("the domain must have at least two labels, like example.org");
   }
-  std::string out(address);
+  VST_TRY(ascii_domain, domain_to_ascii(domain, field));
+  std::string out(local);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return out + "@" + ascii_domain;
 }
 
 }  // namespace vestibule::util

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/outcome.hpp>
 
@@ -17,7 +18,8 @@ enum class Errc {
   kForbidden,         // authenticated but not allowed
   kNotFound,          // does not exist, or is not visible to the caller
   kConflict,          // name clash, cycle, concurrent change
-  kPolicyRefused,     // organization policy does not allow it
+  kPolicyRefused,     // organization policy does not allow it; Error::refused says for whom
+  kGone,              // existed but ended: a revoked or expired link
   kTooManyRequests,   // rate limited; Error::retry_after_seconds says when to retry
   kPayloadTooLarge,   // body above the route's limit
   kRangeNotSatisfiable,
@@ -25,11 +27,19 @@ enum class Errc {
   kInternal,
 };
 
+// One refused subject of a request that names several (the recipients of a share).
+struct Refused {
+  std::string address;
+  std::string rule;     // the policy key or rule that refused it
+  std::string message;
+};
+
 struct Error {
   Errc code = Errc::kInternal;
   std::string message;   // for the client: what was wrong and what to do next
   std::string field;     // the input field at fault, when there is one
   long retry_after_seconds = 0;
+  std::vector<Refused> refused;
 };
 
 namespace outcome = BOOST_OUTCOME_V2_NAMESPACE;
@@ -38,7 +48,7 @@ template <class T>
 using Result = outcome::checked<T, Error>;
 
 inline Error make_error(Errc code, std::string message, std::string field = {}) {
-  return Error{code, std::move(message), std::move(field), 0};
+  return Error{code, std::move(message), std::move(field), 0, {}};
 }
 
 inline outcome::failure_type<Error> fail(Errc code, std::string message, std::string field = {}) {

@@ -20,13 +20,21 @@ domain::MembersOptions members_options() {
   return o;
 }
 
+domain::SharingOptions sharing_options() {
+  domain::SharingOptions o;
+  o.password_cost = test_password_cost();
+  return o;
+}
+
 }  // namespace
 
 StoreFixture::StoreFixture(int keep_versions)
     : db((dir.path() / "vestibule.db").string(), 4),
       blobs(dir.path(), std::chrono::seconds{0}),
       members(users, sessions, clock, throttle, members_options()),
-      files(items, space_store, blobs, authz, clock, domain::FilesOptions{keep_versions}) {
+      files(items, space_store, blobs, authz, clock, domain::FilesOptions{keep_versions}),
+      sharing(sharing_store, items, space_store, users, policies, authz, events, link_throttle,
+              clock, sharing_options()) {
   if (!db.migrate()) {
     throw std::runtime_error("migration failed");
   }

@@ -8,6 +8,7 @@
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
+#include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
@@ -16,13 +17,20 @@
 
 namespace vestibule::testing {
 
+// Keeps every sharing event, for tests that check what was recorded.
+struct RecordedSharingEvents final : domain::SharingEvents {
+  void record(const domain::SharingEvent& event) override { events.push_back(event); }
+  std::vector<domain::SharingEvent> events;
+};
+
 struct StoreFixture {
   explicit StoreFixture(int keep_versions = 10);
 
   // A member with a personal space; password "correct horse".
   domain::User add_user(const std::string& email, bool admin = false);
   domain::Principal as(const domain::User& user) const {
-    return {user.id, user.role == domain::UserRole::kAdmin};
+    return domain::Principal::member(user.id, user.role == domain::UserRole::kAdmin,
+                                     user.display_name);
   }
   domain::Item upload(const domain::Principal& who, domain::Id folder, const std::string& name,
                       const std::string& bytes);
@@ -39,10 +47,15 @@ struct StoreFixture {
   store::sqlite::ItemStore items{db};
   blob::LocalBlobStore blobs;
   domain::SignInThrottle throttle{clock, {}};
-  domain::Authorizer authz{space_store, items};
+  store::sqlite::SharingStore sharing_store{db};
+  store::sqlite::PolicyStore policies{db};
+  domain::Authorizer authz{space_store, items, sharing_store, policies, clock};
+  domain::SignInThrottle link_throttle{clock, {}};
+  RecordedSharingEvents events;
   domain::Members members;
   domain::Files files;
   domain::Spaces spaces{space_store, users, authz, clock};
+  domain::Sharing sharing;
 };
 
 // Cheapest Argon2id cost, so tests do not spend seconds hashing.

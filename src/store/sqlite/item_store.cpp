@@ -14,8 +14,8 @@ namespace {
 
 #define VST_ITEM_COLUMNS                                                                       \
   "i.id, i.space_id, i.parent_id, i.name, i.kind, i.path, i.size, i.version, i.blob, "         \
-  "i.modified_at, i.modified_by, u.display_name, i.trashed_at"
-#define VST_ITEM_FROM " FROM items i JOIN users u ON u.id = i.modified_by "
+  "i.modified_at, i.modified_by, COALESCE(u.display_name, i.modified_by_label), i.trashed_at"
+#define VST_ITEM_FROM " FROM items i LEFT JOIN users u ON u.id = i.modified_by "
 
 Item read_item(const Statement& s) {
   Item r;
@@ -29,7 +29,7 @@ Item read_item(const Statement& s) {
   r.version = s.int64(7);
   r.blob = s.text(8);
   r.modified_at = from_unix(s.int64(9));
-  r.modified_by = s.int64(10);
+  r.modified_by = s.optional_int64(10).value_or(0);
   r.modified_by_name = s.text(11);
   if (auto t = s.optional_int64(12)) {
     r.trashed_at = from_unix(*t);
@@ -139,13 +139,17 @@ Result<Item> ItemStore::child_by_name(Id folder_id, const std::string& name) {
   });
 }
 
-Result<Item> ItemStore::create_folder(const Item& parent, const std::string& name, Id by,
-                                      domain::TimePoint now) {
+static std::optional<Id> user_of(const domain::Actor& by) {
+  return by.user_id != 0 ? std::optional<Id>(by.user_id) : std::nullopt;
+}
+
+Result<Item> ItemStore::create_folder(const Item& parent, const std::string& name,
+                                      const domain::Actor& by, domain::TimePoint now) {
   return db_.write<Item>([&](Connection& c) {
     c.prepare(
-         "INSERT INTO items (space_id, parent_id, name, kind, path, modified_at, modified_by) "
-         "VALUES (?1, ?2, ?3, 'folder', '', ?4, ?5)")
-        .with(parent.space_id, parent.id, name, to_unix(now), by)
+         "INSERT INTO items (space_id, parent_id, name, kind, path, modified_at, modified_by, "
+         "modified_by_label) VALUES (?1, ?2, ?3, 'folder', '', ?4, ?5, ?6)")
+        .with(parent.space_id, parent.id, name, to_unix(now), user_of(by), by.label)
         .run();
     const Id id = c.last_insert_id();
     c.prepare("UPDATE items SET path = ?1 || id || '/' WHERE id = ?2").with(parent.path, id).run();
@@ -155,7 +159,8 @@ Result<Item> ItemStore::create_folder(const Item& parent, const std::string& nam
 
 Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const std::string& name,
                                                      const std::string& blob, std::int64_t size,
-                                                     Id by, domain::TimePoint now,
+                                                     const domain::Actor& by,
+                                                     domain::TimePoint now,
                                                      int keep_versions) {
   return db_.write<domain::CommittedFile>([&](Connection& c) {
     domain::CommittedFile result;
@@ -174,15 +179,16 @@ Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const s
       find.reset();
       c.prepare(
            "UPDATE items SET size = ?1, version = ?2, blob = ?3, modified_at = ?4, "
-           "modified_by = ?5 WHERE id = ?6")
-          .with(size, version, blob, to_unix(now), by, id)
+           "modified_by = ?5, modified_by_label = ?6 WHERE id = ?7")
+          .with(size, version, blob, to_unix(now), user_of(by), by.label, id)
           .run();
     } else {
       find.reset();
       c.prepare(
            "INSERT INTO items (space_id, parent_id, name, kind, path, size, version, blob, "
-           "modified_at, modified_by) VALUES (?1, ?2, ?3, 'file', '', ?4, 1, ?5, ?6, ?7)")
-          .with(parent.space_id, parent.id, name, size, blob, to_unix(now), by)
+           "modified_at, modified_by, modified_by_label) "
+           "VALUES (?1, ?2, ?3, 'file', '', ?4, 1, ?5, ?6, ?7, ?8)")
+          .with(parent.space_id, parent.id, name, size, blob, to_unix(now), user_of(by), by.label)
           .run();
       id = c.last_insert_id();
       c.prepare("UPDATE items SET path = ?1 || id || '/' WHERE id = ?2")
@@ -191,9 +197,9 @@ Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const s
       result.created = true;
     }
     c.prepare(
-         "INSERT INTO versions (item_id, number, blob, size, created_at, created_by) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .with(id, version, blob, size, to_unix(now), by)
+         "INSERT INTO versions (item_id, number, blob, size, created_at, created_by, "
+         "created_by_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .with(id, version, blob, size, to_unix(now), user_of(by), by.label)
         .run();
     std::vector<std::string> dropped;
     auto& old = c.prepare("SELECT blob FROM versions WHERE item_id = ?1 AND number <= ?2");
@@ -212,14 +218,15 @@ Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const s
 }
 
 Result<Item> ItemStore::rename_move(const Item& item, const std::string& name,
-                                    const Item& new_parent, Id by, domain::TimePoint now) {
+                                    const Item& new_parent, const domain::Actor& by,
+                                    domain::TimePoint now) {
   return db_.write<Item>([&](Connection& c) {
     // Re-read inside the transaction: the subtree's paths must be rewritten from current state.
     const Item current = item_by_id(c, item.id);
     c.prepare(
-         "UPDATE items SET name = ?1, parent_id = ?2, modified_at = ?3, modified_by = ?4 "
-         "WHERE id = ?5")
-        .with(name, new_parent.id, to_unix(now), by, item.id)
+         "UPDATE items SET name = ?1, parent_id = ?2, modified_at = ?3, modified_by = ?4, "
+         "modified_by_label = ?5 WHERE id = ?6")
+        .with(name, new_parent.id, to_unix(now), user_of(by), by.label, item.id)
         .run();
     const std::string new_path = new_parent.path + std::to_string(item.id) + "/";
     if (new_path != current.path) {
@@ -233,10 +240,10 @@ Result<Item> ItemStore::rename_move(const Item& item, const std::string& name,
   });
 }
 
-Result<void> ItemStore::trash(Id id, Id by, domain::TimePoint now) {
+Result<void> ItemStore::trash(Id id, const domain::Actor& by, domain::TimePoint now) {
   return db_.write<void>([&](Connection& c) {
     c.prepare("UPDATE items SET trashed_at = ?1, trashed_by = ?2 WHERE id = ?3 AND trashed_at IS NULL")
-        .with(to_unix(now), by, id)
+        .with(to_unix(now), user_of(by), id)
         .run();
   });
 }
@@ -280,14 +287,15 @@ Result<std::vector<std::string>> ItemStore::purge(const Item& item) {
 Result<std::vector<domain::FileVersion>> ItemStore::versions(Id item_id) {
   return db_.read<std::vector<domain::FileVersion>>([&](Connection& c) {
     auto& s = c.prepare(
-        "SELECT v.item_id, v.number, v.blob, v.size, v.created_at, v.created_by, u.display_name "
-        "FROM versions v JOIN users u ON u.id = v.created_by WHERE v.item_id = ?1 "
+        "SELECT v.item_id, v.number, v.blob, v.size, v.created_at, v.created_by, "
+        "COALESCE(u.display_name, v.created_by_label) "
+        "FROM versions v LEFT JOIN users u ON u.id = v.created_by WHERE v.item_id = ?1 "
         "ORDER BY v.number DESC");
     s.with(item_id);
     std::vector<domain::FileVersion> out;
     while (s.step()) {
       out.push_back({s.int64(0), s.int64(1), s.text(2), s.int64(3), from_unix(s.int64(4)),
-                     s.int64(5), s.text(6)});
+                     s.optional_int64(5).value_or(0), s.text(6)});
     }
     return out;
   });

@@ -56,7 +56,8 @@ CREATE TABLE items (
   version INTEGER NOT NULL DEFAULT 0,
   blob TEXT,
   modified_at INTEGER NOT NULL,
-  modified_by INTEGER NOT NULL REFERENCES users(id),
+  modified_by INTEGER REFERENCES users(id),
+  modified_by_label TEXT NOT NULL DEFAULT '',
   trashed_at INTEGER,
   trashed_by INTEGER REFERENCES users(id)
 );
@@ -69,10 +70,71 @@ CREATE TABLE versions (
   blob TEXT NOT NULL,
   size INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_by INTEGER REFERENCES users(id),
+  created_by_label TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (item_id, number)
 ) WITHOUT ROWID;
 CREATE INDEX versions_by_blob ON versions(blob);
+)sql",
+      // 2: sharing: the external directory, links, grants, link password proofs, policy.
+      R"sql(
+CREATE TABLE external_identities (
+  id INTEGER PRIMARY KEY,
+  address TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'verified', 'guest', 'blocked')),
+  created_at INTEGER NOT NULL,
+  verified_at INTEGER
+);
+CREATE TABLE links (
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('anyone', 'organization', 'specific', 'existing')),
+  role TEXT NOT NULL CHECK (role IN ('view', 'edit')),
+  token_hash TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER,
+  block_download INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '',
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  first_used_at INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX links_by_item ON links(item_id);
+CREATE TABLE grants (
+  id INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  external_id INTEGER REFERENCES external_identities(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('view', 'edit', 'manage')),
+  link_id INTEGER REFERENCES links(id) ON DELETE CASCADE,
+  expires_at INTEGER,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  first_used_at INTEGER,
+  last_used_at INTEGER,
+  CHECK ((user_id IS NULL) <> (external_id IS NULL))
+);
+CREATE UNIQUE INDEX grants_direct ON grants(item_id, user_id) WHERE link_id IS NULL;
+CREATE UNIQUE INDEX grants_link_user ON grants(link_id, user_id) WHERE user_id IS NOT NULL;
+CREATE UNIQUE INDEX grants_link_external ON grants(link_id, external_id)
+  WHERE external_id IS NOT NULL;
+CREATE INDEX grants_by_user ON grants(user_id, item_id);
+CREATE INDEX grants_by_external ON grants(external_id, item_id);
+CREATE INDEX grants_by_item ON grants(item_id);
+CREATE TABLE link_sessions (
+  token_hash TEXT PRIMARY KEY,
+  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX link_sessions_by_link ON link_sessions(link_id);
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE spaces ADD COLUMN policy TEXT NOT NULL DEFAULT '';
 )sql",
   };
   return kMigrations;

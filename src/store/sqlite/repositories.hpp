@@ -62,20 +62,65 @@ class ItemStore final : public domain::ItemRepository {
   Result<std::vector<domain::Item>> children(domain::Id folder_id) override;
   Result<domain::Item> child_by_name(domain::Id folder_id, const std::string& name) override;
   Result<domain::Item> create_folder(const domain::Item& parent, const std::string& name,
-                                     domain::Id by, domain::TimePoint now) override;
+                                     const domain::Actor& by, domain::TimePoint now) override;
   Result<domain::CommittedFile> commit_file(const domain::Item& parent, const std::string& name,
                                             const std::string& blob, std::int64_t size,
-                                            domain::Id by, domain::TimePoint now,
+                                            const domain::Actor& by, domain::TimePoint now,
                                             int keep_versions) override;
   Result<domain::Item> rename_move(const domain::Item& item, const std::string& name,
-                                   const domain::Item& new_parent, domain::Id by,
+                                   const domain::Item& new_parent, const domain::Actor& by,
                                    domain::TimePoint now) override;
-  Result<void> trash(domain::Id id, domain::Id by, domain::TimePoint now) override;
+  Result<void> trash(domain::Id id, const domain::Actor& by, domain::TimePoint now) override;
   Result<domain::Item> restore(const domain::Item& item, const std::string& name) override;
   Result<std::vector<std::string>> purge(const domain::Item& item) override;
   Result<std::vector<domain::FileVersion>> versions(domain::Id item_id) override;
   Result<std::vector<domain::Item>> trashed(domain::Id space_id) override;
   Result<bool> blob_referenced(const std::string& blob) override;
+
+ private:
+  Database& db_;
+};
+
+class SharingStore final : public domain::SharingRepository {
+ public:
+  explicit SharingStore(Database& db) : db_(db) {}
+  Result<domain::LinkWithRecipients> create_link(
+      const domain::NewLink& link, const std::vector<domain::NewRecipient>& recipients) override;
+  Result<domain::Link> find_link(domain::Id id) override;
+  Result<domain::Link> find_link_by_token_hash(const std::string& token_hash) override;
+  Result<domain::Link> update_link(const domain::Link& link) override;
+  Result<void> revoke_link(domain::Id id, domain::TimePoint now) override;
+  Result<void> remove_recipient(domain::Id link_id, const std::string& address) override;
+  Result<std::vector<domain::Link>> links_on(const std::vector<domain::Id>& item_ids) override;
+  Result<std::vector<domain::Grant>> recipients(domain::Id link_id) override;
+  Result<std::vector<domain::Grant>> grants_on(const std::vector<domain::Id>& item_ids) override;
+  Result<std::vector<domain::ApplicableGrant>> applicable_grants(
+      domain::Grantee grantee, domain::Id principal_id,
+      const std::vector<domain::Id>& item_ids) override;
+  Result<domain::Grant> put_grant(domain::Id item_id, domain::Id user_id, domain::Role role,
+                                  domain::Id by, domain::TimePoint now) override;
+  Result<domain::Grant> find_grant(domain::Id id) override;
+  Result<void> remove_grant(domain::Id id) override;
+  Result<void> record_link_use(domain::Id link_id, domain::TimePoint now) override;
+  Result<void> record_grant_use(domain::Id grant_id, domain::TimePoint now) override;
+  Result<void> create_link_session(const std::string& token_hash, domain::Id link_id,
+                                   domain::TimePoint now, domain::TimePoint expires_at) override;
+  Result<domain::Id> find_link_session(const std::string& token_hash,
+                                       domain::TimePoint now) override;
+  Result<domain::ExternalIdentity> find_identity(domain::Id id) override;
+  Result<domain::ExternalIdentity> find_identity_by_address(const std::string& address) override;
+
+ private:
+  Database& db_;
+};
+
+class PolicyStore final : public domain::PolicyRepository {
+ public:
+  explicit PolicyStore(Database& db) : db_(db) {}
+  Result<std::string> load_org() override;
+  Result<void> save_org(const std::string& text) override;
+  Result<std::string> load_space(domain::Id space_id) override;
+  Result<void> save_space(domain::Id space_id, const std::string& text) override;
 
  private:
   Database& db_;

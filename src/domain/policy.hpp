@@ -1,0 +1,103 @@
+// The organization's sharing policy (SPEC §3) as a typed value, its JSON form for
+// `GET`/`PATCH /api/v1/admin/settings`, and a space's stricter overrides. A policy is a plain
+// value: it is read from storage on every authorization, so a change applies on the next request.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/model.hpp"
+#include "util/result.hpp"
+
+namespace vestibule::domain {
+
+// Ordered from the strictest to the loosest.
+enum class ExternalSharing {
+  kInternalOnly = 0,
+  kExistingGuests = 1,
+  kNewAndExistingGuests = 2,
+  kAnyone = 3,
+};
+std::string_view to_string(ExternalSharing level);
+
+struct Policy {
+  using Seconds = std::chrono::seconds;
+
+  ExternalSharing external_sharing = ExternalSharing::kNewAndExistingGuests;
+  std::vector<std::string> internal_domains;  // lower-case ASCII
+  std::vector<std::string> allowed_domains;
+  std::vector<std::string> blocked_domains;
+  bool email_code_enabled = true;
+  int code_length = 8;
+  Seconds code_lifetime{10 * 60};
+  int code_max_tries = 5;
+  int code_sends_per_address_per_hour = 5;
+  int code_sends_per_link_per_hour = 20;
+  Seconds reverify_after{30 * 86400};
+  Seconds remember_device_for{30 * 86400};
+  bool promote_verified_to_guest = false;
+  Seconds guest_expiry{90 * 86400};
+  bool require_account_match = true;
+  LinkKind default_link_kind = LinkKind::kSpecific;
+  Role default_link_role = Role::kView;
+  Seconds anyone_link_max_lifetime{30 * 86400};  // 0 = no maximum
+  bool anyone_link_require_password = false;
+  Seconds specific_link_default_lifetime{0};  // 0 = no expiry unless one is given
+  Seconds specific_link_max_lifetime{0};      // 0 = no maximum
+};
+
+// Every key, in the order of SPEC §3.
+nlohmann::json to_json(const Policy& policy);
+// `base` with the keys of `patch` applied, all or nothing. An unknown key, a wrong type or a bad
+// value is kInvalidArgument naming the key (as the error's field) with an example of a valid
+// value.
+Result<Policy> apply_patch(const Policy& base, const nlohmann::json& patch);
+
+// The keys a space may set, each only to something stricter than the organization's value:
+// external_sharing (a stricter level), blocked_domains (added to the organization's),
+// email_code_enabled (off), reverify_after, anyone_link_max_lifetime and
+// specific_link_max_lifetime (shorter), anyone_link_require_password (on).
+struct SpacePolicy {
+  std::optional<ExternalSharing> external_sharing;
+  std::vector<std::string> blocked_domains;
+  std::optional<bool> email_code_enabled;
+  std::optional<Policy::Seconds> reverify_after;
+  std::optional<Policy::Seconds> anyone_link_max_lifetime;
+  std::optional<bool> anyone_link_require_password;
+  std::optional<Policy::Seconds> specific_link_max_lifetime;
+};
+
+nlohmann::json to_json(const SpacePolicy& policy);
+// `base` with `patch` applied (a key set to null removes the space's override). A key that is
+// not one a space may set, or a value looser than the organization's `org`, is kInvalidArgument.
+Result<SpacePolicy> apply_space_patch(const SpacePolicy& base, const nlohmann::json& patch,
+                                      const Policy& org);
+// The policy in force inside a space: for each key the stricter of the two.
+Policy effective_policy(const Policy& org, const SpacePolicy& space);
+
+// Parsing of stored forms (written by to_json); an unreadable stored value falls back to the
+// defaults for the keys it cannot read.
+Policy policy_from_stored(const std::string& text);
+SpacePolicy space_policy_from_stored(const std::string& text);
+
+// Whether `domain` is `listed` or a subdomain of it.
+bool domain_matches(const std::string& domain, const std::string& listed);
+bool domain_in(const std::string& domain, const std::vector<std::string>& list);
+
+// The domain part of a normalized address.
+std::string domain_of(const std::string& address);
+
+// Where the policy lets an external address (not a member's) be shared with or reach what was
+// shared: nullopt when allowed, else the rule that refuses it and a message.
+struct PolicyRefusal {
+  std::string rule;
+  std::string message;
+};
+std::optional<PolicyRefusal> external_address_refusal(const Policy& policy,
+                                                       const std::string& address, bool is_guest);
+
+}  // namespace vestibule::domain

@@ -1,0 +1,578 @@
+#include "domain/sharing.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "util/duration.hpp"
+#include "util/email.hpp"
+
+namespace vestibule::domain {
+
+namespace {
+
+constexpr std::chrono::seconds kUseRecordingInterval{60};
+constexpr std::size_t kMaxRecipients = 100;
+
+bool looks_like_token(const std::string& token) {
+  return !token.empty() && token.size() <= 128 &&
+         std::all_of(token.begin(), token.end(), [](unsigned char c) {
+           return std::isalnum(c) != 0 || c == '-' || c == '_';
+         });
+}
+
+auto unknown_link() {
+  return fail(Errc::kNotFound,
+              "there is no such link; check that the whole address was copied, or ask the person "
+              "who shared it");
+}
+
+std::string keys_of(const nlohmann::json& patch) {
+  std::string out;
+  if (patch.is_object()) {
+    for (const auto& [key, value] : patch.items()) {
+      out += out.empty() ? key : "," + key;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void LoggedSharingEvents::record(const SharingEvent& event) {
+  spdlog::info("sharing event {} by {} item={} link={} {}", event.type,
+               event.actor.user_id != 0       ? "user " + std::to_string(event.actor.user_id)
+               : event.actor.external_id != 0 ? "external " + std::to_string(event.actor.external_id)
+                                              : std::string("anonymous"),
+               event.item_id, event.link_id, event.subject);
+}
+
+std::string_view link_status(const Link& link, const Policy& policy, TimePoint now) {
+  if (link.revoked_at) {
+    return "revoked";
+  }
+  if (const auto expiry = Authorizer::effective_expiry(link, policy); expiry && *expiry <= now) {
+    return "expired";
+  }
+  if (link.kind == LinkKind::kAnyone &&
+      (policy.external_sharing != ExternalSharing::kAnyone ||
+       (link.password_hash.empty() && policy.anyone_link_require_password))) {
+    return "off_by_policy";
+  }
+  return "active";
+}
+
+Sharing::Sharing(SharingRepository& sharing, ItemRepository& items, SpaceRepository& spaces,
+                 UserRepository& users, PolicyRepository& policies, Authorizer& authz,
+                 SharingEvents& events, SignInThrottle& password_throttle,
+                 const util::Clock& clock, SharingOptions options)
+    : sharing_(sharing),
+      items_(items),
+      spaces_(spaces),
+      users_(users),
+      policies_(policies),
+      authz_(authz),
+      events_(events),
+      password_throttle_(password_throttle),
+      clock_(clock),
+      options_(options) {}
+
+Result<Sharing::Classified> Sharing::classify(const std::vector<RecipientInput>& inputs,
+                                              const Policy& policy) {
+  Classified out;
+  std::set<std::string> seen;
+  const TimePoint now = clock_.now();
+  for (const auto& input : inputs) {
+    VST_TRY(address, util::normalize_email(input.address, "recipients"));
+    if (!seen.insert(address).second) {
+      continue;
+    }
+    if (input.expires_at && *input.expires_at <= now) {
+      return fail(Errc::kInvalidArgument,
+                  "the expiry of recipient " + address + " is in the past; give a future time",
+                  "recipients");
+    }
+    auto user = users_.find_by_email(address);
+    if (user) {
+      if (user.value().disabled) {
+        out.refused.push_back({address, "account_disabled", "this member's account is disabled"});
+      } else {
+        out.recipients.push_back({address, user.value().id, input.expires_at});
+      }
+      continue;
+    }
+    if (user.error().code != Errc::kNotFound) {
+      return fail(user.error());
+    }
+    const std::string domain = domain_of(address);
+    if (domain_in(domain, policy.internal_domains)) {
+      out.refused.push_back(
+          {address, "internal_domains",
+           domain + " is one of the organization's domains but no member has this address; "
+                    "check the spelling, or add the member first"});
+      continue;
+    }
+    bool is_guest = false;
+    auto identity = sharing_.find_identity_by_address(address);
+    if (identity) {
+      if (identity.value().state == IdentityState::kBlocked) {
+        out.refused.push_back({address, "identity_blocked", "an admin has blocked this address"});
+        continue;
+      }
+      is_guest = identity.value().state == IdentityState::kGuest;
+    } else if (identity.error().code != Errc::kNotFound) {
+      return fail(identity.error());
+    }
+    if (auto refusal = external_address_refusal(policy, address, is_guest)) {
+      out.refused.push_back({address, refusal->rule, refusal->message});
+      continue;
+    }
+    out.recipients.push_back({address, std::nullopt, input.expires_at});
+  }
+  return out;
+}
+
+Result<std::optional<TimePoint>> Sharing::checked_expiry(LinkKind kind,
+                                                         std::optional<TimePoint> requested,
+                                                         const Policy& policy, bool at_creation,
+                                                         TimePoint created_at) {
+  const TimePoint now = clock_.now();
+  if (requested && *requested <= now) {
+    return fail(Errc::kInvalidArgument, "expires_at is in the past; give a future time",
+                "expires_at");
+  }
+  const Policy::Seconds maximum = kind == LinkKind::kAnyone     ? policy.anyone_link_max_lifetime
+                                  : kind == LinkKind::kSpecific ? policy.specific_link_max_lifetime
+                                                                : Policy::Seconds{0};
+  if (!requested && at_creation) {
+    if (kind == LinkKind::kSpecific && policy.specific_link_default_lifetime.count() > 0) {
+      requested = now + policy.specific_link_default_lifetime;
+    }
+    if (maximum.count() > 0) {
+      const TimePoint cap = created_at + maximum;
+      requested = requested ? std::min(*requested, cap) : cap;
+    }
+    return requested;
+  }
+  if (requested && maximum.count() > 0 && *requested > created_at + maximum) {
+    const std::string key = kind == LinkKind::kAnyone ? "anyone_link_max_lifetime"
+                                                      : "specific_link_max_lifetime";
+    Error error = make_error(Errc::kPolicyRefused,
+                             "this link may last at most " + util::format_duration(maximum) +
+                                 " from its creation (" + key + "); choose an earlier expires_at",
+                             "expires_at");
+    return fail(std::move(error));
+  }
+  if (!requested && maximum.count() > 0) {
+    const std::string key = kind == LinkKind::kAnyone ? "anyone_link_max_lifetime"
+                                                      : "specific_link_max_lifetime";
+    return fail(Errc::kPolicyRefused,
+                "links of this kind must expire within " + util::format_duration(maximum) +
+                    " (" + key + "); give an expires_at",
+                "expires_at");
+  }
+  return requested;
+}
+
+Result<std::string> Sharing::hash_link_password(const std::string& password) {
+  if (password.size() < options_.min_link_password_length) {
+    return fail(Errc::kInvalidArgument,
+                "a link password needs at least " +
+                    std::to_string(options_.min_link_password_length) + " characters",
+                "password");
+  }
+  if (password.size() > 1024) {
+    return fail(Errc::kInvalidArgument, "a link password can have at most 1024 characters",
+                "password");
+  }
+  return util::hash_password(password, options_.password_cost);
+}
+
+Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
+                                         const LinkRequest& request) {
+  VST_TRY(item, items_.find(item_id));
+  VST_TRYV(authz_.authorize(who, Action::kShare, item));
+  VST_TRY(policy, authz_.policy_in(item.space_id));
+  const LinkKind kind = request.kind.value_or(policy.default_link_kind);
+  const Role role = kind == LinkKind::kExisting ? Role::kView
+                                                : request.role.value_or(policy.default_link_role);
+  if (role == Role::kManage) {
+    return fail(Errc::kInvalidArgument, "a link's role is view or edit; manage is for grants",
+                "role");
+  }
+  if (kind != LinkKind::kSpecific && !request.recipients.empty()) {
+    return fail(Errc::kInvalidArgument,
+                "only specific links have recipients; use \"kind\": \"specific\"", "recipients");
+  }
+  if (kind != LinkKind::kAnyone && request.password) {
+    return fail(Errc::kInvalidArgument, "only anyone links have a password", "password");
+  }
+  if (kind == LinkKind::kSpecific && request.recipients.empty()) {
+    return fail(Errc::kInvalidArgument, "a specific link needs at least one recipient address",
+                "recipients");
+  }
+  if (request.recipients.size() > kMaxRecipients) {
+    return fail(Errc::kInvalidArgument,
+                "at most " + std::to_string(kMaxRecipients) + " recipients per link",
+                "recipients");
+  }
+  if (request.message.size() > 2000) {
+    return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters",
+                "message");
+  }
+  if (kind == LinkKind::kAnyone) {
+    if (policy.external_sharing != ExternalSharing::kAnyone) {
+      Error error = make_error(Errc::kPolicyRefused,
+                               "the organization does not allow links that work for anyone "
+                               "(external_sharing is " +
+                                   std::string(to_string(policy.external_sharing)) + ")",
+                               "kind");
+      return fail(std::move(error));
+    }
+    if (policy.anyone_link_require_password && !request.password) {
+      return fail(Errc::kPolicyRefused,
+                  "links that work for anyone need a password here "
+                  "(anyone_link_require_password)",
+                  "password");
+    }
+  }
+  const TimePoint now = clock_.now();
+  VST_TRY(expires_at, checked_expiry(kind, request.expires_at, policy, true, now));
+
+  VST_TRY(classified, classify(request.recipients, policy));
+  if (!classified.refused.empty()) {
+    std::string names;
+    for (const auto& r : classified.refused) {
+      names += (names.empty() ? "" : ", ") + r.address + " (" + r.rule + ")";
+    }
+    Error error = make_error(Errc::kPolicyRefused,
+                             "the sharing policy refuses " + names + "; nothing was shared",
+                             "recipients");
+    error.refused = std::move(classified.refused);
+    return fail(std::move(error));
+  }
+
+  NewLink link;
+  link.item_id = item.id;
+  link.kind = kind;
+  link.role = role;
+  if (request.password) {
+    VST_TRY(hash, hash_link_password(*request.password));
+    link.password_hash = std::move(hash);
+  }
+  const std::string token = util::random_token(32);
+  link.token_hash = util::sha256_hex(token);
+  link.expires_at = expires_at;
+  link.block_download = request.block_download;
+  link.message = request.message;
+  link.created_by = who.user_id;
+  link.created_at = now;
+  VST_TRY(created, sharing_.create_link(link, classified.recipients));
+  events_.record({"link.created", who, item.id, created.link.id, std::string(to_string(kind))});
+  return CreatedLink{std::move(created), token};
+}
+
+Result<std::pair<Link, Item>> Sharing::link_to_manage(const Principal& who, Id link_id) {
+  auto link = sharing_.find_link(link_id);
+  if (!link) {
+    return fail(Errc::kNotFound, "no such link, or you cannot manage it");
+  }
+  VST_TRY(item, items_.find(link.value().item_id));
+  auto allowed = authz_.authorize(who, Action::kShare, item);
+  if (!allowed) {
+    if (allowed.error().code == Errc::kNotFound) {
+      return fail(Errc::kNotFound, "no such link, or you cannot manage it");
+    }
+    return fail(allowed.error());
+  }
+  return std::make_pair(std::move(link).value(), std::move(item));
+}
+
+Result<LinkWithRecipients> Sharing::link(const Principal& who, Id link_id) {
+  VST_TRY(found, link_to_manage(who, link_id));
+  VST_TRY(recipients, sharing_.recipients(link_id));
+  return LinkWithRecipients{std::move(found.first), std::move(recipients)};
+}
+
+Result<Link> Sharing::update_link(const Principal& who, Id link_id, const LinkChange& change) {
+  VST_TRY(found, link_to_manage(who, link_id));
+  auto& [link, item] = found;
+  if (link.revoked_at) {
+    return fail(Errc::kConflict, "this link was revoked; create a new one");
+  }
+  VST_TRY(policy, authz_.policy_in(item.space_id));
+  if (change.role) {
+    if (*change.role == Role::kManage) {
+      return fail(Errc::kInvalidArgument, "a link's role is view or edit", "role");
+    }
+    if (link.kind == LinkKind::kExisting) {
+      return fail(Errc::kInvalidArgument, "an existing-access link has no role of its own",
+                  "role");
+    }
+    link.role = *change.role;
+  }
+  if (change.expires_at) {
+    VST_TRY(expiry, checked_expiry(link.kind, *change.expires_at, policy, false, link.created_at));
+    link.expires_at = expiry;
+  }
+  if (change.block_download) {
+    link.block_download = *change.block_download;
+  }
+  if (change.password) {
+    if (link.kind != LinkKind::kAnyone) {
+      return fail(Errc::kInvalidArgument, "only anyone links have a password", "password");
+    }
+    if (*change.password) {
+      VST_TRY(hash, hash_link_password(**change.password));
+      link.password_hash = std::move(hash);
+    } else {
+      if (policy.anyone_link_require_password) {
+        return fail(Errc::kPolicyRefused,
+                    "links that work for anyone need a password here "
+                    "(anyone_link_require_password)",
+                    "password");
+      }
+      link.password_hash.clear();
+    }
+  }
+  VST_TRY(updated, sharing_.update_link(link));
+  events_.record({"link.changed", who, item.id, link.id, {}});
+  return updated;
+}
+
+Result<void> Sharing::revoke_link(const Principal& who, Id link_id) {
+  VST_TRY(found, link_to_manage(who, link_id));
+  if (!found.first.revoked_at) {
+    VST_TRYV(sharing_.revoke_link(link_id, clock_.now()));
+    events_.record({"link.revoked", who, found.second.id, link_id, {}});
+  }
+  return outcome::success();
+}
+
+Result<void> Sharing::remove_recipient(const Principal& who, Id link_id,
+                                       const std::string& address) {
+  VST_TRY(normalized, util::normalize_email(address, "address"));
+  VST_TRY(found, link_to_manage(who, link_id));
+  VST_TRYV(sharing_.remove_recipient(link_id, normalized));
+  events_.record({"link.recipient_removed", who, found.second.id, link_id, normalized});
+  return outcome::success();
+}
+
+Result<Grant> Sharing::put_grant(const Principal& who, Id item_id, const std::string& email,
+                                 Role role) {
+  VST_TRY(item, items_.find(item_id));
+  VST_TRYV(authz_.authorize(who, Action::kShare, item));
+  VST_TRY(address, util::normalize_email(email, "email"));
+  auto user = users_.find_by_email(address);
+  if (!user) {
+    if (user.error().code == Errc::kNotFound) {
+      return fail(Errc::kInvalidArgument,
+                  "no member has the address " + address +
+                      "; to share with someone outside the organization, create a specific link",
+                  "email");
+    }
+    return fail(user.error());
+  }
+  if (user.value().disabled) {
+    return fail(Errc::kInvalidArgument, "the account of " + address + " is disabled", "email");
+  }
+  VST_TRY(grant, sharing_.put_grant(item.id, user.value().id, role, who.user_id, clock_.now()));
+  events_.record({"grant.put", who, item.id, 0, address});
+  return grant;
+}
+
+Result<void> Sharing::remove_grant(const Principal& who, Id grant_id) {
+  auto grant = sharing_.find_grant(grant_id);
+  if (!grant || grant.value().link_id) {
+    return fail(Errc::kNotFound, "no such grant, or you cannot manage it");
+  }
+  VST_TRY(item, items_.find(grant.value().item_id));
+  auto allowed = authz_.authorize(who, Action::kShare, item);
+  if (!allowed) {
+    if (allowed.error().code == Errc::kNotFound) {
+      return fail(Errc::kNotFound, "no such grant, or you cannot manage it");
+    }
+    return fail(allowed.error());
+  }
+  VST_TRYV(sharing_.remove_grant(grant_id));
+  events_.record({"grant.removed", who, item.id, 0, grant.value().address});
+  return outcome::success();
+}
+
+Result<AccessReport> Sharing::access(const Principal& who, Id item_id) {
+  VST_TRY(item, items_.find(item_id));
+  VST_TRY(decided, authz_.authorize(who, Action::kShare, item));
+  AccessReport report;
+  std::vector<Id> ids;
+  for (const auto& ancestor : decided.ancestors) {
+    ids.push_back(ancestor.id);
+  }
+  ids.push_back(item.id);
+  VST_TRY(space, spaces_.find(item.space_id));
+  VST_TRY(members, spaces_.members(space.id));
+  VST_TRY(grants, sharing_.grants_on(ids));
+  VST_TRY(links, sharing_.links_on(ids));
+  for (auto& link : links) {
+    VST_TRY(recipients, sharing_.recipients(link.id));
+    report.links.push_back({std::move(link), std::move(recipients)});
+  }
+  VST_TRY(policy, authz_.policy_in(space.id));
+  report.item = std::move(item);
+  report.ancestors = std::move(decided.ancestors);
+  report.space = std::move(space);
+  report.space_members = std::move(members);
+  report.grants = std::move(grants);
+  report.policy = std::move(policy);
+  return report;
+}
+
+Result<Link> Sharing::find_by_token(const std::string& token) {
+  if (!looks_like_token(token)) {
+    return unknown_link();
+  }
+  auto link = sharing_.find_link_by_token_hash(util::sha256_hex(token));
+  if (!link) {
+    if (link.error().code == Errc::kNotFound) {
+      return unknown_link();
+    }
+    return fail(link.error());
+  }
+  return link;
+}
+
+Result<Principal> Sharing::through_link(Principal who, const std::string& token,
+                                        const std::optional<std::string>& proof_token) {
+  VST_TRY(link, find_by_token(token));
+  if (proof_token && looks_like_token(*proof_token)) {
+    auto proved = sharing_.find_link_session(util::sha256_hex(*proof_token), clock_.now());
+    who.link_password_proved = proved && proved.value() == link.id;
+  }
+  who.via = std::move(link);
+  return who;
+}
+
+Result<ShareSummary> Sharing::summary(const Principal& through) {
+  const Link& link = *through.via;
+  auto item = items_.find(link.item_id);
+  if (!item) {
+    return fail(Errc::kGone, "the shared item no longer exists");
+  }
+  ShareSummary out{link, item.value(), {}, "none"};
+  if (auto by = users_.find_by_id(link.created_by)) {
+    out.shared_by = by.value().display_name;
+  }
+  auto decided = authz_.authorize(through, Action::kRead, item.value());
+  if (decided) {
+    record_use(through, decided.value());
+    return out;
+  }
+  const Error& error = decided.error();
+  if (error.code == Errc::kNotFound) {
+    return fail(Errc::kGone, "the shared item was deleted; you can ask its owner for access");
+  }
+  if (error.code != Errc::kUnauthenticated && error.code != Errc::kForbidden) {
+    return fail(error);
+  }
+  VST_TRY(state, authz_.link_state(through, link));
+  if (state == LinkState::kNeedsPassword) {
+    out.needs = "password";
+  } else if (state == LinkState::kNeedsSignIn) {
+    out.needs = "sign_in";
+  } else if (link.kind == LinkKind::kSpecific) {
+    out.needs = "verification";
+  } else if (through.kind == PrincipalKind::kAnonymous) {
+    out.needs = "sign_in";
+  } else {
+    return fail(error);
+  }
+  return out;
+}
+
+Result<std::string> Sharing::prove_password(const std::string& token, const std::string& password,
+                                            const std::string& client_address) {
+  VST_TRY(link, find_by_token(token));
+  if (link.kind != LinkKind::kAnyone || link.password_hash.empty()) {
+    return fail(Errc::kInvalidArgument, "this link has no password; open it directly");
+  }
+  Principal nobody;
+  VST_TRY(state, authz_.link_state(nobody, link));
+  if (state != LinkState::kNeedsPassword) {
+    Principal proved;
+    proved.link_password_proved = true;
+    proved.via = link;
+    VST_TRY(item, items_.find(link.item_id));
+    VST_TRYV(authz_.authorize(proved, Action::kRead, item));  // says why the link is dead
+  }
+  const std::string account = "link:" + std::to_string(link.id);
+  if (const auto wait = password_throttle_.wait_seconds(account, client_address); wait > 0) {
+    Error error = make_error(Errc::kTooManyRequests,
+                             "too many wrong passwords; try again in " + std::to_string(wait) +
+                                 " seconds");
+    error.retry_after_seconds = wait;
+    return fail(std::move(error));
+  }
+  if (!util::verify_password(link.password_hash, password)) {
+    password_throttle_.record_failure(account, client_address);
+    events_.record({"link.password_failed", nobody, link.item_id, link.id, client_address});
+    return fail(Errc::kUnauthenticated, "that is not the link's password", "password");
+  }
+  password_throttle_.record_success(account);
+  const std::string proof = util::random_token(32);
+  const TimePoint now = clock_.now();
+  VST_TRYV(sharing_.create_link_session(util::sha256_hex(proof), link.id, now,
+                                        now + options_.link_session_lifetime));
+  return proof;
+}
+
+void Sharing::record_use(const Principal& through, const Access& access) {
+  const TimePoint now = clock_.now();
+  const auto due = [&](const std::optional<TimePoint>& last) {
+    return !last || now - *last >= kUseRecordingInterval;
+  };
+  if (access.recipient_grant && due(access.recipient_grant_last_used)) {
+    if (auto r = sharing_.record_grant_use(*access.recipient_grant, now); !r) {
+      spdlog::warn("could not record a link recipient's use: {}", r.error().message);
+    }
+  }
+  if (through.via && (through.via->kind == LinkKind::kAnyone ||
+                      through.via->kind == LinkKind::kOrganization) &&
+      due(through.via->last_used_at)) {
+    if (auto r = sharing_.record_link_use(through.via->id, now); !r) {
+      spdlog::warn("could not record a link's use: {}", r.error().message);
+    }
+  }
+}
+
+Result<Policy> Sharing::org_settings(const Principal& who) {
+  VST_TRYV(authz_.authorize_admin(who));
+  return authz_.org_policy();
+}
+
+Result<Policy> Sharing::change_org_settings(const Principal& who, const nlohmann::json& patch) {
+  VST_TRYV(authz_.authorize_admin(who));
+  VST_TRY(current, authz_.org_policy());
+  VST_TRY(changed, apply_patch(current, patch));
+  VST_TRYV(policies_.save_org(to_json(changed).dump()));
+  events_.record({"settings.changed", who, 0, 0, keys_of(patch)});
+  return changed;
+}
+
+Result<SpacePolicy> Sharing::space_settings(const Principal& who, Id space_id) {
+  VST_TRYV(authz_.authorize_space(who, Action::kManage, space_id));
+  VST_TRY(text, policies_.load_space(space_id));
+  return space_policy_from_stored(text);
+}
+
+Result<SpacePolicy> Sharing::change_space_settings(const Principal& who, Id space_id,
+                                                   const nlohmann::json& patch) {
+  VST_TRYV(authz_.authorize_space(who, Action::kManage, space_id));
+  VST_TRY(org, authz_.org_policy());
+  VST_TRY(text, policies_.load_space(space_id));
+  VST_TRY(changed, apply_space_patch(space_policy_from_stored(text), patch, org));
+  VST_TRYV(policies_.save_space(space_id, to_json(changed).dump()));
+  events_.record({"space_settings.changed", who, 0, 0, keys_of(patch)});
+  return changed;
+}
+
+}  // namespace vestibule::domain

@@ -1,0 +1,165 @@
+// Sharing (SPEC §2–§4): links of four kinds and their recipients, direct grants, the external
+// directory's new records, manage access, the recipient's side of a link (opening it, proving an
+// anyone link's password) and the organization's and spaces' sharing policy. Every operation asks
+// the Authorizer first; every change is reported to the SharingEvents sink, where the audit log
+// records it. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/authz.hpp"
+#include "domain/policy.hpp"
+#include "domain/repositories.hpp"
+#include "domain/sign_in_throttle.hpp"
+#include "util/clock.hpp"
+#include "util/crypto.hpp"
+
+namespace vestibule::domain {
+
+// One sharing action, as the audit log will record it.
+struct SharingEvent {
+  std::string type;  // link.created, link.changed, link.revoked, link.recipient_removed,
+                     // link.opened, link.password_failed, grant.put, grant.removed,
+                     // settings.changed, space_settings.changed
+  Principal actor;
+  Id item_id = 0;
+  Id link_id = 0;
+  std::string subject;  // an address, a setting's keys
+};
+
+class SharingEvents {
+ public:
+  virtual ~SharingEvents() = default;
+  virtual void record(const SharingEvent& event) = 0;
+};
+
+// Writes each event to the log; stands until the audit log records them.
+class LoggedSharingEvents final : public SharingEvents {
+ public:
+  void record(const SharingEvent& event) override;
+};
+
+struct RecipientInput {
+  std::string address;  // as typed; normalized by Sharing
+  std::optional<TimePoint> expires_at;
+};
+
+struct LinkRequest {
+  std::optional<LinkKind> kind;  // the policy's default when absent
+  std::optional<Role> role;
+  std::vector<RecipientInput> recipients;
+  std::optional<TimePoint> expires_at;
+  std::optional<std::string> password;
+  bool block_download = false;
+  std::string message;
+};
+
+struct CreatedLink {
+  LinkWithRecipients link;
+  std::string token;  // shown once, never stored
+};
+
+// A change to a link; absent members are left as they are. The inner optional clears a value.
+struct LinkChange {
+  std::optional<Role> role;
+  std::optional<std::optional<TimePoint>> expires_at;
+  std::optional<bool> block_download;
+  std::optional<std::optional<std::string>> password;
+};
+
+// Everything manage access shows for one item.
+struct AccessReport {
+  Item item;
+  std::vector<Item> ancestors;  // root first
+  Space space;
+  std::vector<SpaceMember> space_members;  // grants on the space root
+  std::vector<Grant> grants;               // direct grants on the item or above it
+  std::vector<LinkWithRecipients> links;   // links on the item or above it, revoked ones too
+  Policy policy;                           // in force in the item's space
+};
+
+// A link's state as listed to its owner.
+std::string_view link_status(const Link& link, const Policy& policy, TimePoint now);
+
+// What the holder of a link sees before anything else (GET /api/v1/shares/{token}).
+struct ShareSummary {
+  Link link;
+  Item item;
+  std::string shared_by;
+  std::string needs;  // none, password, sign_in, verification
+};
+
+struct SharingOptions {
+  util::PasswordHashCost password_cost = util::default_password_cost();
+  std::size_t min_link_password_length = 8;
+  std::chrono::seconds link_session_lifetime{12 * 3600};
+};
+
+class Sharing {
+ public:
+  Sharing(SharingRepository& sharing, ItemRepository& items, SpaceRepository& spaces,
+          UserRepository& users, PolicyRepository& policies, Authorizer& authz,
+          SharingEvents& events, SignInThrottle& password_throttle, const util::Clock& clock,
+          SharingOptions options);
+
+  // Checks every recipient against the policy before anything is written: when one is refused,
+  // the result is kPolicyRefused naming each refused address and rule, and nothing is created.
+  Result<CreatedLink> create_link(const Principal& who, Id item_id, const LinkRequest& request);
+  Result<Link> update_link(const Principal& who, Id link_id, const LinkChange& change);
+  Result<void> revoke_link(const Principal& who, Id link_id);
+  Result<void> remove_recipient(const Principal& who, Id link_id, const std::string& address);
+  Result<LinkWithRecipients> link(const Principal& who, Id link_id);
+
+  // Direct grants to members (and guests) on an item.
+  Result<Grant> put_grant(const Principal& who, Id item_id, const std::string& email, Role role);
+  Result<void> remove_grant(const Principal& who, Id grant_id);
+
+  Result<AccessReport> access(const Principal& who, Id item_id);
+
+  // The link behind a token (kNotFound for an unknown token).
+  Result<Link> find_by_token(const std::string& token);
+  // `who` asking through the link, with a password proof when the browser holds one.
+  Result<Principal> through_link(Principal who, const std::string& token,
+                                 const std::optional<std::string>& proof_token);
+  Result<ShareSummary> summary(const Principal& through);
+  // Checks an anyone link's password (throttled per link and client address); the returned
+  // token proves it for this browser.
+  Result<std::string> prove_password(const std::string& token, const std::string& password,
+                                     const std::string& client_address);
+  // Records that the principal used its link (first and last use), at most once a minute.
+  void record_use(const Principal& through, const Access& access);
+
+  Result<Policy> org_settings(const Principal& who);
+  Result<Policy> change_org_settings(const Principal& who, const nlohmann::json& patch);
+  Result<SpacePolicy> space_settings(const Principal& who, Id space_id);
+  Result<SpacePolicy> change_space_settings(const Principal& who, Id space_id,
+                                            const nlohmann::json& patch);
+
+ private:
+  struct Classified {
+    std::vector<NewRecipient> recipients;
+    std::vector<Refused> refused;
+  };
+  Result<Classified> classify(const std::vector<RecipientInput>& inputs, const Policy& policy);
+  Result<std::optional<TimePoint>> checked_expiry(LinkKind kind,
+                                                  std::optional<TimePoint> requested,
+                                                  const Policy& policy, bool at_creation,
+                                                  TimePoint created_at);
+  Result<std::string> hash_link_password(const std::string& password);
+  Result<std::pair<Link, Item>> link_to_manage(const Principal& who, Id link_id);
+
+  SharingRepository& sharing_;
+  ItemRepository& items_;
+  SpaceRepository& spaces_;
+  UserRepository& users_;
+  PolicyRepository& policies_;
+  Authorizer& authz_;
+  SharingEvents& events_;
+  SignInThrottle& password_throttle_;
+  const util::Clock& clock_;
+  SharingOptions options_;
+};
+
+}  // namespace vestibule::domain

@@ -1,0 +1,433 @@
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/repositories.hpp"
+
+namespace vestibule::store::sqlite {
+
+using domain::Grant;
+using domain::Id;
+using domain::Link;
+using util::from_unix;
+using util::to_unix;
+
+namespace {
+
+std::optional<domain::TimePoint> optional_time(const Statement& s, int col) {
+  if (auto t = s.optional_int64(col)) {
+    return from_unix(*t);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> optional_unix(const std::optional<domain::TimePoint>& t) {
+  return t ? std::optional<std::int64_t>(to_unix(*t)) : std::nullopt;
+}
+
+// The ids of a list as a JSON array, bound to `json_each(?)`: one prepared statement serves
+// lists of any length.
+std::string id_list(const std::vector<Id>& ids) { return nlohmann::json(ids).dump(); }
+
+#define VST_LINK_COLUMNS                                                                        \
+  "l.id, l.item_id, l.kind, l.role, l.token_hash, l.password_hash, l.expires_at, "              \
+  "l.block_download, l.message, l.created_by, u.display_name, l.created_at, l.revoked_at, "     \
+  "l.first_used_at, l.last_used_at"
+#define VST_LINK_FROM " FROM links l JOIN users u ON u.id = l.created_by "
+
+// Reads the 15 link columns starting at `first`.
+Link read_link(const Statement& s, int first = 0) {
+  Link l;
+  l.id = s.int64(first);
+  l.item_id = s.int64(first + 1);
+  l.kind = domain::link_kind_from_string(s.text(first + 2)).value_or(domain::LinkKind::kSpecific);
+  l.role = domain::role_from_string(s.text(first + 3)).value_or(domain::Role::kView);
+  l.token_hash = s.text(first + 4);
+  l.password_hash = s.text(first + 5);
+  l.expires_at = optional_time(s, first + 6);
+  l.block_download = s.int64(first + 7) != 0;
+  l.message = s.text(first + 8);
+  l.created_by = s.int64(first + 9);
+  l.created_by_name = s.text(first + 10);
+  l.created_at = from_unix(s.int64(first + 11));
+  l.revoked_at = optional_time(s, first + 12);
+  l.first_used_at = optional_time(s, first + 13);
+  l.last_used_at = optional_time(s, first + 14);
+  return l;
+}
+
+#define VST_GRANT_COLUMNS                                                                      \
+  "g.id, g.item_id, g.user_id, g.external_id, g.role, g.link_id, g.expires_at, g.created_by, " \
+  "g.created_at, g.first_used_at, g.last_used_at, COALESCE(gu.email, e.address), "            \
+  "COALESCE(gu.display_name, e.address), e.state"
+#define VST_GRANT_FROM                                                \
+  " FROM grants g LEFT JOIN users gu ON gu.id = g.user_id "           \
+  "LEFT JOIN external_identities e ON e.id = g.external_id "
+
+Grant read_grant(const Statement& s) {
+  Grant g;
+  g.id = s.int64(0);
+  g.item_id = s.int64(1);
+  if (auto user = s.optional_int64(2)) {
+    g.grantee = domain::Grantee::kUser;
+    g.principal_id = *user;
+  } else {
+    g.grantee = domain::Grantee::kExternal;
+    g.principal_id = s.optional_int64(3).value_or(0);
+  }
+  g.role = domain::role_from_string(s.text(4)).value_or(domain::Role::kView);
+  g.link_id = s.optional_int64(5);
+  g.expires_at = optional_time(s, 6);
+  g.created_by = s.int64(7);
+  g.created_at = from_unix(s.int64(8));
+  g.first_used_at = optional_time(s, 9);
+  g.last_used_at = optional_time(s, 10);
+  g.address = s.text(11);
+  g.display_name = s.text(12);
+  if (!s.is_null(13)) {
+    g.identity_state = domain::identity_state_from_string(s.text(13));
+  }
+  return g;
+}
+
+domain::ExternalIdentity read_identity(const Statement& s) {
+  domain::ExternalIdentity e;
+  e.id = s.int64(0);
+  e.address = s.text(1);
+  e.state = domain::identity_state_from_string(s.text(2)).value_or(domain::IdentityState::kPending);
+  e.created_at = from_unix(s.int64(3));
+  e.verified_at = optional_time(s, 4);
+  return e;
+}
+
+Link link_by_id(Connection& c, Id id) {
+  auto& s = c.prepare("SELECT " VST_LINK_COLUMNS VST_LINK_FROM "WHERE l.id = ?1");
+  s.with(id);
+  if (!s.step()) {
+    refuse(Errc::kNotFound, "no such link");
+  }
+  return read_link(s);
+}
+
+std::vector<Grant> recipients_of(Connection& c, Id link_id) {
+  auto& s = c.prepare("SELECT " VST_GRANT_COLUMNS VST_GRANT_FROM
+                      "WHERE g.link_id = ?1 ORDER BY g.id");
+  s.with(link_id);
+  std::vector<Grant> out;
+  while (s.step()) {
+    out.push_back(read_grant(s));
+  }
+  return out;
+}
+
+Grant grant_by_id(Connection& c, Id id) {
+  auto& s = c.prepare("SELECT " VST_GRANT_COLUMNS VST_GRANT_FROM "WHERE g.id = ?1");
+  s.with(id);
+  if (!s.step()) {
+    refuse(Errc::kNotFound, "no such grant");
+  }
+  return read_grant(s);
+}
+
+// The directory record of an external address, created `pending` when there is none.
+Id identity_for(Connection& c, const std::string& address, domain::TimePoint now) {
+  c.prepare(
+       "INSERT INTO external_identities (address, state, created_at) VALUES (?1, 'pending', ?2) "
+       "ON CONFLICT (address) DO NOTHING")
+      .with(address, to_unix(now))
+      .run();
+  auto& s = c.prepare("SELECT id FROM external_identities WHERE address = ?1");
+  s.with(address);
+  if (!s.step()) {
+    refuse(Errc::kInternal, "the directory record of " + address + " vanished");
+  }
+  return s.int64(0);
+}
+
+}  // namespace
+
+Result<domain::LinkWithRecipients> SharingStore::create_link(
+    const domain::NewLink& link, const std::vector<domain::NewRecipient>& recipients) {
+  return db_.write<domain::LinkWithRecipients>([&](Connection& c) {
+    c.prepare(
+         "INSERT INTO links (item_id, kind, role, token_hash, password_hash, expires_at, "
+         "block_download, message, created_by, created_at) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+        .with(link.item_id, to_string(link.kind), to_string(link.role), link.token_hash,
+              link.password_hash, optional_unix(link.expires_at), link.block_download ? 1 : 0,
+              link.message, link.created_by, to_unix(link.created_at))
+        .run();
+    const Id link_id = c.last_insert_id();
+    for (const auto& r : recipients) {
+      std::optional<Id> user = r.user_id;
+      std::optional<Id> external;
+      if (!user) {
+        external = identity_for(c, r.address, link.created_at);
+      }
+      c.prepare(
+           "INSERT INTO grants (item_id, user_id, external_id, role, link_id, expires_at, "
+           "created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+          .with(link.item_id, user, external, to_string(link.role), link_id,
+                optional_unix(r.expires_at), link.created_by, to_unix(link.created_at))
+          .run();
+    }
+    return domain::LinkWithRecipients{link_by_id(c, link_id), recipients_of(c, link_id)};
+  });
+}
+
+Result<Link> SharingStore::find_link(Id id) {
+  return db_.read<Link>([&](Connection& c) { return link_by_id(c, id); });
+}
+
+Result<Link> SharingStore::find_link_by_token_hash(const std::string& token_hash) {
+  return db_.read<Link>([&](Connection& c) {
+    auto& s = c.prepare("SELECT " VST_LINK_COLUMNS VST_LINK_FROM "WHERE l.token_hash = ?1");
+    s.with(token_hash);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such link");
+    }
+    return read_link(s);
+  });
+}
+
+Result<Link> SharingStore::update_link(const Link& link) {
+  return db_.write<Link>([&](Connection& c) {
+    const Link before = link_by_id(c, link.id);
+    c.prepare(
+         "UPDATE links SET role = ?1, expires_at = ?2, block_download = ?3, password_hash = ?4 "
+         "WHERE id = ?5")
+        .with(to_string(link.role), optional_unix(link.expires_at), link.block_download ? 1 : 0,
+              link.password_hash, link.id)
+        .run();
+    c.prepare("UPDATE grants SET role = ?1 WHERE link_id = ?2")
+        .with(to_string(link.role), link.id)
+        .run();
+    if (before.password_hash != link.password_hash) {
+      c.prepare("DELETE FROM link_sessions WHERE link_id = ?1").with(link.id).run();
+    }
+    return link_by_id(c, link.id);
+  });
+}
+
+Result<void> SharingStore::revoke_link(Id id, domain::TimePoint now) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("UPDATE links SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL")
+        .with(to_unix(now), id)
+        .run();
+    c.prepare("DELETE FROM link_sessions WHERE link_id = ?1").with(id).run();
+  });
+}
+
+Result<void> SharingStore::remove_recipient(Id link_id, const std::string& address) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare(
+         "DELETE FROM grants WHERE link_id = ?1 AND ("
+         "user_id IN (SELECT id FROM users WHERE email = ?2) OR "
+         "external_id IN (SELECT id FROM external_identities WHERE address = ?2))")
+        .with(link_id, address)
+        .run();
+    if (c.changes() == 0) {
+      refuse(Errc::kNotFound, address + " is not a recipient of this link");
+    }
+  });
+}
+
+Result<std::vector<Link>> SharingStore::links_on(const std::vector<Id>& item_ids) {
+  return db_.read<std::vector<Link>>([&](Connection& c) {
+    auto& s = c.prepare("SELECT " VST_LINK_COLUMNS VST_LINK_FROM
+                        "WHERE l.item_id IN (SELECT value FROM json_each(?1)) "
+                        "ORDER BY l.created_at DESC, l.id DESC");
+    s.with(id_list(item_ids));
+    std::vector<Link> out;
+    while (s.step()) {
+      out.push_back(read_link(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Grant>> SharingStore::recipients(Id link_id) {
+  return db_.read<std::vector<Grant>>([&](Connection& c) { return recipients_of(c, link_id); });
+}
+
+Result<std::vector<Grant>> SharingStore::grants_on(const std::vector<Id>& item_ids) {
+  return db_.read<std::vector<Grant>>([&](Connection& c) {
+    auto& s = c.prepare("SELECT " VST_GRANT_COLUMNS VST_GRANT_FROM
+                        "WHERE g.link_id IS NULL AND "
+                        "g.item_id IN (SELECT value FROM json_each(?1)) ORDER BY g.id");
+    s.with(id_list(item_ids));
+    std::vector<Grant> out;
+    while (s.step()) {
+      out.push_back(read_grant(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
+    domain::Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) {
+  return db_.read<std::vector<domain::ApplicableGrant>>([&](Connection& c) {
+    // Two statements rather than one with an OR, so that each uses its (principal, item) index.
+    auto& s = grantee == domain::Grantee::kUser
+                  ? c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                              "LEFT JOIN links l ON l.id = g.link_id "
+                              "LEFT JOIN users u ON u.id = l.created_by "
+                              "WHERE g.user_id = ?1 AND "
+                              "g.item_id IN (SELECT value FROM json_each(?2))")
+                  : c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                              "LEFT JOIN links l ON l.id = g.link_id "
+                              "LEFT JOIN users u ON u.id = l.created_by "
+                              "WHERE g.external_id = ?1 AND "
+                              "g.item_id IN (SELECT value FROM json_each(?2))");
+    s.with(principal_id, id_list(item_ids));
+    std::vector<domain::ApplicableGrant> out;
+    while (s.step()) {
+      domain::ApplicableGrant a{read_grant(s), std::nullopt};
+      if (!s.is_null(14)) {
+        a.link = read_link(s, 14);
+      }
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+Result<Grant> SharingStore::put_grant(Id item_id, Id user_id, domain::Role role, Id by,
+                                      domain::TimePoint now) {
+  return db_.write<Grant>([&](Connection& c) {
+    c.prepare(
+         "INSERT INTO grants (item_id, user_id, role, created_by, created_at) "
+         "VALUES (?1, ?2, ?3, ?4, ?5) "
+         "ON CONFLICT (item_id, user_id) WHERE link_id IS NULL DO UPDATE SET role = excluded.role")
+        .with(item_id, user_id, to_string(role), by, to_unix(now))
+        .run();
+    auto& s = c.prepare(
+        "SELECT id FROM grants WHERE item_id = ?1 AND user_id = ?2 AND link_id IS NULL");
+    s.with(item_id, user_id);
+    if (!s.step()) {
+      refuse(Errc::kInternal, "the grant just written is missing");
+    }
+    const Id id = s.int64(0);
+    s.reset();
+    return grant_by_id(c, id);
+  });
+}
+
+Result<Grant> SharingStore::find_grant(Id id) {
+  return db_.read<Grant>([&](Connection& c) { return grant_by_id(c, id); });
+}
+
+Result<void> SharingStore::remove_grant(Id id) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("DELETE FROM grants WHERE id = ?1").with(id).run();
+  });
+}
+
+Result<void> SharingStore::record_link_use(Id link_id, domain::TimePoint now) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare(
+         "UPDATE links SET first_used_at = COALESCE(first_used_at, ?1), last_used_at = ?1 "
+         "WHERE id = ?2")
+        .with(to_unix(now), link_id)
+        .run();
+  });
+}
+
+Result<void> SharingStore::record_grant_use(Id grant_id, domain::TimePoint now) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare(
+         "UPDATE grants SET first_used_at = COALESCE(first_used_at, ?1), last_used_at = ?1 "
+         "WHERE id = ?2")
+        .with(to_unix(now), grant_id)
+        .run();
+  });
+}
+
+Result<void> SharingStore::create_link_session(const std::string& token_hash, Id link_id,
+                                               domain::TimePoint now,
+                                               domain::TimePoint expires_at) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("DELETE FROM link_sessions WHERE expires_at <= ?1").with(to_unix(now)).run();
+    c.prepare(
+         "INSERT INTO link_sessions (token_hash, link_id, created_at, expires_at) "
+         "VALUES (?1, ?2, ?3, ?4)")
+        .with(token_hash, link_id, to_unix(now), to_unix(expires_at))
+        .run();
+  });
+}
+
+Result<Id> SharingStore::find_link_session(const std::string& token_hash, domain::TimePoint now) {
+  return db_.read<Id>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT link_id FROM link_sessions WHERE token_hash = ?1 AND expires_at > ?2");
+    s.with(token_hash, to_unix(now));
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such link password proof");
+    }
+    return s.int64(0);
+  });
+}
+
+Result<domain::ExternalIdentity> SharingStore::find_identity(Id id) {
+  return db_.read<domain::ExternalIdentity>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT id, address, state, created_at, verified_at FROM external_identities "
+        "WHERE id = ?1");
+    s.with(id);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such external identity");
+    }
+    return read_identity(s);
+  });
+}
+
+Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
+    const std::string& address) {
+  return db_.read<domain::ExternalIdentity>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT id, address, state, created_at, verified_at FROM external_identities "
+        "WHERE address = ?1");
+    s.with(address);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such external identity");
+    }
+    return read_identity(s);
+  });
+}
+
+Result<std::string> PolicyStore::load_org() {
+  return db_.read<std::string>([&](Connection& c) {
+    auto& s = c.prepare("SELECT value FROM settings WHERE key = 'policy'");
+    return s.step() ? s.text(0) : std::string();
+  });
+}
+
+Result<void> PolicyStore::save_org(const std::string& text) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare(
+         "INSERT INTO settings (key, value) VALUES ('policy', ?1) "
+         "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .with(text)
+        .run();
+  });
+}
+
+Result<std::string> PolicyStore::load_space(Id space_id) {
+  return db_.read<std::string>([&](Connection& c) {
+    auto& s = c.prepare("SELECT policy FROM spaces WHERE id = ?1");
+    s.with(space_id);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such space");
+    }
+    return s.text(0);
+  });
+}
+
+Result<void> PolicyStore::save_space(Id space_id, const std::string& text) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("UPDATE spaces SET policy = ?1 WHERE id = ?2").with(text, space_id).run();
+    if (c.changes() == 0) {
+      refuse(Errc::kNotFound, "no such space");
+    }
+  });
+}
+
+}  // namespace vestibule::store::sqlite

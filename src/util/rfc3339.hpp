@@ -1,0 +1,17 @@
+// RFC 3339 timestamps as the API writes and reads them: `2026-11-23T10:00:00Z`, with an optional
+// fraction of a second (ignored) and a `Z` or `±hh:mm` offset.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+namespace vestibule::util {
+
+std::string format_rfc3339(TimePoint t);
+// kInvalidArgument naming `field` when the text is not such a timestamp.
+Result<TimePoint> parse_rfc3339(std::string_view text, std::string_view field);
+
+}  // namespace vestibule::util
