@@ -130,6 +130,7 @@ LinkState Authorizer::state_under(const Principal& who, const Link& link,
 }
 
 Result<LinkState> Authorizer::link_state(const Principal& who, const Link& link) {
+  ++t_checks;
   VST_TRY(item, items_.find(link.item_id));
   VST_TRY(policy, policy_in(item.space_id));
   return state_under(who, link, policy);

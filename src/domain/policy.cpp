@@ -294,7 +294,9 @@ Result<Policy> apply_patch(const Policy& base, const Json& patch) {
     const auto found = setters().find(key);
     if (found == setters().end()) {
       return fail(Errc::kInvalidArgument,
-                  "unknown setting '" + key + "'; the settings are: " + known_keys(), key);
+                  "unknown setting '" + key + "'; the settings are: " + known_keys() +
+                      " (for example: {\"reverify_after\": \"30d\"})",
+                  key);
     }
     VST_TRYV(found->second(p, value));
   }

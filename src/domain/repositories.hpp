@@ -174,6 +174,9 @@ class SharingRepository {
 
   virtual Result<ExternalIdentity> find_identity(Id id) = 0;
   virtual Result<ExternalIdentity> find_identity_by_address(const std::string& address) = 0;
+  // Moves an identity to `state`; the first move to `verified` records when.
+  virtual Result<ExternalIdentity> set_identity_state(Id id, IdentityState state,
+                                                      TimePoint now) = 0;
 };
 
 // The stored forms of the organization's policy and of spaces' overrides (JSON text written by

@@ -492,11 +492,11 @@ Result<ShareSummary> Sharing::summary(const Principal& through) {
 Result<std::string> Sharing::prove_password(const std::string& token, const std::string& password,
                                             const std::string& client_address) {
   VST_TRY(link, find_by_token(token));
+  Principal nobody;
+  VST_TRY(state, authz_.link_state(nobody, link));
   if (link.kind != LinkKind::kAnyone || link.password_hash.empty()) {
     return fail(Errc::kInvalidArgument, "this link has no password; open it directly");
   }
-  Principal nobody;
-  VST_TRY(state, authz_.link_state(nobody, link));
   if (state != LinkState::kNeedsPassword) {
     Principal proved;
     proved.link_password_proved = true;

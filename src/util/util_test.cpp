@@ -6,6 +6,7 @@
 #include "util/duration.hpp"
 #include "util/email.hpp"
 #include "util/names.hpp"
+#include "util/rfc3339.hpp"
 
 namespace vestibule::util {
 namespace {
@@ -64,6 +65,35 @@ TEST(Email, RefusesMalformedAddresses) {
   for (const auto* bad : {"", "ada", "@example.org", "ada@", "ada@localhost", "a b@example.org",
                           "ada@@example.org", "ada@example..org", "<ada@example.org>"}) {
     EXPECT_FALSE(normalize_email(bad)) << bad;
+  }
+}
+
+TEST(Email, InternationalDomainsTakeTheirAsciiForm) {
+  EXPECT_EQ(normalize_email(" X@Bücher.Example ").value(), "x@xn--bcher-kva.example");
+  EXPECT_EQ(normalize_email("x@xn--bcher-kva.example").value(), "x@xn--bcher-kva.example");
+  // NFD input (u + combining diaeresis) normalizes to the same address.
+  EXPECT_EQ(normalize_email("x@bu\xcc\x88" "cher.example").value(), "x@xn--bcher-kva.example");
+  const auto bad = normalize_email("x@\xe2\x98\x83\xe2\x80\x8b.example");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
+}
+
+TEST(Rfc3339, ParsesUtcOffsetsAndFractions) {
+  const auto base = parse_rfc3339("2030-01-31T17:00:00Z", "t").value();
+  EXPECT_EQ(to_unix(base), 1896109200);
+  EXPECT_EQ(parse_rfc3339("2030-01-31T18:00:00+01:00", "t").value(), base);
+  EXPECT_EQ(parse_rfc3339("2030-01-31T16:30:00-00:30", "t").value(), base);
+  EXPECT_EQ(parse_rfc3339("2030-01-31T17:00:00.123Z", "t").value(), base);
+  EXPECT_EQ(format_rfc3339(base), "2030-01-31T17:00:00Z");
+}
+
+TEST(Rfc3339, RefusesOtherShapesNamingTheField) {
+  for (const auto* bad : {"", "2030-01-31", "2030-01-31T17:00:00", "2030-02-31T00:00:00Z",
+                          "2030-13-01T00:00:00Z", "2030-01-31T25:00:00Z", "tomorrow",
+                          "2030-01-31T17:00:00+1", "2030-01-31T17:00:00.Z"}) {
+    const auto r = parse_rfc3339(bad, "expires_at");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().field, "expires_at");
   }
 }
 

@@ -109,6 +109,8 @@ class SharingStore final : public domain::SharingRepository {
                                        domain::TimePoint now) override;
   Result<domain::ExternalIdentity> find_identity(domain::Id id) override;
   Result<domain::ExternalIdentity> find_identity_by_address(const std::string& address) override;
+  Result<domain::ExternalIdentity> set_identity_state(domain::Id id, domain::IdentityState state,
+                                                      domain::TimePoint now) override;
 
  private:
   Database& db_;

@@ -393,6 +393,27 @@ Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
   });
 }
 
+Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
+                                                                 domain::IdentityState state,
+                                                                 domain::TimePoint now) {
+  return db_.write<domain::ExternalIdentity>([&](Connection& c) {
+    c.prepare(
+         "UPDATE external_identities SET state = ?1, verified_at = CASE WHEN ?1 = 'verified' "
+         "THEN COALESCE(verified_at, ?2) ELSE verified_at END WHERE id = ?3")
+        .with(to_string(state), to_unix(now), id)
+        .run();
+    if (c.changes() == 0) {
+      refuse(Errc::kNotFound, "no such external identity");
+    }
+    auto& s = c.prepare(
+        "SELECT id, address, state, created_at, verified_at FROM external_identities "
+        "WHERE id = ?1");
+    s.with(id);
+    s.step();
+    return read_identity(s);
+  });
+}
+
 Result<std::string> PolicyStore::load_org() {
   return db_.read<std::string>([&](Connection& c) {
     auto& s = c.prepare("SELECT value FROM settings WHERE key = 'policy'");
