@@ -197,10 +197,6 @@ void add_share_routes(http::Router& router, Services& s) {
   router.del("/api/v1/shares/{token}/items/{id}",
              shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(id, id_param(req, 1, "item"));
-               if (who.via && who.via->item_id == id) {
-                 return fail(Errc::kForbidden,
-                             "the shared item itself cannot be deleted through its link");
-               }
                VST_TRYV(s.files.trash(who, id));
                return http::Response::empty(204);
              }));

@@ -251,6 +251,12 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
                                       std::string(action_words(action)) +
                                       "; ask its owner for more access");
   }
+  if (who.via && item.id == who.via->item_id &&
+      (action == Action::kRename || action == Action::kDelete)) {
+    // `edit` works inside what was shared; the shared item's own name and place are its owner's.
+    return fail(Errc::kForbidden,
+                "the shared item itself cannot be renamed, moved or deleted through its link");
+  }
   if (action == Action::kDownload && !download_allowed) {
     return fail(Errc::kForbidden,
                 "the owner has blocked downloads of this share; it can only be viewed");

@@ -16,9 +16,8 @@ import itertools
 import json as jsonlib
 import os
 import unittest
-import urllib.parse
 
-from harness import (ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name, sha256)
+from harness import ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name
 
 _counter = itertools.count(1)
 
@@ -262,6 +261,41 @@ class IdorTest(SharingCase):
         self.assertEqual(self.names(shared["id"]), ["inner.txt", "sub"])
         self.assertEqual(self.admin_c.content(sibling_file["id"]).body, b"sibling secret")
 
+
+    def test_the_shared_item_itself_cannot_be_renamed_or_deleted_through_its_link(self):
+        # `edit` is rename and delete *inside* (SPEC §2). The shared item's own name lives in
+        # its parent, outside the share: renaming it through the link would change the owner's
+        # folder and, by answering 409 for a taken name, tell whoever holds the link which names
+        # exist beside it.
+        self.settings(external_sharing="anyone")
+        shared = self.folder(name="shared")
+        inner = self.put_file(shared["id"], "inner.txt", b"inner")
+        self.folder(name="taken-name")
+        doc = self.put_file(self.root, "doc.txt", b"doc")
+        root_before = self.names(self.root)
+        c = self.anon()
+        for label, item_id, token in (
+                ("folder", shared["id"], self.link(shared["id"], kind="anyone",
+                                                   role="edit")["token"]),
+                ("file", doc["id"], self.link(doc["id"], kind="anyone", role="edit")["token"])):
+            with self.subTest(shared=label):
+                path = shares(token, "/items/%d" % item_id)
+                taken = c.patch(path, json={"name": "taken-name"})
+                free = c.patch(path, json={"name": "free-name-%s" % label})
+                self.assertStatus(taken, 403, "forbidden")
+                self.assertStatus(free, 403, "forbidden")
+                self.assertEqual(taken.body, free.body,
+                                 "the answer tells whether a name exists outside the share")
+                self.assertStatus(c.delete(path), 403, "forbidden")
+                r = self.admin_c.get("/api/v1/items/%d" % item_id)
+                self.assertEqual((r.json()["name"], r.json()["parent_id"]),
+                                 ({"folder": "shared", "file": "doc.txt"}[label], self.root))
+        self.assertEqual(self.names(self.root), root_before)
+        # Inside the share, edit does rename.
+        r = c.patch(shares(self.link(shared["id"], kind="anyone", role="edit")["token"],
+                           "/items/%d" % inner["id"]), json={"name": "renamed.txt"})
+        self.assertStatus(r, 200)
+        self.assertEqual(self.names(shared["id"]), ["renamed.txt"])
 
     def test_links_and_grants_are_managed_only_by_those_who_may_share(self):
         self.settings(external_sharing="anyone")

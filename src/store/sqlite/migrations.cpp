@@ -136,6 +136,29 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 ALTER TABLE spaces ADD COLUMN policy TEXT NOT NULL DEFAULT '';
 )sql",
+      // 3: the outbox.
+      R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('invitation', 'code', 'notification')),
+  recipient TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body_text TEXT NOT NULL,
+  body_html TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  secret INTEGER NOT NULL DEFAULT 0,
+  link_id INTEGER REFERENCES links(id) ON DELETE SET NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'dropped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  finished_at INTEGER
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'queued';
+CREATE INDEX outbox_by_link ON outbox(link_id, recipient);
+)sql",
   };
   return kMigrations;
 }

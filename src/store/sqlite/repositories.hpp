@@ -2,6 +2,7 @@
 // folder. Each object holds a reference to the shared Database; thread-safe.
 #pragma once
 
+#include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
 #include "store/sqlite/database.hpp"
 
@@ -111,6 +112,25 @@ class SharingStore final : public domain::SharingRepository {
   Result<domain::ExternalIdentity> find_identity_by_address(const std::string& address) override;
   Result<domain::ExternalIdentity> set_identity_state(domain::Id id, domain::IdentityState state,
                                                       domain::TimePoint now) override;
+
+ private:
+  Database& db_;
+};
+
+class OutboxStore final : public domain::OutboxRepository {
+ public:
+  explicit OutboxStore(Database& db) : db_(db) {}
+  Result<domain::MailMessage> enqueue(const domain::NewMail& mail, const std::string& message_id,
+                                      domain::TimePoint now) override;
+  Result<std::vector<domain::MailMessage>> due(domain::TimePoint now, std::size_t limit) override;
+  Result<void> mark_sent(domain::Id id, domain::TimePoint now, bool scrub) override;
+  Result<void> reschedule(domain::Id id, int attempts, domain::TimePoint next,
+                          const std::string& error) override;
+  Result<void> finish(domain::Id id, domain::MailState state, int attempts,
+                      const std::string& error, domain::TimePoint now) override;
+  Result<std::optional<domain::MailMessage>> latest(domain::Id link_id, const std::string& to,
+                                                    domain::MailKind kind) override;
+  Result<std::vector<domain::MailMessage>> recent(std::size_t limit) override;
 
  private:
   Database& db_;

@@ -1,0 +1,116 @@
+// The outbox (SPEC §2): every email is first written durably, then delivered by a worker through
+// a MailSender with retries and exponential back-off. Temporary failures (the relay unreachable,
+// 4xx answers) are retried; permanent ones (5xx) end in `failed` with the relay's answer. A code
+// email whose code has expired is dropped, never sent late; a message carrying a secret has its
+// body scrubbed once sent. Thread-safe; deliver_due() is meant for one worker at a time.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/model.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+namespace vestibule::domain {
+
+enum class MailKind { kInvitation, kCode, kNotification };
+std::string_view to_string(MailKind kind);
+
+enum class MailState { kQueued, kSent, kFailed, kDropped };
+std::string_view to_string(MailState state);
+
+struct NewMail {
+  MailKind kind = MailKind::kNotification;
+  std::string to;  // one normalized address
+  std::string subject;
+  std::string text;  // plain-text body
+  std::string html;  // HTML body
+  bool secret = false;  // carries a code or a token: scrubbed once sent
+  std::optional<Id> link_id;
+  std::optional<TimePoint> expires_at;  // useless after: dropped instead of sent
+};
+
+struct MailMessage {
+  Id id = 0;
+  MailKind kind = MailKind::kNotification;
+  std::string to;
+  std::string subject;
+  std::string text;
+  std::string html;
+  std::string message_id;  // stable across retries: "<random@host>"
+  bool secret = false;
+  std::optional<Id> link_id;
+  MailState state = MailState::kQueued;
+  int attempts = 0;
+  std::string last_error;  // the relay's answer or the connection error
+  TimePoint created_at;
+  TimePoint next_attempt_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<TimePoint> finished_at;  // sent, failed or dropped
+};
+
+class OutboxRepository {
+ public:
+  virtual ~OutboxRepository() = default;
+  virtual Result<MailMessage> enqueue(const NewMail& mail, const std::string& message_id,
+                                      TimePoint now) = 0;
+  // Queued messages whose next attempt is due, oldest first.
+  virtual Result<std::vector<MailMessage>> due(TimePoint now, std::size_t limit) = 0;
+  virtual Result<void> mark_sent(Id id, TimePoint now, bool scrub) = 0;
+  virtual Result<void> reschedule(Id id, int attempts, TimePoint next, const std::string& error) = 0;
+  virtual Result<void> finish(Id id, MailState state, int attempts, const std::string& error,
+                              TimePoint now) = 0;
+  // The newest message of a kind to an address about a link, if any.
+  virtual Result<std::optional<MailMessage>> latest(Id link_id, const std::string& to,
+                                                    MailKind kind) = 0;
+  // Newest first.
+  virtual Result<std::vector<MailMessage>> recent(std::size_t limit) = 0;
+};
+
+// What one delivery attempt came to.
+struct SendOutcome {
+  enum class Kind { kSent, kTemporary, kPermanent };
+  Kind kind = Kind::kSent;
+  std::string detail;  // the relay's answer or the error, for the sharer and the admin
+};
+
+class MailSender {
+ public:
+  virtual ~MailSender() = default;
+  virtual SendOutcome send(const MailMessage& message) = 0;
+};
+
+struct OutboxOptions {
+  std::chrono::seconds first_retry{30};
+  std::chrono::seconds max_retry{3600};
+  int max_attempts = 30;  // then `failed`
+  std::string message_id_domain = "vestibule.localhost";
+};
+
+class Outbox {
+ public:
+  Outbox(OutboxRepository& repository, MailSender& sender, const util::Clock& clock,
+         OutboxOptions options)
+      : repository_(repository), sender_(sender), clock_(clock), options_(std::move(options)) {}
+
+  Result<MailMessage> enqueue(const NewMail& mail);
+  // Delivers what is due now; returns how many messages reached a final or rescheduled state.
+  std::size_t deliver_due();
+  // Called after every enqueue, so a worker can wake at once.
+  void on_enqueue(std::function<void()> wake) { wake_ = std::move(wake); }
+
+  OutboxRepository& repository() { return repository_; }
+
+ private:
+  OutboxRepository& repository_;
+  MailSender& sender_;
+  const util::Clock& clock_;
+  OutboxOptions options_;
+  std::function<void()> wake_;
+};
+
+}  // namespace vestibule::domain

@@ -1,0 +1,110 @@
+#include "mail/smtp_sender.hpp"
+
+#include <curl/curl.h>
+
+#include <cstring>
+#include <memory>
+
+#include "mail/mime.hpp"
+
+namespace vestibule::mail {
+
+namespace {
+
+struct Upload {
+  std::string data;
+  std::size_t offset = 0;
+};
+
+std::size_t read_chunk(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  const std::size_t room = size * count;
+  const std::size_t left = upload->data.size() - upload->offset;
+  const std::size_t n = std::min(room, left);
+  std::memcpy(buffer, upload->data.data() + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
+
+// Keeps the relay's last reply line, which says why a message was refused.
+int remember_reply(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+  if (type == CURLINFO_HEADER_IN) {
+    std::string line(data, size);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+      line.pop_back();
+    }
+    *static_cast<std::string*>(user) = line;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string envelope_address(const std::string& from) {
+  const auto open = from.find('<');
+  const auto close = from.find('>', open == std::string::npos ? 0 : open);
+  if (open != std::string::npos && close != std::string::npos) {
+    return from.substr(open, close - open + 1);
+  }
+  return "<" + from + ">";
+}
+
+SmtpSender::SmtpSender(SmtpSettings settings, const util::Clock& clock)
+    : settings_(std::move(settings)), clock_(clock) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
+  using Kind = domain::SendOutcome::Kind;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) {
+    return {Kind::kTemporary, "could not start an SMTP client"};
+  }
+  const std::string scheme = settings_.tls == "tls" ? "smtps" : "smtp";
+  const std::string url =
+      scheme + "://" + settings_.host + ":" + std::to_string(settings_.port) + "/vestibule";
+  Upload upload{build_message(message, settings_.from, clock_.now()), 0};
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(
+      curl_slist_append(nullptr, ("<" + message.to + ">").c_str()), &curl_slist_free_all);
+  char error[CURL_ERROR_SIZE] = {0};
+  std::string last_reply;
+  const std::string mail_from = envelope_address(settings_.from);
+
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, &read_chunk);
+  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, &remember_reply);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &last_reply);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);  // feeds remember_reply; nothing is printed
+  if (settings_.tls == "starttls") {
+    curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  }
+  if (!settings_.username.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, settings_.username.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, settings_.password.c_str());
+  }
+  const CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) {
+    return {Kind::kSent, last_reply};
+  }
+  long reply = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+  std::string detail = error[0] != '\0' ? std::string(error) : curl_easy_strerror(rc);
+  if (!last_reply.empty() && reply >= 400) {
+    detail = last_reply;
+  }
+  if (reply >= 500 && reply < 600) {
+    return {Kind::kPermanent, detail};
+  }
+  return {Kind::kTemporary, detail};
+}
+
+}  // namespace vestibule::mail
