@@ -30,6 +30,9 @@ struct ApiOptions {
 
 // Readiness probe: true when storage answers.
 using ReadinessCheck = std::function<bool()>;
+// The development mailbox's messages, newest first, as JSON objects {to, subject, text, html,
+// kind, sent_at}; empty when an SMTP relay is configured.
+using DevMailList = std::function<nlohmann::json()>;
 
 struct Services {
   domain::Members& members;
@@ -41,6 +44,7 @@ struct Services {
   util::ManualClock* manual_clock;  // set only with --test-clock
   ReadinessCheck ready;
   ApiOptions options;
+  DevMailList dev_mail;
 };
 
 // The cookie's name: `__Host-` prefixed under https, as SPEC §7 asks.

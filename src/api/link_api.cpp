@@ -17,7 +17,7 @@ Json time_or_null(const std::optional<util::TimePoint>& t) {
   return t ? Json(format_time(*t)) : Json(nullptr);
 }
 
-Json recipient_json(const domain::Grant& g) {
+Json recipient_json(const domain::Grant& g, const domain::Delivery& delivery) {
   const bool member = g.grantee == domain::Grantee::kUser;
   return {{"address", g.address},
           {"kind", member ? "member" : "external"},
@@ -27,15 +27,15 @@ Json recipient_json(const domain::Grant& g) {
           {"expires_at", time_or_null(g.expires_at)},
           {"first_used_at", time_or_null(g.first_used_at)},
           {"last_used_at", time_or_null(g.last_used_at)},
-          // Invitation emails are sent by the outbox; until then nothing is sent.
-          {"delivery", "not_sent"}};
+          {"delivery", delivery.state},
+          {"delivery_error", delivery.detail}};
 }
 
 Json link_json(const domain::Link& link, const std::vector<domain::Grant>& recipients,
-               const domain::Policy& policy, util::TimePoint now) {
+               const domain::Policy& policy, util::TimePoint now, domain::Sharing& sharing) {
   auto list = Json::array();
   for (const auto& r : recipients) {
-    list.push_back(recipient_json(r));
+    list.push_back(recipient_json(r, sharing.delivery(link.id, r.address)));
   }
   return {{"id", link.id},
           {"item_id", link.item_id},
@@ -191,7 +191,7 @@ void add_link_routes(http::Router& router, Services& s) {
                   VST_TRY(item, s.files.get(principal_of(who), id));
                   VST_TRY(policy, s.authz.policy_in(item.space_id));
                   Json out = link_json(created.link.link, created.link.recipients, policy,
-                                       s.clock.now());
+                                       s.clock.now(), s.sharing);
                   out["token"] = created.token;
                   out["url"] = s.options.public_url + "/s/" + created.token;
                   return private_json(201, out);
@@ -204,8 +204,8 @@ void add_link_routes(http::Router& router, Services& s) {
                VST_TRY(found, s.sharing.link(principal_of(who), id));
                VST_TRY(item, s.files.get(principal_of(who), found.link.item_id));
                VST_TRY(policy, s.authz.policy_in(item.space_id));
-               return private_json(200,
-                                   link_json(found.link, found.recipients, policy, s.clock.now()));
+               return private_json(200, link_json(found.link, found.recipients, policy,
+                                                  s.clock.now(), s.sharing));
              }));
 
   router.patch(
@@ -245,8 +245,8 @@ void add_link_routes(http::Router& router, Services& s) {
                   VST_TRY(found, s.sharing.link(principal, id));
                   VST_TRY(item, s.files.get(principal, found.link.item_id));
                   VST_TRY(policy, s.authz.policy_in(item.space_id));
-                  return private_json(
-                      200, link_json(found.link, found.recipients, policy, s.clock.now()));
+                  return private_json(200, link_json(found.link, found.recipients, policy,
+                                                     s.clock.now(), s.sharing));
                 }),
       s.options.max_json_body);
 
@@ -337,7 +337,7 @@ void add_link_routes(http::Router& router, Services& s) {
         }
         auto links = Json::array();
         for (const auto& l : report.links) {
-          Json j = link_json(l.link, l.recipients, report.policy, now);
+          Json j = link_json(l.link, l.recipients, report.policy, now, s.sharing);
           j["inherited"] = l.link.item_id != report.item.id;
           j["from"] = from(l.link.item_id);
           links.push_back(std::move(j));

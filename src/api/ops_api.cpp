@@ -1,5 +1,6 @@
 // Operations: health, readiness, metrics, the OpenAPI document, and the test clock.
 #include "api/routes.hpp"
+#include "util/html.hpp"
 #include "http/metrics.hpp"
 #include "util/duration.hpp"
 
@@ -45,6 +46,48 @@ void add_ops_routes(http::Router& router, Services& s, const http::Metrics& metr
   }
 }
 
+namespace {
+
+http::Response dev_mail_page(const nlohmann::json& messages) {
+  std::string html =
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>Vestibule development "
+      "mailbox</title><style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
+      "article{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}"
+      "pre{white-space:pre-wrap}</style></head><body><h1>Development mailbox</h1>"
+      "<p>No SMTP relay is configured, so every email the server sends lands here, newest "
+      "first.</p>";
+  if (messages.empty()) {
+    html += "<p>No messages yet.</p>";
+  }
+  for (const auto& m : messages) {
+    html += "<article><p><strong>To:</strong> " +
+            util::html_escape(m.value("to", "")) + "<br><strong>Subject:</strong> " +
+            util::html_escape(m.value("subject", "")) + "<br><strong>Sent:</strong> " +
+            util::html_escape(m.value("sent_at", "")) + "</p><pre>" +
+            util::html_escape(m.value("text", "")) + "</pre></article>";
+  }
+  html += "</body></html>";
+  http::Response response;
+  response.body = std::move(html);
+  response.set("Content-Type", "text/html; charset=utf-8");
+  response.set("Cache-Control", "no-store");
+  response.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+  response.set("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+}  // namespace
+
+void add_dev_mail_routes(http::Router& router, Services& s) {
+  if (!s.dev_mail) {
+    return;
+  }
+  router.get("/api/v1/dev/mail", open_to_all([&s](http::Request&) -> Result<http::Response> {
+               return private_json(200, {{"messages", s.dev_mail()}});
+             }));
+  router.get("/dev/mail", [&s](http::Request&) { return dev_mail_page(s.dev_mail()); });
+}
+
 void add_all_routes(http::Router& router, Services& services, const http::Metrics& metrics) {
   add_ops_routes(router, services, metrics);
   add_session_routes(router, services);
@@ -53,6 +96,7 @@ void add_all_routes(http::Router& router, Services& services, const http::Metric
   add_admin_routes(router, services);
   add_link_routes(router, services);
   add_share_routes(router, services);
+  add_dev_mail_routes(router, services);
 }
 
 }  // namespace vestibule::api

@@ -28,6 +28,8 @@ const std::map<std::string, std::string> kNoItemAccess = {
     {"GET /api/v1/me", "the caller's own account"},
     {"POST /api/v1/me/password", "the caller's own account"},
     {"GET /api/v1/spaces", "lists only the caller's own memberships"},
+    {"GET /api/v1/dev/mail", "development mailbox, only without an SMTP relay"},
+    {"GET /dev/mail", "development mailbox, only without an SMTP relay"},
 };
 
 // A well-formed body for each route that takes one, so that the call reaches its decision.
@@ -154,7 +156,7 @@ class RouteAuthorization : public ::testing::Test {
   http::Metrics metrics_;
   http::Router router_;
   Services services_{f_.members, f_.files, f_.spaces, f_.sharing, f_.authz,
-                     f_.clock,   &f_.clock, nullptr,  ApiOptions{}};
+                     f_.clock,   &f_.clock, nullptr,  ApiOptions{}, [] { return nlohmann::json::array(); }};
   domain::User owner_;
   domain::Item file_;
   std::string token_;

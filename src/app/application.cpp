@@ -84,12 +84,28 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
       domain::FilesOptions{app->config_.storage.keep_versions});
   app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_, *app->authz_,
                                                   *app->clock_);
+  app->outbox_repo_ = std::make_unique<store::sqlite::OutboxStore>(*app->db_);
+  const auto& smtp = app->config_.smtp;
+  if (smtp.host.empty()) {
+    app->dev_mailbox_ = std::make_unique<mail::DevMailbox>(data_dir / "mail", *app->clock_);
+  } else {
+    mail::SmtpSettings settings{smtp.host, smtp.port, smtp.tls, smtp.username, smtp.password,
+                                smtp.from.empty() ? "Vestibule <no-reply@" + smtp.host + ">"
+                                                  : smtp.from,
+                                std::chrono::seconds{30}};
+    app->smtp_sender_ = std::make_unique<mail::SmtpSender>(std::move(settings), *app->clock_);
+  }
+  domain::MailSender& sender = app->dev_mailbox_
+                                   ? static_cast<domain::MailSender&>(*app->dev_mailbox_)
+                                   : static_cast<domain::MailSender&>(*app->smtp_sender_);
+  app->outbox_ = std::make_unique<domain::Outbox>(*app->outbox_repo_, sender, *app->clock_,
+                                                  domain::OutboxOptions{});
   domain::SharingOptions sharing_options;
   sharing_options.password_cost = members_options.password_cost;
   app->sharing_ = std::make_unique<domain::Sharing>(
       *app->sharing_repo_, *app->items_, *app->spaces_repo_, *app->users_, *app->policies_,
-      *app->authz_, *app->sharing_events_, *app->link_password_throttle_, *app->clock_,
-      sharing_options);
+      *app->authz_, *app->sharing_events_, *app->link_password_throttle_, *app->outbox_,
+      *app->clock_, sharing_options);
   return app;
 }
 
@@ -156,7 +172,7 @@ int Application::serve() {
   api_options.test_clock = manual_clock_ != nullptr;
   api::Services services{*members_, *files_,   *spaces_,     *sharing_,
                          *authz_,   *clock_,   manual_clock_,
-                         [this] { return db_->schema_version().has_value(); }, api_options};
+                         [this] { return db_->schema_version().has_value(); }, api_options, {}};
   http::Server server(options, router, metrics);
   try {
     server.bind();
@@ -169,7 +185,24 @@ int Application::serve() {
   services.options.public_url =
       config_.server.public_url.empty() ? bound : config_.server.public_url;
   services.options.secure_cookies = services.options.public_url.starts_with("https://");
+  sharing_->set_public_url(services.options.public_url);
+  if (dev_mailbox_) {
+    services.dev_mail = [this] {
+      auto list = nlohmann::json::array();
+      for (const auto& m : dev_mailbox_->list()) {
+        list.push_back({{"to", m.to},
+                        {"subject", m.subject},
+                        {"text", m.text},
+                        {"html", m.html},
+                        {"kind", m.kind},
+                        {"sent_at", m.sent_at}});
+      }
+      return list;
+    };
+  }
   api::add_all_routes(router, services, metrics);
+  mail::OutboxWorker outbox_worker(*outbox_, std::chrono::milliseconds{200});
+  outbox_worker.start();
 
   std::cout << "Vestibule listening on " << bound << "\n";
   if (!bootstrap.value().empty()) {
@@ -177,7 +210,13 @@ int Application::serve() {
   }
   std::cout << "Data folder: " << fs::absolute(config_.server.data_dir).string() << "\n"
             << std::flush;
+  if (dev_mailbox_) {
+    std::cout << "Development mailbox (no SMTP relay configured): "
+              << services.options.public_url << "/dev/mail\n"
+              << std::flush;
+  }
   server.run();
+  outbox_worker.stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -10,7 +10,11 @@
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
+#include "domain/outbox.hpp"
 #include "domain/sharing.hpp"
+#include "mail/dev_mailbox.hpp"
+#include "mail/outbox_worker.hpp"
+#include "mail/smtp_sender.hpp"
 #include "domain/spaces.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
@@ -54,6 +58,10 @@ class Application {
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Files> files_;
   std::unique_ptr<domain::Spaces> spaces_;
+  std::unique_ptr<store::sqlite::OutboxStore> outbox_repo_;
+  std::unique_ptr<mail::DevMailbox> dev_mailbox_;
+  std::unique_ptr<mail::SmtpSender> smtp_sender_;
+  std::unique_ptr<domain::Outbox> outbox_;
   std::unique_ptr<domain::Sharing> sharing_;
 };
 

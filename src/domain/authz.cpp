@@ -169,14 +169,20 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
   bool download_allowed = false;
   std::optional<Id> recipient_grant;
   std::optional<TimePoint> recipient_grant_last_used;
-  const auto consider = [&](Role role, bool blocks_download) {
+  // `edit` works inside what was given: a grant or link on this very item does not let its
+  // holder rename, move or delete the item itself (`manage` does).
+  std::optional<Role> best_structural;
+  const auto consider = [&](Role role, bool blocks_download, bool on_item_itself) {
     best = best ? std::max(*best, role) : role;
     download_allowed = download_allowed || !blocks_download;
+    if (!on_item_itself || role == Role::kManage) {
+      best_structural = best_structural ? std::max(*best_structural, role) : role;
+    }
   };
 
   VST_TRY(space_role, membership(who, item.space_id));
   if (space_role) {
-    consider(role_of(*space_role), false);
+    consider(role_of(*space_role), false, false);
   }
 
   // Grants of the principal on the item or above it: direct grants and specific-link recipients.
@@ -205,13 +211,13 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
         if (state_under(who, *link, policy) != LinkState::kUsable) {
           continue;
         }
-        consider(link->role, link->block_download);
+        consider(link->role, link->block_download, grant.item_id == item.id);
         if (!recipient_grant || (who.via && link->id == who.via->id)) {
           recipient_grant = grant.id;
           recipient_grant_last_used = grant.last_used_at;
         }
       } else {
-        consider(grant.role, false);
+        consider(grant.role, false, grant.item_id == item.id);
       }
     }
   }
@@ -224,7 +230,7 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
     }
     if (state == LinkState::kUsable && (who.via->kind == LinkKind::kAnyone ||
                                         who.via->kind == LinkKind::kOrganization)) {
-      consider(who.via->role, who.via->block_download);
+      consider(who.via->role, who.via->block_download, who.via->item_id == item.id);
     }
     if (!best) {
       if (state != LinkState::kUsable) {
@@ -238,7 +244,11 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
                         : "this link is for people who already have access: sign in first");
       }
       return fail(Errc::kForbidden,
-                  "this link was shared with someone else; you can ask its owner for access");
+                  who.via->kind == LinkKind::kExisting
+                      ? "this link only points to the item for people who already have access, "
+                        "and you do not; you can ask its owner for access"
+                      : "this link was shared with someone else; you can ask its owner for "
+                        "access");
     }
   }
 
@@ -251,11 +261,16 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
                                       std::string(action_words(action)) +
                                       "; ask its owner for more access");
   }
-  if (who.via && item.id == who.via->item_id &&
-      (action == Action::kRename || action == Action::kDelete)) {
-    // `edit` works inside what was shared; the shared item's own name and place are its owner's.
-    return fail(Errc::kForbidden,
-                "the shared item itself cannot be renamed, moved or deleted through its link");
+  if (action == Action::kRename || action == Action::kDelete) {
+    if (who.via && item.id == who.via->item_id) {
+      return fail(Errc::kForbidden,
+                  "the shared item itself cannot be renamed, moved or deleted through its link");
+    }
+    if (!best_structural || *best_structural < required_role(action)) {
+      return fail(Errc::kForbidden,
+                  "what was shared with you can be changed inside, but only its owner can "
+                  "rename, move or delete the shared item itself");
+    }
   }
   if (action == Action::kDownload && !download_allowed) {
     return fail(Errc::kForbidden,

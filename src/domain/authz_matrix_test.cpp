@@ -356,6 +356,30 @@ TEST(AuthorizationThroughLinks, RecipientGrantsFollowTheirLink) {
   }
 }
 
+// `edit` works inside the shared item: its holder changes what is in it, not the item itself.
+TEST(AuthorizationThroughLinks, EditOnAnItemDoesNotRenameOrDeleteTheItemItself) {
+  World w;
+  build(w, State::kActive, Role::kEdit);
+  const auto& folder = w.folders[LinkKind::kSpecific];
+  const auto& inside = w.files[LinkKind::kSpecific];
+  for (const char* name : {"recipient_member", "external"}) {
+    const Principal who = w.principals[name];
+    EXPECT_TRUE(w.f.authz.authorize(who, Action::kUpload, folder)) << name;
+    EXPECT_TRUE(w.f.authz.authorize(who, Action::kRename, inside)) << name;
+    EXPECT_TRUE(w.f.authz.authorize(who, Action::kDelete, inside)) << name;
+    EXPECT_EQ(w.f.authz.authorize(who, Action::kRename, folder).error().code, Errc::kForbidden)
+        << name;
+    EXPECT_EQ(w.f.authz.authorize(who, Action::kDelete, folder).error().code, Errc::kForbidden)
+        << name;
+  }
+  // A space member's edit comes from the root: the folder itself can be renamed.
+  EXPECT_TRUE(w.f.authz.authorize(w.principals["space_member"], Action::kRename, folder));
+  // A manage grant on the item itself does allow it.
+  const auto owner = w.principals["owner"];
+  ASSERT_TRUE(w.f.sharing.put_grant(owner, folder.id, "other@corp.example", Role::kManage));
+  EXPECT_TRUE(w.f.authz.authorize(w.principals["other_member"], Action::kRename, folder));
+}
+
 TEST(AuthorizationThroughLinks, ABlockedIdentityLosesEverythingAtOnce) {
   World w;
   build(w, State::kActive, Role::kView);

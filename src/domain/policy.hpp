@@ -50,7 +50,7 @@ struct Policy {
   Seconds specific_link_max_lifetime{0};      // 0 = no maximum
 };
 
-// Every key, in the order of SPEC §3.
+// Every key of SPEC §3.
 nlohmann::json to_json(const Policy& policy);
 // `base` with the keys of `patch` applied, all or nothing. An unknown key, a wrong type or a bad
 // value is kInvalidArgument naming the key (as the error's field) with an example of a valid

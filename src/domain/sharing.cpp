@@ -7,6 +7,8 @@
 
 #include "util/duration.hpp"
 #include "util/email.hpp"
+#include "util/html.hpp"
+#include "util/rfc3339.hpp"
 
 namespace vestibule::domain {
 
@@ -65,7 +67,7 @@ std::string_view link_status(const Link& link, const Policy& policy, TimePoint n
 
 Sharing::Sharing(SharingRepository& sharing, ItemRepository& items, SpaceRepository& spaces,
                  UserRepository& users, PolicyRepository& policies, Authorizer& authz,
-                 SharingEvents& events, SignInThrottle& password_throttle,
+                 SharingEvents& events, SignInThrottle& password_throttle, Outbox& outbox,
                  const util::Clock& clock, SharingOptions options)
     : sharing_(sharing),
       items_(items),
@@ -75,6 +77,7 @@ Sharing::Sharing(SharingRepository& sharing, ItemRepository& items, SpaceReposit
       authz_(authz),
       events_(events),
       password_throttle_(password_throttle),
+      outbox_(outbox),
       clock_(clock),
       options_(options) {}
 
@@ -270,7 +273,71 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
   link.created_at = now;
   VST_TRY(created, sharing_.create_link(link, classified.recipients));
   events_.record({"link.created", who, item.id, created.link.id, std::string(to_string(kind))});
+  invite(who, item, created.link, token, created.recipients);
   return CreatedLink{std::move(created), token};
+}
+
+void Sharing::invite(const Principal& who, const Item& item, const Link& link,
+                     const std::string& token, const std::vector<Grant>& recipients) {
+  const std::string url = options_.public_url + "/s/" + token;
+  const std::string sharer = who.name.empty() ? std::string("Someone") : who.name;
+  std::string sharer_address;
+  if (auto user = users_.find_by_id(who.user_id)) {
+    sharer_address = user.value().email;
+  }
+  const std::string what = item.kind == ItemKind::kFolder ? "folder" : "file";
+  for (const auto& r : recipients) {
+    const bool member = r.grantee == Grantee::kUser;
+    NewMail mail;
+    mail.kind = MailKind::kInvitation;
+    mail.to = r.address;
+    mail.subject = sharer + " shared \"" + item.name + "\" with you";
+    mail.secret = true;  // the link's token
+    mail.link_id = link.id;
+    std::string text = sharer + (sharer_address.empty() ? "" : " (" + sharer_address + ")") +
+                       " shared the " + what + " \"" + item.name + "\" with you (" +
+                       std::string(to_string(link.role)) + ").\n\n";
+    std::string html = "<p>" + util::html_escape(sharer) +
+                       (sharer_address.empty() ? "" : " (" + util::html_escape(sharer_address) + ")") +
+                       " shared the " + what + " <strong>" + util::html_escape(item.name) +
+                       "</strong> with you (" + std::string(to_string(link.role)) + ").</p>";
+    if (!link.message.empty()) {
+      text += "Their message:\n" + link.message + "\n\n";
+      html += "<blockquote>" + util::html_escape(link.message) + "</blockquote>";
+    }
+    text += "Open it: " + url + "\n\n";
+    html += "<p><a href=\"" + util::html_escape(url) + "\">Open " + util::html_escape(item.name) +
+            "</a></p>";
+    const std::string how =
+        member ? "Sign in with your account to open it."
+               : "When you open it you will be asked for this address and sent a code to prove "
+                 "it is yours; no account is needed.";
+    text += "This invitation was sent to " + r.address + ". " + how + "\n";
+    html += "<p>This invitation was sent to <strong>" + util::html_escape(r.address) +
+            "</strong>. " + util::html_escape(how) + "</p>";
+    if (link.expires_at || r.expires_at) {
+      const TimePoint until = r.expires_at && link.expires_at ? std::min(*r.expires_at, *link.expires_at)
+                              : r.expires_at                  ? *r.expires_at
+                                                              : *link.expires_at;
+      text += "Access ends " + util::format_rfc3339(until) + ".\n";
+      html += "<p>Access ends " + util::format_rfc3339(until) + ".</p>";
+    }
+    mail.text = std::move(text);
+    mail.html = std::move(html);
+    if (auto queued = outbox_.enqueue(mail); !queued) {
+      spdlog::error("could not queue the invitation to {}: {}", r.address,
+                    queued.error().message);
+    }
+  }
+}
+
+Delivery Sharing::delivery(Id link_id, const std::string& address) {
+  auto latest = outbox_.repository().latest(link_id, address, MailKind::kInvitation);
+  if (!latest || !latest.value()) {
+    return {"none", {}};
+  }
+  const MailMessage& m = *latest.value();
+  return {std::string(to_string(m.state)), m.state == MailState::kSent ? "" : m.last_error};
 }
 
 Result<std::pair<Link, Item>> Sharing::link_to_manage(const Principal& who, Id link_id) {

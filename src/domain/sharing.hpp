@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/authz.hpp"
+#include "domain/outbox.hpp"
 #include "domain/policy.hpp"
 #include "domain/repositories.hpp"
 #include "domain/sign_in_throttle.hpp"
@@ -80,6 +81,12 @@ struct AccessReport {
   Policy policy;                           // in force in the item's space
 };
 
+// The delivery of the newest invitation to a link's recipient, for manage access.
+struct Delivery {
+  std::string state;  // none, queued, sent, failed, dropped
+  std::string detail;  // the relay's answer when it failed
+};
+
 // A link's state as listed to its owner.
 std::string_view link_status(const Link& link, const Policy& policy, TimePoint now);
 
@@ -92,6 +99,7 @@ struct ShareSummary {
 };
 
 struct SharingOptions {
+  std::string public_url = "http://127.0.0.1:8080";  // links in emails point here
   util::PasswordHashCost password_cost = util::default_password_cost();
   std::size_t min_link_password_length = 8;
   std::chrono::seconds link_session_lifetime{12 * 3600};
@@ -101,11 +109,15 @@ class Sharing {
  public:
   Sharing(SharingRepository& sharing, ItemRepository& items, SpaceRepository& spaces,
           UserRepository& users, PolicyRepository& policies, Authorizer& authz,
-          SharingEvents& events, SignInThrottle& password_throttle, const util::Clock& clock,
-          SharingOptions options);
+          SharingEvents& events, SignInThrottle& password_throttle, Outbox& outbox,
+          const util::Clock& clock, SharingOptions options);
+
+  // The address links in emails start with; set once the server knows where it listens.
+  void set_public_url(std::string url) { options_.public_url = std::move(url); }
 
   // Checks every recipient against the policy before anything is written: when one is refused,
   // the result is kPolicyRefused naming each refused address and rule, and nothing is created.
+  // Each recipient is then sent an invitation through the outbox.
   Result<CreatedLink> create_link(const Principal& who, Id item_id, const LinkRequest& request);
   Result<Link> update_link(const Principal& who, Id link_id, const LinkChange& change);
   Result<void> revoke_link(const Principal& who, Id link_id);
@@ -117,6 +129,7 @@ class Sharing {
   Result<void> remove_grant(const Principal& who, Id grant_id);
 
   Result<AccessReport> access(const Principal& who, Id item_id);
+  Delivery delivery(Id link_id, const std::string& address);
 
   // The link behind a token (kNotFound for an unknown token).
   Result<Link> find_by_token(const std::string& token);
@@ -149,6 +162,8 @@ class Sharing {
                                                   TimePoint created_at);
   Result<std::string> hash_link_password(const std::string& password);
   Result<std::pair<Link, Item>> link_to_manage(const Principal& who, Id link_id);
+  void invite(const Principal& who, const Item& item, const Link& link, const std::string& token,
+              const std::vector<Grant>& recipients);
 
   SharingRepository& sharing_;
   ItemRepository& items_;
@@ -158,6 +173,7 @@ class Sharing {
   Authorizer& authz_;
   SharingEvents& events_;
   SignInThrottle& password_throttle_;
+  Outbox& outbox_;
   const util::Clock& clock_;
   SharingOptions options_;
 };

@@ -15,6 +15,7 @@ import http.client
 import itertools
 import json as jsonlib
 import os
+import time
 import unittest
 
 from harness import ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name
@@ -1173,6 +1174,16 @@ class TokenStorageTest(SharingCase):
         self.assertStatus(c.get(shares(tokens[1], "/content")), 200)
         self.assertStatus(self.admin_c.get("/api/v1/links/%d" % links[0]["id"]), 200)
 
+        # Invitations carry the specific link's token until they are sent and scrubbed: wait for
+        # the outbox (an asynchronous worker) to report them sent before reading the files.
+        deadline = time.monotonic() + 20
+        while True:
+            access = self.admin_c.get("/api/v1/items/%d/access" % f["id"]).json()
+            states = [r["delivery"] for l in access["links"] for r in l["recipients"]]
+            if states and all(state == "sent" for state in states):
+                break
+            self.assertLess(time.monotonic(), deadline, "invitations not sent: %s" % states)
+            time.sleep(0.05)
         blob = self.data_bytes()
         for token in tokens:
             with self.subTest(token=token[:6]):

@@ -34,7 +34,7 @@ StoreFixture::StoreFixture(int keep_versions)
       members(users, sessions, clock, throttle, members_options()),
       files(items, space_store, blobs, authz, clock, domain::FilesOptions{keep_versions}),
       sharing(sharing_store, items, space_store, users, policies, authz, events, link_throttle,
-              clock, sharing_options()) {
+              outbox, clock, sharing_options()) {
   if (!db.migrate()) {
     throw std::runtime_error("migration failed");
   }

@@ -17,6 +17,16 @@
 
 namespace vestibule::testing {
 
+// A mail sender that keeps what it was given and answers as told.
+struct RecordingSender final : domain::MailSender {
+  domain::SendOutcome send(const domain::MailMessage& message) override {
+    sent.push_back(message);
+    return answer;
+  }
+  std::vector<domain::MailMessage> sent;
+  domain::SendOutcome answer{domain::SendOutcome::Kind::kSent, "250 ok"};
+};
+
 // Keeps every sharing event, for tests that check what was recorded.
 struct RecordedSharingEvents final : domain::SharingEvents {
   void record(const domain::SharingEvent& event) override { events.push_back(event); }
@@ -52,6 +62,9 @@ struct StoreFixture {
   domain::Authorizer authz{space_store, items, sharing_store, policies, clock};
   domain::SignInThrottle link_throttle{clock, {}};
   RecordedSharingEvents events;
+  store::sqlite::OutboxStore outbox_store{db};
+  RecordingSender mail_sender;
+  domain::Outbox outbox{outbox_store, mail_sender, clock, {}};
   domain::Members members;
   domain::Files files;
   domain::Spaces spaces{space_store, users, authz, clock};

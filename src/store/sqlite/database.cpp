@@ -221,4 +221,11 @@ Result<std::string> Database::integrity_check() {
   });
 }
 
+void Database::checkpoint_truncate() {
+  auto lease = acquire();
+  // Best effort: with readers active the WAL cannot be emptied now; the next call tries again.
+  sqlite3_wal_checkpoint_v2((*lease).handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                            nullptr);
+}
+
 }  // namespace vestibule::store::sqlite

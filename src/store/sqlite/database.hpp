@@ -139,6 +139,9 @@ class Database {
   Result<int> migrate();
   [[nodiscard]] static int latest_schema_version();
   Result<int> schema_version();
+  // Copies the WAL into the database and empties the WAL file, so that rows just overwritten
+  // (scrubbed secrets) survive in no old frame. Best effort.
+  void checkpoint_truncate();
   // "ok" or the problems `PRAGMA integrity_check` reports.
   Result<std::string> integrity_check();
 

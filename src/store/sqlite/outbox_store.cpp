@@ -93,7 +93,7 @@ Result<std::vector<MailMessage>> OutboxStore::due(domain::TimePoint now, std::si
 }
 
 Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {
-  return db_.write<void>([&](Connection& c) {
+  auto written = db_.write<void>([&](Connection& c) {
     // A secret's body is overwritten in place; with secure_delete the old page content goes too.
     c.prepare(
          "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = '', "
@@ -102,6 +102,10 @@ Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {
         .with(to_unix(now), scrub ? 1 : 0, id)
         .run();
   });
+  if (written && scrub) {
+    db_.checkpoint_truncate();
+  }
+  return written;
 }
 
 Result<void> OutboxStore::reschedule(Id id, int attempts, domain::TimePoint next,
@@ -115,7 +119,7 @@ Result<void> OutboxStore::reschedule(Id id, int attempts, domain::TimePoint next
 
 Result<void> OutboxStore::finish(Id id, domain::MailState state, int attempts,
                                  const std::string& error, domain::TimePoint now) {
-  return db_.write<void>([&](Connection& c) {
+  auto written = db_.write<void>([&](Connection& c) {
     // A message that will never be sent keeps no secret either.
     c.prepare(
          "UPDATE outbox SET state = ?1, attempts = ?2, last_error = ?3, finished_at = ?4, "
@@ -124,6 +128,10 @@ Result<void> OutboxStore::finish(Id id, domain::MailState state, int attempts,
         .with(to_string(state), attempts, error, to_unix(now), id)
         .run();
   });
+  if (written) {
+    db_.checkpoint_truncate();
+  }
+  return written;
 }
 
 Result<std::optional<MailMessage>> OutboxStore::latest(Id link_id, const std::string& to,
