@@ -50,7 +50,9 @@ domain::User StoreFixture::add_user(const std::string& email, bool admin) {
 }
 
 domain::Id StoreFixture::personal_root(const domain::User& user) {
-  for (const auto& s : spaces.list(as(user)).value()) {
+  // Held in a variable: a range-for over `.value()` of a temporary Result would dangle.
+  const auto listed = spaces.list(as(user)).value();
+  for (const auto& s : listed) {
     if (s.space.kind == domain::SpaceKind::kPersonal) {
       return s.space.root_item_id;
     }
