@@ -57,11 +57,27 @@ std::string cookie_value_of(const http::Request& req, std::string_view name) {
 
 domain::Principal caller(const Services& services, const http::Request& req) {
   const auto token = cookie_value(req.header("Cookie"), session_cookie_name(services.options));
-  if (token.empty()) {
-    return {};
+  if (!token.empty()) {
+    if (auto who = services.members.authenticate(token)) {
+      return principal_of(who.value());
+    }
   }
-  auto who = services.members.authenticate(token);
-  return who ? principal_of(who.value()) : domain::Principal{};
+  const auto recipient =
+      cookie_value(req.header("Cookie"), recipient_cookie_name(services.options));
+  if (!recipient.empty()) {
+    if (auto who = services.verification.authenticate(recipient)) {
+      return who.value();
+    }
+  }
+  return {};
+}
+
+std::string recipient_cookie_name(const ApiOptions& options) {
+  return options.secure_cookies ? "__Host-vestibule_recipient" : "vestibule_recipient";
+}
+
+std::string browser_cookie_name(const ApiOptions& options) {
+  return options.secure_cookies ? "__Secure-vestibule_browser" : "vestibule_browser";
 }
 
 std::string session_cookie_name(const ApiOptions& options) {
@@ -102,7 +118,7 @@ Result<domain::Authenticated> authenticate(const Services& services, const http:
 
 domain::Principal principal_of(const domain::Authenticated& who) {
   return domain::Principal::member(who.user.id, who.user.role == domain::UserRole::kAdmin,
-                                   who.user.display_name);
+                                   who.user.display_name, who.user.email);
 }
 
 Result<nlohmann::json> parse_object(const http::Request& req) {

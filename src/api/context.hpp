@@ -14,6 +14,7 @@
 #include "domain/members.hpp"
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
+#include "domain/verification.hpp"
 #include "http/message.hpp"
 #include "util/clock.hpp"
 
@@ -40,6 +41,7 @@ struct Services {
   domain::Spaces& spaces;
   domain::Sharing& sharing;
   domain::Authorizer& authz;
+  domain::Verification& verification;
   const util::Clock& clock;
   util::ManualClock* manual_clock;  // set only with --test-clock
   ReadinessCheck ready;
@@ -49,6 +51,10 @@ struct Services {
 
 // The cookie's name: `__Host-` prefixed under https, as SPEC §7 asks.
 std::string session_cookie_name(const ApiOptions& options);
+// The cookie of an external recipient's verified session (same prefix rule).
+std::string recipient_cookie_name(const ApiOptions& options);
+// The cookie that binds verification codes to the browser that asked for them.
+std::string browser_cookie_name(const ApiOptions& options);
 
 // kForbidden when a browser sent a state-changing request from another site (Origin or
 // Sec-Fetch-Site); requests without those headers come from non-browser clients and pass.

@@ -20,7 +20,7 @@ std::set<std::pair<std::string, std::string>> router_routes() {
   testing::StoreFixture f;
   http::Metrics metrics;
   http::Router router;
-  Services services{f.members, f.files, f.spaces, f.sharing, f.authz,
+  Services services{f.members, f.files, f.spaces, f.sharing, f.authz, f.verification,
                     f.clock,   &f.clock, nullptr, ApiOptions{}, [] { return nlohmann::json::array(); }};
   add_all_routes(router, services, metrics);
   std::set<std::pair<std::string, std::string>> out;

@@ -40,18 +40,52 @@ void add_session_routes(http::Router& router, Services& s) {
       }),
       s.options.max_json_body);
 
-  router.del("/api/v1/session",
-             signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRYV(s.members.sign_out(who.session));
+  // Signs out a member, a verified recipient, or both on this browser.
+  router.del("/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
+               bool signed_out = false;
                auto response = http::Response::empty(204);
+               if (auto who = authenticate(s, req)) {
+                 VST_TRYV(s.members.sign_out(who.value().session));
+                 signed_out = true;
+               } else if (who.error().code == Errc::kForbidden) {
+                 return fail(who.error());
+               }
+               const auto recipient = cookie_value_of(req, recipient_cookie_name(s.options));
+               if (!recipient.empty()) {
+                 VST_TRYV(check_same_origin(s, req));
+                 if (s.verification.authenticate(recipient)) {
+                   signed_out = true;
+                 }
+                 VST_TRYV(s.verification.sign_out(recipient));
+               }
+               if (!signed_out) {
+                 return fail(Errc::kUnauthenticated,
+                             "you are not signed in; sign in with POST /api/v1/session");
+               }
                response.set("Set-Cookie", cleared_cookie(s));
+               std::string cleared = recipient_cookie_name(s.options) +
+                                     "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
+               if (s.options.secure_cookies) {
+                 cleared += "; Secure";
+               }
+               response.headers.emplace_back("Set-Cookie", cleared);
                return response;
              }));
 
-  router.get("/api/v1/me", signed_in(s, [](http::Request&, const domain::Authenticated& who)
-                                            -> Result<http::Response> {
-               return private_json(200, to_json(who.user));
+  router.get("/api/v1/me", open_to_all([&s](http::Request& req) -> Result<http::Response> {
+               if (auto who = authenticate(s, req)) {
+                 return private_json(200, to_json(who.value().user));
+               }
+               const domain::Principal who = caller(s, req);
+               if (who.kind == domain::PrincipalKind::kExternal) {
+                 return private_json(200, {{"id", who.external_id},
+                                           {"email", who.email},
+                                           {"display_name", who.email},
+                                           {"kind", "external"},
+                                           {"role", nullptr}});
+               }
+               return fail(Errc::kUnauthenticated,
+                           "you are not signed in; sign in with POST /api/v1/session");
              }));
 
   router.post(

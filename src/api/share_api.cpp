@@ -4,6 +4,9 @@
 // be reached; any other item id is a 404 with the same body as an id that does not exist.
 #include "api/content.hpp"
 #include "api/routes.hpp"
+#include "util/crypto.hpp"
+#include "util/duration.hpp"
+#include "util/email.hpp"
 #include "util/rfc3339.hpp"
 
 namespace vestibule::api {
@@ -81,6 +84,17 @@ class SharedUploadSink final : public http::BodySink {
   domain::Principal who_;
 };
 
+// "ada@example.org" -> "a**@example.org": enough to recognize, not to read it off a screen.
+std::string mask_address(const std::string& typed) {
+  auto address = util::normalize_email(typed, "email");
+  const std::string a = address ? address.value() : typed;
+  const auto at = a.rfind('@');
+  if (at == std::string::npos || at == 0) {
+    return "***";
+  }
+  return a.substr(0, 1) + std::string(std::min<std::size_t>(at - 1, 8), '*') + a.substr(at);
+}
+
 }  // namespace
 
 void add_share_routes(http::Router& router, Services& s) {
@@ -102,6 +116,12 @@ void add_share_routes(http::Router& router, Services& s) {
                            {"needs", summary.needs}};
                if (summary.needs == "none") {
                  out["item"] = shared_item_json(summary.item, who);
+               } else if (who.kind != domain::PrincipalKind::kAnonymous) {
+                 // No dead end: say who this browser is, so the page can offer to continue with
+                 // a code for the invited address or to sign out.
+                 out["signed_in_as"] = {
+                     {"kind", who.kind == domain::PrincipalKind::kExternal ? "external" : "member"},
+                     {"email", who.email}};
                }
                return private_json(200, out);
              }));
@@ -126,6 +146,72 @@ void add_share_routes(http::Router& router, Services& s) {
         }();
         return finish(std::move(reply));
       },
+      s.options.max_json_body);
+
+  router.post(
+      "/api/v1/shares/{token}/verification",
+      shared(s,
+             [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(body, parse_object(req));
+               VST_TRY(email, required_string(body, "email"));
+               std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+               const bool new_browser = browser.size() != 43;
+               if (new_browser) {
+                 browser = util::random_token(32);
+               }
+               VST_TRYV(s.verification.request(who, email, browser, req.client_address));
+               VST_TRY(policy, s.authz.org_policy());
+               // The same answer whether or not the address was invited.
+               auto response = private_json(
+                   202, {{"status", "accepted"},
+                         {"message",
+                          "if this address was invited, a code is on its way to it"},
+                         {"sent_to", mask_address(email)},
+                         {"code_lifetime", util::format_duration(policy.code_lifetime)}});
+               if (new_browser) {
+                 std::string cookie = browser_cookie_name(s.options) + "=" + browser +
+                                      "; Path=/api/v1/shares; HttpOnly; SameSite=Lax; "
+                                      "Max-Age=31536000";
+                 if (s.options.secure_cookies) {
+                   cookie += "; Secure";
+                 }
+                 response.set("Set-Cookie", cookie);
+               }
+               return response;
+             }),
+      s.options.max_json_body);
+
+  router.post(
+      "/api/v1/shares/{token}/verification/confirm",
+      shared(s,
+             [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(body, parse_object(req));
+               VST_TRY(email, required_string(body, "email"));
+               VST_TRY(code, required_string(body, "code"));
+               VST_TRY(remember, optional_bool(body, "remember"));
+               const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+               VST_TRY(verified, s.verification.confirm(
+                                     who, email, code, remember.value_or(false), browser,
+                                     req.client_address, std::string(req.header("User-Agent"))));
+               // A new session id at every verification; the one the browser had is ended.
+               if (const auto old = cookie_value_of(req, recipient_cookie_name(s.options));
+                   !old.empty()) {
+                 std::ignore = s.verification.sign_out(old);  // gone already is fine
+               }
+               auto response = private_json(200, {{"needs", "none"},
+                                                  {"email", verified.session.address},
+                                                  {"remembered", verified.session.remembered}});
+               std::string cookie = recipient_cookie_name(s.options) + "=" + verified.token +
+                                    "; Path=/; HttpOnly; SameSite=Lax";
+               if (verified.max_age) {
+                 cookie += "; Max-Age=" + std::to_string(verified.max_age->count());
+               }
+               if (s.options.secure_cookies) {
+                 cookie += "; Secure";
+               }
+               response.set("Set-Cookie", cookie);
+               return response;
+             }),
       s.options.max_json_body);
 
   router.get("/api/v1/shares/{token}/content",

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -27,6 +28,41 @@ util::PasswordHashCost password_cost(const std::string& name) {
     return {crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE};
   }
   return util::default_password_cost();
+}
+
+// The server's secret key (32 random bytes, mode 0600), created on first start. Codes are stored
+// as HMACs under it.
+Result<std::string> load_or_create_key(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (fs::exists(path)) {
+    std::ifstream in(path, std::ios::binary);
+    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (key.size() != 32) {
+      return fail(Errc::kUnavailable, "the server key " + path.string() +
+                                          " is damaged (not 32 bytes); restore it from a backup "
+                                          "or delete it to make a new one (codes in flight stop "
+                                          "working)");
+    }
+    return key;
+  }
+  std::string key(32, '\0');
+  randombytes_buf(key.data(), key.size());
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(key.data(), static_cast<std::streamsize>(key.size()));
+    if (!out) {
+      return fail(Errc::kUnavailable, "cannot write the server key " + tmp.string());
+    }
+  }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    return fail(Errc::kUnavailable, "cannot write the server key " + path.string() + ": " +
+                                        ec.message());
+  }
+  return key;
 }
 
 }  // namespace
@@ -106,6 +142,13 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
       *app->sharing_repo_, *app->items_, *app->spaces_repo_, *app->users_, *app->policies_,
       *app->authz_, *app->sharing_events_, *app->link_password_throttle_, *app->outbox_,
       *app->clock_, sharing_options);
+  VST_TRY(server_key, load_or_create_key(data_dir / "keys" / "server.key"));
+  app->verification_repo_ = std::make_unique<store::sqlite::VerificationStore>(*app->db_);
+  domain::VerificationOptions verification_options;
+  verification_options.server_key = std::move(server_key);
+  app->verification_ = std::make_unique<domain::Verification>(
+      *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->users_, *app->authz_,
+      *app->outbox_, *app->sharing_events_, *app->clock_, std::move(verification_options));
   return app;
 }
 
@@ -170,8 +213,8 @@ int Application::serve() {
   api_options.max_json_body = config_.http.max_json_body;
   api_options.max_upload_bytes = config_.storage.max_upload_bytes;
   api_options.test_clock = manual_clock_ != nullptr;
-  api::Services services{*members_, *files_,   *spaces_,     *sharing_,
-                         *authz_,   *clock_,   manual_clock_,
+  api::Services services{*members_, *files_,   *spaces_,       *sharing_,
+                         *authz_,   *verification_, *clock_, manual_clock_,
                          [this] { return db_->schema_version().has_value(); }, api_options, {}};
   http::Server server(options, router, metrics);
   try {
@@ -186,6 +229,7 @@ int Application::serve() {
       config_.server.public_url.empty() ? bound : config_.server.public_url;
   services.options.secure_cookies = services.options.public_url.starts_with("https://");
   sharing_->set_public_url(services.options.public_url);
+  verification_->set_public_url(services.options.public_url);
   if (dev_mailbox_) {
     services.dev_mail = [this] {
       auto list = nlohmann::json::array();
@@ -201,8 +245,10 @@ int Application::serve() {
     };
   }
   api::add_all_routes(router, services, metrics);
-  mail::OutboxWorker outbox_worker(*outbox_, std::chrono::milliseconds{200});
+  mail::OutboxWorker outbox_worker(*outbox_, std::chrono::milliseconds{200},
+                                   [this] { return verification_->process_pending(); });
   outbox_worker.start();
+  verification_->on_request([&outbox_worker] { outbox_worker.wake(); });
 
   std::cout << "Vestibule listening on " << bound << "\n";
   if (!bootstrap.value().empty()) {
@@ -216,6 +262,7 @@ int Application::serve() {
               << std::flush;
   }
   server.run();
+  verification_->on_request({});
   outbox_worker.stop();
   spdlog::info("stopped");
   return 0;

@@ -12,6 +12,7 @@
 #include "domain/members.hpp"
 #include "domain/outbox.hpp"
 #include "domain/sharing.hpp"
+#include "domain/verification.hpp"
 #include "mail/dev_mailbox.hpp"
 #include "mail/outbox_worker.hpp"
 #include "mail/smtp_sender.hpp"
@@ -63,6 +64,8 @@ class Application {
   std::unique_ptr<mail::SmtpSender> smtp_sender_;
   std::unique_ptr<domain::Outbox> outbox_;
   std::unique_ptr<domain::Sharing> sharing_;
+  std::unique_ptr<store::sqlite::VerificationStore> verification_repo_;
+  std::unique_ptr<domain::Verification> verification_;
 };
 
 }  // namespace vestibule::app

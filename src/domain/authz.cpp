@@ -129,6 +129,17 @@ LinkState Authorizer::state_under(const Principal& who, const Link& link,
   return LinkState::kUsable;
 }
 
+bool Authorizer::verification_current(const Principal& who, const Policy& policy,
+                                      TimePoint now) {
+  if (!who.proved_at) {
+    return false;
+  }
+  if (policy.reverify_after.count() == 0) {
+    return !who.remembered;  // a code for every new session: no remembered device counts
+  }
+  return now - *who.proved_at < policy.reverify_after;
+}
+
 Result<LinkState> Authorizer::link_state(const Principal& who, const Link& link) {
   ++t_checks;
   VST_TRY(item, items_.find(link.item_id));
@@ -188,9 +199,13 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
   // Grants of the principal on the item or above it: direct grants and specific-link recipients.
   std::optional<Grantee> grantee;
   Id principal_id = 0;
+  bool needs_reverification = false;
   if (who.user_id != 0) {
     grantee = Grantee::kUser;
     principal_id = who.user_id;
+  } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0 &&
+             !verification_current(who, policy, now)) {
+    needs_reverification = true;  // past the reverification period: only a new code helps
   } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0) {
     VST_TRY(identity, sharing_.find_identity(who.external_id));
     const bool allowed =
@@ -236,7 +251,7 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
       if (state != LinkState::kUsable) {
         return fail(link_refusal(state));
       }
-      if (who.kind == PrincipalKind::kAnonymous) {
+      if (who.kind == PrincipalKind::kAnonymous || needs_reverification) {
         return fail(Errc::kUnauthenticated,
                     who.via->kind == LinkKind::kSpecific
                         ? "this link works for the people it was shared with: verify your "
@@ -253,6 +268,11 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
   }
 
   if (!best) {
+    if (needs_reverification) {
+      return fail(Errc::kUnauthenticated,
+                  "it is time to prove your address again: open the link you were sent and ask "
+                  "for a new code");
+    }
     return not_found();
   }
   if (*best < required_role(action)) {

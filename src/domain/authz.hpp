@@ -42,16 +42,23 @@ struct Principal {
   Id user_id = 0;      // members and guests
   Id external_id = 0;  // external identities
   std::string name;    // display name or address, recorded as "modified by"
+  std::string email;   // the account's or the verified address
   bool admin = false;
+  // External identities: when the address was last proved, and whether the device is
+  // remembered; the reverification period is checked against these on every decision.
+  std::optional<TimePoint> proved_at;
+  bool remembered = false;
   std::optional<Link> via;            // the link of a /shares/{token} request
   bool link_password_proved = false;  // the browser proved the anyone link's password
 
-  static Principal member(Id user_id, bool admin, std::string name = {}) {
+  static Principal member(Id user_id, bool admin, std::string name = {},
+                          std::string email = {}) {
     Principal p;
     p.kind = PrincipalKind::kMember;
     p.user_id = user_id;
     p.admin = admin;
     p.name = std::move(name);
+    p.email = std::move(email);
     return p;
   }
 };
@@ -106,6 +113,8 @@ class Authorizer {
   // When a link stops working under `policy`: its own expiry, shortened by the maximum lifetime
   // of its kind.
   static std::optional<TimePoint> effective_expiry(const Link& link, const Policy& policy);
+  // Whether an external principal's proof of its address is within the reverification period.
+  static bool verification_current(const Principal& who, const Policy& policy, TimePoint now);
 
  private:
   Result<Access> decide(const Principal& who, Action action, const Item& item, bool allow_trashed);

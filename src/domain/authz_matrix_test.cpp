@@ -118,6 +118,7 @@ Principal external_principal(StoreFixture& f, const std::string& address, Identi
   p.kind = PrincipalKind::kExternal;
   p.external_id = identity.id;
   p.name = address;
+  p.proved_at = f.clock.now();  // verified just now, well within the reverification period
   return p;
 }
 

@@ -2,8 +2,9 @@
 
 namespace vestibule::mail {
 
-OutboxWorker::OutboxWorker(domain::Outbox& outbox, std::chrono::milliseconds poll)
-    : outbox_(outbox), poll_(poll) {}
+OutboxWorker::OutboxWorker(domain::Outbox& outbox, std::chrono::milliseconds poll,
+                           std::function<std::size_t()> before_delivery)
+    : outbox_(outbox), poll_(poll), before_delivery_(std::move(before_delivery)) {}
 
 OutboxWorker::~OutboxWorker() { stop(); }
 
@@ -38,7 +39,7 @@ void OutboxWorker::run() {
     pending_ = false;
     lock.unlock();
     // Deliver until a pass finds nothing more to do right now.
-    while (outbox_.deliver_due() > 0) {
+    while ((before_delivery_ ? before_delivery_() : 0) + outbox_.deliver_due() > 0) {
       std::lock_guard check(mutex_);
       if (stopping_) {
         break;

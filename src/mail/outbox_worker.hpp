@@ -1,9 +1,11 @@
-// Runs Outbox::deliver_due() on its own thread: at once when a message is queued, and every
-// `poll` otherwise (retries become due as the clock moves). stop() finishes the pass in progress.
+// Runs Outbox::deliver_due() on its own thread — after `before_delivery` (which turns code
+// requests into queued mail) — at once when woken, and every `poll` otherwise (retries become due
+// as the clock moves). stop() finishes the pass in progress.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -13,7 +15,8 @@ namespace vestibule::mail {
 
 class OutboxWorker {
  public:
-  OutboxWorker(domain::Outbox& outbox, std::chrono::milliseconds poll);
+  OutboxWorker(domain::Outbox& outbox, std::chrono::milliseconds poll,
+               std::function<std::size_t()> before_delivery = {});
   ~OutboxWorker();
   OutboxWorker(const OutboxWorker&) = delete;
   OutboxWorker& operator=(const OutboxWorker&) = delete;
@@ -27,6 +30,7 @@ class OutboxWorker {
 
   domain::Outbox& outbox_;
   std::chrono::milliseconds poll_;
+  std::function<std::size_t()> before_delivery_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

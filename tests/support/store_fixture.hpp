@@ -10,6 +10,7 @@
 #include "domain/members.hpp"
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
+#include "domain/verification.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "support/temp_dir.hpp"
@@ -69,6 +70,8 @@ struct StoreFixture {
   domain::Files files;
   domain::Spaces spaces{space_store, users, authz, clock};
   domain::Sharing sharing;
+  store::sqlite::VerificationStore verification_store{db};
+  domain::Verification verification;
 };
 
 // Cheapest Argon2id cost, so tests do not spend seconds hashing.

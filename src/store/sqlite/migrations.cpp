@@ -158,6 +158,48 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'queued';
 CREATE INDEX outbox_by_link ON outbox(link_id, recipient);
+CREATE INDEX outbox_by_recipient ON outbox(recipient, kind, created_at);
+)sql",
+      // 4: verification of external recipients.
+      R"sql(
+CREATE TABLE verification_requests (
+  id INTEGER PRIMARY KEY,
+  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  browser_hash TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  processed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX verification_requests_pending ON verification_requests(id) WHERE processed = 0;
+CREATE INDEX verification_requests_budget ON verification_requests(link_id, client_address, created_at);
+CREATE TABLE verification_codes (
+  id INTEGER PRIMARY KEY,
+  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  external_id INTEGER NOT NULL REFERENCES external_identities(id) ON DELETE CASCADE,
+  browser_hash TEXT NOT NULL,
+  code_hmac TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  tries INTEGER NOT NULL DEFAULT 0,
+  consumed_at INTEGER
+);
+CREATE INDEX verification_codes_live ON verification_codes(link_id, address, browser_hash);
+CREATE INDEX verification_codes_budget ON verification_codes(address, created_at);
+CREATE TABLE external_sessions (
+  id INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  external_id INTEGER NOT NULL REFERENCES external_identities(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  proved_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  remembered INTEGER NOT NULL DEFAULT 0,
+  client_address TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX external_sessions_by_identity ON external_sessions(external_id);
+ALTER TABLE external_identities ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
 )sql",
   };
   return kMigrations;

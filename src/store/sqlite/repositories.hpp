@@ -4,6 +4,7 @@
 
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
+#include "domain/verification.hpp"
 #include "store/sqlite/database.hpp"
 
 namespace vestibule::store::sqlite {
@@ -131,6 +132,33 @@ class OutboxStore final : public domain::OutboxRepository {
   Result<std::optional<domain::MailMessage>> latest(domain::Id link_id, const std::string& to,
                                                     domain::MailKind kind) override;
   Result<std::vector<domain::MailMessage>> recent(std::size_t limit) override;
+
+ private:
+  Database& db_;
+};
+
+class VerificationStore final : public domain::VerificationRepository {
+ public:
+  explicit VerificationStore(Database& db) : db_(db) {}
+  Result<void> add_request(const domain::VerificationRequest& request) override;
+  Result<int> count_requests(domain::Id link_id, const std::string& client_address,
+                             domain::TimePoint since) override;
+  Result<std::vector<domain::VerificationRequest>> pending_requests(std::size_t limit) override;
+  Result<void> mark_processed(domain::Id request_id) override;
+  Result<int> count_codes(const std::string& address, domain::TimePoint since) override;
+  Result<void> create_code(const domain::VerificationCode& code) override;
+  Result<std::optional<domain::VerificationCode>> live_code(domain::Id link_id,
+                                                            const std::string& address,
+                                                            const std::string& browser_hash,
+                                                            domain::TimePoint now) override;
+  Result<void> record_wrong_try(domain::Id code_id, domain::Id external_id) override;
+  Result<bool> consume(domain::Id code_id, int max_tries, domain::TimePoint now) override;
+  Result<void> mark_verified(domain::Id external_id, domain::IdentityState state,
+                             domain::TimePoint now) override;
+  Result<int> consecutive_failures(domain::Id external_id) override;
+  Result<void> create_session(const domain::ExternalSession& session) override;
+  Result<domain::ExternalSession> find_session(const std::string& token_hash) override;
+  Result<void> remove_session(const std::string& token_hash) override;
 
  private:
   Database& db_;

@@ -1,0 +1,340 @@
+#include "domain/verification.hpp"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include "util/crypto.hpp"
+#include "util/email.hpp"
+#include "util/html.hpp"
+#include "util/rfc3339.hpp"
+
+namespace vestibule::domain {
+
+namespace {
+
+constexpr std::chrono::hours kBudgetWindow{1};
+
+std::string browser_hash_of(const std::string& browser_token) {
+  return util::sha256_hex("browser:" + browser_token);
+}
+
+Error wrong_code() {
+  return make_error(Errc::kInvalidArgument,
+                    "that code is wrong, used or expired; check the newest email, or request a "
+                    "new code",
+                    "code");
+}
+
+}  // namespace
+
+Verification::Verification(VerificationRepository& repository, SharingRepository& sharing,
+                           ItemRepository& items, UserRepository& users, Authorizer& authz,
+                           Outbox& outbox, SharingEvents& events, const util::Clock& clock,
+                           VerificationOptions options)
+    : repository_(repository),
+      sharing_(sharing),
+      items_(items),
+      users_(users),
+      authz_(authz),
+      outbox_(outbox),
+      events_(events),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+std::string Verification::generate_code(int length) {
+  std::string code;
+  code.reserve(static_cast<std::size_t>(length));
+  for (int i = 0; i < length; ++i) {
+    code += static_cast<char>('0' + util::random_uniform(10));
+  }
+  return code;
+}
+
+std::string Verification::code_hmac(Id link_id, const std::string& address,
+                                    const std::string& browser_hash,
+                                    const std::string& code) const {
+  const std::string message =
+      std::to_string(link_id) + "\n" + address + "\n" + browser_hash + "\n" + code;
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state,
+                              reinterpret_cast<const unsigned char*>(options_.server_key.data()),
+                              options_.server_key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  return util::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+}
+
+Result<void> Verification::request(const Principal& through, const std::string& email,
+                                   const std::string& browser_token,
+                                   const std::string& client_address) {
+  const Link& link = *through.via;
+  VST_TRY(address, util::normalize_email(email, "email"));
+  VST_TRYV(check_link(through));
+  VST_TRY(policy, authz_.org_policy());
+  const TimePoint now = clock_.now();
+  VST_TRY(asked, repository_.count_requests(link.id, client_address, now - kBudgetWindow));
+  if (asked >= policy.code_sends_per_link_per_hour) {
+    Error error = make_error(Errc::kTooManyRequests,
+                             "too many code requests for this link from your network; try again "
+                             "in an hour");
+    error.retry_after_seconds = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::seconds>(kBudgetWindow).count());
+    return fail(std::move(error));
+  }
+  // The same single write for every address: whether it is a recipient is decided later, by the
+  // worker, so neither the answer nor its timing tells.
+  VST_TRYV(repository_.add_request(
+      {0, link.id, address, browser_hash_of(browser_token), client_address, now}));
+  if (wake_) {
+    wake_();
+  }
+  return outcome::success();
+}
+
+Result<void> Verification::check_link(const Principal& through) {
+  const Link& link = *through.via;
+  if (link.kind != LinkKind::kSpecific) {
+    return fail(Errc::kInvalidArgument,
+                "this link does not use email codes; open it with GET /api/v1/shares/{token} to "
+                "see what it needs");
+  }
+  VST_TRY(state, authz_.link_state(through, link));
+  switch (state) {
+    case LinkState::kRevoked:
+      return fail(Errc::kGone, "this link was revoked by its owner; you can ask them for access");
+    case LinkState::kExpired:
+      return fail(Errc::kGone, "this link has expired; you can ask its owner for access");
+    case LinkState::kOffByPolicy:
+      return fail(Errc::kGone, "the organization's sharing policy no longer allows this link");
+    default: break;
+  }
+  return outcome::success();
+}
+
+std::size_t Verification::process_pending() {
+  auto pending = repository_.pending_requests(50);
+  if (!pending) {
+    spdlog::error("verification: cannot read requests: {}", pending.error().message);
+    return 0;
+  }
+  for (const auto& request : pending.value()) {
+    if (auto done = repository_.mark_processed(request.id); !done) {
+      spdlog::error("verification: cannot mark request {}: {}", request.id,
+                    done.error().message);
+      continue;
+    }
+    auto link = sharing_.find_link(request.link_id);
+    if (!link || link.value().kind != LinkKind::kSpecific) {
+      continue;
+    }
+    auto item = items_.find(link.value().item_id);
+    if (!item) {
+      continue;
+    }
+    Principal nobody;
+    nobody.via = link.value();
+    auto state = authz_.link_state(nobody, link.value());
+    if (!state || state.value() != LinkState::kUsable) {
+      continue;  // revoked or expired: the share page says so already
+    }
+    auto recipients = sharing_.recipients(link.value().id);
+    if (!recipients) {
+      continue;
+    }
+    const Grant* recipient = nullptr;
+    for (const auto& r : recipients.value()) {
+      if (r.address == request.address &&
+          (!r.expires_at || *r.expires_at > clock_.now())) {
+        recipient = &r;
+      }
+    }
+    if (recipient == nullptr) {
+      continue;  // not a recipient: nothing is sent, and the requester cannot tell
+    }
+    auto policy = authz_.policy_in(item.value().space_id);
+    if (!policy) {
+      continue;
+    }
+    if (recipient->grantee == Grantee::kUser) {
+      send_member_hint(request, item.value());
+      continue;
+    }
+    send_code(request, link.value(), item.value(), recipient->principal_id, policy.value());
+  }
+  return pending.value().size();
+}
+
+void Verification::send_member_hint(const VerificationRequest& request, const Item& item) {
+  NewMail mail;
+  mail.kind = MailKind::kNotification;
+  mail.to = request.address;
+  mail.subject = "Sign in to open \"" + item.name + "\"";
+  mail.text = "Someone asked for a code to open \"" + item.name + "\" as " + request.address +
+              ".\n\nThis address has an account, so no code is needed: sign in at " +
+              public_url_ + " and open the link again.\n\nIf you did not ask, ignore this email.\n";
+  mail.html = "<p>Someone asked for a code to open <strong>" + util::html_escape(item.name) +
+              "</strong> as " + util::html_escape(request.address) +
+              ".</p><p>This address has an account, so no code is needed: <a href=\"" +
+              util::html_escape(public_url_) +
+              "\">sign in</a> and open the link again.</p><p>If you did not ask, ignore this "
+              "email.</p>";
+  mail.link_id = request.link_id;
+  if (auto queued = outbox_.enqueue(mail); !queued) {
+    spdlog::error("verification: cannot queue a sign-in hint: {}", queued.error().message);
+  }
+}
+
+void Verification::send_code(const VerificationRequest& request, const Link& link,
+                             const Item& item, Id external_id, const Policy& policy) {
+  const TimePoint now = clock_.now();
+  auto identity = sharing_.find_identity(external_id);
+  if (!identity || identity.value().state == IdentityState::kBlocked) {
+    return;
+  }
+  if (external_address_refusal(policy, request.address,
+                               identity.value().state == IdentityState::kGuest)) {
+    return;  // the policy no longer lets this address in; a code would open nothing
+  }
+  auto sent = repository_.count_codes(request.address, now - kBudgetWindow);
+  if (!sent || sent.value() >= policy.code_sends_per_address_per_hour) {
+    spdlog::info("verification: send budget of an address reached; no code sent");
+    return;
+  }
+  auto failures = repository_.consecutive_failures(external_id);
+  if (!failures || failures.value() >= options_.max_consecutive_failures) {
+    spdlog::warn("verification: {} consecutive wrong codes for external identity {}; no more "
+                 "codes are sent until an admin lifts the block",
+                 failures ? failures.value() : -1, external_id);
+    return;
+  }
+  const std::string code = generate_code(policy.code_length);
+  VerificationCode row;
+  row.link_id = link.id;
+  row.address = request.address;
+  row.external_id = external_id;
+  row.browser_hash = request.browser_hash;
+  row.code_hmac = code_hmac(link.id, request.address, request.browser_hash, code);
+  row.created_at = now;
+  row.expires_at = now + policy.code_lifetime;
+  if (auto created = repository_.create_code(row); !created) {
+    spdlog::error("verification: cannot store a code: {}", created.error().message);
+    return;
+  }
+  const std::string until = util::format_rfc3339(row.expires_at);
+  NewMail mail;
+  mail.kind = MailKind::kCode;
+  mail.to = request.address;
+  // The code stays out of the subject, which is kept after the body is scrubbed.
+  mail.subject = "Your code for \"" + item.name + "\"";
+  mail.text = "Your code to open \"" + item.name + "\" is\n\n    " + code +
+              "\n\nIt works once, until " + until +
+              ", and only in the browser where you asked for it.\nIf you did not ask for it, "
+              "you can ignore this email: nobody can use it without your mailbox.\n";
+  mail.html = "<p>Your code to open <strong>" + util::html_escape(item.name) +
+              "</strong> is</p><p style=\"font-size:1.6em;letter-spacing:.2em\"><strong>" + code +
+              "</strong></p><p>It works once, until " + until +
+              ", and only in the browser where you asked for it. If you did not ask for it, you "
+              "can ignore this email.</p>";
+  mail.secret = true;
+  mail.link_id = link.id;
+  mail.expires_at = row.expires_at;
+  if (auto queued = outbox_.enqueue(mail); !queued) {
+    spdlog::error("verification: cannot queue a code: {}", queued.error().message);
+    return;
+  }
+  Principal nobody;
+  events_.record({"verification.code_sent", nobody, link.item_id, link.id, request.address});
+}
+
+Result<VerifiedSession> Verification::confirm(const Principal& through, const std::string& email,
+                                              const std::string& code, bool remember,
+                                              const std::string& browser_token,
+                                              const std::string& client_address,
+                                              const std::string& user_agent) {
+  const Link& link = *through.via;
+  VST_TRY(address, util::normalize_email(email, "email"));
+  VST_TRYV(check_link(through));
+  VST_TRY(item, items_.find(link.item_id));
+  VST_TRY(policy, authz_.policy_in(item.space_id));
+  const TimePoint now = clock_.now();
+  const std::string browser_hash = browser_hash_of(browser_token);
+  VST_TRY(live, repository_.live_code(link.id, address, browser_hash, now));
+  if (!live) {
+    return fail(wrong_code());
+  }
+  if (live->tries >= policy.code_max_tries) {
+    return fail(Errc::kTooManyRequests,
+                "too many wrong tries for this code; request a new code");
+  }
+  const std::string expected = live->code_hmac;
+  const std::string given = code_hmac(link.id, address, browser_hash, code);
+  if (!util::secure_equal(expected, given)) {
+    VST_TRYV(repository_.record_wrong_try(live->id, live->external_id));
+    events_.record({"verification.failed", through, link.item_id, link.id, address});
+    return fail(wrong_code());
+  }
+  VST_TRY(consumed, repository_.consume(live->id, policy.code_max_tries, now));
+  if (!consumed) {
+    return fail(wrong_code());
+  }
+  VST_TRY(identity, sharing_.find_identity(live->external_id));
+  IdentityState state = identity.state;
+  if (state == IdentityState::kPending || state == IdentityState::kVerified) {
+    state = policy.promote_verified_to_guest ? IdentityState::kGuest : IdentityState::kVerified;
+  }
+  VST_TRYV(repository_.mark_verified(live->external_id, state, now));
+
+  VerifiedSession out;
+  out.token = util::random_token(32);
+  ExternalSession& session = out.session;
+  session.token_hash = util::sha256_hex(out.token);
+  session.external_id = live->external_id;
+  session.address = address;
+  session.state = state;
+  session.created_at = now;
+  session.proved_at = now;
+  const auto remember_for = std::min(policy.remember_device_for, policy.reverify_after);
+  session.remembered = remember && remember_for.count() > 0;
+  if (session.remembered) {
+    session.expires_at = now + remember_for;
+    out.max_age = remember_for;
+  } else {
+    session.expires_at = now + options_.unremembered_session_lifetime;
+  }
+  session.client_address = client_address;
+  session.user_agent = user_agent.substr(0, 512);
+  VST_TRYV(repository_.create_session(session));
+  events_.record({"verification.verified", through, link.item_id, link.id, address});
+  return out;
+}
+
+Result<Principal> Verification::authenticate(const std::string& session_token) {
+  if (session_token.empty() || session_token.size() > 128) {
+    return fail(Errc::kUnauthenticated, "no verified session");
+  }
+  auto found = repository_.find_session(util::sha256_hex(session_token));
+  if (!found) {
+    return fail(Errc::kUnauthenticated, "no verified session");
+  }
+  const ExternalSession& s = found.value();
+  if (s.expires_at <= clock_.now() || s.state == IdentityState::kBlocked) {
+    return fail(Errc::kUnauthenticated, "the verified session has ended");
+  }
+  Principal p;
+  p.kind = PrincipalKind::kExternal;
+  p.external_id = s.external_id;
+  p.name = s.address;
+  p.email = s.address;
+  p.proved_at = s.proved_at;
+  p.remembered = s.remembered;
+  return p;
+}
+
+Result<void> Verification::sign_out(const std::string& session_token) {
+  return repository_.remove_session(util::sha256_hex(session_token));
+}
+
+}  // namespace vestibule::domain

@@ -1,0 +1,151 @@
+// Verification of external recipients (SPEC §2 "Verification code", "Session"; §4 flows 3 and 5;
+// §7). A recipient types the invited address; the request is recorded the same way whether or not
+// the address is a recipient (one write, no answer that differs), and a worker later sends a code
+// to real recipients within the send budgets. A code is `code_length` CSPRNG digits, stored only
+// as HMAC-SHA-256 under the server key, bound to (link, address, the browser that asked), valid
+// for `code_lifetime`, burned after `code_max_tries` wrong tries, consumed atomically on first
+// success. Confirming creates a session for the external identity; the reverification period is
+// checked on every request by the Authorizer. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/authz.hpp"
+#include "domain/outbox.hpp"
+#include "domain/repositories.hpp"
+#include "domain/sharing.hpp"
+#include "util/clock.hpp"
+
+namespace vestibule::domain {
+
+struct VerificationRequest {
+  Id id = 0;
+  Id link_id = 0;
+  std::string address;
+  std::string browser_hash;
+  std::string client_address;
+  TimePoint created_at;
+};
+
+struct VerificationCode {
+  Id id = 0;
+  Id link_id = 0;
+  std::string address;
+  Id external_id = 0;
+  std::string browser_hash;
+  std::string code_hmac;
+  TimePoint created_at;
+  TimePoint expires_at;
+  int tries = 0;
+};
+
+struct ExternalSession {
+  Id id = 0;
+  std::string token_hash;
+  Id external_id = 0;
+  std::string address;  // of the identity
+  IdentityState state = IdentityState::kPending;
+  TimePoint created_at;
+  TimePoint proved_at;
+  TimePoint expires_at;
+  bool remembered = false;
+  std::string client_address;
+  std::string user_agent;
+};
+
+class VerificationRepository {
+ public:
+  virtual ~VerificationRepository() = default;
+  virtual Result<void> add_request(const VerificationRequest& request) = 0;
+  virtual Result<int> count_requests(Id link_id, const std::string& client_address,
+                                     TimePoint since) = 0;
+  virtual Result<std::vector<VerificationRequest>> pending_requests(std::size_t limit) = 0;
+  virtual Result<void> mark_processed(Id request_id) = 0;
+  // Codes created for an address since `since` (the per-address send budget).
+  virtual Result<int> count_codes(const std::string& address, TimePoint since) = 0;
+  virtual Result<void> create_code(const VerificationCode& code) = 0;
+  // The newest code of (link, address, browser) that is neither consumed nor expired.
+  virtual Result<std::optional<VerificationCode>> live_code(Id link_id, const std::string& address,
+                                                            const std::string& browser_hash,
+                                                            TimePoint now) = 0;
+  // One wrong try: the code's count and the identity's consecutive failures both grow.
+  virtual Result<void> record_wrong_try(Id code_id, Id external_id) = 0;
+  // Consumes the code if it is still unconsumed and below `max_tries`; false if another request
+  // consumed it first.
+  virtual Result<bool> consume(Id code_id, int max_tries, TimePoint now) = 0;
+  // After a success: failures back to 0 and the state moved (pending -> verified or guest).
+  virtual Result<void> mark_verified(Id external_id, IdentityState state, TimePoint now) = 0;
+  virtual Result<int> consecutive_failures(Id external_id) = 0;
+  virtual Result<void> create_session(const ExternalSession& session) = 0;
+  virtual Result<ExternalSession> find_session(const std::string& token_hash) = 0;
+  virtual Result<void> remove_session(const std::string& token_hash) = 0;
+};
+
+struct VerificationOptions {
+  std::string server_key;  // 32 bytes; codes are stored as HMAC-SHA-256 under it
+  std::chrono::seconds unremembered_session_lifetime{12 * 3600};
+  int max_consecutive_failures = 100;  // per address, across codes
+};
+
+// A new session for a verified address; the cookie value is shown once.
+struct VerifiedSession {
+  std::string token;
+  ExternalSession session;
+  std::optional<std::chrono::seconds> max_age;  // set when the device is remembered
+};
+
+class Verification {
+ public:
+  Verification(VerificationRepository& repository, SharingRepository& sharing,
+               ItemRepository& items, UserRepository& users, Authorizer& authz, Outbox& outbox,
+               SharingEvents& events, const util::Clock& clock, VerificationOptions options);
+
+  // Records a request for a code. The answer never depends on the address: kTooManyRequests
+  // only when this client address asked too often for this link.
+  Result<void> request(const Principal& through, const std::string& email,
+                       const std::string& browser_token, const std::string& client_address);
+  // Turns recorded requests into codes and emails for real recipients; returns how many it read.
+  std::size_t process_pending();
+  // kInvalidArgument for a wrong, used or expired code; kTooManyRequests when the code is burned.
+  Result<VerifiedSession> confirm(const Principal& through, const std::string& email,
+                                  const std::string& code, bool remember,
+                                  const std::string& browser_token,
+                                  const std::string& client_address,
+                                  const std::string& user_agent);
+  // The external principal behind a session cookie (kUnauthenticated when there is none).
+  Result<Principal> authenticate(const std::string& session_token);
+  Result<void> sign_out(const std::string& session_token);
+
+  void set_public_url(std::string url) { public_url_ = std::move(url); }
+  // Called after every recorded request, so a worker can send the code at once.
+  void on_request(std::function<void()> wake) { wake_ = std::move(wake); }
+
+  // `length` digits from the CSPRNG, each uniform over 0-9.
+  static std::string generate_code(int length);
+  std::string code_hmac(Id link_id, const std::string& address, const std::string& browser_hash,
+                        const std::string& code) const;
+
+ private:
+  void send_code(const VerificationRequest& request, const Link& link, const Item& item,
+                 Id external_id, const Policy& policy);
+  void send_member_hint(const VerificationRequest& request, const Item& item);
+  Result<void> check_link(const Principal& through);
+
+  VerificationRepository& repository_;
+  SharingRepository& sharing_;
+  ItemRepository& items_;
+  UserRepository& users_;
+  Authorizer& authz_;
+  Outbox& outbox_;
+  SharingEvents& events_;
+  const util::Clock& clock_;
+  VerificationOptions options_;
+  std::string public_url_ = "http://127.0.0.1:8080";
+  std::function<void()> wake_;
+};
+
+}  // namespace vestibule::domain
