@@ -66,6 +66,68 @@ void add_admin_routes(http::Router& router, Services& s) {
                   return private_json(200, domain::to_json(policy));
                 }),
       s.options.max_json_body);
+
+  const auto identity_json = [](const domain::ExternalIdentity& e) -> nlohmann::json {
+    return {{"id", e.id},
+            {"address", e.address},
+            {"state", to_string(e.state)},
+            {"created_at", format_time(e.created_at)},
+            {"verified_at", e.verified_at ? nlohmann::json(format_time(*e.verified_at))
+                                          : nlohmann::json(nullptr)}};
+  };
+
+  router.get("/api/v1/admin/external-identities",
+             signed_in(s, [&s, identity_json](http::Request&, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRY(entries, s.sharing.directory(principal_of(who)));
+               auto list = nlohmann::json::array();
+               for (const auto& d : entries) {
+                 auto j = identity_json(d.identity);
+                 j["consecutive_failures"] = d.consecutive_failures;
+                 j["codes_blocked"] = d.consecutive_failures >= 100;
+                 j["shares"] = d.shares;
+                 list.push_back(std::move(j));
+               }
+               return private_json(200, {{"identities", list}});
+             }));
+
+  router.patch(
+      "/api/v1/admin/external-identities/{address}",
+      signed_in(s,
+                [&s, identity_json](http::Request& req,
+                                    const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(body, parse_object(req));
+                  VST_TRY(state_text, optional_string(body, "state"));
+                  VST_TRY(lift, optional_bool(body, "lift_block"));
+                  std::optional<domain::IdentityState> state;
+                  if (state_text) {
+                    state = domain::identity_state_from_string(*state_text);
+                    if (!state) {
+                      return fail(Errc::kInvalidArgument,
+                                  "state must be pending, verified, guest or blocked", "state");
+                    }
+                  }
+                  if (body.contains("aliases")) {
+                    return fail(Errc::kInvalidArgument,
+                                "aliases are not supported yet; share with each address instead",
+                                "aliases");
+                  }
+                  if (!state && !lift.value_or(false)) {
+                    return fail(Errc::kInvalidArgument,
+                                "send \"state\" or \"lift_block\": true");
+                  }
+                  VST_TRY(identity, s.sharing.change_identity(principal_of(who), req.params[0],
+                                                              state, lift.value_or(false)));
+                  return private_json(200, identity_json(identity));
+                }),
+      s.options.max_json_body);
+
+  router.del("/api/v1/admin/external-identities/{address}",
+             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               VST_TRYV(s.sharing.delete_identity(principal_of(who), req.params[0]));
+               return http::Response::empty(204);
+             }));
 }
 
 }  // namespace vestibule::api

@@ -294,6 +294,48 @@ void add_link_routes(http::Router& router, Services& s) {
                return http::Response::empty(204);
              }));
 
+  const auto request_json = [](const domain::AccessRequest& r) -> Json {
+    return {{"id", r.id},
+            {"link_id", r.link_id},
+            {"item_id", r.item_id},
+            {"address", r.address},
+            {"message", r.message},
+            {"state", r.state},
+            {"created_at", format_time(r.created_at)},
+            {"decided_at", time_or_null(r.decided_at)}};
+  };
+
+  router.get("/api/v1/items/{id}/access-requests",
+             signed_in(s, [&s, request_json](http::Request& req, const Authenticated& who) -> Reply {
+               VST_TRY(id, id_param(req, 0, "item"));
+               VST_TRY(requests, s.sharing.access_requests(principal_of(who), id));
+               auto list = Json::array();
+               for (const auto& r : requests) {
+                 list.push_back(request_json(r));
+               }
+               return private_json(200, {{"requests", list}});
+             }));
+
+  for (const bool approve : {true, false}) {
+    router.post(approve ? "/api/v1/access-requests/{id}/approve"
+                        : "/api/v1/access-requests/{id}/decline",
+                signed_in(s,
+                          [&s, approve](http::Request& req, const Authenticated& who) -> Reply {
+                            VST_TRY(id, id_param(req, 0, "access request"));
+                            const auto principal = principal_of(who);
+                            VST_TRY(created, s.sharing.decide(principal, id, approve));
+                            Json out = {{"state", approve ? "approved" : "declined"}};
+                            if (created) {
+                              VST_TRY(item, s.files.get(principal, created->link.link.item_id));
+                              VST_TRY(policy, s.authz.policy_in(item.space_id));
+                              out["link"] = link_json(created->link.link, created->link.recipients,
+                                                      policy, s.clock.now(), s.sharing);
+                            }
+                            return private_json(200, out);
+                          }),
+                s.options.max_json_body);
+  }
+
   router.get(
       "/api/v1/items/{id}/access",
       signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {

@@ -49,6 +49,8 @@ const std::map<std::string, std::string> kBodies = {
     {"PATCH /api/v1/shares/{token}/items/{id}", R"({"name":"renamed"})"},
     {"POST /api/v1/shares/{token}/password", R"({"password":"not it at all"})"},
     {"POST /api/v1/shares/{token}/verification", R"({"email":"ada@example.org"})"},
+    {"POST /api/v1/shares/{token}/access-requests", R"({"email":"ada@example.org"})"},
+    {"PATCH /api/v1/admin/external-identities/{address}", R"({"state":"blocked"})"},
     {"POST /api/v1/shares/{token}/verification/confirm",
      R"({"email":"ada@example.org","code":"12345678"})"},
 };
@@ -86,6 +88,10 @@ class RouteAuthorization : public ::testing::Test {
         f_.members.sign_in("caller@example.org", "correct horse", {"127.0.0.1", "test"});
     ASSERT_TRUE(signed_in);
     cookie_ = "vestibule_session=" + signed_in.value().token;
+    domain::Principal holder;
+    holder.via = f_.sharing.find_by_token(token_).value();
+    ASSERT_TRUE(f_.sharing.request_access(holder, "eve@partner.example", ""));
+    request_id_ = f_.sharing_store.access_requests(folder.id).value().front().id;
     add_all_routes(router_, services_, metrics_);
   }
 
@@ -100,6 +106,9 @@ class RouteAuthorization : public ::testing::Test {
       }
       if (pattern.starts_with("/api/v1/spaces/")) {
         return std::to_string(owner_space_);
+      }
+      if (pattern.starts_with("/api/v1/access-requests/")) {
+        return std::to_string(request_id_);
       }
       if (pattern.starts_with("/api/v1/grants/")) {
         return std::to_string(grant_id_);
@@ -168,6 +177,7 @@ class RouteAuthorization : public ::testing::Test {
   domain::Id folder_id_ = 0;
   domain::Id owner_space_ = 0;
   domain::Id grant_id_ = 0;
+  domain::Id request_id_ = 0;
 };
 
 TEST_F(RouteAuthorization, EveryRouteAsksTheAuthorizationPoint) {
@@ -205,7 +215,8 @@ TEST_F(RouteAuthorization, NothingOfTheOwnersIsReachableByAnotherMember) {
     // The share summary and a code request answer anyone holding the token, the same way for
     // everyone (what the link needs; "a code is on its way if you were invited").
     if (kNoItemAccess.contains(key) || key == "GET /api/v1/shares/{token}" ||
-        key == "POST /api/v1/shares/{token}/verification") {
+        key == "POST /api/v1/shares/{token}/verification" ||
+        key == "POST /api/v1/shares/{token}/access-requests") {
       continue;
     }
     http::Request req = request_for(route);

@@ -214,6 +214,20 @@ void add_share_routes(http::Router& router, Services& s) {
              }),
       s.options.max_json_body);
 
+  router.post("/api/v1/shares/{token}/access-requests",
+              shared(s,
+                     [&s](http::Request& req, const Principal& who) -> Reply {
+                       VST_TRY(body, parse_object(req));
+                       VST_TRY(email, required_string(body, "email"));
+                       VST_TRY(message, optional_string(body, "message"));
+                       VST_TRYV(s.sharing.request_access(who, email, message.value_or("")));
+                       return private_json(
+                           202, {{"status", "accepted"},
+                                 {"message", "the owner was asked; you will get an email if "
+                                             "they share it with you"}});
+                     }),
+              s.options.max_json_body);
+
   router.get("/api/v1/shares/{token}/content",
              shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(content, s.files.open_content(who, who.via->item_id));

@@ -158,6 +158,25 @@ struct Grant {
   std::optional<IdentityState> identity_state;  // external identities only
 };
 
+// Someone holding a link that is not (or no longer) for them asks its owner for access.
+struct AccessRequest {
+  Id id = 0;
+  Id link_id = 0;
+  Id item_id = 0;
+  std::string address;
+  std::string message;
+  std::string state;  // pending, approved, declined
+  TimePoint created_at;
+  std::optional<TimePoint> decided_at;
+};
+
+// An external directory record as admins see it.
+struct DirectoryEntry {
+  ExternalIdentity identity;
+  int consecutive_failures = 0;
+  int shares = 0;  // links that list the address
+};
+
 struct Session {
   Id id = 0;
   std::string token_hash;  // SHA-256 hex of the cookie's token; the token itself is never stored

@@ -174,6 +174,16 @@ class SharingRepository {
 
   virtual Result<ExternalIdentity> find_identity(Id id) = 0;
   virtual Result<ExternalIdentity> find_identity_by_address(const std::string& address) = 0;
+  // A pending request (an existing pending one from the same address for the same link is kept).
+  virtual Result<void> add_access_request(const AccessRequest& request) = 0;
+  virtual Result<int> count_pending_requests(Id link_id) = 0;
+  virtual Result<std::vector<AccessRequest>> access_requests(Id item_id) = 0;
+  virtual Result<AccessRequest> find_access_request(Id id) = 0;
+  virtual Result<void> decide_access_request(Id id, const std::string& state, Id by,
+                                             TimePoint now) = 0;
+  virtual Result<std::vector<DirectoryEntry>> directory() = 0;
+  virtual Result<void> delete_identity(Id id) = 0;
+  virtual Result<void> reset_failures(Id id) = 0;
   // Moves an identity to `state`; the first move to `verified` records when.
   virtual Result<ExternalIdentity> set_identity_state(Id id, IdentityState state,
                                                       TimePoint now) = 0;

@@ -611,6 +611,121 @@ void Sharing::record_use(const Principal& through, const Access& access) {
   }
 }
 
+Result<void> Sharing::request_access(const Principal& through, const std::string& email,
+                                     const std::string& message) {
+  const Link& link = *through.via;
+  VST_TRY(address, util::normalize_email(email, "email"));
+  // Asked for the record only: expired and revoked links are exactly where requests come from.
+  VST_TRYV(authz_.link_state(through, link));
+  if (message.size() > 2000) {
+    return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters",
+                "message");
+  }
+  VST_TRY(pending, sharing_.count_pending_requests(link.id));
+  if (pending >= 50) {
+    return outcome::success();  // enough is waiting for the owner; more would only be noise
+  }
+  auto item = items_.find(link.item_id);
+  if (!item) {
+    return outcome::success();
+  }
+  VST_TRYV(sharing_.add_access_request(
+      {0, link.id, link.item_id, address, message, "pending", clock_.now(), std::nullopt}));
+  events_.record({"access.requested", through, link.item_id, link.id, address});
+  if (auto owner = users_.find_by_id(link.created_by)) {
+    NewMail mail;
+    mail.kind = MailKind::kNotification;
+    mail.to = owner.value().email;
+    mail.subject = address + " asks for access to \"" + item.value().name + "\"";
+    mail.text = address + " asks for access to \"" + item.value().name + "\"" +
+                (message.empty() ? std::string(".\n") : ":\n\n" + message + "\n") +
+                "\nApprove or decline it in manage access: " + options_.public_url +
+                "/api/v1/items/" + std::to_string(link.item_id) + "/access-requests\n";
+    mail.html = "<p>" + util::html_escape(address) + " asks for access to <strong>" +
+                util::html_escape(item.value().name) + "</strong>.</p>" +
+                (message.empty() ? "" : "<blockquote>" + util::html_escape(message) +
+                                            "</blockquote>") +
+                "<p>Approve or decline it in manage access.</p>";
+    if (auto queued = outbox_.enqueue(mail); !queued) {
+      spdlog::error("could not queue an access request notice: {}", queued.error().message);
+    }
+  }
+  return outcome::success();
+}
+
+Result<std::vector<AccessRequest>> Sharing::access_requests(const Principal& who, Id item_id) {
+  VST_TRY(item, items_.find(item_id));
+  VST_TRYV(authz_.authorize(who, Action::kShare, item));
+  return sharing_.access_requests(item.id);
+}
+
+Result<std::optional<CreatedLink>> Sharing::decide(const Principal& who, Id request_id,
+                                                   bool approve) {
+  auto request = sharing_.find_access_request(request_id);
+  if (!request) {
+    return fail(Errc::kNotFound, "no such access request, or you cannot decide it");
+  }
+  VST_TRY(item, items_.find(request.value().item_id));
+  auto allowed = authz_.authorize(who, Action::kShare, item);
+  if (!allowed) {
+    if (allowed.error().code == Errc::kNotFound) {
+      return fail(Errc::kNotFound, "no such access request, or you cannot decide it");
+    }
+    return fail(allowed.error());
+  }
+  if (request.value().state != "pending") {
+    return fail(Errc::kConflict, "this request was already " + request.value().state);
+  }
+  std::optional<CreatedLink> created;
+  if (approve) {
+    LinkRequest share;
+    share.kind = LinkKind::kSpecific;
+    if (auto link = sharing_.find_link(request.value().link_id)) {
+      share.role = link.value().role;
+      share.block_download = link.value().block_download;
+    }
+    share.recipients = {{request.value().address, std::nullopt}};
+    VST_TRY(link, create_link(who, item.id, share));
+    created = std::move(link);
+  }
+  VST_TRYV(sharing_.decide_access_request(request_id, approve ? "approved" : "declined",
+                                          who.user_id, clock_.now()));
+  events_.record({approve ? "access.approved" : "access.declined", who, item.id,
+                  request.value().link_id, request.value().address});
+  return created;
+}
+
+Result<std::vector<DirectoryEntry>> Sharing::directory(const Principal& who) {
+  VST_TRYV(authz_.authorize_admin(who));
+  return sharing_.directory();
+}
+
+Result<ExternalIdentity> Sharing::change_identity(const Principal& who, const std::string& address,
+                                                  std::optional<IdentityState> state,
+                                                  bool lift_block) {
+  VST_TRYV(authz_.authorize_admin(who));
+  VST_TRY(normalized, util::normalize_email(address, "address"));
+  VST_TRY(identity, sharing_.find_identity_by_address(normalized));
+  if (lift_block) {
+    VST_TRYV(sharing_.reset_failures(identity.id));
+  }
+  if (state) {
+    VST_TRY(changed, sharing_.set_identity_state(identity.id, *state, clock_.now()));
+    identity = std::move(changed);
+  }
+  events_.record({"identity.changed", who, 0, 0, normalized});
+  return identity;
+}
+
+Result<void> Sharing::delete_identity(const Principal& who, const std::string& address) {
+  VST_TRYV(authz_.authorize_admin(who));
+  VST_TRY(normalized, util::normalize_email(address, "address"));
+  VST_TRY(identity, sharing_.find_identity_by_address(normalized));
+  VST_TRYV(sharing_.delete_identity(identity.id));
+  events_.record({"identity.deleted", who, 0, 0, normalized});
+  return outcome::success();
+}
+
 Result<Policy> Sharing::org_settings(const Principal& who) {
   VST_TRYV(authz_.authorize_admin(who));
   return authz_.org_policy();

@@ -144,6 +144,21 @@ class Sharing {
   // Records that the principal used its link (first and last use), at most once a minute.
   void record_use(const Principal& through, const Access& access);
 
+  // Anyone holding a link (expired, revoked, or not for them) may ask its owner for access: the
+  // request is recorded and the link's creator notified; the answer is the same for everyone.
+  Result<void> request_access(const Principal& through, const std::string& email,
+                              const std::string& message);
+  Result<std::vector<AccessRequest>> access_requests(const Principal& who, Id item_id);
+  // Approving shares the item with the address through a new specific link (with the request's
+  // link's role, under the policy of now) and sends the invitation; declining only records it.
+  Result<std::optional<CreatedLink>> decide(const Principal& who, Id request_id, bool approve);
+
+  // The external directory, for admins.
+  Result<std::vector<DirectoryEntry>> directory(const Principal& who);
+  Result<ExternalIdentity> change_identity(const Principal& who, const std::string& address,
+                                           std::optional<IdentityState> state, bool lift_block);
+  Result<void> delete_identity(const Principal& who, const std::string& address);
+
   Result<Policy> org_settings(const Principal& who);
   Result<Policy> change_org_settings(const Principal& who, const nlohmann::json& patch);
   Result<SpacePolicy> space_settings(const Principal& who, Id space_id);

@@ -201,6 +201,23 @@ CREATE TABLE external_sessions (
 CREATE INDEX external_sessions_by_identity ON external_sessions(external_id);
 ALTER TABLE external_identities ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 5: requests for access from people holding a link that is not (or no longer) for them.
+      R"sql(
+CREATE TABLE access_requests (
+  id INTEGER PRIMARY KEY,
+  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'declined')),
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by INTEGER REFERENCES users(id)
+);
+CREATE INDEX access_requests_by_item ON access_requests(item_id, state);
+CREATE UNIQUE INDEX access_requests_one_pending ON access_requests(link_id, address)
+  WHERE state = 'pending';
+)sql",
   };
   return kMigrations;
 }

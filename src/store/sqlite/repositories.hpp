@@ -113,6 +113,15 @@ class SharingStore final : public domain::SharingRepository {
   Result<domain::ExternalIdentity> find_identity_by_address(const std::string& address) override;
   Result<domain::ExternalIdentity> set_identity_state(domain::Id id, domain::IdentityState state,
                                                       domain::TimePoint now) override;
+  Result<void> add_access_request(const domain::AccessRequest& request) override;
+  Result<int> count_pending_requests(domain::Id link_id) override;
+  Result<std::vector<domain::AccessRequest>> access_requests(domain::Id item_id) override;
+  Result<domain::AccessRequest> find_access_request(domain::Id id) override;
+  Result<void> decide_access_request(domain::Id id, const std::string& state, domain::Id by,
+                                     domain::TimePoint now) override;
+  Result<std::vector<domain::DirectoryEntry>> directory() override;
+  Result<void> delete_identity(domain::Id id) override;
+  Result<void> reset_failures(domain::Id id) override;
 
  private:
   Database& db_;

@@ -452,3 +452,129 @@ Result<void> PolicyStore::save_space(Id space_id, const std::string& text) {
 }
 
 }  // namespace vestibule::store::sqlite
+
+namespace vestibule::store::sqlite {
+
+namespace {
+
+domain::AccessRequest read_request(const Statement& s) {
+  domain::AccessRequest r;
+  r.id = s.int64(0);
+  r.link_id = s.int64(1);
+  r.item_id = s.int64(2);
+  r.address = s.text(3);
+  r.message = s.text(4);
+  r.state = s.text(5);
+  r.created_at = util::from_unix(s.int64(6));
+  if (auto t = s.optional_int64(7)) {
+    r.decided_at = util::from_unix(*t);
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<void> SharingStore::add_access_request(const domain::AccessRequest& r) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare(
+         "INSERT INTO access_requests (link_id, item_id, address, message, state, created_at) "
+         "VALUES (?1, ?2, ?3, ?4, 'pending', ?5) ON CONFLICT DO NOTHING")
+        .with(r.link_id, r.item_id, r.address, r.message, util::to_unix(r.created_at))
+        .run();
+  });
+}
+
+Result<int> SharingStore::count_pending_requests(domain::Id link_id) {
+  return db_.read<int>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT count(*) FROM access_requests WHERE link_id = ?1 AND state = 'pending'");
+    s.with(link_id);
+    s.step();
+    return static_cast<int>(s.int64(0));
+  });
+}
+
+Result<std::vector<domain::AccessRequest>> SharingStore::access_requests(domain::Id item_id) {
+  return db_.read<std::vector<domain::AccessRequest>>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT id, link_id, item_id, address, message, state, created_at, decided_at "
+        "FROM access_requests WHERE item_id = ?1 ORDER BY id DESC");
+    s.with(item_id);
+    std::vector<domain::AccessRequest> out;
+    while (s.step()) {
+      out.push_back(read_request(s));
+    }
+    return out;
+  });
+}
+
+Result<domain::AccessRequest> SharingStore::find_access_request(domain::Id id) {
+  return db_.read<domain::AccessRequest>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT id, link_id, item_id, address, message, state, created_at, decided_at "
+        "FROM access_requests WHERE id = ?1");
+    s.with(id);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such access request");
+    }
+    return read_request(s);
+  });
+}
+
+Result<void> SharingStore::decide_access_request(domain::Id id, const std::string& state,
+                                                 domain::Id by, domain::TimePoint now) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare(
+         "UPDATE access_requests SET state = ?1, decided_at = ?2, decided_by = ?3 "
+         "WHERE id = ?4 AND state = 'pending'")
+        .with(state, util::to_unix(now), by, id)
+        .run();
+    if (c.changes() == 0) {
+      refuse(Errc::kConflict, "this request was already decided");
+    }
+  });
+}
+
+Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
+  return db_.read<std::vector<domain::DirectoryEntry>>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT e.id, e.address, e.state, e.created_at, e.verified_at, e.consecutive_failures, "
+        "(SELECT count(*) FROM grants g WHERE g.external_id = e.id) "
+        "FROM external_identities e ORDER BY e.address");
+    std::vector<domain::DirectoryEntry> out;
+    while (s.step()) {
+      domain::DirectoryEntry d;
+      d.identity.id = s.int64(0);
+      d.identity.address = s.text(1);
+      d.identity.state = domain::identity_state_from_string(s.text(2)).value_or(
+          domain::IdentityState::kPending);
+      d.identity.created_at = util::from_unix(s.int64(3));
+      if (auto t = s.optional_int64(4)) {
+        d.identity.verified_at = util::from_unix(*t);
+      }
+      d.consecutive_failures = static_cast<int>(s.int64(5));
+      d.shares = static_cast<int>(s.int64(6));
+      out.push_back(std::move(d));
+    }
+    return out;
+  });
+}
+
+Result<void> SharingStore::delete_identity(domain::Id id) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("DELETE FROM external_identities WHERE id = ?1").with(id).run();
+    if (c.changes() == 0) {
+      refuse(Errc::kNotFound, "no such external identity");
+    }
+  });
+}
+
+Result<void> SharingStore::reset_failures(domain::Id id) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("UPDATE external_identities SET consecutive_failures = 0 WHERE id = ?1")
+        .with(id)
+        .run();
+  });
+}
+
+}  // namespace vestibule::store::sqlite
