@@ -1,0 +1,267 @@
+#include "domain/verification.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <regex>
+
+#include "support/store_fixture.hpp"
+
+namespace vestibule::domain {
+namespace {
+
+using testing::StoreFixture;
+
+// A share of one file with eve@partner.example, as seen by a holder of its link.
+struct Shared {
+  StoreFixture f;
+  User owner;
+  Item file;
+  Link link;
+  Principal holder;  // anonymous, through the link
+
+  Shared() {
+    owner = f.add_user("owner@corp.example");
+    file = f.upload(f.as(owner), f.personal_root(owner), "plan.txt", "the plan");
+    LinkRequest request;
+    request.kind = LinkKind::kSpecific;
+    request.recipients = {{"eve@partner.example", {}}};
+    link = f.sharing.create_link(f.as(owner), file.id, request).value().link.link;
+    holder.via = link;
+    f.outbox.deliver_due();  // the invitation
+    EXPECT_EQ(f.mail_sender.sent.size(), 1U);
+    f.mail_sender.sent.clear();
+  }
+
+  // Requests a code from `browser` and returns it as the recipient reads it in the email.
+  std::string code_for(const std::string& browser, const std::string& address =
+                                                       "eve@partner.example") {
+    const std::size_t before = f.mail_sender.sent.size();
+    EXPECT_TRUE(f.verification.request(holder, address, browser, "198.51.100.7"));
+    f.verification.process_pending();
+    f.outbox.deliver_due();
+    if (f.mail_sender.sent.size() == before) {
+      return {};
+    }
+    const auto& mail = f.mail_sender.sent.back();
+    std::smatch m;
+    const std::regex digits("([0-9]{6,10})");
+    return std::regex_search(mail.text, m, digits) ? m[1].str() : std::string();
+  }
+
+  Result<VerifiedSession> confirm(const std::string& code, const std::string& browser,
+                                  bool remember = false) {
+    return f.verification.confirm(holder, "eve@partner.example", code, remember, browser,
+                                  "198.51.100.7", "test");
+  }
+};
+
+TEST(Verification, CodesAreUniformOverTheirDigits) {
+  // 10^5 codes of 8 digits: 800 000 digits, chi-square over the ten digits (9 degrees of
+  // freedom); p > 0.001 needs the statistic below 27.88.
+  std::array<long, 10> counts{};
+  for (int i = 0; i < 100000; ++i) {
+    for (const char c : Verification::generate_code(8)) {
+      ASSERT_TRUE(c >= '0' && c <= '9');
+      ++counts[static_cast<std::size_t>(c - '0')];
+    }
+  }
+  const double expected = 800000.0 / 10;
+  double chi2 = 0;
+  for (const long n : counts) {
+    chi2 += (static_cast<double>(n) - expected) * (static_cast<double>(n) - expected) / expected;
+  }
+  EXPECT_LT(chi2, 27.88);
+  // Positions are uniform too: the first digit is not biased against 0.
+  std::array<long, 10> first{};
+  for (int i = 0; i < 20000; ++i) {
+    ++first[static_cast<std::size_t>(Verification::generate_code(8)[0] - '0')];
+  }
+  double chi2_first = 0;
+  for (const long n : first) {
+    chi2_first += (static_cast<double>(n) - 2000.0) * (static_cast<double>(n) - 2000.0) / 2000.0;
+  }
+  EXPECT_LT(chi2_first, 27.88);
+}
+
+TEST(Verification, ARightCodeWorksOnceAndOnlyAKeyedHashIsStored) {
+  Shared s;
+  const std::string code = s.code_for("browser-a");
+  ASSERT_EQ(code.size(), 8U);
+  // What is stored is the HMAC, never the code.
+  const auto stored =
+      s.f.verification_store.live_code(s.link.id, "eve@partner.example",
+                                       util::sha256_hex("browser:browser-a"), s.f.clock.now());
+  ASSERT_TRUE(stored && stored.value());
+  EXPECT_EQ(stored.value()->code_hmac.find(code), std::string::npos);
+  EXPECT_EQ(stored.value()->code_hmac,
+            s.f.verification.code_hmac(s.link.id, "eve@partner.example",
+                                       util::sha256_hex("browser:browser-a"), code));
+  auto verified = s.confirm(code, "browser-a");
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(s.confirm(code, "browser-a").error().code, Errc::kInvalidArgument);
+  // The session opens the shared file; the identity is verified.
+  const auto who = s.f.verification.authenticate(verified.value().token).value();
+  EXPECT_TRUE(s.f.authz.authorize(who, Action::kDownload, s.file));
+  EXPECT_EQ(s.f.sharing_store.find_identity(who.external_id).value().state,
+            IdentityState::kVerified);
+  // The code email's body is scrubbed once sent.
+  const auto sent = s.f.outbox_store.recent(10).value();
+  for (const auto& m : sent) {
+    if (m.kind == MailKind::kCode) {
+      EXPECT_EQ(m.state, MailState::kSent);
+      EXPECT_TRUE(m.text.empty());
+      EXPECT_EQ(m.subject.find(code), std::string::npos);
+    }
+  }
+}
+
+TEST(Verification, ACodeIsBoundToTheBrowserThatAskedForIt) {
+  Shared s;
+  const std::string code = s.code_for("browser-a");
+  // Another browser holding the forwarded link: nothing works, and its wrong tries do not burn
+  // the code of the browser that asked.
+  EXPECT_EQ(s.confirm(code, "browser-b").error().code, Errc::kInvalidArgument);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_FALSE(s.confirm("00000000", "browser-b"));
+  }
+  EXPECT_TRUE(s.confirm(code, "browser-a"));
+}
+
+TEST(Verification, FiveWrongTriesBurnTheCodeAndANewOneWorks) {
+  Shared s;
+  const std::string code = s.code_for("browser-a");
+  const std::string wrong = code == "00000000" ? "11111111" : "00000000";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(s.confirm(wrong, "browser-a").error().code, Errc::kInvalidArgument);
+  }
+  EXPECT_EQ(s.confirm(code, "browser-a").error().code, Errc::kTooManyRequests);
+  const std::string fresh = s.code_for("browser-a");
+  EXPECT_TRUE(s.confirm(fresh, "browser-a"));
+}
+
+TEST(Verification, ACodeLivesForItsLifetime) {
+  Shared s;
+  const std::string code = s.code_for("browser-a");
+  s.f.clock.advance(std::chrono::minutes(10) - std::chrono::seconds(1));
+  EXPECT_TRUE(s.confirm(code, "browser-a"));
+  const std::string late = s.code_for("browser-a");
+  s.f.clock.advance(std::chrono::minutes(10) + std::chrono::seconds(1));
+  EXPECT_EQ(s.confirm(late, "browser-a").error().code, Errc::kInvalidArgument);
+}
+
+TEST(Verification, NonRecipientsGetTheSameAnswerAndNoMail) {
+  Shared s;
+  EXPECT_TRUE(s.f.verification.request(s.holder, "mallory@partner.example", "b", "198.51.100.9"));
+  s.f.verification.process_pending();
+  s.f.outbox.deliver_due();
+  EXPECT_TRUE(s.f.mail_sender.sent.empty());
+}
+
+TEST(Verification, SendBudgetsHoldPerAddressAndPerClient) {
+  Shared s;
+  int codes = 0;
+  for (int i = 0; i < 8; ++i) {
+    if (!s.code_for("browser-" + std::to_string(i)).empty()) {
+      ++codes;
+    }
+  }
+  EXPECT_EQ(codes, 5);  // code_sends_per_address_per_hour
+  // Per (link, client address): the 21st request in an hour is refused with a retry time.
+  for (int i = 8; i < 20; ++i) {
+    ASSERT_TRUE(s.f.verification.request(s.holder, "x@partner.example", "b", "198.51.100.7"));
+  }
+  const auto refused = s.f.verification.request(s.holder, "x@partner.example", "b", "198.51.100.7");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kTooManyRequests);
+  EXPECT_GT(refused.error().retry_after_seconds, 0);
+  s.f.clock.advance(std::chrono::minutes(61));
+  EXPECT_FALSE(s.code_for("browser-z").empty());
+}
+
+TEST(Verification, TheReverificationPeriodIsCheckedOnEveryDecision) {
+  Shared s;
+  const auto admin = s.f.add_user("admin@corp.example", true);
+  const auto verified = s.confirm(s.code_for("browser-a"), "browser-a", true).value();
+  EXPECT_TRUE(verified.max_age);
+  const auto who = s.f.verification.authenticate(verified.token).value();
+  ASSERT_TRUE(s.f.authz.authorize(who, Action::kDownload, s.file));
+  ASSERT_TRUE(s.f.sharing.change_org_settings(
+      s.f.as(admin), {{"reverify_after", "1h"}, {"remember_device_for", "1h"}}));
+  s.f.clock.advance(std::chrono::minutes(59));
+  EXPECT_TRUE(s.f.authz.authorize(who, Action::kDownload, s.file));
+  s.f.clock.advance(std::chrono::minutes(2));
+  EXPECT_EQ(s.f.authz.authorize(who, Action::kDownload, s.file).error().code,
+            Errc::kUnauthenticated);
+}
+
+TEST(Verification, PeriodZeroAcceptsNoRememberedDevice) {
+  Shared s;
+  const auto admin = s.f.add_user("admin@corp.example", true);
+  const auto remembered = s.confirm(s.code_for("browser-a"), "browser-a", true).value();
+  const auto who = s.f.verification.authenticate(remembered.token).value();
+  ASSERT_TRUE(s.f.sharing.change_org_settings(
+      s.f.as(admin), {{"reverify_after", "0"}, {"remember_device_for", "0"}}));
+  EXPECT_EQ(s.f.authz.authorize(who, Action::kRead, s.file).error().code,
+            Errc::kUnauthenticated);
+  const auto fresh = s.confirm(s.code_for("browser-b"), "browser-b", true).value();
+  EXPECT_FALSE(fresh.max_age);  // not remembered under period 0
+  EXPECT_TRUE(
+      s.f.authz.authorize(s.f.verification.authenticate(fresh.token).value(), Action::kRead,
+                          s.file));
+}
+
+TEST(Verification, FailuresAcrossCodesStopNewCodesUntilASuccess) {
+  Shared s;
+  auto identity = s.f.sharing_store.find_identity_by_address("eve@partner.example").value();
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(s.f.verification_store.record_wrong_try(0, identity.id));
+  }
+  EXPECT_TRUE(s.code_for("browser-a").empty());
+  ASSERT_TRUE(s.f.sharing_store.reset_failures(identity.id));  // an admin lifts the block
+  EXPECT_FALSE(s.code_for("browser-a").empty());
+}
+
+TEST(Outbox, RetriesTemporaryFailuresWithBackOffAndDropsExpiredCodes) {
+  StoreFixture f;
+  f.mail_sender.answer = {SendOutcome::Kind::kTemporary, "connection refused"};
+  ASSERT_TRUE(f.outbox.enqueue({MailKind::kInvitation, "a@partner.example", "s", "t", "h", true,
+                                std::nullopt, std::nullopt}));
+  ASSERT_TRUE(f.outbox.enqueue({MailKind::kCode, "a@partner.example", "code", "12345678", "h",
+                                true, std::nullopt, f.clock.now() + std::chrono::minutes(10)}));
+  f.outbox.deliver_due();
+  EXPECT_EQ(f.mail_sender.sent.size(), 2U);
+  f.outbox.deliver_due();  // nothing due before the back-off
+  EXPECT_EQ(f.mail_sender.sent.size(), 2U);
+  f.mail_sender.answer = {SendOutcome::Kind::kSent, "250 ok"};
+  f.clock.advance(std::chrono::minutes(11));  // past the code's lifetime and the first back-off
+  f.outbox.deliver_due();
+  ASSERT_EQ(f.mail_sender.sent.size(), 3U);
+  EXPECT_EQ(f.mail_sender.sent.back().kind, MailKind::kInvitation);
+  const auto all = f.outbox_store.recent(10).value();
+  for (const auto& m : all) {
+    EXPECT_EQ(m.state, m.kind == MailKind::kCode ? MailState::kDropped : MailState::kSent);
+    EXPECT_TRUE(m.text.empty());  // secrets scrubbed, sent or dropped
+  }
+  f.clock.advance(std::chrono::hours(2));
+  f.outbox.deliver_due();
+  EXPECT_EQ(f.mail_sender.sent.size(), 3U);  // exactly once
+}
+
+TEST(Outbox, PermanentFailuresKeepTheRelaysAnswer) {
+  StoreFixture f;
+  f.mail_sender.answer = {SendOutcome::Kind::kPermanent, "550 5.1.1 mailbox unavailable"};
+  ASSERT_TRUE(f.outbox.enqueue({MailKind::kInvitation, "a@partner.example", "s", "t", "h", false,
+                                std::nullopt, std::nullopt}));
+  f.outbox.deliver_due();
+  const auto m = f.outbox_store.recent(1).value().front();
+  EXPECT_EQ(m.state, MailState::kFailed);
+  EXPECT_NE(m.last_error.find("550"), std::string::npos);
+  f.clock.advance(std::chrono::hours(2));
+  f.outbox.deliver_due();
+  EXPECT_EQ(f.mail_sender.sent.size(), 1U);
+}
+
+}  // namespace
+}  // namespace vestibule::domain
