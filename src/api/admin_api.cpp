@@ -1,4 +1,6 @@
 // /api/v1/admin: members and team spaces.
+#include <algorithm>
+
 #include "api/routes.hpp"
 
 namespace vestibule::api {
@@ -66,6 +68,40 @@ void add_admin_routes(http::Router& router, Services& s) {
                   return private_json(200, domain::to_json(policy));
                 }),
       s.options.max_json_body);
+
+  router.get("/api/v1/admin/outbox",
+             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
+                              -> Result<http::Response> {
+               std::size_t limit = 100;
+               if (const auto given = req.query_param("limit")) {
+                 try {
+                   limit = std::clamp<std::size_t>(std::stoul(*given), 1, 1000);
+                 } catch (const std::exception&) {
+                   return fail(Errc::kInvalidArgument, "limit must be a number from 1 to 1000",
+                               "limit");
+                 }
+               }
+               VST_TRY(messages, s.sharing.recent_mail(principal_of(who), limit));
+               const auto when = [](const std::optional<util::TimePoint>& t) {
+                 return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
+               };
+               auto list = nlohmann::json::array();
+               for (const auto& m : messages) {
+                 list.push_back({{"id", m.id},
+                                 {"kind", to_string(m.kind)},
+                                 {"to", m.to},
+                                 {"subject", m.subject},
+                                 {"state", to_string(m.state)},
+                                 {"attempts", m.attempts},
+                                 {"last_error", m.last_error},
+                                 {"link_id", m.link_id ? nlohmann::json(*m.link_id)
+                                                       : nlohmann::json(nullptr)},
+                                 {"created_at", format_time(m.created_at)},
+                                 {"next_attempt_at", format_time(m.next_attempt_at)},
+                                 {"finished_at", when(m.finished_at)}});
+               }
+               return private_json(200, {{"messages", list}});
+             }));
 
   const auto identity_json = [](const domain::ExternalIdentity& e) -> nlohmann::json {
     return {{"id", e.id},

@@ -695,6 +695,16 @@ Result<std::optional<CreatedLink>> Sharing::decide(const Principal& who, Id requ
   return created;
 }
 
+Result<std::vector<MailMessage>> Sharing::recent_mail(const Principal& who, std::size_t limit) {
+  VST_TRYV(authz_.authorize_admin(who));
+  VST_TRY(messages, outbox_.repository().recent(limit));
+  for (auto& m : messages) {
+    m.text.clear();
+    m.html.clear();
+  }
+  return messages;
+}
+
 Result<std::vector<DirectoryEntry>> Sharing::directory(const Principal& who) {
   VST_TRYV(authz_.authorize_admin(who));
   return sharing_.directory();

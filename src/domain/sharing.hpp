@@ -153,6 +153,9 @@ class Sharing {
   // link's role, under the policy of now) and sends the invitation; declining only records it.
   Result<std::optional<CreatedLink>> decide(const Principal& who, Id request_id, bool approve);
 
+  // The newest outbox messages (without their bodies), for admins.
+  Result<std::vector<MailMessage>> recent_mail(const Principal& who, std::size_t limit);
+
   // The external directory, for admins.
   Result<std::vector<DirectoryEntry>> directory(const Principal& who);
   Result<ExternalIdentity> change_identity(const Principal& who, const std::string& address,
