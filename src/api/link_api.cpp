@@ -56,6 +56,14 @@ Json link_json(const domain::Link& link, const std::vector<domain::Grant>& recip
           {"recipients", list}};
 }
 
+// A link as its manager sees it, with the state under the policy of its item's space.
+Result<Json> link_view(Services& s, const domain::Principal& who, const domain::Link& link,
+                       const std::vector<domain::Grant>& recipients) {
+  VST_TRY(item, s.files.get(who, link.item_id));
+  VST_TRY(policy, s.authz.policy_in(item.space_id));
+  return link_json(link, recipients, policy, s.clock.now(), s.sharing);
+}
+
 Result<void> only_fields(const Json& body, std::initializer_list<const char*> allowed) {
   for (const auto& [key, value] : body.items()) {
     bool known = false;
@@ -188,10 +196,8 @@ void add_link_routes(http::Router& router, Services& s) {
                   VST_TRY(body, parse_object(req));
                   VST_TRY(request, read_link_request(body, s.clock.now()));
                   VST_TRY(created, s.sharing.create_link(principal_of(who), id, request));
-                  VST_TRY(item, s.files.get(principal_of(who), id));
-                  VST_TRY(policy, s.authz.policy_in(item.space_id));
-                  Json out = link_json(created.link.link, created.link.recipients, policy,
-                                       s.clock.now(), s.sharing);
+                  VST_TRY(out, link_view(s, principal_of(who), created.link.link,
+                                         created.link.recipients));
                   out["token"] = created.token;
                   out["url"] = s.options.public_url + "/s/" + created.token;
                   return private_json(201, out);
@@ -202,10 +208,8 @@ void add_link_routes(http::Router& router, Services& s) {
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
                VST_TRY(id, id_param(req, 0, "link"));
                VST_TRY(found, s.sharing.link(principal_of(who), id));
-               VST_TRY(item, s.files.get(principal_of(who), found.link.item_id));
-               VST_TRY(policy, s.authz.policy_in(item.space_id));
-               return private_json(200, link_json(found.link, found.recipients, policy,
-                                                  s.clock.now(), s.sharing));
+               VST_TRY(out, link_view(s, principal_of(who), found.link, found.recipients));
+               return private_json(200, out);
              }));
 
   router.patch(
@@ -243,10 +247,8 @@ void add_link_routes(http::Router& router, Services& s) {
                   const auto principal = principal_of(who);
                   VST_TRYV(s.sharing.update_link(principal, id, change));
                   VST_TRY(found, s.sharing.link(principal, id));
-                  VST_TRY(item, s.files.get(principal, found.link.item_id));
-                  VST_TRY(policy, s.authz.policy_in(item.space_id));
-                  return private_json(200, link_json(found.link, found.recipients, policy,
-                                                     s.clock.now(), s.sharing));
+                  VST_TRY(out, link_view(s, principal, found.link, found.recipients));
+                  return private_json(200, out);
                 }),
       s.options.max_json_body);
 
@@ -326,10 +328,9 @@ void add_link_routes(http::Router& router, Services& s) {
                             VST_TRY(created, s.sharing.decide(principal, id, approve));
                             Json out = {{"state", approve ? "approved" : "declined"}};
                             if (created) {
-                              VST_TRY(item, s.files.get(principal, created->link.link.item_id));
-                              VST_TRY(policy, s.authz.policy_in(item.space_id));
-                              out["link"] = link_json(created->link.link, created->link.recipients,
-                                                      policy, s.clock.now(), s.sharing);
+                              VST_TRY(view, link_view(s, principal, created->link.link,
+                                                      created->link.recipients));
+                              out["link"] = std::move(view);
                             }
                             return private_json(200, out);
                           }),
