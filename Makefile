@@ -37,7 +37,8 @@ test-asan: deps
 	  ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	bench/run
+	@scripts/install-deps --bench
+	bench/run $(BENCH_FLAGS)
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -26,14 +26,24 @@ std::size_t read_chunk(char* buffer, std::size_t size, std::size_t count, void* 
   return n;
 }
 
-// Keeps the relay's last reply line, which says why a message was refused.
+// The relay's replies: the last one, and the first refusal (4xx/5xx), which says why a message
+// was refused — the "221 Bye" that follows it must not hide it.
+struct Replies {
+  std::string last;
+  std::string refusal;
+};
+
 int remember_reply(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
   if (type == CURLINFO_HEADER_IN) {
     std::string line(data, size);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
       line.pop_back();
     }
-    *static_cast<std::string*>(user) = line;
+    auto* replies = static_cast<Replies*>(user);
+    if (replies->refusal.empty() && !line.empty() && (line[0] == '4' || line[0] == '5')) {
+      replies->refusal = line;
+    }
+    replies->last = std::move(line);
   }
   return 0;
 }
@@ -67,7 +77,7 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(
       curl_slist_append(nullptr, ("<" + message.to + ">").c_str()), &curl_slist_free_all);
   char error[CURL_ERROR_SIZE] = {0};
-  std::string last_reply;
+  Replies replies;
   const std::string mail_from = envelope_address(settings_.from);
 
   CURL* c = curl.get();
@@ -82,7 +92,7 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout.count()));
   curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, &remember_reply);
-  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &last_reply);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &replies);
   curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);  // feeds remember_reply; nothing is printed
   if (settings_.tls == "starttls") {
     curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
@@ -93,13 +103,13 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   }
   const CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_OK) {
-    return {Kind::kSent, last_reply};
+    return {Kind::kSent, replies.last};
   }
   long reply = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
   std::string detail = error[0] != '\0' ? std::string(error) : curl_easy_strerror(rc);
-  if (!last_reply.empty() && reply >= 400) {
-    detail = last_reply;
+  if (!replies.refusal.empty()) {
+    detail = replies.refusal;
   }
   if (reply >= 500 && reply < 600) {
     return {Kind::kPermanent, detail};
