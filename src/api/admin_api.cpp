@@ -1,107 +1,111 @@
 // /api/v1/admin: members and team spaces.
-#include <algorithm>
-
 #include "api/routes.hpp"
+
+#include <algorithm>
 
 namespace vestibule::api {
 
 void add_admin_routes(http::Router& router, Services& s) {
   router.post(
       "/api/v1/admin/users",
+      signed_in(
+          s,
+          [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRYV(s.authz.authorize_admin(principal_of(who)));
+            VST_TRY(body, parse_object(req));
+            VST_TRY(email, required_string(body, "email"));
+            VST_TRY(password, required_string(body, "password"));
+            VST_TRY(display_name, optional_string(body, "display_name"));
+            VST_TRY(role_text, optional_string(body, "role"));
+            const auto role = role_text.value_or("user");
+            if (role != "user" && role != "admin") {
+              return fail(Errc::kInvalidArgument, "\"role\" must be user or admin", "role");
+            }
+            VST_TRY(user, s.members.add_user(email, password, display_name.value_or(""),
+                                             role == "admin" ? domain::UserRole::kAdmin
+                                                             : domain::UserRole::kUser));
+            return private_json(201, to_json(user));
+          }),
+      s.options.max_json_body);
+
+  router.get(
+      "/api/v1/admin/users",
       signed_in(s,
-                [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+                [&s](http::Request&, const domain::Authenticated& who) -> Result<http::Response> {
                   VST_TRYV(s.authz.authorize_admin(principal_of(who)));
-                  VST_TRY(body, parse_object(req));
-                  VST_TRY(email, required_string(body, "email"));
-                  VST_TRY(password, required_string(body, "password"));
-                  VST_TRY(display_name, optional_string(body, "display_name"));
-                  VST_TRY(role_text, optional_string(body, "role"));
-                  const auto role = role_text.value_or("user");
-                  if (role != "user" && role != "admin") {
-                    return fail(Errc::kInvalidArgument, "\"role\" must be user or admin", "role");
+                  VST_TRY(users, s.members.list_users());
+                  auto list = nlohmann::json::array();
+                  for (const auto& user : users) {
+                    auto j = to_json(user);
+                    j["disabled"] = user.disabled;
+                    list.push_back(std::move(j));
                   }
-                  VST_TRY(user, s.members.add_user(email, password, display_name.value_or(""),
-                                                   role == "admin" ? domain::UserRole::kAdmin
-                                                                   : domain::UserRole::kUser));
-                  return private_json(201, to_json(user));
-                }),
-      s.options.max_json_body);
+                  return private_json(200, {{"users", list}});
+                }));
 
-  router.get("/api/v1/admin/users",
-             signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRYV(s.authz.authorize_admin(principal_of(who)));
-               VST_TRY(users, s.members.list_users());
-               auto list = nlohmann::json::array();
-               for (const auto& user : users) {
-                 auto j = to_json(user);
-                 j["disabled"] = user.disabled;
-                 list.push_back(std::move(j));
-               }
-               return private_json(200, {{"users", list}});
-             }));
+  router.post("/api/v1/admin/spaces",
+              signed_in(s,
+                        [&s](http::Request& req,
+                             const domain::Authenticated& who) -> Result<http::Response> {
+                          VST_TRY(body, parse_object(req));
+                          VST_TRY(name, required_string(body, "name"));
+                          VST_TRY(space, s.spaces.create_team(principal_of(who), name));
+                          return private_json(201, to_json(space, domain::SpaceRole::kOwner));
+                        }),
+              s.options.max_json_body);
 
-  router.post(
-      "/api/v1/admin/spaces",
-      signed_in(s,
-                [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
-                  VST_TRY(body, parse_object(req));
-                  VST_TRY(name, required_string(body, "name"));
-                  VST_TRY(space, s.spaces.create_team(principal_of(who), name));
-                  return private_json(201, to_json(space, domain::SpaceRole::kOwner));
-                }),
-      s.options.max_json_body);
-
-  router.get("/api/v1/admin/settings",
-             signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRY(policy, s.sharing.org_settings(principal_of(who)));
-               return private_json(200, domain::to_json(policy));
-             }));
-
-  router.patch(
+  router.get(
       "/api/v1/admin/settings",
       signed_in(s,
-                [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
-                  VST_TRY(body, parse_object(req));
-                  VST_TRY(policy, s.sharing.change_org_settings(principal_of(who), body));
+                [&s](http::Request&, const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(policy, s.sharing.org_settings(principal_of(who)));
                   return private_json(200, domain::to_json(policy));
-                }),
-      s.options.max_json_body);
+                }));
 
-  router.get("/api/v1/admin/outbox",
-             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               std::size_t limit = 100;
-               if (const auto given = req.query_param("limit")) {
-                 try {
-                   limit = std::clamp<std::size_t>(std::stoul(*given), 1, 1000);
-                 } catch (const std::exception&) {
-                   return fail(Errc::kInvalidArgument, "limit must be a number from 1 to 1000",
-                               "limit");
-                 }
-               }
-               VST_TRY(messages, s.sharing.recent_mail(principal_of(who), limit));
-               const auto when = [](const std::optional<util::TimePoint>& t) {
-                 return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
-               };
-               auto list = nlohmann::json::array();
-               for (const auto& m : messages) {
-                 list.push_back({{"id", m.id},
-                                 {"kind", to_string(m.kind)},
-                                 {"to", m.to},
-                                 {"subject", m.subject},
-                                 {"state", to_string(m.state)},
-                                 {"attempts", m.attempts},
-                                 {"last_error", m.last_error},
-                                 {"link_id", m.link_id ? nlohmann::json(*m.link_id)
-                                                       : nlohmann::json(nullptr)},
-                                 {"created_at", format_time(m.created_at)},
-                                 {"next_attempt_at", format_time(m.next_attempt_at)},
-                                 {"finished_at", when(m.finished_at)}});
-               }
-               return private_json(200, {{"messages", list}});
-             }));
+  router.patch("/api/v1/admin/settings",
+               signed_in(s,
+                         [&s](http::Request& req,
+                              const domain::Authenticated& who) -> Result<http::Response> {
+                           VST_TRY(body, parse_object(req));
+                           VST_TRY(policy, s.sharing.change_org_settings(principal_of(who), body));
+                           return private_json(200, domain::to_json(policy));
+                         }),
+               s.options.max_json_body);
+
+  router.get(
+      "/api/v1/admin/outbox",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            std::size_t limit = 100;
+            if (const auto given = req.query_param("limit")) {
+              try {
+                limit = std::clamp<std::size_t>(std::stoul(*given), 1, 1000);
+              } catch (const std::exception&) {
+                return fail(Errc::kInvalidArgument, "limit must be a number from 1 to 1000",
+                            "limit");
+              }
+            }
+            VST_TRY(messages, s.sharing.recent_mail(principal_of(who), limit));
+            const auto when = [](const std::optional<util::TimePoint>& t) {
+              return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
+            };
+            auto list = nlohmann::json::array();
+            for (const auto& m : messages) {
+              list.push_back(
+                  {{"id", m.id},
+                   {"kind", to_string(m.kind)},
+                   {"to", m.to},
+                   {"subject", m.subject},
+                   {"state", to_string(m.state)},
+                   {"attempts", m.attempts},
+                   {"last_error", m.last_error},
+                   {"link_id", m.link_id ? nlohmann::json(*m.link_id) : nlohmann::json(nullptr)},
+                   {"created_at", format_time(m.created_at)},
+                   {"next_attempt_at", format_time(m.next_attempt_at)},
+                   {"finished_at", when(m.finished_at)}});
+            }
+            return private_json(200, {{"messages", list}});
+          }));
 
   const auto identity_json = [](const domain::ExternalIdentity& e) -> nlohmann::json {
     return {{"id", e.id},
@@ -112,20 +116,22 @@ void add_admin_routes(http::Router& router, Services& s) {
                                           : nlohmann::json(nullptr)}};
   };
 
-  router.get("/api/v1/admin/external-identities",
-             signed_in(s, [&s, identity_json](http::Request&, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRY(entries, s.sharing.directory(principal_of(who)));
-               auto list = nlohmann::json::array();
-               for (const auto& d : entries) {
-                 auto j = identity_json(d.identity);
-                 j["consecutive_failures"] = d.consecutive_failures;
-                 j["codes_blocked"] = d.consecutive_failures >= 100;
-                 j["shares"] = d.shares;
-                 list.push_back(std::move(j));
-               }
-               return private_json(200, {{"identities", list}});
-             }));
+  router.get(
+      "/api/v1/admin/external-identities",
+      signed_in(s,
+                [&s, identity_json](http::Request&,
+                                    const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(entries, s.sharing.directory(principal_of(who)));
+                  auto list = nlohmann::json::array();
+                  for (const auto& d : entries) {
+                    auto j = identity_json(d.identity);
+                    j["consecutive_failures"] = d.consecutive_failures;
+                    j["codes_blocked"] = d.consecutive_failures >= 100;
+                    j["shares"] = d.shares;
+                    list.push_back(std::move(j));
+                  }
+                  return private_json(200, {{"identities", list}});
+                }));
 
   router.patch(
       "/api/v1/admin/external-identities/{address}",
@@ -149,8 +155,7 @@ void add_admin_routes(http::Router& router, Services& s) {
                                 "aliases");
                   }
                   if (!state && !lift.value_or(false)) {
-                    return fail(Errc::kInvalidArgument,
-                                "send \"state\" or \"lift_block\": true");
+                    return fail(Errc::kInvalidArgument, "send \"state\" or \"lift_block\": true");
                   }
                   VST_TRY(identity, s.sharing.change_identity(principal_of(who), req.params[0],
                                                               state, lift.value_or(false)));
@@ -158,12 +163,13 @@ void add_admin_routes(http::Router& router, Services& s) {
                 }),
       s.options.max_json_body);
 
-  router.del("/api/v1/admin/external-identities/{address}",
-             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRYV(s.sharing.delete_identity(principal_of(who), req.params[0]));
-               return http::Response::empty(204);
-             }));
+  router.del(
+      "/api/v1/admin/external-identities/{address}",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRYV(s.sharing.delete_identity(principal_of(who), req.params[0]));
+            return http::Response::empty(204);
+          }));
 }
 
 }  // namespace vestibule::api

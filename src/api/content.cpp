@@ -1,9 +1,9 @@
 #include "api/content.hpp"
 
+#include "api/errors.hpp"
+
 #include <charconv>
 #include <memory>
-
-#include "api/errors.hpp"
 
 namespace vestibule::api {
 

@@ -2,13 +2,13 @@
 // and a Content-Disposition that survives any file name (RFC 6266 `filename*`).
 #pragma once
 
+#include "domain/files.hpp"
+#include "http/message.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "domain/files.hpp"
-#include "http/message.hpp"
 
 namespace vestibule::api {
 

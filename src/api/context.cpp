@@ -1,11 +1,10 @@
 #include "api/context.hpp"
 
+#include "api/errors.hpp"
 #include "util/rfc3339.hpp"
 
 #include <charconv>
 #include <ctime>
-
-#include "api/errors.hpp"
 
 namespace vestibule::api {
 
@@ -124,11 +123,13 @@ domain::Principal principal_of(const domain::Authenticated& who) {
 Result<nlohmann::json> parse_object(const http::Request& req) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
-    return fail(Errc::kInvalidArgument,
-                "the body is not valid JSON; send a JSON object with Content-Type: application/json");
+    return fail(
+        Errc::kInvalidArgument,
+        "the body is not valid JSON; send a JSON object with Content-Type: application/json");
   }
   if (!body.is_object()) {
-    return fail(Errc::kInvalidArgument, "the body must be a JSON object, such as {\"name\": \"x\"}");
+    return fail(Errc::kInvalidArgument,
+                "the body must be a JSON object, such as {\"name\": \"x\"}");
   }
   return body;
 }
@@ -203,16 +204,16 @@ nlohmann::json to_json(const domain::User& user) {
 }
 
 nlohmann::json to_json(const domain::Item& item) {
-  nlohmann::json j = {{"id", item.id},
-                      {"name", item.name},
-                      {"kind", to_string(item.kind)},
-                      {"parent_id", item.parent_id ? nlohmann::json(*item.parent_id) : nullptr},
-                      {"space_id", item.space_id},
-                      {"size", item.size},
-                      {"version", item.version},
-                      {"modified_at", format_time(item.modified_at)},
-                      {"modified_by",
-                       {{"id", item.modified_by}, {"display_name", item.modified_by_name}}}};
+  nlohmann::json j = {
+      {"id", item.id},
+      {"name", item.name},
+      {"kind", to_string(item.kind)},
+      {"parent_id", item.parent_id ? nlohmann::json(*item.parent_id) : nullptr},
+      {"space_id", item.space_id},
+      {"size", item.size},
+      {"version", item.version},
+      {"modified_at", format_time(item.modified_at)},
+      {"modified_by", {{"id", item.modified_by}, {"display_name", item.modified_by_name}}}};
   if (item.trashed_at) {
     j["trashed_at"] = format_time(*item.trashed_at);
   }

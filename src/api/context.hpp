@@ -3,12 +3,6 @@
 // Handlers follow four steps: parse → authorize (inside the domain call) → domain call → map.
 #pragma once
 
-#include <cstddef>
-#include <optional>
-#include <string>
-
-#include <nlohmann/json.hpp>
-
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
@@ -18,15 +12,21 @@
 #include "http/message.hpp"
 #include "util/clock.hpp"
 
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 namespace vestibule::api {
 
 // The [server]/[http]/[storage] settings the API reads.
 struct ApiOptions {
-  std::string public_url;          // e.g. http://127.0.0.1:8080
-  bool secure_cookies = false;     // public URL is https
+  std::string public_url;       // e.g. http://127.0.0.1:8080
+  bool secure_cookies = false;  // public URL is https
   std::size_t max_json_body = 1024 * 1024;
   std::size_t max_upload_bytes = std::size_t{10} << 30;
-  bool test_clock = false;         // POST /api/v1/dev/clock is available
+  bool test_clock = false;  // POST /api/v1/dev/clock is available
 };
 
 // Readiness probe: true when storage answers.

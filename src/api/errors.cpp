@@ -6,36 +6,60 @@ namespace vestibule::api {
 
 unsigned http_status(Errc code) {
   switch (code) {
-    case Errc::kInvalidArgument: return 400;
-    case Errc::kUnauthenticated: return 401;
-    case Errc::kForbidden: return 403;
-    case Errc::kNotFound: return 404;
-    case Errc::kConflict: return 409;
-    case Errc::kPayloadTooLarge: return 413;
-    case Errc::kRangeNotSatisfiable: return 416;
-    case Errc::kPolicyRefused: return 422;
-    case Errc::kGone: return 410;
-    case Errc::kTooManyRequests: return 429;
-    case Errc::kUnavailable: return 503;
-    case Errc::kInternal: return 500;
+    case Errc::kInvalidArgument:
+      return 400;
+    case Errc::kUnauthenticated:
+      return 401;
+    case Errc::kForbidden:
+      return 403;
+    case Errc::kNotFound:
+      return 404;
+    case Errc::kConflict:
+      return 409;
+    case Errc::kPayloadTooLarge:
+      return 413;
+    case Errc::kRangeNotSatisfiable:
+      return 416;
+    case Errc::kPolicyRefused:
+      return 422;
+    case Errc::kGone:
+      return 410;
+    case Errc::kTooManyRequests:
+      return 429;
+    case Errc::kUnavailable:
+      return 503;
+    case Errc::kInternal:
+      return 500;
   }
   return 500;
 }
 
 std::string_view error_code(Errc code) {
   switch (code) {
-    case Errc::kInvalidArgument: return "invalid_argument";
-    case Errc::kUnauthenticated: return "unauthenticated";
-    case Errc::kForbidden: return "forbidden";
-    case Errc::kNotFound: return "not_found";
-    case Errc::kConflict: return "conflict";
-    case Errc::kPayloadTooLarge: return "payload_too_large";
-    case Errc::kRangeNotSatisfiable: return "range_not_satisfiable";
-    case Errc::kPolicyRefused: return "policy_refused";
-    case Errc::kGone: return "gone";
-    case Errc::kTooManyRequests: return "too_many_requests";
-    case Errc::kUnavailable: return "unavailable";
-    case Errc::kInternal: return "internal";
+    case Errc::kInvalidArgument:
+      return "invalid_argument";
+    case Errc::kUnauthenticated:
+      return "unauthenticated";
+    case Errc::kForbidden:
+      return "forbidden";
+    case Errc::kNotFound:
+      return "not_found";
+    case Errc::kConflict:
+      return "conflict";
+    case Errc::kPayloadTooLarge:
+      return "payload_too_large";
+    case Errc::kRangeNotSatisfiable:
+      return "range_not_satisfiable";
+    case Errc::kPolicyRefused:
+      return "policy_refused";
+    case Errc::kGone:
+      return "gone";
+    case Errc::kTooManyRequests:
+      return "too_many_requests";
+    case Errc::kUnavailable:
+      return "unavailable";
+    case Errc::kInternal:
+      return "internal";
   }
   return "internal";
 }

@@ -1,10 +1,10 @@
 // The one table from domain error codes to HTTP statuses and error codes.
 #pragma once
 
-#include <string_view>
-
 #include "http/message.hpp"
 #include "util/result.hpp"
+
+#include <string_view>
 
 namespace vestibule::api {
 

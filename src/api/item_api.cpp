@@ -1,9 +1,9 @@
 // /api/v1/items: metadata, children, folders, uploads, content, versions, rename and move,
 // trash, restore and purge.
-#include <charconv>
-
 #include "api/content.hpp"
 #include "api/routes.hpp"
+
+#include <charconv>
 
 namespace vestibule::api {
 
@@ -54,24 +54,24 @@ void add_item_routes(http::Router& router, Services& s) {
                return private_json(200, item_list(items));
              }));
 
-  router.post(
-      "/api/v1/items/{id}/children",
-      signed_in(s,
-                [&s](http::Request& req, const Authenticated& who) -> Reply {
-                  VST_TRY(id, id_param(req, 0, "item"));
-                  VST_TRY(body, parse_object(req));
-                  VST_TRY(name, required_string(body, "name"));
-                  VST_TRY(kind, optional_string(body, "kind"));
-                  if (kind.value_or("folder") != "folder") {
-                    return fail(Errc::kInvalidArgument,
+  router.post("/api/v1/items/{id}/children",
+              signed_in(s,
+                        [&s](http::Request& req, const Authenticated& who) -> Reply {
+                          VST_TRY(id, id_param(req, 0, "item"));
+                          VST_TRY(body, parse_object(req));
+                          VST_TRY(name, required_string(body, "name"));
+                          VST_TRY(kind, optional_string(body, "kind"));
+                          if (kind.value_or("folder") != "folder") {
+                            return fail(
+                                Errc::kInvalidArgument,
                                 "only folders are created here (\"kind\": \"folder\"); upload "
                                 "files with PUT /api/v1/items/{id}/files/{name}",
                                 "kind");
-                  }
-                  VST_TRY(folder, s.files.create_folder(principal_of(who), id, name));
-                  return private_json(201, to_json(folder));
-                }),
-      s.options.max_json_body);
+                          }
+                          VST_TRY(folder, s.files.create_folder(principal_of(who), id, name));
+                          return private_json(201, to_json(folder));
+                        }),
+              s.options.max_json_body);
 
   router.put_stream(
       "/api/v1/items/{id}/files/{name}",
@@ -118,22 +118,22 @@ void add_item_routes(http::Router& router, Services& s) {
                return content_response(req, std::move(content));
              }));
 
-  router.patch(
-      "/api/v1/items/{id}",
-      signed_in(s,
-                [&s](http::Request& req, const Authenticated& who) -> Reply {
-                  VST_TRY(id, id_param(req, 0, "item"));
-                  VST_TRY(body, parse_object(req));
-                  VST_TRY(name, optional_string(body, "name"));
-                  VST_TRY(parent_id, optional_id(body, "parent_id"));
-                  if (!name && !parent_id) {
-                    return fail(Errc::kInvalidArgument,
-                                "send \"name\" to rename or \"parent_id\" to move, or both");
-                  }
-                  VST_TRY(item, s.files.update(principal_of(who), id, name, parent_id));
-                  return private_json(200, to_json(item));
-                }),
-      s.options.max_json_body);
+  router.patch("/api/v1/items/{id}",
+               signed_in(s,
+                         [&s](http::Request& req, const Authenticated& who) -> Reply {
+                           VST_TRY(id, id_param(req, 0, "item"));
+                           VST_TRY(body, parse_object(req));
+                           VST_TRY(name, optional_string(body, "name"));
+                           VST_TRY(parent_id, optional_id(body, "parent_id"));
+                           if (!name && !parent_id) {
+                             return fail(
+                                 Errc::kInvalidArgument,
+                                 "send \"name\" to rename or \"parent_id\" to move, or both");
+                           }
+                           VST_TRY(item, s.files.update(principal_of(who), id, name, parent_id));
+                           return private_json(200, to_json(item));
+                         }),
+               s.options.max_json_body);
 
   router.del("/api/v1/items/{id}",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
@@ -142,21 +142,20 @@ void add_item_routes(http::Router& router, Services& s) {
                return http::Response::empty(204);
              }));
 
-  router.post(
-      "/api/v1/items/{id}/restore",
-      signed_in(s,
-                [&s](http::Request& req, const Authenticated& who) -> Reply {
-                  VST_TRY(id, id_param(req, 0, "item"));
-                  std::optional<std::string> name;
-                  if (!req.body.empty()) {
-                    VST_TRY(body, parse_object(req));
-                    VST_TRY(given, optional_string(body, "name"));
-                    name = std::move(given);
-                  }
-                  VST_TRY(item, s.files.restore(principal_of(who), id, name));
-                  return private_json(200, to_json(item));
-                }),
-      s.options.max_json_body);
+  router.post("/api/v1/items/{id}/restore",
+              signed_in(s,
+                        [&s](http::Request& req, const Authenticated& who) -> Reply {
+                          VST_TRY(id, id_param(req, 0, "item"));
+                          std::optional<std::string> name;
+                          if (!req.body.empty()) {
+                            VST_TRY(body, parse_object(req));
+                            VST_TRY(given, optional_string(body, "name"));
+                            name = std::move(given);
+                          }
+                          VST_TRY(item, s.files.restore(principal_of(who), id, name));
+                          return private_json(200, to_json(item));
+                        }),
+              s.options.max_json_body);
 
   router.del("/api/v1/trash/{id}",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {

@@ -1,10 +1,10 @@
 // The owner's side of sharing: links and their recipients, direct grants, and manage access
 // (/api/v1/items/{id}/links, /items/{id}/grants, /items/{id}/access, /links, /grants).
-#include <initializer_list>
-
 #include "api/routes.hpp"
 #include "util/duration.hpp"
 #include "util/rfc3339.hpp"
+
+#include <initializer_list>
 
 namespace vestibule::api {
 
@@ -19,16 +19,17 @@ Json time_or_null(const std::optional<util::TimePoint>& t) {
 
 Json recipient_json(const domain::Grant& g, const domain::Delivery& delivery) {
   const bool member = g.grantee == domain::Grantee::kUser;
-  return {{"address", g.address},
-          {"kind", member ? "member" : "external"},
-          {"state", member ? std::string("member")
-                           : std::string(to_string(
-                                 g.identity_state.value_or(domain::IdentityState::kPending)))},
-          {"expires_at", time_or_null(g.expires_at)},
-          {"first_used_at", time_or_null(g.first_used_at)},
-          {"last_used_at", time_or_null(g.last_used_at)},
-          {"delivery", delivery.state},
-          {"delivery_error", delivery.detail}};
+  return {
+      {"address", g.address},
+      {"kind", member ? "member" : "external"},
+      {"state",
+       member ? std::string("member")
+              : std::string(to_string(g.identity_state.value_or(domain::IdentityState::kPending)))},
+      {"expires_at", time_or_null(g.expires_at)},
+      {"first_used_at", time_or_null(g.first_used_at)},
+      {"last_used_at", time_or_null(g.last_used_at)},
+      {"delivery", delivery.state},
+      {"delivery_error", delivery.detail}};
 }
 
 Json link_json(const domain::Link& link, const std::vector<domain::Grant>& recipients,
@@ -37,23 +38,23 @@ Json link_json(const domain::Link& link, const std::vector<domain::Grant>& recip
   for (const auto& r : recipients) {
     list.push_back(recipient_json(r, sharing.delivery(link.id, r.address)));
   }
-  return {{"id", link.id},
-          {"item_id", link.item_id},
-          {"kind", to_string(link.kind)},
-          {"role", to_string(link.role)},
-          {"expires_at", time_or_null(link.expires_at)},
-          {"effective_expires_at",
-           time_or_null(domain::Authorizer::effective_expiry(link, policy))},
-          {"block_download", link.block_download},
-          {"has_password", !link.password_hash.empty()},
-          {"message", link.message},
-          {"state", domain::link_status(link, policy, now)},
-          {"created_by", {{"id", link.created_by}, {"display_name", link.created_by_name}}},
-          {"created_at", format_time(link.created_at)},
-          {"revoked_at", time_or_null(link.revoked_at)},
-          {"first_used_at", time_or_null(link.first_used_at)},
-          {"last_used_at", time_or_null(link.last_used_at)},
-          {"recipients", list}};
+  return {
+      {"id", link.id},
+      {"item_id", link.item_id},
+      {"kind", to_string(link.kind)},
+      {"role", to_string(link.role)},
+      {"expires_at", time_or_null(link.expires_at)},
+      {"effective_expires_at", time_or_null(domain::Authorizer::effective_expiry(link, policy))},
+      {"block_download", link.block_download},
+      {"has_password", !link.password_hash.empty()},
+      {"message", link.message},
+      {"state", domain::link_status(link, policy, now)},
+      {"created_by", {{"id", link.created_by}, {"display_name", link.created_by_name}}},
+      {"created_at", format_time(link.created_at)},
+      {"revoked_at", time_or_null(link.revoked_at)},
+      {"first_used_at", time_or_null(link.first_used_at)},
+      {"last_used_at", time_or_null(link.last_used_at)},
+      {"recipients", list}};
 }
 
 // A link as its manager sees it, with the state under the policy of its item's space.
@@ -73,8 +74,8 @@ Result<void> only_fields(const Json& body, std::initializer_list<const char*> al
       list += list.empty() ? a : std::string(", ") + a;
     }
     if (!known) {
-      return fail(Errc::kInvalidArgument,
-                  "unknown field \"" + key + "\"; the fields are: " + list, key);
+      return fail(Errc::kInvalidArgument, "unknown field \"" + key + "\"; the fields are: " + list,
+                  key);
     }
   }
   return outcome::success();
@@ -107,8 +108,8 @@ Result<std::optional<std::optional<util::TimePoint>>> read_expiry(const Json& bo
     }
     auto d = util::parse_duration(in->get<std::string>());
     if (!d || d.value().count() <= 0) {
-      return fail(Errc::kInvalidArgument,
-                  "expires_in must be a positive duration like 7d or 12h", "expires_in");
+      return fail(Errc::kInvalidArgument, "expires_in must be a positive duration like 7d or 12h",
+                  "expires_in");
     }
     return std::optional<std::optional<util::TimePoint>>{now + d.value()};
   }
@@ -116,8 +117,8 @@ Result<std::optional<std::optional<util::TimePoint>>> read_expiry(const Json& bo
 }
 
 Result<domain::Role> read_role(const Json& value) {
-  const auto role = value.is_string() ? domain::role_from_string(value.get<std::string>())
-                                      : std::nullopt;
+  const auto role =
+      value.is_string() ? domain::role_from_string(value.get<std::string>()) : std::nullopt;
   if (!role) {
     return fail(Errc::kInvalidArgument, "role must be view, edit or manage", "role");
   }
@@ -125,15 +126,15 @@ Result<domain::Role> read_role(const Json& value) {
 }
 
 Result<domain::LinkRequest> read_link_request(const Json& body, util::TimePoint now) {
-  VST_TRYV(only_fields(body, {"kind", "role", "recipients", "expires_at", "expires_in",
-                              "password", "block_download", "message"}));
+  VST_TRYV(only_fields(body, {"kind", "role", "recipients", "expires_at", "expires_in", "password",
+                              "block_download", "message"}));
   domain::LinkRequest r;
   VST_TRY(kind, optional_string(body, "kind"));
   if (kind) {
     r.kind = domain::link_kind_from_string(*kind);
     if (!r.kind) {
-      return fail(Errc::kInvalidArgument,
-                  "kind must be anyone, organization, specific or existing", "kind");
+      return fail(Errc::kInvalidArgument, "kind must be anyone, organization, specific or existing",
+                  "kind");
     }
   }
   if (const auto it = body.find("role"); it != body.end() && !it->is_null()) {
@@ -150,8 +151,7 @@ Result<domain::LinkRequest> read_link_request(const Json& body, util::TimePoint 
       domain::RecipientInput input;
       if (entry.is_string()) {
         input.address = entry.get<std::string>();
-      } else if (entry.is_object() && entry.contains("address") &&
-                 entry["address"].is_string()) {
+      } else if (entry.is_object() && entry.contains("address") && entry["address"].is_string()) {
         input.address = entry["address"].get<std::string>();
         if (const auto e = entry.find("expires_at"); e != entry.end() && !e->is_null()) {
           if (!e->is_string()) {
@@ -188,21 +188,20 @@ Result<domain::LinkRequest> read_link_request(const Json& body, util::TimePoint 
 void add_link_routes(http::Router& router, Services& s) {
   using domain::Authenticated;
 
-  router.post(
-      "/api/v1/items/{id}/links",
-      signed_in(s,
-                [&s](http::Request& req, const Authenticated& who) -> Reply {
-                  VST_TRY(id, id_param(req, 0, "item"));
-                  VST_TRY(body, parse_object(req));
-                  VST_TRY(request, read_link_request(body, s.clock.now()));
-                  VST_TRY(created, s.sharing.create_link(principal_of(who), id, request));
-                  VST_TRY(out, link_view(s, principal_of(who), created.link.link,
-                                         created.link.recipients));
-                  out["token"] = created.token;
-                  out["url"] = s.options.public_url + "/s/" + created.token;
-                  return private_json(201, out);
-                }),
-      s.options.max_json_body);
+  router.post("/api/v1/items/{id}/links",
+              signed_in(s,
+                        [&s](http::Request& req, const Authenticated& who) -> Reply {
+                          VST_TRY(id, id_param(req, 0, "item"));
+                          VST_TRY(body, parse_object(req));
+                          VST_TRY(request, read_link_request(body, s.clock.now()));
+                          VST_TRY(created, s.sharing.create_link(principal_of(who), id, request));
+                          VST_TRY(out, link_view(s, principal_of(who), created.link.link,
+                                                 created.link.recipients));
+                          out["token"] = created.token;
+                          out["url"] = s.options.public_url + "/s/" + created.token;
+                          return private_json(201, out);
+                        }),
+              s.options.max_json_body);
 
   router.get("/api/v1/links/{id}",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
@@ -218,8 +217,8 @@ void add_link_routes(http::Router& router, Services& s) {
                 [&s](http::Request& req, const Authenticated& who) -> Reply {
                   VST_TRY(id, id_param(req, 0, "link"));
                   VST_TRY(body, parse_object(req));
-                  VST_TRYV(only_fields(body, {"role", "expires_at", "expires_in",
-                                              "block_download", "password"}));
+                  VST_TRYV(only_fields(
+                      body, {"role", "expires_at", "expires_in", "block_download", "password"}));
                   domain::LinkChange change;
                   if (const auto it = body.find("role"); it != body.end()) {
                     VST_TRY(role, read_role(*it));
@@ -266,28 +265,27 @@ void add_link_routes(http::Router& router, Services& s) {
                return http::Response::empty(204);
              }));
 
-  router.post(
-      "/api/v1/items/{id}/grants",
-      signed_in(s,
-                [&s](http::Request& req, const Authenticated& who) -> Reply {
-                  VST_TRY(id, id_param(req, 0, "item"));
-                  VST_TRY(body, parse_object(req));
-                  VST_TRYV(only_fields(body, {"email", "role"}));
-                  VST_TRY(email, required_string(body, "email"));
-                  const auto role_field = body.find("role");
-                  if (role_field == body.end()) {
-                    return fail(Errc::kInvalidArgument, "role is required: view, edit or manage",
-                                "role");
-                  }
-                  VST_TRY(role, read_role(*role_field));
-                  VST_TRY(grant, s.sharing.put_grant(principal_of(who), id, email, role));
-                  return private_json(201, {{"id", grant.id},
-                                            {"item_id", grant.item_id},
-                                            {"email", grant.address},
-                                            {"display_name", grant.display_name},
-                                            {"role", to_string(grant.role)}});
-                }),
-      s.options.max_json_body);
+  router.post("/api/v1/items/{id}/grants",
+              signed_in(s,
+                        [&s](http::Request& req, const Authenticated& who) -> Reply {
+                          VST_TRY(id, id_param(req, 0, "item"));
+                          VST_TRY(body, parse_object(req));
+                          VST_TRYV(only_fields(body, {"email", "role"}));
+                          VST_TRY(email, required_string(body, "email"));
+                          const auto role_field = body.find("role");
+                          if (role_field == body.end()) {
+                            return fail(Errc::kInvalidArgument,
+                                        "role is required: view, edit or manage", "role");
+                          }
+                          VST_TRY(role, read_role(*role_field));
+                          VST_TRY(grant, s.sharing.put_grant(principal_of(who), id, email, role));
+                          return private_json(201, {{"id", grant.id},
+                                                    {"item_id", grant.item_id},
+                                                    {"email", grant.address},
+                                                    {"display_name", grant.display_name},
+                                                    {"role", to_string(grant.role)}});
+                        }),
+              s.options.max_json_body);
 
   router.del("/api/v1/grants/{id}",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
@@ -307,88 +305,87 @@ void add_link_routes(http::Router& router, Services& s) {
             {"decided_at", time_or_null(r.decided_at)}};
   };
 
-  router.get("/api/v1/items/{id}/access-requests",
-             signed_in(s, [&s, request_json](http::Request& req, const Authenticated& who) -> Reply {
-               VST_TRY(id, id_param(req, 0, "item"));
-               VST_TRY(requests, s.sharing.access_requests(principal_of(who), id));
-               auto list = Json::array();
-               for (const auto& r : requests) {
-                 list.push_back(request_json(r));
-               }
-               return private_json(200, {{"requests", list}});
-             }));
+  router.get(
+      "/api/v1/items/{id}/access-requests",
+      signed_in(s, [&s, request_json](http::Request& req, const Authenticated& who) -> Reply {
+        VST_TRY(id, id_param(req, 0, "item"));
+        VST_TRY(requests, s.sharing.access_requests(principal_of(who), id));
+        auto list = Json::array();
+        for (const auto& r : requests) {
+          list.push_back(request_json(r));
+        }
+        return private_json(200, {{"requests", list}});
+      }));
 
   for (const bool approve : {true, false}) {
-    router.post(approve ? "/api/v1/access-requests/{id}/approve"
-                        : "/api/v1/access-requests/{id}/decline",
-                signed_in(s,
-                          [&s, approve](http::Request& req, const Authenticated& who) -> Reply {
-                            VST_TRY(id, id_param(req, 0, "access request"));
-                            const auto principal = principal_of(who);
-                            VST_TRY(created, s.sharing.decide(principal, id, approve));
-                            Json out = {{"state", approve ? "approved" : "declined"}};
-                            if (created) {
-                              VST_TRY(view, link_view(s, principal, created->link.link,
-                                                      created->link.recipients));
-                              out["link"] = std::move(view);
-                            }
-                            return private_json(200, out);
-                          }),
-                s.options.max_json_body);
+    router.post(
+        approve ? "/api/v1/access-requests/{id}/approve" : "/api/v1/access-requests/{id}/decline",
+        signed_in(s,
+                  [&s, approve](http::Request& req, const Authenticated& who) -> Reply {
+                    VST_TRY(id, id_param(req, 0, "access request"));
+                    const auto principal = principal_of(who);
+                    VST_TRY(created, s.sharing.decide(principal, id, approve));
+                    Json out = {{"state", approve ? "approved" : "declined"}};
+                    if (created) {
+                      VST_TRY(view, link_view(s, principal, created->link.link,
+                                              created->link.recipients));
+                      out["link"] = std::move(view);
+                    }
+                    return private_json(200, out);
+                  }),
+        s.options.max_json_body);
   }
 
-  router.get(
-      "/api/v1/items/{id}/access",
-      signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
-        VST_TRY(id, id_param(req, 0, "item"));
-        VST_TRY(report, s.sharing.access(principal_of(who), id));
-        const auto now = s.clock.now();
-        const auto from = [&report](domain::Id item_id) -> Json {
-          std::string name = report.item.name;
-          for (const auto& a : report.ancestors) {
-            if (a.id == item_id) {
-              name = a.name;
-            }
-          }
-          return {{"item_id", item_id}, {"name", name}};
-        };
-        auto grants = Json::array();
-        const domain::Id root = report.space.root_item_id;
-        for (const auto& m : report.space_members) {
-          grants.push_back({{"source", "space"},
-                            {"principal",
-                             {{"kind", "member"},
-                              {"id", m.user_id},
-                              {"email", m.email},
-                              {"display_name", m.display_name}}},
-                            {"role", to_string(domain::role_of(m.role))},
-                            {"space_role", to_string(m.role)},
-                            {"inherited", root != report.item.id},
-                            {"from", from(root)}});
-        }
-        for (const auto& g : report.grants) {
-          grants.push_back({{"source", "grant"},
-                            {"id", g.id},
-                            {"principal",
-                             {{"kind", "member"},
-                              {"id", g.principal_id},
-                              {"email", g.address},
-                              {"display_name", g.display_name}}},
-                            {"role", to_string(g.role)},
-                            {"inherited", g.item_id != report.item.id},
-                            {"from", from(g.item_id)}});
-        }
-        auto links = Json::array();
-        for (const auto& l : report.links) {
-          Json j = link_json(l.link, l.recipients, report.policy, now, s.sharing);
-          j["inherited"] = l.link.item_id != report.item.id;
-          j["from"] = from(l.link.item_id);
-          links.push_back(std::move(j));
-        }
-        return private_json(200, {{"item", to_json(report.item)},
-                                  {"grants", grants},
-                                  {"links", links}});
-      }));
+  router.get("/api/v1/items/{id}/access",
+             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
+               VST_TRY(id, id_param(req, 0, "item"));
+               VST_TRY(report, s.sharing.access(principal_of(who), id));
+               const auto now = s.clock.now();
+               const auto from = [&report](domain::Id item_id) -> Json {
+                 std::string name = report.item.name;
+                 for (const auto& a : report.ancestors) {
+                   if (a.id == item_id) {
+                     name = a.name;
+                   }
+                 }
+                 return {{"item_id", item_id}, {"name", name}};
+               };
+               auto grants = Json::array();
+               const domain::Id root = report.space.root_item_id;
+               for (const auto& m : report.space_members) {
+                 grants.push_back({{"source", "space"},
+                                   {"principal",
+                                    {{"kind", "member"},
+                                     {"id", m.user_id},
+                                     {"email", m.email},
+                                     {"display_name", m.display_name}}},
+                                   {"role", to_string(domain::role_of(m.role))},
+                                   {"space_role", to_string(m.role)},
+                                   {"inherited", root != report.item.id},
+                                   {"from", from(root)}});
+               }
+               for (const auto& g : report.grants) {
+                 grants.push_back({{"source", "grant"},
+                                   {"id", g.id},
+                                   {"principal",
+                                    {{"kind", "member"},
+                                     {"id", g.principal_id},
+                                     {"email", g.address},
+                                     {"display_name", g.display_name}}},
+                                   {"role", to_string(g.role)},
+                                   {"inherited", g.item_id != report.item.id},
+                                   {"from", from(g.item_id)}});
+               }
+               auto links = Json::array();
+               for (const auto& l : report.links) {
+                 Json j = link_json(l.link, l.recipients, report.policy, now, s.sharing);
+                 j["inherited"] = l.link.item_id != report.item.id;
+                 j["from"] = from(l.link.item_id);
+                 links.push_back(std::move(j));
+               }
+               return private_json(
+                   200, {{"item", to_json(report.item)}, {"grants", grants}, {"links", links}});
+             }));
 }
 
 }  // namespace vestibule::api

@@ -1,13 +1,12 @@
 // The OpenAPI document served at /api/v1/openapi.json describes exactly the router's routes.
-#include <gtest/gtest.h>
+#include "api/routes.hpp"
+#include "support/store_fixture.hpp"
 
 #include <algorithm>
 #include <set>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "api/routes.hpp"
-#include "support/store_fixture.hpp"
 
 namespace vestibule::generated {
 std::string_view openapi_document();
@@ -20,8 +19,17 @@ std::set<std::pair<std::string, std::string>> router_routes() {
   testing::StoreFixture f;
   http::Metrics metrics;
   http::Router router;
-  Services services{f.members, f.files, f.spaces, f.sharing, f.authz, f.verification,
-                    f.clock,   &f.clock, nullptr, ApiOptions{}, [] { return nlohmann::json::array(); }};
+  Services services{f.members,
+                    f.files,
+                    f.spaces,
+                    f.sharing,
+                    f.authz,
+                    f.verification,
+                    f.clock,
+                    &f.clock,
+                    nullptr,
+                    ApiOptions{},
+                    [] { return nlohmann::json::array(); }};
   add_all_routes(router, services, metrics);
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& route : router.routes()) {
@@ -56,12 +64,12 @@ TEST(OpenApi, DocumentsExactlyTheRoutesTheRouterServes) {
   const auto served = router_routes();
   const auto documented = documented_routes(doc);
   for (const auto& [method, path] : served) {
-    EXPECT_TRUE(documented.contains({method, path})) << "undocumented route: " << method << " "
-                                                     << path;
+    EXPECT_TRUE(documented.contains({method, path}))
+        << "undocumented route: " << method << " " << path;
   }
   for (const auto& [method, path] : documented) {
-    EXPECT_TRUE(served.contains({method, path})) << "documented but not served: " << method
-                                                 << " " << path;
+    EXPECT_TRUE(served.contains({method, path}))
+        << "documented but not served: " << method << " " << path;
   }
 }
 

@@ -1,8 +1,8 @@
 // Operations: health, readiness, metrics, the OpenAPI document, and the test clock.
 #include "api/routes.hpp"
-#include "util/html.hpp"
 #include "http/metrics.hpp"
 #include "util/duration.hpp"
+#include "util/html.hpp"
 
 namespace vestibule::generated {
 std::string_view openapi_document();
@@ -34,15 +34,15 @@ void add_ops_routes(http::Router& router, Services& s, const http::Metrics& metr
     return r;
   });
   if (s.manual_clock != nullptr) {
-    router.post(
-        "/api/v1/dev/clock", open_to_all([&s](http::Request& req) -> Result<http::Response> {
-          VST_TRY(body, parse_object(req));
-          VST_TRY(advance, required_string(body, "advance"));
-          VST_TRY(by, util::parse_duration(advance));
-          s.manual_clock->advance(by);
-          return http::Response::json(200, {{"now", format_time(s.clock.now())}});
-        }),
-        s.options.max_json_body);
+    router.post("/api/v1/dev/clock",
+                open_to_all([&s](http::Request& req) -> Result<http::Response> {
+                  VST_TRY(body, parse_object(req));
+                  VST_TRY(advance, required_string(body, "advance"));
+                  VST_TRY(by, util::parse_duration(advance));
+                  s.manual_clock->advance(by);
+                  return http::Response::json(200, {{"now", format_time(s.clock.now())}});
+                }),
+                s.options.max_json_body);
   }
 }
 
@@ -60,11 +60,10 @@ http::Response dev_mail_page(const nlohmann::json& messages) {
     html += "<p>No messages yet.</p>";
   }
   for (const auto& m : messages) {
-    html += "<article><p><strong>To:</strong> " +
-            util::html_escape(m.value("to", "")) + "<br><strong>Subject:</strong> " +
-            util::html_escape(m.value("subject", "")) + "<br><strong>Sent:</strong> " +
-            util::html_escape(m.value("sent_at", "")) + "</p><pre>" +
-            util::html_escape(m.value("text", "")) + "</pre></article>";
+    html += "<article><p><strong>To:</strong> " + util::html_escape(m.value("to", "")) +
+            "<br><strong>Subject:</strong> " + util::html_escape(m.value("subject", "")) +
+            "<br><strong>Sent:</strong> " + util::html_escape(m.value("sent_at", "")) +
+            "</p><pre>" + util::html_escape(m.value("text", "")) + "</pre></article>";
   }
   html += "</body></html>";
   http::Response response;

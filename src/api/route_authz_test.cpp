@@ -3,13 +3,13 @@
 // named in the path; the number of authorization decisions must grow during the call. Routes that
 // act only on the caller's own account, or on nothing private, are listed below with the reason;
 // a new route is in neither list until someone decides, so adding one fails this test.
-#include <gtest/gtest.h>
+#include "api/routes.hpp"
+#include "support/store_fixture.hpp"
 
 #include <map>
 #include <set>
 
-#include "api/routes.hpp"
-#include "support/store_fixture.hpp"
+#include <gtest/gtest.h>
 
 namespace vestibule::api {
 namespace {
@@ -167,8 +167,17 @@ class RouteAuthorization : public ::testing::Test {
   testing::StoreFixture f_;
   http::Metrics metrics_;
   http::Router router_;
-  Services services_{f_.members, f_.files, f_.spaces, f_.sharing, f_.authz, f_.verification,
-                     f_.clock,   &f_.clock, nullptr,  ApiOptions{}, [] { return nlohmann::json::array(); }};
+  Services services_{f_.members,
+                     f_.files,
+                     f_.spaces,
+                     f_.sharing,
+                     f_.authz,
+                     f_.verification,
+                     f_.clock,
+                     &f_.clock,
+                     nullptr,
+                     ApiOptions{},
+                     [] { return nlohmann::json::array(); }};
   domain::User owner_;
   domain::Item file_;
   std::string token_;

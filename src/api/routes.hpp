@@ -2,12 +2,12 @@
 // Result-returning handlers into HTTP handlers.
 #pragma once
 
-#include <utility>
-
 #include "api/context.hpp"
 #include "api/errors.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+
+#include <utility>
 
 namespace vestibule::api {
 

@@ -148,38 +148,37 @@ void add_share_routes(http::Router& router, Services& s) {
       },
       s.options.max_json_body);
 
-  router.post(
-      "/api/v1/shares/{token}/verification",
-      shared(s,
-             [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(body, parse_object(req));
-               VST_TRY(email, required_string(body, "email"));
-               std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
-               const bool new_browser = browser.size() != 43;
-               if (new_browser) {
-                 browser = util::random_token(32);
-               }
-               VST_TRYV(s.verification.request(who, email, browser, req.client_address));
-               VST_TRY(policy, s.authz.org_policy());
-               // The same answer whether or not the address was invited.
-               auto response = private_json(
-                   202, {{"status", "accepted"},
-                         {"message",
-                          "if this address was invited, a code is on its way to it"},
-                         {"sent_to", mask_address(email)},
-                         {"code_lifetime", util::format_duration(policy.code_lifetime)}});
-               if (new_browser) {
-                 std::string cookie = browser_cookie_name(s.options) + "=" + browser +
-                                      "; Path=/api/v1/shares; HttpOnly; SameSite=Lax; "
-                                      "Max-Age=31536000";
-                 if (s.options.secure_cookies) {
-                   cookie += "; Secure";
-                 }
-                 response.set("Set-Cookie", cookie);
-               }
-               return response;
-             }),
-      s.options.max_json_body);
+  router.post("/api/v1/shares/{token}/verification",
+              shared(s,
+                     [&s](http::Request& req, const Principal& who) -> Reply {
+                       VST_TRY(body, parse_object(req));
+                       VST_TRY(email, required_string(body, "email"));
+                       std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+                       const bool new_browser = browser.size() != 43;
+                       if (new_browser) {
+                         browser = util::random_token(32);
+                       }
+                       VST_TRYV(s.verification.request(who, email, browser, req.client_address));
+                       VST_TRY(policy, s.authz.org_policy());
+                       // The same answer whether or not the address was invited.
+                       auto response = private_json(
+                           202,
+                           {{"status", "accepted"},
+                            {"message", "if this address was invited, a code is on its way to it"},
+                            {"sent_to", mask_address(email)},
+                            {"code_lifetime", util::format_duration(policy.code_lifetime)}});
+                       if (new_browser) {
+                         std::string cookie = browser_cookie_name(s.options) + "=" + browser +
+                                              "; Path=/api/v1/shares; HttpOnly; SameSite=Lax; "
+                                              "Max-Age=31536000";
+                         if (s.options.secure_cookies) {
+                           cookie += "; Secure";
+                         }
+                         response.set("Set-Cookie", cookie);
+                       }
+                       return response;
+                     }),
+              s.options.max_json_body);
 
   router.post(
       "/api/v1/shares/{token}/verification/confirm",
@@ -190,9 +189,9 @@ void add_share_routes(http::Router& router, Services& s) {
                VST_TRY(code, required_string(body, "code"));
                VST_TRY(remember, optional_bool(body, "remember"));
                const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
-               VST_TRY(verified, s.verification.confirm(
-                                     who, email, code, remember.value_or(false), browser,
-                                     req.client_address, std::string(req.header("User-Agent"))));
+               VST_TRY(verified, s.verification.confirm(who, email, code, remember.value_or(false),
+                                                        browser, req.client_address,
+                                                        std::string(req.header("User-Agent"))));
                // A new session id at every verification; the one the browser had is ended.
                if (const auto old = cookie_value_of(req, recipient_cookie_name(s.options));
                    !old.empty()) {
@@ -221,10 +220,10 @@ void add_share_routes(http::Router& router, Services& s) {
                        VST_TRY(email, required_string(body, "email"));
                        VST_TRY(message, optional_string(body, "message"));
                        VST_TRYV(s.sharing.request_access(who, email, message.value_or("")));
-                       return private_json(
-                           202, {{"status", "accepted"},
-                                 {"message", "the owner was asked; you will get an email if "
-                                             "they share it with you"}});
+                       return private_json(202, {{"status", "accepted"},
+                                                 {"message",
+                                                  "the owner was asked; you will get an email if "
+                                                  "they share it with you"}});
                      }),
               s.options.max_json_body);
 

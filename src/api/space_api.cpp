@@ -4,68 +4,74 @@
 namespace vestibule::api {
 
 void add_space_routes(http::Router& router, Services& s) {
-  router.get("/api/v1/spaces", signed_in(s, [&s](http::Request&, const domain::Authenticated& who)
-                                                -> Result<http::Response> {
-               VST_TRY(spaces, s.spaces.list(principal_of(who)));
-               auto list = nlohmann::json::array();
-               for (const auto& entry : spaces) {
-                 list.push_back(to_json(entry.space, entry.role));
-               }
-               return private_json(200, {{"spaces", list}});
-             }));
+  router.get(
+      "/api/v1/spaces",
+      signed_in(s,
+                [&s](http::Request&, const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(spaces, s.spaces.list(principal_of(who)));
+                  auto list = nlohmann::json::array();
+                  for (const auto& entry : spaces) {
+                    list.push_back(to_json(entry.space, entry.role));
+                  }
+                  return private_json(200, {{"spaces", list}});
+                }));
 
-  router.get("/api/v1/spaces/{id}/members",
-             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRY(space_id, id_param(req, 0, "space"));
-               VST_TRY(members, s.spaces.members(principal_of(who), space_id));
-               auto list = nlohmann::json::array();
-               for (const auto& m : members) {
-                 list.push_back(to_json(m));
-               }
-               return private_json(200, {{"members", list}});
-             }));
+  router.get(
+      "/api/v1/spaces/{id}/members",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRY(space_id, id_param(req, 0, "space"));
+            VST_TRY(members, s.spaces.members(principal_of(who), space_id));
+            auto list = nlohmann::json::array();
+            for (const auto& m : members) {
+              list.push_back(to_json(m));
+            }
+            return private_json(200, {{"members", list}});
+          }));
 
-  router.add({http::bhttp::verb::put, "/api/v1/spaces/{id}/members/{user_id}",
-              s.options.max_json_body,
-              signed_in(s,
-                        [&s](http::Request& req,
-                             const domain::Authenticated& who) -> Result<http::Response> {
-                          VST_TRY(space_id, id_param(req, 0, "space"));
-                          VST_TRY(user_id, id_param(req, 1, "member"));
-                          VST_TRY(body, parse_object(req));
-                          VST_TRY(role_text, required_string(body, "role"));
-                          const auto role = domain::space_role_from_string(role_text);
-                          if (!role) {
-                            return fail(Errc::kInvalidArgument,
-                                        "\"role\" must be owner, member or visitor", "role");
-                          }
-                          VST_TRY(member,
-                                  s.spaces.set_member(principal_of(who), space_id, user_id, *role));
-                          return private_json(200, to_json(member));
-                        }),
-              {}});
+  router.add(
+      {http::bhttp::verb::put,
+       "/api/v1/spaces/{id}/members/{user_id}",
+       s.options.max_json_body,
+       signed_in(
+           s,
+           [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+             VST_TRY(space_id, id_param(req, 0, "space"));
+             VST_TRY(user_id, id_param(req, 1, "member"));
+             VST_TRY(body, parse_object(req));
+             VST_TRY(role_text, required_string(body, "role"));
+             const auto role = domain::space_role_from_string(role_text);
+             if (!role) {
+               return fail(Errc::kInvalidArgument, "\"role\" must be owner, member or visitor",
+                           "role");
+             }
+             VST_TRY(member, s.spaces.set_member(principal_of(who), space_id, user_id, *role));
+             return private_json(200, to_json(member));
+           }),
+       {}});
 
-  router.del("/api/v1/spaces/{id}/members/{user_id}",
-             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRY(space_id, id_param(req, 0, "space"));
-               VST_TRY(user_id, id_param(req, 1, "member"));
-               VST_TRYV(s.spaces.remove_member(principal_of(who), space_id, user_id));
-               return http::Response::empty(204);
-             }));
+  router.del(
+      "/api/v1/spaces/{id}/members/{user_id}",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRY(space_id, id_param(req, 0, "space"));
+            VST_TRY(user_id, id_param(req, 1, "member"));
+            VST_TRYV(s.spaces.remove_member(principal_of(who), space_id, user_id));
+            return http::Response::empty(204);
+          }));
 
-  router.get("/api/v1/spaces/{id}/trash",
-             signed_in(s, [&s](http::Request& req, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRY(space_id, id_param(req, 0, "space"));
-               VST_TRY(items, s.files.trashed(principal_of(who), space_id));
-               auto list = nlohmann::json::array();
-               for (const auto& item : items) {
-                 list.push_back(to_json(item));
-               }
-               return private_json(200, {{"items", list}});
-             }));
+  router.get(
+      "/api/v1/spaces/{id}/trash",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRY(space_id, id_param(req, 0, "space"));
+            VST_TRY(items, s.files.trashed(principal_of(who), space_id));
+            auto list = nlohmann::json::array();
+            for (const auto& item : items) {
+              list.push_back(to_json(item));
+            }
+            return private_json(200, {{"items", list}});
+          }));
 
   // A space's own sharing policy: only what it tightens, and the policy in force inside it.
   const auto settings_json = [&s](domain::Id space_id,
@@ -75,14 +81,16 @@ void add_space_routes(http::Router& router, Services& s) {
                           {"effective", domain::to_json(effective)}};
   };
 
-  router.get("/api/v1/spaces/{id}/settings",
-             signed_in(s, [&s, settings_json](http::Request& req, const domain::Authenticated& who)
-                              -> Result<http::Response> {
-               VST_TRY(id, id_param(req, 0, "space"));
-               VST_TRY(own, s.sharing.space_settings(principal_of(who), id));
-               VST_TRY(out, settings_json(id, own));
-               return private_json(200, out);
-             }));
+  router.get(
+      "/api/v1/spaces/{id}/settings",
+      signed_in(s,
+                [&s, settings_json](http::Request& req,
+                                    const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(id, id_param(req, 0, "space"));
+                  VST_TRY(own, s.sharing.space_settings(principal_of(who), id));
+                  VST_TRY(out, settings_json(id, own));
+                  return private_json(200, out);
+                }));
 
   router.patch(
       "/api/v1/spaces/{id}/settings",

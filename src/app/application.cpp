@@ -1,18 +1,18 @@
 #include "app/application.hpp"
 
-#include <sodium.h>
-#include <spdlog/spdlog.h>
+#include "api/routes.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "util/crypto.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
-#include "api/routes.hpp"
-#include "http/metrics.hpp"
-#include "http/router.hpp"
-#include "http/server.hpp"
-#include "util/crypto.hpp"
+#include <sodium.h>
+#include <spdlog/spdlog.h>
 
 namespace vestibule::app {
 
@@ -59,8 +59,8 @@ Result<std::string> load_or_create_key(const fs::path& path) {
   fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
   fs::rename(tmp, path, ec);
   if (ec) {
-    return fail(Errc::kUnavailable, "cannot write the server key " + path.string() + ": " +
-                                        ec.message());
+    return fail(Errc::kUnavailable,
+                "cannot write the server key " + path.string() + ": " + ec.message());
   }
   return key;
 }
@@ -98,16 +98,16 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->sessions_ = std::make_unique<store::sqlite::SessionStore>(*app->db_);
   app->spaces_repo_ = std::make_unique<store::sqlite::SpaceStore>(*app->db_);
   app->items_ = std::make_unique<store::sqlite::ItemStore>(*app->db_);
-  app->blobs_ = std::make_unique<blob::LocalBlobStore>(data_dir, app->config_.storage.blob_gc_grace);
-  app->throttle_ = std::make_unique<domain::SignInThrottle>(*app->clock_,
-                                                            domain::SignInThrottle::Options{});
+  app->blobs_ =
+      std::make_unique<blob::LocalBlobStore>(data_dir, app->config_.storage.blob_gc_grace);
+  app->throttle_ =
+      std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
   app->sharing_repo_ = std::make_unique<store::sqlite::SharingStore>(*app->db_);
   app->policies_ = std::make_unique<store::sqlite::PolicyStore>(*app->db_);
-  app->authz_ = std::make_unique<domain::Authorizer>(*app->spaces_repo_, *app->items_,
-                                                     *app->sharing_repo_, *app->policies_,
-                                                     *app->clock_);
-  app->link_password_throttle_ = std::make_unique<domain::SignInThrottle>(
-      *app->clock_, domain::SignInThrottle::Options{});
+  app->authz_ = std::make_unique<domain::Authorizer>(
+      *app->spaces_repo_, *app->items_, *app->sharing_repo_, *app->policies_, *app->clock_);
+  app->link_password_throttle_ =
+      std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
   app->sharing_events_ = std::make_unique<domain::LoggedSharingEvents>();
   domain::MembersOptions members_options;
   members_options.session_lifetime = app->config_.security.session_lifetime;
@@ -125,10 +125,14 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   if (smtp.host.empty()) {
     app->dev_mailbox_ = std::make_unique<mail::DevMailbox>(data_dir / "mail", *app->clock_);
   } else {
-    mail::SmtpSettings settings{smtp.host, smtp.port, smtp.tls, smtp.username, smtp.password,
-                                smtp.from.empty() ? "Vestibule <no-reply@" + smtp.host + ">"
-                                                  : smtp.from,
-                                std::chrono::seconds{30}};
+    mail::SmtpSettings settings{
+        smtp.host,
+        smtp.port,
+        smtp.tls,
+        smtp.username,
+        smtp.password,
+        smtp.from.empty() ? "Vestibule <no-reply@" + smtp.host + ">" : smtp.from,
+        std::chrono::seconds{30}};
     app->smtp_sender_ = std::make_unique<mail::SmtpSender>(std::move(settings), *app->clock_);
   }
   domain::MailSender& sender = app->dev_mailbox_
@@ -213,9 +217,17 @@ int Application::serve() {
   api_options.max_json_body = config_.http.max_json_body;
   api_options.max_upload_bytes = config_.storage.max_upload_bytes;
   api_options.test_clock = manual_clock_ != nullptr;
-  api::Services services{*members_, *files_,   *spaces_,       *sharing_,
-                         *authz_,   *verification_, *clock_, manual_clock_,
-                         [this] { return db_->schema_version().has_value(); }, api_options, {}};
+  api::Services services{*members_,
+                         *files_,
+                         *spaces_,
+                         *sharing_,
+                         *authz_,
+                         *verification_,
+                         *clock_,
+                         manual_clock_,
+                         [this] { return db_->schema_version().has_value(); },
+                         api_options,
+                         {}};
   http::Server server(options, router, metrics);
   try {
     server.bind();
@@ -257,8 +269,8 @@ int Application::serve() {
   std::cout << "Data folder: " << fs::absolute(config_.server.data_dir).string() << "\n"
             << std::flush;
   if (dev_mailbox_) {
-    std::cout << "Development mailbox (no SMTP relay configured): "
-              << services.options.public_url << "/dev/mail\n"
+    std::cout << "Development mailbox (no SMTP relay configured): " << services.options.public_url
+              << "/dev/mail\n"
               << std::flush;
   }
   server.run();

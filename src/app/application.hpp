@@ -3,8 +3,6 @@
 // builds; not copyable.
 #pragma once
 
-#include <memory>
-
 #include "app/config.hpp"
 #include "blob/local_blob_store.hpp"
 #include "domain/authz.hpp"
@@ -12,14 +10,16 @@
 #include "domain/members.hpp"
 #include "domain/outbox.hpp"
 #include "domain/sharing.hpp"
+#include "domain/spaces.hpp"
 #include "domain/verification.hpp"
 #include "mail/dev_mailbox.hpp"
 #include "mail/outbox_worker.hpp"
 #include "mail/smtp_sender.hpp"
-#include "domain/spaces.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "util/clock.hpp"
+
+#include <memory>
 
 namespace vestibule::app {
 

@@ -1,12 +1,12 @@
 #include "app/config.hpp"
 
+#include "util/duration.hpp"
+
 #include <charconv>
 #include <functional>
 #include <limits>
 
 #include <toml++/toml.h>
-
-#include "util/duration.hpp"
 
 extern char** environ;
 
@@ -31,8 +31,8 @@ Setter integer(T Config::*section_ptr, auto member, long long min, long long max
     long long n = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc{} || end != v.data() + v.size() || n < min || n > max) {
-      return fail(refused("a whole number from " + std::to_string(min) + " to " +
-                          std::to_string(max)));
+      return fail(
+          refused("a whole number from " + std::to_string(min) + " to " + std::to_string(max)));
     }
     using Target = std::remove_reference_t<decltype((c.*section_ptr).*member)>;
     (c.*section_ptr).*member = static_cast<Target>(n);
@@ -124,8 +124,9 @@ Setter listen_address() {
       }
     }
     if (port < 0 || port > 65535) {
-      return fail(refused("HOST:PORT with a port from 0 to 65535, like 127.0.0.1:8080 "
-                          "(port 0 picks a free one)"));
+      return fail(
+          refused("HOST:PORT with a port from 0 to 65535, like 127.0.0.1:8080 "
+                  "(port 0 picks a free one)"));
     }
     c.server.listen = v;
     return outcome::success();
@@ -154,20 +155,28 @@ const std::vector<Key>& keys() {
       {"server", "threads", integer(&C::server, &C::Server::threads, 0, 256)},
       {"http", "max_header_bytes", size(&C::http, &C::Http::max_header_bytes, 1024)},
       {"http", "max_header_fields", integer(&C::http, &C::Http::max_header_fields, 8, 10000)},
-      {"http", "header_timeout", duration(&C::http, &C::Http::header_timeout, std::chrono::seconds{1})},
+      {"http", "header_timeout",
+       duration(&C::http, &C::Http::header_timeout, std::chrono::seconds{1})},
       {"http", "idle_timeout", duration(&C::http, &C::Http::idle_timeout, std::chrono::seconds{1})},
       {"http", "io_timeout", duration(&C::http, &C::Http::io_timeout, std::chrono::seconds{1})},
-      {"http", "shutdown_grace", duration(&C::http, &C::Http::shutdown_grace, std::chrono::seconds{0})},
+      {"http", "shutdown_grace",
+       duration(&C::http, &C::Http::shutdown_grace, std::chrono::seconds{0})},
       {"http", "max_connections", integer(&C::http, &C::Http::max_connections, 1, 1000000)},
       {"http", "access_log", choice(&C::http, &C::Http::access_log, {"text", "json", "off"})},
       {"http", "max_json_body", size(&C::http, &C::Http::max_json_body, 1024)},
       {"storage", "max_upload_bytes", size(&C::storage, &C::Storage::max_upload_bytes, 1)},
       {"storage", "keep_versions", integer(&C::storage, &C::Storage::keep_versions, 1, 1000)},
-      {"storage", "blob_gc_grace", duration(&C::storage, &C::Storage::blob_gc_grace, std::chrono::seconds{0})},
-      {"security", "session_lifetime", duration(&C::security, &C::Security::session_lifetime, std::chrono::seconds{60})},
-      {"security", "session_idle", duration(&C::security, &C::Security::session_idle, std::chrono::seconds{60})},
-      {"security", "password_hash_cost", choice(&C::security, &C::Security::password_hash_cost, {"interactive", "moderate", "sensitive"})},
-      {"log", "level", choice(&C::log, &C::Log::level, {"trace", "debug", "info", "warn", "error"})},
+      {"storage", "blob_gc_grace",
+       duration(&C::storage, &C::Storage::blob_gc_grace, std::chrono::seconds{0})},
+      {"security", "session_lifetime",
+       duration(&C::security, &C::Security::session_lifetime, std::chrono::seconds{60})},
+      {"security", "session_idle",
+       duration(&C::security, &C::Security::session_idle, std::chrono::seconds{60})},
+      {"security", "password_hash_cost",
+       choice(&C::security, &C::Security::password_hash_cost,
+              {"interactive", "moderate", "sensitive"})},
+      {"log", "level",
+       choice(&C::log, &C::Log::level, {"trace", "debug", "info", "warn", "error"})},
       {"log", "format", choice(&C::log, &C::Log::format, {"text", "json"})},
       {"smtp", "host", text(&C::smtp, &C::Smtp::host)},
       {"smtp", "port", integer(&C::smtp, &C::Smtp::port, 1, 65535)},
@@ -213,17 +222,16 @@ Result<void> apply_file(Config& config, const std::string& path) {
   try {
     table = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return fail(Errc::kInvalidArgument,
-                "configuration file " + path + " is not valid TOML: " +
-                    std::string(e.description()) + " (line " +
-                    std::to_string(e.source().begin.line) + ")");
+    return fail(Errc::kInvalidArgument, "configuration file " + path + " is not valid TOML: " +
+                                            std::string(e.description()) + " (line " +
+                                            std::to_string(e.source().begin.line) + ")");
   }
   for (const auto& [section_key, section_node] : table) {
     const std::string section(section_key.str());
     const auto* section_table = section_node.as_table();
     if (section_table == nullptr) {
-      return fail(Errc::kInvalidArgument, path + ": '" + section +
-                                              "' must be a section like [" + section + "]");
+      return fail(Errc::kInvalidArgument,
+                  path + ": '" + section + "' must be a section like [" + section + "]");
     }
     for (const auto& [key, node] : *section_table) {
       std::string value;
@@ -245,7 +253,9 @@ Result<void> apply_file(Config& config, const std::string& path) {
 
 }  // namespace
 
-std::string Config::listen_host() const { return server.listen.substr(0, server.listen.rfind(':')); }
+std::string Config::listen_host() const {
+  return server.listen.substr(0, server.listen.rfind(':'));
+}
 
 std::uint16_t Config::listen_port() const {
   return static_cast<std::uint16_t>(std::stoi(server.listen.substr(server.listen.rfind(':') + 1)));

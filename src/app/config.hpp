@@ -4,14 +4,14 @@
 // with the key, the value and what is allowed.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "util/result.hpp"
 
 namespace vestibule::app {
 
@@ -20,7 +20,7 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     std::string public_url;  // empty: http://<the bound address>
     std::string data_dir = "data";
-    unsigned threads = 0;    // 0: one per core
+    unsigned threads = 0;  // 0: one per core
   } server;
   struct Http {
     std::size_t max_header_bytes = 16 * 1024;
@@ -44,7 +44,7 @@ struct Config {
     std::string password_hash_cost = "interactive";  // interactive | moderate | sensitive
   } security;
   struct Log {
-    std::string level = "info";  // trace | debug | info | warn | error
+    std::string level = "info";   // trace | debug | info | warn | error
     std::string format = "text";  // text | json
   } log;
   struct Smtp {
@@ -66,8 +66,8 @@ struct Config {
 };
 
 struct ConfigSources {
-  std::optional<std::string> file;                   // --config
-  std::map<std::string, std::string> environment;    // the process environment
+  std::optional<std::string> file;                         // --config
+  std::map<std::string, std::string> environment;          // the process environment
   std::vector<std::pair<std::string, std::string>> flags;  // "section.key" -> value, in order
 };
 

@@ -1,12 +1,11 @@
 #include "app/logging.hpp"
 
+#include "http/request_context.hpp"
+
+#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <nlohmann/json.hpp>
-
-#include "http/request_context.hpp"
 
 namespace vestibule::app {
 
@@ -14,7 +13,8 @@ namespace {
 
 class RequestIdFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     const auto id = http::current_request_id();
     dest.append(id.data(), id.data() + id.size());
   }

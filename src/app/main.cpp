@@ -1,13 +1,13 @@
 // vestibule: the server and its command line (serve, migrate, user).
-#include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "util/crypto.hpp"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 namespace {
 
@@ -23,8 +23,7 @@ struct CommonOptions {
   void add_to(CLI::App* command) {
     command->add_option("--config", config_file, "TOML configuration file");
     command->add_option("--data-dir", data_dir, "data folder (database, files) [server.data_dir]");
-    command->add_option("--set", settings,
-                        "override a setting, as section.key=value (repeatable)");
+    command->add_option("--set", settings, "override a setting, as section.key=value (repeatable)");
   }
 };
 
@@ -84,14 +83,16 @@ int main(int argc, char** argv) {
   std::string admin_email;
   std::string admin_password;
   bool test_clock = false;
-  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks one) [server.listen]");
+  serve->add_option("--listen", listen,
+                    "HOST:PORT to listen on (port 0 picks one) [server.listen]");
   serve->add_option("--admin-email", admin_email,
                     "email of the admin created on first start [bootstrap.admin_email]");
   serve->add_option("--admin-password", admin_password,
                     "password of that admin; generated and printed once when absent "
                     "[bootstrap.admin_password]");
-  serve->add_flag("--test-clock", test_clock,
-                  "time moves only through POST /api/v1/dev/clock (for tests; never in production)");
+  serve->add_flag(
+      "--test-clock", test_clock,
+      "time moves only through POST /api/v1/dev/clock (for tests; never in production)");
 
   auto* migrate = cli.add_subcommand("migrate", "create or upgrade the database schema");
   common.add_to(migrate);
@@ -158,9 +159,9 @@ int main(int argc, char** argv) {
     }
     auto& members = app.value()->members();
     if (user_add->parsed()) {
-      auto created = members.add_user(email, password, display_name,
-                                      admin ? vestibule::domain::UserRole::kAdmin
-                                            : vestibule::domain::UserRole::kUser);
+      auto created = members.add_user(
+          email, password, display_name,
+          admin ? vestibule::domain::UserRole::kAdmin : vestibule::domain::UserRole::kUser);
       if (!created) {
         return fail_with(created.error().message);
       }
@@ -175,8 +176,8 @@ int main(int argc, char** argv) {
       }
       std::cout << "ID\tEMAIL\tNAME\tROLE\tSTATE\n";
       for (const auto& u : users.value()) {
-        std::cout << u.id << "\t" << u.email << "\t" << u.display_name << "\t"
-                  << to_string(u.role) << "\t" << (u.disabled ? "disabled" : "active") << "\n";
+        std::cout << u.id << "\t" << u.email << "\t" << u.display_name << "\t" << to_string(u.role)
+                  << "\t" << (u.disabled ? "disabled" : "active") << "\n";
       }
       return 0;
     }

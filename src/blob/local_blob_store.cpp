@@ -1,16 +1,16 @@
 #include "blob/local_blob_store.hpp"
 
-#include <fcntl.h>
-#include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "util/crypto.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 
-#include "util/crypto.hpp"
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace vestibule::blob {
 

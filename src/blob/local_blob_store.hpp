@@ -5,11 +5,11 @@
 // just (re)written is never collected under it.
 #pragma once
 
+#include "domain/blob_store.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <mutex>
-
-#include "domain/blob_store.hpp"
 
 namespace vestibule::blob {
 

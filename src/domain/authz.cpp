@@ -12,14 +12,22 @@ auto not_found() { return fail(Errc::kNotFound, "no such item, or you have no ac
 
 std::string_view action_words(Action action) {
   switch (action) {
-    case Action::kRead: return "see this item";
-    case Action::kList: return "list this folder";
-    case Action::kDownload: return "download this file";
-    case Action::kUpload: return "add files here";
-    case Action::kRename: return "rename or move this item";
-    case Action::kDelete: return "delete this item";
-    case Action::kShare: return "share this item";
-    case Action::kManage: return "manage this space";
+    case Action::kRead:
+      return "see this item";
+    case Action::kList:
+      return "list this folder";
+    case Action::kDownload:
+      return "download this file";
+    case Action::kUpload:
+      return "add files here";
+    case Action::kRename:
+      return "rename or move this item";
+    case Action::kDelete:
+      return "delete this item";
+    case Action::kShare:
+      return "share this item";
+    case Action::kManage:
+      return "manage this space";
   }
   return "do this";
 }
@@ -42,7 +50,8 @@ Error link_refusal(LinkState state) {
       return make_error(Errc::kGone,
                         "the organization's sharing policy no longer allows this link; you can "
                         "ask its owner for access");
-    case LinkState::kUsable: break;
+    case LinkState::kUsable:
+      break;
   }
   return make_error(Errc::kInternal, "unexpected link state");
 }
@@ -55,12 +64,15 @@ Role required_role(Action action) {
   switch (action) {
     case Action::kRead:
     case Action::kList:
-    case Action::kDownload: return Role::kView;
+    case Action::kDownload:
+      return Role::kView;
     case Action::kUpload:
     case Action::kRename:
-    case Action::kDelete: return Role::kEdit;
+    case Action::kDelete:
+      return Role::kEdit;
     case Action::kShare:
-    case Action::kManage: return Role::kManage;
+    case Action::kManage:
+      return Role::kManage;
   }
   return Role::kManage;
 }
@@ -124,13 +136,13 @@ LinkState Authorizer::state_under(const Principal& who, const Link& link,
     case LinkKind::kOrganization:
       return who.kind == PrincipalKind::kMember ? LinkState::kUsable : LinkState::kNeedsSignIn;
     case LinkKind::kSpecific:
-    case LinkKind::kExisting: return LinkState::kUsable;
+    case LinkKind::kExisting:
+      return LinkState::kUsable;
   }
   return LinkState::kUsable;
 }
 
-bool Authorizer::verification_current(const Principal& who, const Policy& policy,
-                                      TimePoint now) {
+bool Authorizer::verification_current(const Principal& who, const Policy& policy, TimePoint now) {
   if (!who.proved_at) {
     return false;
   }
@@ -208,9 +220,9 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
     needs_reverification = true;  // past the reverification period: only a new code helps
   } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0) {
     VST_TRY(identity, sharing_.find_identity(who.external_id));
-    const bool allowed =
-        identity.state != IdentityState::kBlocked &&
-        !external_address_refusal(policy, identity.address, identity.state == IdentityState::kGuest);
+    const bool allowed = identity.state != IdentityState::kBlocked &&
+                         !external_address_refusal(policy, identity.address,
+                                                   identity.state == IdentityState::kGuest);
     if (allowed) {
       grantee = Grantee::kExternal;
       principal_id = who.external_id;
@@ -243,8 +255,8 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
         state != LinkState::kNeedsSignIn) {
       return fail(link_refusal(state));  // revoked, expired, off: the link is dead for everyone
     }
-    if (state == LinkState::kUsable && (who.via->kind == LinkKind::kAnyone ||
-                                        who.via->kind == LinkKind::kOrganization)) {
+    if (state == LinkState::kUsable &&
+        (who.via->kind == LinkKind::kAnyone || who.via->kind == LinkKind::kOrganization)) {
       consider(who.via->role, who.via->block_download, who.via->item_id == item.id);
     }
     if (!best) {
@@ -276,10 +288,9 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
     return not_found();
   }
   if (*best < required_role(action)) {
-    return fail(Errc::kForbidden, "your access (" + std::string(to_string(*best)) +
-                                      ") does not allow you to " +
-                                      std::string(action_words(action)) +
-                                      "; ask its owner for more access");
+    return fail(Errc::kForbidden,
+                "your access (" + std::string(to_string(*best)) + ") does not allow you to " +
+                    std::string(action_words(action)) + "; ask its owner for more access");
   }
   if (action == Action::kRename || action == Action::kDelete) {
     if (who.via && item.id == who.via->item_id) {
@@ -321,7 +332,8 @@ Result<SpaceRole> Authorizer::authorize_space(const Principal& who, Action actio
   if (!role) {
     return fail(Errc::kNotFound, "no such space, or you are not a member of it");
   }
-  if (role_of(*role) < required_role(action) && !(who.admin && who.kind == PrincipalKind::kMember)) {
+  if (role_of(*role) < required_role(action) &&
+      !(who.admin && who.kind == PrincipalKind::kMember)) {
     return fail(Errc::kForbidden, "only a space owner or an admin can do this");
   }
   return *role;

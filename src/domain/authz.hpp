@@ -7,16 +7,16 @@
 // Thread-safe (holds only references to thread-safe repositories and the clock).
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "domain/model.hpp"
 #include "domain/policy.hpp"
 #include "domain/repositories.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace vestibule::domain {
 
@@ -51,8 +51,7 @@ struct Principal {
   std::optional<Link> via;            // the link of a /shares/{token} request
   bool link_password_proved = false;  // the browser proved the anyone link's password
 
-  static Principal member(Id user_id, bool admin, std::string name = {},
-                          std::string email = {}) {
+  static Principal member(Id user_id, bool admin, std::string name = {}, std::string email = {}) {
     Principal p;
     p.kind = PrincipalKind::kMember;
     p.user_id = user_id;
@@ -70,19 +69,19 @@ Actor actor_of(const Principal& who);
 struct Access {
   Role role = Role::kView;
   bool download_allowed = true;
-  std::vector<Item> ancestors;       // root first
+  std::vector<Item> ancestors;        // root first
   std::optional<Id> recipient_grant;  // the link recipient grant used, to record its use
   std::optional<TimePoint> recipient_grant_last_used;
 };
 
 // What a link asks of the browser before it gives anything.
 enum class LinkState {
-  kUsable,             // nothing more is needed from the link's side
-  kNeedsPassword,      // an anyone link with a password not yet proved by this browser
-  kNeedsSignIn,        // an organization link and no member is signed in
+  kUsable,         // nothing more is needed from the link's side
+  kNeedsPassword,  // an anyone link with a password not yet proved by this browser
+  kNeedsSignIn,    // an organization link and no member is signed in
   kRevoked,
-  kExpired,            // past its own expiry or the policy's maximum lifetime
-  kOffByPolicy,        // its kind is no longer allowed, or it lacks a required password
+  kExpired,      // past its own expiry or the policy's maximum lifetime
+  kOffByPolicy,  // its kind is no longer allowed, or it lacks a required password
 };
 
 class Authorizer {

@@ -3,13 +3,13 @@
 // the cells of one kind are not affected by grants of another. Requests come *through* the link
 // (as on /api/v1/shares/{token}/…), with the link read fresh after the state was applied, as the
 // server does on every request.
-#include <gtest/gtest.h>
+#include "domain/authz.hpp"
+#include "support/store_fixture.hpp"
 
 #include <array>
 #include <map>
 
-#include "domain/authz.hpp"
-#include "support/store_fixture.hpp"
+#include <gtest/gtest.h>
 
 namespace vestibule::domain {
 namespace {
@@ -28,20 +28,27 @@ enum class State {
 
 const char* name_of(State s) {
   switch (s) {
-    case State::kActive: return "Active";
-    case State::kExpired: return "Expired";
-    case State::kRevoked: return "Revoked";
-    case State::kRecipientRemoved: return "RecipientRemoved";
-    case State::kPasswordMissing: return "PasswordMissing";
-    case State::kPolicyTightened: return "PolicyTightened";
-    case State::kDownloadBlocked: return "DownloadBlocked";
+    case State::kActive:
+      return "Active";
+    case State::kExpired:
+      return "Expired";
+    case State::kRevoked:
+      return "Revoked";
+    case State::kRecipientRemoved:
+      return "RecipientRemoved";
+    case State::kPasswordMissing:
+      return "PasswordMissing";
+    case State::kPolicyTightened:
+      return "PolicyTightened";
+    case State::kDownloadBlocked:
+      return "DownloadBlocked";
   }
   return "?";
 }
 
-constexpr std::array kPrincipals = {"owner",    "space_member", "visitor",  "other_member",
-                                    "recipient_member", "guest", "external", "stranger",
-                                    "anonymous"};
+constexpr std::array kPrincipals = {"owner",        "space_member",     "visitor",
+                                    "other_member", "recipient_member", "guest",
+                                    "external",     "stranger",         "anonymous"};
 constexpr std::array kKinds = {LinkKind::kAnyone, LinkKind::kOrganization, LinkKind::kSpecific,
                                LinkKind::kExisting};
 constexpr std::array kActions = {Action::kRead,   Action::kList,   Action::kDownload,
@@ -73,7 +80,8 @@ Table table_for(State state) {
   Table t = kActiveTable;
   switch (state) {
     case State::kActive:
-    case State::kDownloadBlocked: break;
+    case State::kDownloadBlocked:
+      break;
     case State::kExpired:
     case State::kRevoked:
       for (auto& [who, row] : t) {
@@ -88,8 +96,8 @@ Table table_for(State state) {
     case State::kPasswordMissing:
       // Without the password only a principal's own access remains.
       t["visitor"][0] = "V";
-      for (const char* who : {"other_member", "recipient_member", "guest", "external", "stranger",
-                              "anonymous"}) {
+      for (const char* who :
+           {"other_member", "recipient_member", "guest", "external", "stranger", "anonymous"}) {
         t[who][0] = "401";
       }
       break;
@@ -181,7 +189,9 @@ void build(World& w, State state, Role role) {
   w.principals["anonymous"] = Principal{};
 
   switch (state) {
-    case State::kExpired: f.clock.advance(std::chrono::hours(2)); break;
+    case State::kExpired:
+      f.clock.advance(std::chrono::hours(2));
+      break;
     case State::kRevoked:
       for (const auto& [kind, id] : w.links) {
         ASSERT_TRUE(f.sharing.revoke_link(f.as(owner), id));
@@ -197,7 +207,8 @@ void build(World& w, State state, Role role) {
       ASSERT_TRUE(
           f.sharing.change_org_settings(f.as(admin), {{"external_sharing", "existing_guests"}}));
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -246,11 +257,16 @@ std::string describe(std::optional<Errc> outcome) {
     return "allowed";
   }
   switch (*outcome) {
-    case Errc::kUnauthenticated: return "401";
-    case Errc::kForbidden: return "403";
-    case Errc::kNotFound: return "404";
-    case Errc::kGone: return "410";
-    default: return "error " + std::to_string(static_cast<int>(*outcome));
+    case Errc::kUnauthenticated:
+      return "401";
+    case Errc::kForbidden:
+      return "403";
+    case Errc::kNotFound:
+      return "404";
+    case Errc::kGone:
+      return "410";
+    default:
+      return "error " + std::to_string(static_cast<int>(*outcome));
   }
 }
 
@@ -295,26 +311,25 @@ TEST_P(AuthorizationMatrix, EveryCellMatchesTheTable) {
   EXPECT_EQ(cells, static_cast<int>(kKinds.size() * kPrincipals.size() * kActions.size()));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    StatesAndRoles, AuthorizationMatrix,
-    ::testing::Values(MatrixCase{State::kActive, Role::kView},
-                      MatrixCase{State::kActive, Role::kEdit},
-                      MatrixCase{State::kExpired, Role::kView},
-                      MatrixCase{State::kExpired, Role::kEdit},
-                      MatrixCase{State::kRevoked, Role::kView},
-                      MatrixCase{State::kRevoked, Role::kEdit},
-                      MatrixCase{State::kRecipientRemoved, Role::kView},
-                      MatrixCase{State::kRecipientRemoved, Role::kEdit},
-                      MatrixCase{State::kPasswordMissing, Role::kView},
-                      MatrixCase{State::kPasswordMissing, Role::kEdit},
-                      MatrixCase{State::kPolicyTightened, Role::kView},
-                      MatrixCase{State::kPolicyTightened, Role::kEdit},
-                      MatrixCase{State::kDownloadBlocked, Role::kView},
-                      MatrixCase{State::kDownloadBlocked, Role::kEdit}),
-    [](const ::testing::TestParamInfo<MatrixCase>& param_info) {
-      return std::string(name_of(param_info.param.state)) +
-             (param_info.param.role == Role::kView ? "View" : "Edit");
-    });
+INSTANTIATE_TEST_SUITE_P(StatesAndRoles, AuthorizationMatrix,
+                         ::testing::Values(MatrixCase{State::kActive, Role::kView},
+                                           MatrixCase{State::kActive, Role::kEdit},
+                                           MatrixCase{State::kExpired, Role::kView},
+                                           MatrixCase{State::kExpired, Role::kEdit},
+                                           MatrixCase{State::kRevoked, Role::kView},
+                                           MatrixCase{State::kRevoked, Role::kEdit},
+                                           MatrixCase{State::kRecipientRemoved, Role::kView},
+                                           MatrixCase{State::kRecipientRemoved, Role::kEdit},
+                                           MatrixCase{State::kPasswordMissing, Role::kView},
+                                           MatrixCase{State::kPasswordMissing, Role::kEdit},
+                                           MatrixCase{State::kPolicyTightened, Role::kView},
+                                           MatrixCase{State::kPolicyTightened, Role::kEdit},
+                                           MatrixCase{State::kDownloadBlocked, Role::kView},
+                                           MatrixCase{State::kDownloadBlocked, Role::kEdit}),
+                         [](const ::testing::TestParamInfo<MatrixCase>& param_info) {
+                           return std::string(name_of(param_info.param.state)) +
+                                  (param_info.param.role == Role::kView ? "View" : "Edit");
+                         });
 
 // Outside the link's item, a token gives nothing, whatever else the principal could see: the
 // answer is the same 404 as for an item that does not exist.
@@ -345,10 +360,9 @@ TEST(AuthorizationThroughLinks, RecipientGrantsFollowTheirLink) {
               Errc::kForbidden)
         << name;
   }
-  EXPECT_EQ(w.f.authz.authorize(w.principals["stranger"], Action::kRead, specific_file)
-                .error()
-                .code,
-            Errc::kNotFound);
+  EXPECT_EQ(
+      w.f.authz.authorize(w.principals["stranger"], Action::kRead, specific_file).error().code,
+      Errc::kNotFound);
   ASSERT_TRUE(w.f.sharing.revoke_link(w.principals["owner"], w.links[LinkKind::kSpecific]));
   for (const char* name : {"recipient_member", "guest", "external"}) {
     EXPECT_EQ(w.f.authz.authorize(w.principals[name], Action::kRead, specific_file).error().code,
@@ -389,8 +403,7 @@ TEST(AuthorizationThroughLinks, ABlockedIdentityLosesEverythingAtOnce) {
   ASSERT_TRUE(w.f.authz.authorize(external, Action::kDownload, file));
   ASSERT_TRUE(w.f.sharing_store.set_identity_state(external.external_id, IdentityState::kBlocked,
                                                    w.f.clock.now()));
-  EXPECT_EQ(w.f.authz.authorize(external, Action::kDownload, file).error().code,
-            Errc::kNotFound);
+  EXPECT_EQ(w.f.authz.authorize(external, Action::kDownload, file).error().code, Errc::kNotFound);
 }
 
 TEST(AuthorizationThroughLinks, PolicyMaximumLifetimeShortensLinksCreatedBefore) {
@@ -419,11 +432,11 @@ TEST(AuthorizationThroughLinks, ASpaceTighteningAppliesToItsLinksOnly) {
   EXPECT_EQ(w.f.authz.authorize(anonymous, Action::kDownload, file).error().code, Errc::kGone);
   // A space cannot loosen what the organization allows.
   ASSERT_TRUE(w.f.sharing.change_org_settings(admin, {{"external_sharing", "existing_guests"}}));
-  EXPECT_EQ(w.f.sharing
-                .change_space_settings(admin, file.space_id, {{"external_sharing", "anyone"}})
-                .error()
-                .code,
-            Errc::kInvalidArgument);
+  EXPECT_EQ(
+      w.f.sharing.change_space_settings(admin, file.space_id, {{"external_sharing", "anyone"}})
+          .error()
+          .code,
+      Errc::kInvalidArgument);
 }
 
 }  // namespace

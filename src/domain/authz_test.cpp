@@ -1,8 +1,8 @@
 #include "domain/authz.hpp"
 
-#include <gtest/gtest.h>
-
 #include "support/store_fixture.hpp"
+
+#include <gtest/gtest.h>
 
 namespace vestibule::domain {
 namespace {
@@ -13,7 +13,7 @@ using testing::StoreFixture;
 struct Case {
   std::optional<SpaceRole> role;  // none: not a member
   Action action;
-  std::optional<Errc> expected;   // none: allowed
+  std::optional<Errc> expected;  // none: allowed
 };
 
 class SpaceRoleMatrix : public ::testing::TestWithParam<Case> {};
@@ -38,8 +38,7 @@ TEST_P(SpaceRoleMatrix, DecidesFromTheCurrentMembership) {
   // Removing the membership takes effect on the next decision.
   if (GetParam().role && GetParam().role != SpaceRole::kOwner) {
     ASSERT_TRUE(f.spaces.remove_member(f.as(admin), space.id, who.id));
-    EXPECT_EQ(f.authz.authorize(f.as(who), GetParam().action, file).error().code,
-              Errc::kNotFound);
+    EXPECT_EQ(f.authz.authorize(f.as(who), GetParam().action, file).error().code, Errc::kNotFound);
   }
 }
 
@@ -47,24 +46,26 @@ constexpr auto kVisitor = SpaceRole::kVisitor;
 constexpr auto kMember = SpaceRole::kMember;
 constexpr auto kOwner = SpaceRole::kOwner;
 
-INSTANTIATE_TEST_SUITE_P(
-    AllRolesAllActions, SpaceRoleMatrix,
-    ::testing::Values(
-        Case{std::nullopt, Action::kRead, Errc::kNotFound},
-        Case{std::nullopt, Action::kDownload, Errc::kNotFound},
-        Case{std::nullopt, Action::kUpload, Errc::kNotFound},
-        Case{std::nullopt, Action::kDelete, Errc::kNotFound},
-        Case{kVisitor, Action::kRead, std::nullopt}, Case{kVisitor, Action::kList, std::nullopt},
-        Case{kVisitor, Action::kDownload, std::nullopt},
-        Case{kVisitor, Action::kUpload, Errc::kForbidden},
-        Case{kVisitor, Action::kRename, Errc::kForbidden},
-        Case{kVisitor, Action::kDelete, Errc::kForbidden},
-        Case{kVisitor, Action::kManage, Errc::kForbidden},
-        Case{kMember, Action::kRead, std::nullopt}, Case{kMember, Action::kUpload, std::nullopt},
-        Case{kMember, Action::kRename, std::nullopt}, Case{kMember, Action::kDelete, std::nullopt},
-        Case{kMember, Action::kManage, Errc::kForbidden},
-        Case{kOwner, Action::kRead, std::nullopt}, Case{kOwner, Action::kDelete, std::nullopt},
-        Case{kOwner, Action::kManage, std::nullopt}));
+INSTANTIATE_TEST_SUITE_P(AllRolesAllActions, SpaceRoleMatrix,
+                         ::testing::Values(Case{std::nullopt, Action::kRead, Errc::kNotFound},
+                                           Case{std::nullopt, Action::kDownload, Errc::kNotFound},
+                                           Case{std::nullopt, Action::kUpload, Errc::kNotFound},
+                                           Case{std::nullopt, Action::kDelete, Errc::kNotFound},
+                                           Case{kVisitor, Action::kRead, std::nullopt},
+                                           Case{kVisitor, Action::kList, std::nullopt},
+                                           Case{kVisitor, Action::kDownload, std::nullopt},
+                                           Case{kVisitor, Action::kUpload, Errc::kForbidden},
+                                           Case{kVisitor, Action::kRename, Errc::kForbidden},
+                                           Case{kVisitor, Action::kDelete, Errc::kForbidden},
+                                           Case{kVisitor, Action::kManage, Errc::kForbidden},
+                                           Case{kMember, Action::kRead, std::nullopt},
+                                           Case{kMember, Action::kUpload, std::nullopt},
+                                           Case{kMember, Action::kRename, std::nullopt},
+                                           Case{kMember, Action::kDelete, std::nullopt},
+                                           Case{kMember, Action::kManage, Errc::kForbidden},
+                                           Case{kOwner, Action::kRead, std::nullopt},
+                                           Case{kOwner, Action::kDelete, std::nullopt},
+                                           Case{kOwner, Action::kManage, std::nullopt}));
 
 TEST(Authorizer, PersonalSpacesAreInvisibleToOthersEvenAdmins) {
   StoreFixture f;

@@ -4,13 +4,13 @@
 // to one upload.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "util/result.hpp"
 
 namespace vestibule::domain {
 

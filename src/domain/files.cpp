@@ -1,10 +1,10 @@
 #include "domain/files.hpp"
 
-#include <spdlog/spdlog.h>
+#include "util/names.hpp"
 
 #include <algorithm>
 
-#include "util/names.hpp"
+#include <spdlog/spdlog.h>
 
 namespace vestibule::domain {
 
@@ -114,8 +114,10 @@ Result<FileContent> Files::open_content(const Principal& who, Id id,
   VST_TRY(item, items_.find(id));
   VST_TRY(access, authz_.authorize(who, Action::kDownload, item));
   if (item.kind != ItemKind::kFile) {
-    return fail(Errc::kInvalidArgument, "item " + std::to_string(id) + " is a folder; folders "
-                                        "have no content to download",
+    return fail(Errc::kInvalidArgument,
+                "item " + std::to_string(id) +
+                    " is a folder; folders "
+                    "have no content to download",
                 "id");
   }
   FileContent content{item, item.version, item.blob, item.size, -1, std::move(access)};
@@ -200,10 +202,10 @@ Result<Item> Files::restore(const Principal& who, Id id, const std::optional<std
   VST_TRYV(util::validate_item_name(new_name));
   auto restored = items_.restore(item, new_name);
   if (!restored && restored.error().code == Errc::kConflict) {
-    return fail(Errc::kConflict,
-                "'" + new_name +
-                    "' is taken in the original folder; restore it with another \"name\"",
-                "name");
+    return fail(
+        Errc::kConflict,
+        "'" + new_name + "' is taken in the original folder; restore it with another \"name\"",
+        "name");
   }
   return restored;
 }

@@ -3,15 +3,15 @@
 // transaction, so a crash leaves either the previous version or the new one. Thread-safe.
 #pragma once
 
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "domain/authz.hpp"
 #include "domain/blob_store.hpp"
 #include "domain/repositories.hpp"
 #include "util/clock.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace vestibule::domain {
 
@@ -25,7 +25,7 @@ struct FileContent {
   std::int64_t version = 0;
   std::string blob;
   std::int64_t size = 0;
-  int fd = -1;  // owned by the caller
+  int fd = -1;    // owned by the caller
   Access access;  // as decided for this request
 };
 

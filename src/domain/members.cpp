@@ -22,8 +22,7 @@ Members::Members(UserRepository& users, SessionRepository& sessions, const util:
       options_(options),
       dummy_hash_(util::hash_password(util::random_token(16), options.password_cost).value()) {}
 
-Result<void> Members::check_password_rules(const std::string& password,
-                                           const char* field) const {
+Result<void> Members::check_password_rules(const std::string& password, const char* field) const {
   if (password.size() < options_.min_password_length) {
     return fail(Errc::kInvalidArgument,
                 "the password is too short: use at least " +
@@ -46,8 +45,8 @@ Result<User> Members::add_user(const std::string& email, const std::string& pass
                 "display_name");
   }
   VST_TRY(hash, util::hash_password(password, options_.password_cost));
-  NewUser user{normalized, display_name.empty() ? normalized.substr(0, normalized.find('@'))
-                                                : display_name,
+  NewUser user{normalized,
+               display_name.empty() ? normalized.substr(0, normalized.find('@')) : display_name,
                hash, role};
   auto created = users_.create(user, clock_.now());
   if (!created && created.error().code == Errc::kConflict) {
@@ -70,7 +69,8 @@ Result<SignedIn> Members::sign_in(const std::string& email, const std::string& p
     return fail(std::move(error));
   }
   auto user = normalized ? users_.find_by_email(account) : Result<User>(invalid_credentials());
-  if (!user && user.error().code != Errc::kNotFound && user.error().code != Errc::kUnauthenticated) {
+  if (!user && user.error().code != Errc::kNotFound &&
+      user.error().code != Errc::kUnauthenticated) {
     return fail(user.error());
   }
   const bool found = user.has_value();
@@ -99,8 +99,9 @@ Result<SignedIn> Members::sign_in(const std::string& email, const std::string& p
 
 Result<Authenticated> Members::authenticate(const std::string& token) {
   const auto unauthenticated = [] {
-    return fail(Errc::kUnauthenticated, "you are not signed in, or your session has ended; "
-                                        "sign in again");
+    return fail(Errc::kUnauthenticated,
+                "you are not signed in, or your session has ended; "
+                "sign in again");
   };
   if (token.empty() || token.size() > 128) {
     return unauthenticated();

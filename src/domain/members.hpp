@@ -4,13 +4,13 @@
 // indistinguishable to the caller. Thread-safe.
 #pragma once
 
-#include <chrono>
-#include <string>
-
 #include "domain/repositories.hpp"
 #include "domain/sign_in_throttle.hpp"
 #include "util/clock.hpp"
 #include "util/crypto.hpp"
+
+#include <chrono>
+#include <string>
 
 namespace vestibule::domain {
 

@@ -1,8 +1,8 @@
 #include "domain/members.hpp"
 
-#include <gtest/gtest.h>
-
 #include "support/store_fixture.hpp"
+
+#include <gtest/gtest.h>
 
 namespace vestibule::domain {
 namespace {

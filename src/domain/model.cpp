@@ -10,9 +10,12 @@ std::string_view to_string(SpaceKind kind) {
 
 std::string_view to_string(SpaceRole role) {
   switch (role) {
-    case SpaceRole::kOwner: return "owner";
-    case SpaceRole::kMember: return "member";
-    case SpaceRole::kVisitor: return "visitor";
+    case SpaceRole::kOwner:
+      return "owner";
+    case SpaceRole::kMember:
+      return "member";
+    case SpaceRole::kVisitor:
+      return "visitor";
   }
   return "visitor";
 }
@@ -32,9 +35,12 @@ std::optional<SpaceRole> space_role_from_string(std::string_view text) {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::kView: return "view";
-    case Role::kEdit: return "edit";
-    case Role::kManage: return "manage";
+    case Role::kView:
+      return "view";
+    case Role::kEdit:
+      return "edit";
+    case Role::kManage:
+      return "manage";
   }
   return "view";
 }
@@ -54,26 +60,33 @@ std::optional<Role> role_from_string(std::string_view text) {
 
 Role role_of(SpaceRole role) {
   switch (role) {
-    case SpaceRole::kVisitor: return Role::kView;
-    case SpaceRole::kMember: return Role::kEdit;
-    case SpaceRole::kOwner: return Role::kManage;
+    case SpaceRole::kVisitor:
+      return Role::kView;
+    case SpaceRole::kMember:
+      return Role::kEdit;
+    case SpaceRole::kOwner:
+      return Role::kManage;
   }
   return Role::kView;
 }
 
 std::string_view to_string(LinkKind kind) {
   switch (kind) {
-    case LinkKind::kAnyone: return "anyone";
-    case LinkKind::kOrganization: return "organization";
-    case LinkKind::kSpecific: return "specific";
-    case LinkKind::kExisting: return "existing";
+    case LinkKind::kAnyone:
+      return "anyone";
+    case LinkKind::kOrganization:
+      return "organization";
+    case LinkKind::kSpecific:
+      return "specific";
+    case LinkKind::kExisting:
+      return "existing";
   }
   return "specific";
 }
 
 std::optional<LinkKind> link_kind_from_string(std::string_view text) {
-  for (auto kind : {LinkKind::kAnyone, LinkKind::kOrganization, LinkKind::kSpecific,
-                    LinkKind::kExisting}) {
+  for (auto kind :
+       {LinkKind::kAnyone, LinkKind::kOrganization, LinkKind::kSpecific, LinkKind::kExisting}) {
     if (text == to_string(kind)) {
       return kind;
     }
@@ -83,10 +96,14 @@ std::optional<LinkKind> link_kind_from_string(std::string_view text) {
 
 std::string_view to_string(IdentityState state) {
   switch (state) {
-    case IdentityState::kPending: return "pending";
-    case IdentityState::kVerified: return "verified";
-    case IdentityState::kGuest: return "guest";
-    case IdentityState::kBlocked: return "blocked";
+    case IdentityState::kPending:
+      return "pending";
+    case IdentityState::kVerified:
+      return "verified";
+    case IdentityState::kGuest:
+      return "guest";
+    case IdentityState::kBlocked:
+      return "blocked";
   }
   return "pending";
 }

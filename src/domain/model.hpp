@@ -1,12 +1,12 @@
 // The product's model types (SPEC §2) as plain values. Ids are the storage's integer keys.
 #pragma once
 
+#include "util/clock.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "util/clock.hpp"
 
 namespace vestibule::domain {
 
@@ -181,9 +181,9 @@ struct Session {
   Id id = 0;
   std::string token_hash;  // SHA-256 hex of the cookie's token; the token itself is never stored
   Id user_id = 0;
-  std::string method;      // "password"
+  std::string method;  // "password"
   TimePoint created_at;
-  TimePoint proved_at;     // when the identity was last proved
+  TimePoint proved_at;  // when the identity was last proved
   TimePoint last_seen_at;
   TimePoint expires_at;
   std::string client_address;

@@ -1,28 +1,35 @@
 #include "domain/outbox.hpp"
 
-#include <spdlog/spdlog.h>
+#include "util/crypto.hpp"
 
 #include <algorithm>
 
-#include "util/crypto.hpp"
+#include <spdlog/spdlog.h>
 
 namespace vestibule::domain {
 
 std::string_view to_string(MailKind kind) {
   switch (kind) {
-    case MailKind::kInvitation: return "invitation";
-    case MailKind::kCode: return "code";
-    case MailKind::kNotification: return "notification";
+    case MailKind::kInvitation:
+      return "invitation";
+    case MailKind::kCode:
+      return "code";
+    case MailKind::kNotification:
+      return "notification";
   }
   return "notification";
 }
 
 std::string_view to_string(MailState state) {
   switch (state) {
-    case MailState::kQueued: return "queued";
-    case MailState::kSent: return "sent";
-    case MailState::kFailed: return "failed";
-    case MailState::kDropped: return "dropped";
+    case MailState::kQueued:
+      return "queued";
+    case MailState::kSent:
+      return "sent";
+    case MailState::kFailed:
+      return "failed";
+    case MailState::kDropped:
+      return "dropped";
   }
   return "queued";
 }
@@ -69,10 +76,10 @@ std::size_t Outbox::deliver_due() {
           break;
         case SendOutcome::Kind::kTemporary: {
           if (attempts >= options_.max_attempts) {
-            written = repository_.finish(message.id, MailState::kFailed, attempts,
-                                         "gave up after " + std::to_string(attempts) +
-                                             " attempts: " + outcome.detail,
-                                         clock_.now());
+            written = repository_.finish(
+                message.id, MailState::kFailed, attempts,
+                "gave up after " + std::to_string(attempts) + " attempts: " + outcome.detail,
+                clock_.now());
             break;
           }
           auto delay = options_.first_retry;
@@ -80,8 +87,8 @@ std::size_t Outbox::deliver_due() {
             delay *= 2;
           }
           delay = std::min(delay, options_.max_retry);
-          written = repository_.reschedule(message.id, attempts, clock_.now() + delay,
-                                           outcome.detail);
+          written =
+              repository_.reschedule(message.id, attempts, clock_.now() + delay, outcome.detail);
           spdlog::info("outbox: {} mail {} will be retried in {}s: {}", to_string(message.kind),
                        message.id, delay.count(), outcome.detail);
           break;

@@ -5,15 +5,15 @@
 // body scrubbed once sent. Thread-safe; deliver_due() is meant for one worker at a time.
 #pragma once
 
+#include "domain/model.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "domain/model.hpp"
-#include "util/clock.hpp"
-#include "util/result.hpp"
 
 namespace vestibule::domain {
 
@@ -27,8 +27,8 @@ struct NewMail {
   MailKind kind = MailKind::kNotification;
   std::string to;  // one normalized address
   std::string subject;
-  std::string text;  // plain-text body
-  std::string html;  // HTML body
+  std::string text;     // plain-text body
+  std::string html;     // HTML body
   bool secret = false;  // carries a code or a token: scrubbed once sent
   std::optional<Id> link_id;
   std::optional<TimePoint> expires_at;  // useless after: dropped instead of sent
@@ -61,7 +61,8 @@ class OutboxRepository {
   // Queued messages whose next attempt is due, oldest first.
   virtual Result<std::vector<MailMessage>> due(TimePoint now, std::size_t limit) = 0;
   virtual Result<void> mark_sent(Id id, TimePoint now, bool scrub) = 0;
-  virtual Result<void> reschedule(Id id, int attempts, TimePoint next, const std::string& error) = 0;
+  virtual Result<void> reschedule(Id id, int attempts, TimePoint next,
+                                  const std::string& error) = 0;
   virtual Result<void> finish(Id id, MailState state, int attempts, const std::string& error,
                               TimePoint now) = 0;
   // The newest message of a kind to an address about a link, if any.

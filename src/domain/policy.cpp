@@ -1,11 +1,11 @@
 #include "domain/policy.hpp"
 
+#include "util/duration.hpp"
+#include "util/email.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <map>
-
-#include "util/duration.hpp"
-#include "util/email.hpp"
 
 namespace vestibule::domain {
 
@@ -14,10 +14,9 @@ namespace {
 using Json = nlohmann::json;
 using Seconds = Policy::Seconds;
 
-constexpr ExternalSharing kLevels[] = {ExternalSharing::kInternalOnly,
-                                       ExternalSharing::kExistingGuests,
-                                       ExternalSharing::kNewAndExistingGuests,
-                                       ExternalSharing::kAnyone};
+constexpr ExternalSharing kLevels[] = {
+    ExternalSharing::kInternalOnly, ExternalSharing::kExistingGuests,
+    ExternalSharing::kNewAndExistingGuests, ExternalSharing::kAnyone};
 
 Error bad(const std::string& key, const std::string& what, const std::string& example) {
   return make_error(Errc::kInvalidArgument,
@@ -190,8 +189,8 @@ const std::map<std::string, Setter>& setters() {
     m["default_link_role"] = [](Policy& p, const Json& v) -> Result<void> {
       const auto role = v.is_string() ? role_from_string(v.get<std::string>()) : std::nullopt;
       if (!role || *role == Role::kManage) {
-        return fail(bad("default_link_role", "must be view or edit",
-                        "\"default_link_role\": \"view\""));
+        return fail(
+            bad("default_link_role", "must be view or edit", "\"default_link_role\": \"view\""));
       }
       p.default_link_role = *role;
       return outcome::success();
@@ -224,11 +223,10 @@ Result<void> check_consistency(const Policy& p) {
     return fail(bad("code_lifetime", "must be between 1m and 1d", "\"code_lifetime\": \"10m\""));
   }
   if (p.remember_device_for > p.reverify_after) {
-    return fail(bad("remember_device_for",
-                    "cannot be longer than reverify_after (" +
-                        util::format_duration(p.reverify_after) + ")",
-                    "\"remember_device_for\": \"" + util::format_duration(p.reverify_after) +
-                        "\""));
+    return fail(bad(
+        "remember_device_for",
+        "cannot be longer than reverify_after (" + util::format_duration(p.reverify_after) + ")",
+        "\"remember_device_for\": \"" + util::format_duration(p.reverify_after) + "\""));
   }
   if (p.specific_link_max_lifetime.count() > 0 &&
       (p.specific_link_default_lifetime.count() == 0 ||
@@ -248,10 +246,14 @@ Result<void> check_consistency(const Policy& p) {
 
 std::string_view to_string(ExternalSharing level) {
   switch (level) {
-    case ExternalSharing::kInternalOnly: return "internal_only";
-    case ExternalSharing::kExistingGuests: return "existing_guests";
-    case ExternalSharing::kNewAndExistingGuests: return "new_and_existing_guests";
-    case ExternalSharing::kAnyone: return "anyone";
+    case ExternalSharing::kInternalOnly:
+      return "internal_only";
+    case ExternalSharing::kExistingGuests:
+      return "existing_guests";
+    case ExternalSharing::kNewAndExistingGuests:
+      return "new_and_existing_guests";
+    case ExternalSharing::kAnyone:
+      return "anyone";
   }
   return "internal_only";
 }
@@ -339,9 +341,8 @@ Result<SpacePolicy> apply_space_patch(const SpacePolicy& base, const Json& patch
   SpacePolicy s = base;
   const auto looser = [](const std::string& key, const std::string& org_value,
                          const std::string& example) {
-    return fail(bad(key,
-                    "a space can only tighten the organization's policy, which is " + org_value,
-                    example));
+    return fail(bad(
+        key, "a space can only tighten the organization's policy, which is " + org_value, example));
   };
   for (const auto& [key, v] : patch.items()) {
     if (key == "external_sharing") {
@@ -504,8 +505,7 @@ std::string domain_of(const std::string& address) {
 }
 
 std::optional<PolicyRefusal> external_address_refusal(const Policy& policy,
-                                                       const std::string& address,
-                                                       bool is_guest) {
+                                                      const std::string& address, bool is_guest) {
   const std::string domain = domain_of(address);
   if (policy.external_sharing == ExternalSharing::kInternalOnly) {
     return PolicyRefusal{"external_sharing",

@@ -3,15 +3,15 @@
 // value: it is read from storage on every authorization, so a change applies on the next request.
 #pragma once
 
+#include "domain/model.hpp"
+#include "util/result.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
-
-#include "domain/model.hpp"
-#include "util/result.hpp"
 
 namespace vestibule::domain {
 
@@ -98,6 +98,6 @@ struct PolicyRefusal {
   std::string message;
 };
 std::optional<PolicyRefusal> external_address_refusal(const Policy& policy,
-                                                       const std::string& address, bool is_guest);
+                                                      const std::string& address, bool is_guest);
 
 }  // namespace vestibule::domain

@@ -67,9 +67,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSetting{{{"default_link_kind", "public"}}, "default_link_kind"},
                       BadSetting{{{"blocked_domains", "example.org"}}, "blocked_domains"},
                       BadSetting{{{"blocked_domains", {"not a domain"}}}, "blocked_domains"},
-                      BadSetting{{{"allowed_domains", {"a.example"}},
-                                  {"blocked_domains", {"b.example"}}},
-                                 "allowed_domains"},
+                      BadSetting{
+                          {{"allowed_domains", {"a.example"}}, {"blocked_domains", {"b.example"}}},
+                          "allowed_domains"},
                       BadSetting{{{"remember_device_for", "60d"}}, "remember_device_for"},
                       BadSetting{{{"code_lifetime", "5s"}}, "code_lifetime"}));
 
@@ -98,14 +98,13 @@ TEST(SpacePolicy, TheEffectivePolicyIsTheStricterOfBoth) {
   org.external_sharing = ExternalSharing::kAnyone;
   org.anyone_link_max_lifetime = std::chrono::hours(24 * 30);
   org.blocked_domains = {"a.example"};
-  const auto space =
-      apply_space_patch({},
-                        {{"external_sharing", "new_and_existing_guests"},
-                         {"anyone_link_max_lifetime", "7d"},
-                         {"blocked_domains", {"b.example"}},
-                         {"reverify_after", "1d"}},
-                        org)
-          .value();
+  const auto space = apply_space_patch({},
+                                       {{"external_sharing", "new_and_existing_guests"},
+                                        {"anyone_link_max_lifetime", "7d"},
+                                        {"blocked_domains", {"b.example"}},
+                                        {"reverify_after", "1d"}},
+                                       org)
+                         .value();
   Policy effective = effective_policy(org, space);
   EXPECT_EQ(effective.external_sharing, ExternalSharing::kNewAndExistingGuests);
   EXPECT_EQ(effective.anyone_link_max_lifetime, std::chrono::hours(24 * 7));

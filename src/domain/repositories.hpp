@@ -3,12 +3,12 @@
 // row kNotFound) and are safe to call from many threads at once. Each method is one transaction.
 #pragma once
 
+#include "domain/model.hpp"
+#include "util/result.hpp"
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "domain/model.hpp"
-#include "util/result.hpp"
 
 namespace vestibule::domain {
 
@@ -66,8 +66,8 @@ class SpaceRepository {
 // What committing an upload did.
 struct CommittedFile {
   Item item;
-  bool created = false;                    // a new file rather than a new version
-  std::vector<std::string> released_blobs; // blobs of versions dropped beyond the kept count
+  bool created = false;                     // a new file rather than a new version
+  std::vector<std::string> released_blobs;  // blobs of versions dropped beyond the kept count
 };
 
 class ItemRepository {
@@ -81,14 +81,13 @@ class ItemRepository {
   virtual Result<std::vector<Item>> children(Id folder_id) = 0;
   // A live child by name (kNotFound if none).
   virtual Result<Item> child_by_name(Id folder_id, const std::string& name) = 0;
-  virtual Result<Item> create_folder(const Item& parent, const std::string& name,
-                                     const Actor& by, TimePoint now) = 0;
+  virtual Result<Item> create_folder(const Item& parent, const std::string& name, const Actor& by,
+                                     TimePoint now) = 0;
   // Adds a file under `parent` or a new version of the live file of that name, keeping at most
   // `keep_versions` versions; atomic.
   virtual Result<CommittedFile> commit_file(const Item& parent, const std::string& name,
                                             const std::string& blob, std::int64_t size,
-                                            const Actor& by, TimePoint now,
-                                            int keep_versions) = 0;
+                                            const Actor& by, TimePoint now, int keep_versions) = 0;
   // Renames and/or moves; a move rewrites the paths of the whole subtree atomically.
   virtual Result<Item> rename_move(const Item& item, const std::string& name,
                                    const Item& new_parent, const Actor& by, TimePoint now) = 0;
@@ -167,8 +166,8 @@ class SharingRepository {
   virtual Result<void> record_grant_use(Id grant_id, TimePoint now) = 0;
 
   // Proof that a browser knows an anyone link's password.
-  virtual Result<void> create_link_session(const std::string& token_hash, Id link_id,
-                                           TimePoint now, TimePoint expires_at) = 0;
+  virtual Result<void> create_link_session(const std::string& token_hash, Id link_id, TimePoint now,
+                                           TimePoint expires_at) = 0;
   // The link id the proof is for, or kNotFound (also when it has expired).
   virtual Result<Id> find_link_session(const std::string& token_hash, TimePoint now) = 0;
 

@@ -1,14 +1,14 @@
 #include "domain/sharing.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <set>
-
 #include "util/duration.hpp"
 #include "util/email.hpp"
 #include "util/html.hpp"
 #include "util/rfc3339.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 namespace vestibule::domain {
 
@@ -19,9 +19,8 @@ constexpr std::size_t kMaxRecipients = 100;
 
 bool looks_like_token(const std::string& token) {
   return !token.empty() && token.size() <= 128 &&
-         std::all_of(token.begin(), token.end(), [](unsigned char c) {
-           return std::isalnum(c) != 0 || c == '-' || c == '_';
-         });
+         std::all_of(token.begin(), token.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '_'; });
 }
 
 auto unknown_link() {
@@ -44,9 +43,10 @@ std::string keys_of(const nlohmann::json& patch) {
 
 void LoggedSharingEvents::record(const SharingEvent& event) {
   spdlog::info("sharing event {} by {} item={} link={} {}", event.type,
-               event.actor.user_id != 0       ? "user " + std::to_string(event.actor.user_id)
-               : event.actor.external_id != 0 ? "external " + std::to_string(event.actor.external_id)
-                                              : std::string("anonymous"),
+               event.actor.user_id != 0 ? "user " + std::to_string(event.actor.user_id)
+               : event.actor.external_id != 0
+                   ? "external " + std::to_string(event.actor.external_id)
+                   : std::string("anonymous"),
                event.item_id, event.link_id, event.subject);
 }
 
@@ -159,8 +159,8 @@ Result<std::optional<TimePoint>> Sharing::checked_expiry(LinkKind kind,
     return requested;
   }
   if (requested && maximum.count() > 0 && *requested > created_at + maximum) {
-    const std::string key = kind == LinkKind::kAnyone ? "anyone_link_max_lifetime"
-                                                      : "specific_link_max_lifetime";
+    const std::string key =
+        kind == LinkKind::kAnyone ? "anyone_link_max_lifetime" : "specific_link_max_lifetime";
     Error error = make_error(Errc::kPolicyRefused,
                              "this link may last at most " + util::format_duration(maximum) +
                                  " from its creation (" + key + "); choose an earlier expires_at",
@@ -168,11 +168,11 @@ Result<std::optional<TimePoint>> Sharing::checked_expiry(LinkKind kind,
     return fail(std::move(error));
   }
   if (!requested && maximum.count() > 0) {
-    const std::string key = kind == LinkKind::kAnyone ? "anyone_link_max_lifetime"
-                                                      : "specific_link_max_lifetime";
+    const std::string key =
+        kind == LinkKind::kAnyone ? "anyone_link_max_lifetime" : "specific_link_max_lifetime";
     return fail(Errc::kPolicyRefused,
-                "links of this kind must expire within " + util::format_duration(maximum) +
-                    " (" + key + "); give an expires_at",
+                "links of this kind must expire within " + util::format_duration(maximum) + " (" +
+                    key + "); give an expires_at",
                 "expires_at");
   }
   return requested;
@@ -198,8 +198,8 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
   VST_TRYV(authz_.authorize(who, Action::kShare, item));
   VST_TRY(policy, authz_.policy_in(item.space_id));
   const LinkKind kind = request.kind.value_or(policy.default_link_kind);
-  const Role role = kind == LinkKind::kExisting ? Role::kView
-                                                : request.role.value_or(policy.default_link_role);
+  const Role role =
+      kind == LinkKind::kExisting ? Role::kView : request.role.value_or(policy.default_link_role);
   if (role == Role::kManage) {
     return fail(Errc::kInvalidArgument, "a link's role is view or edit; manage is for grants",
                 "role");
@@ -217,12 +217,10 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
   }
   if (request.recipients.size() > kMaxRecipients) {
     return fail(Errc::kInvalidArgument,
-                "at most " + std::to_string(kMaxRecipients) + " recipients per link",
-                "recipients");
+                "at most " + std::to_string(kMaxRecipients) + " recipients per link", "recipients");
   }
   if (request.message.size() > 2000) {
-    return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters",
-                "message");
+    return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters", "message");
   }
   if (kind == LinkKind::kAnyone) {
     if (policy.external_sharing != ExternalSharing::kAnyone) {
@@ -249,9 +247,9 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
     for (const auto& r : classified.refused) {
       names += (names.empty() ? "" : ", ") + r.address + " (" + r.rule + ")";
     }
-    Error error = make_error(Errc::kPolicyRefused,
-                             "the sharing policy refuses " + names + "; nothing was shared",
-                             "recipients");
+    Error error =
+        make_error(Errc::kPolicyRefused,
+                   "the sharing policy refuses " + names + "; nothing was shared", "recipients");
     error.refused = std::move(classified.refused);
     return fail(std::move(error));
   }
@@ -297,10 +295,11 @@ void Sharing::invite(const Principal& who, const Item& item, const Link& link,
     std::string text = sharer + (sharer_address.empty() ? "" : " (" + sharer_address + ")") +
                        " shared the " + what + " \"" + item.name + "\" with you (" +
                        std::string(to_string(link.role)) + ").\n\n";
-    std::string html = "<p>" + util::html_escape(sharer) +
-                       (sharer_address.empty() ? "" : " (" + util::html_escape(sharer_address) + ")") +
-                       " shared the " + what + " <strong>" + util::html_escape(item.name) +
-                       "</strong> with you (" + std::string(to_string(link.role)) + ").</p>";
+    std::string html =
+        "<p>" + util::html_escape(sharer) +
+        (sharer_address.empty() ? "" : " (" + util::html_escape(sharer_address) + ")") +
+        " shared the " + what + " <strong>" + util::html_escape(item.name) +
+        "</strong> with you (" + std::string(to_string(link.role)) + ").</p>";
     if (!link.message.empty()) {
       text += "Their message:\n" + link.message + "\n\n";
       html += "<blockquote>" + util::html_escape(link.message) + "</blockquote>";
@@ -316,17 +315,17 @@ void Sharing::invite(const Principal& who, const Item& item, const Link& link,
     html += "<p>This invitation was sent to <strong>" + util::html_escape(r.address) +
             "</strong>. " + util::html_escape(how) + "</p>";
     if (link.expires_at || r.expires_at) {
-      const TimePoint until = r.expires_at && link.expires_at ? std::min(*r.expires_at, *link.expires_at)
-                              : r.expires_at                  ? *r.expires_at
-                                                              : *link.expires_at;
+      const TimePoint until = r.expires_at && link.expires_at
+                                  ? std::min(*r.expires_at, *link.expires_at)
+                              : r.expires_at ? *r.expires_at
+                                             : *link.expires_at;
       text += "Access ends " + util::format_rfc3339(until) + ".\n";
       html += "<p>Access ends " + util::format_rfc3339(until) + ".</p>";
     }
     mail.text = std::move(text);
     mail.html = std::move(html);
     if (auto queued = outbox_.enqueue(mail); !queued) {
-      spdlog::error("could not queue the invitation to {}: {}", r.address,
-                    queued.error().message);
+      spdlog::error("could not queue the invitation to {}: {}", r.address, queued.error().message);
     }
   }
 }
@@ -374,8 +373,7 @@ Result<Link> Sharing::update_link(const Principal& who, Id link_id, const LinkCh
       return fail(Errc::kInvalidArgument, "a link's role is view or edit", "role");
     }
     if (link.kind == LinkKind::kExisting) {
-      return fail(Errc::kInvalidArgument, "an existing-access link has no role of its own",
-                  "role");
+      return fail(Errc::kInvalidArgument, "an existing-access link has no role of its own", "role");
     }
     link.role = *change.role;
   }
@@ -573,9 +571,8 @@ Result<std::string> Sharing::prove_password(const std::string& token, const std:
   }
   const std::string account = "link:" + std::to_string(link.id);
   if (const auto wait = password_throttle_.wait_seconds(account, client_address); wait > 0) {
-    Error error = make_error(Errc::kTooManyRequests,
-                             "too many wrong passwords; try again in " + std::to_string(wait) +
-                                 " seconds");
+    Error error = make_error(Errc::kTooManyRequests, "too many wrong passwords; try again in " +
+                                                         std::to_string(wait) + " seconds");
     error.retry_after_seconds = wait;
     return fail(std::move(error));
   }
@@ -602,8 +599,8 @@ void Sharing::record_use(const Principal& through, const Access& access) {
       spdlog::warn("could not record a link recipient's use: {}", r.error().message);
     }
   }
-  if (through.via && (through.via->kind == LinkKind::kAnyone ||
-                      through.via->kind == LinkKind::kOrganization) &&
+  if (through.via &&
+      (through.via->kind == LinkKind::kAnyone || through.via->kind == LinkKind::kOrganization) &&
       due(through.via->last_used_at)) {
     if (auto r = sharing_.record_link_use(through.via->id, now); !r) {
       spdlog::warn("could not record a link's use: {}", r.error().message);
@@ -618,8 +615,7 @@ Result<void> Sharing::request_access(const Principal& through, const std::string
   // Asked for the record only: expired and revoked links are exactly where requests come from.
   VST_TRYV(authz_.link_state(through, link));
   if (message.size() > 2000) {
-    return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters",
-                "message");
+    return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters", "message");
   }
   VST_TRY(pending, sharing_.count_pending_requests(link.id));
   if (pending >= 50) {
@@ -641,11 +637,11 @@ Result<void> Sharing::request_access(const Principal& through, const std::string
                 (message.empty() ? std::string(".\n") : ":\n\n" + message + "\n") +
                 "\nApprove or decline it in manage access: " + options_.public_url +
                 "/api/v1/items/" + std::to_string(link.item_id) + "/access-requests\n";
-    mail.html = "<p>" + util::html_escape(address) + " asks for access to <strong>" +
-                util::html_escape(item.value().name) + "</strong>.</p>" +
-                (message.empty() ? "" : "<blockquote>" + util::html_escape(message) +
-                                            "</blockquote>") +
-                "<p>Approve or decline it in manage access.</p>";
+    mail.html =
+        "<p>" + util::html_escape(address) + " asks for access to <strong>" +
+        util::html_escape(item.value().name) + "</strong>.</p>" +
+        (message.empty() ? "" : "<blockquote>" + util::html_escape(message) + "</blockquote>") +
+        "<p>Approve or decline it in manage access.</p>";
     if (auto queued = outbox_.enqueue(mail); !queued) {
       spdlog::error("could not queue an access request notice: {}", queued.error().message);
     }

@@ -5,10 +5,6 @@
 // records it. Thread-safe.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "domain/authz.hpp"
 #include "domain/outbox.hpp"
 #include "domain/policy.hpp"
@@ -16,6 +12,10 @@
 #include "domain/sign_in_throttle.hpp"
 #include "util/clock.hpp"
 #include "util/crypto.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace vestibule::domain {
 
@@ -83,7 +83,7 @@ struct AccessReport {
 
 // The delivery of the newest invitation to a link's recipient, for manage access.
 struct Delivery {
-  std::string state;  // none, queued, sent, failed, dropped
+  std::string state;   // none, queued, sent, failed, dropped
   std::string detail;  // the relay's answer when it failed
 };
 
@@ -174,8 +174,7 @@ class Sharing {
     std::vector<Refused> refused;
   };
   Result<Classified> classify(const std::vector<RecipientInput>& inputs, const Policy& policy);
-  Result<std::optional<TimePoint>> checked_expiry(LinkKind kind,
-                                                  std::optional<TimePoint> requested,
+  Result<std::optional<TimePoint>> checked_expiry(LinkKind kind, std::optional<TimePoint> requested,
                                                   const Policy& policy, bool at_creation,
                                                   TimePoint created_at);
   Result<std::string> hash_link_password(const std::string& password);

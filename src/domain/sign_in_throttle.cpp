@@ -8,12 +8,11 @@ long SignInThrottle::wait_seconds(const std::string& account, const std::string&
   std::lock_guard lock(mutex_);
   const auto now = clock_.now();
   long wait = 0;
-  for (const auto* entry : {accounts_.contains(account) ? &accounts_[account] : nullptr,
-                            addresses_.contains(client_address) ? &addresses_[client_address]
-                                                                : nullptr}) {
+  for (const auto* entry :
+       {accounts_.contains(account) ? &accounts_[account] : nullptr,
+        addresses_.contains(client_address) ? &addresses_[client_address] : nullptr}) {
     if (entry != nullptr && entry->blocked_until > now) {
-      const auto left =
-          std::chrono::ceil<std::chrono::seconds>(entry->blocked_until - now).count();
+      const auto left = std::chrono::ceil<std::chrono::seconds>(entry->blocked_until - now).count();
       wait = std::max(wait, static_cast<long>(left));
     }
   }
@@ -31,8 +30,7 @@ void SignInThrottle::fail_one(std::unordered_map<std::string, Entry>& map, const
   }
 }
 
-void SignInThrottle::record_failure(const std::string& account,
-                                    const std::string& client_address) {
+void SignInThrottle::record_failure(const std::string& account, const std::string& client_address) {
   std::lock_guard lock(mutex_);
   prune();
   fail_one(accounts_, account, options_.free_failures_per_account);
@@ -50,9 +48,8 @@ void SignInThrottle::prune() {
   const auto now = clock_.now();
   for (auto* map : {&accounts_, &addresses_}) {
     if (map->size() > kPruneAbove) {
-      std::erase_if(*map, [&](const auto& kv) {
-        return kv.second.blocked_until + options_.max_delay < now;
-      });
+      std::erase_if(
+          *map, [&](const auto& kv) { return kv.second.blocked_until + options_.max_delay < now; });
     }
   }
 }

@@ -5,12 +5,12 @@
 // Thread-safe.
 #pragma once
 
+#include "util/clock.hpp"
+
 #include <chrono>
 #include <mutex>
 #include <string>
 #include <unordered_map>
-
-#include "util/clock.hpp"
 
 namespace vestibule::domain {
 

@@ -1,8 +1,8 @@
 #include "domain/spaces.hpp"
 
-#include <algorithm>
-
 #include "util/names.hpp"
+
+#include <algorithm>
 
 namespace vestibule::domain {
 
@@ -39,9 +39,8 @@ Result<void> Spaces::keep_an_owner(Id space_id, Id user_id, std::optional<SpaceR
     return outcome::success();
   }
   VST_TRY(all, spaces_.members(space_id));
-  const auto owners = std::count_if(all.begin(), all.end(), [](const SpaceMember& m) {
-    return m.role == SpaceRole::kOwner;
-  });
+  const auto owners = std::count_if(
+      all.begin(), all.end(), [](const SpaceMember& m) { return m.role == SpaceRole::kOwner; });
   const bool is_owner = std::any_of(all.begin(), all.end(), [&](const SpaceMember& m) {
     return m.user_id == user_id && m.role == SpaceRole::kOwner;
   });

@@ -2,12 +2,12 @@
 // spaces have exactly one owner and no other members. Thread-safe.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "domain/authz.hpp"
 #include "domain/repositories.hpp"
 #include "util/clock.hpp"
+
+#include <string>
+#include <vector>
 
 namespace vestibule::domain {
 

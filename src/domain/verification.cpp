@@ -1,12 +1,12 @@
 #include "domain/verification.hpp"
 
-#include <sodium.h>
-#include <spdlog/spdlog.h>
-
 #include "util/crypto.hpp"
 #include "util/email.hpp"
 #include "util/html.hpp"
 #include "util/rfc3339.hpp"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
 
 namespace vestibule::domain {
 
@@ -63,8 +63,7 @@ std::string Verification::code_hmac(Id link_id, const std::string& address,
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
                                 message.size());
   crypto_auth_hmacsha256_final(&state, mac);
-  return util::base64url_encode(
-      std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+  return util::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
 }
 
 Result<void> Verification::request(const Principal& through, const std::string& email,
@@ -80,8 +79,8 @@ Result<void> Verification::request(const Principal& through, const std::string& 
     Error error = make_error(Errc::kTooManyRequests,
                              "too many code requests for this link from your network; try again "
                              "in an hour");
-    error.retry_after_seconds = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::seconds>(kBudgetWindow).count());
+    error.retry_after_seconds =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(kBudgetWindow).count());
     return fail(std::move(error));
   }
   // The same single write for every address: whether it is a recipient is decided later, by the
@@ -109,7 +108,8 @@ Result<void> Verification::check_link(const Principal& through) {
       return fail(Errc::kGone, "this link has expired; you can ask its owner for access");
     case LinkState::kOffByPolicy:
       return fail(Errc::kGone, "the organization's sharing policy no longer allows this link");
-    default: break;
+    default:
+      break;
   }
   return outcome::success();
 }
@@ -122,8 +122,7 @@ std::size_t Verification::process_pending() {
   }
   for (const auto& request : pending.value()) {
     if (auto done = repository_.mark_processed(request.id); !done) {
-      spdlog::error("verification: cannot mark request {}: {}", request.id,
-                    done.error().message);
+      spdlog::error("verification: cannot mark request {}: {}", request.id, done.error().message);
       continue;
     }
     auto link = sharing_.find_link(request.link_id);
@@ -146,8 +145,7 @@ std::size_t Verification::process_pending() {
     }
     const Grant* recipient = nullptr;
     for (const auto& r : recipients.value()) {
-      if (r.address == request.address &&
-          (!r.expires_at || *r.expires_at > clock_.now())) {
+      if (r.address == request.address && (!r.expires_at || *r.expires_at > clock_.now())) {
         recipient = &r;
       }
     }
@@ -173,8 +171,8 @@ void Verification::send_member_hint(const VerificationRequest& request, const It
   mail.to = request.address;
   mail.subject = "Sign in to open \"" + item.name + "\"";
   mail.text = "Someone asked for a code to open \"" + item.name + "\" as " + request.address +
-              ".\n\nThis address has an account, so no code is needed: sign in at " +
-              public_url_ + " and open the link again.\n\nIf you did not ask, ignore this email.\n";
+              ".\n\nThis address has an account, so no code is needed: sign in at " + public_url_ +
+              " and open the link again.\n\nIf you did not ask, ignore this email.\n";
   mail.html = "<p>Someone asked for a code to open <strong>" + util::html_escape(item.name) +
               "</strong> as " + util::html_escape(request.address) +
               ".</p><p>This address has an account, so no code is needed: <a href=\"" +
@@ -187,8 +185,8 @@ void Verification::send_member_hint(const VerificationRequest& request, const It
   }
 }
 
-void Verification::send_code(const VerificationRequest& request, const Link& link,
-                             const Item& item, Id external_id, const Policy& policy) {
+void Verification::send_code(const VerificationRequest& request, const Link& link, const Item& item,
+                             Id external_id, const Policy& policy) {
   const TimePoint now = clock_.now();
   auto identity = sharing_.find_identity(external_id);
   if (!identity || identity.value().state == IdentityState::kBlocked) {
@@ -205,9 +203,10 @@ void Verification::send_code(const VerificationRequest& request, const Link& lin
   }
   auto failures = repository_.consecutive_failures(external_id);
   if (!failures || failures.value() >= options_.max_consecutive_failures) {
-    spdlog::warn("verification: {} consecutive wrong codes for external identity {}; no more "
-                 "codes are sent until an admin lifts the block",
-                 failures ? failures.value() : -1, external_id);
+    spdlog::warn(
+        "verification: {} consecutive wrong codes for external identity {}; no more "
+        "codes are sent until an admin lifts the block",
+        failures ? failures.value() : -1, external_id);
     return;
   }
   const std::string code = generate_code(policy.code_length);
@@ -266,8 +265,7 @@ Result<VerifiedSession> Verification::confirm(const Principal& through, const st
     return fail(wrong_code());
   }
   if (live->tries >= policy.code_max_tries) {
-    return fail(Errc::kTooManyRequests,
-                "too many wrong tries for this code; request a new code");
+    return fail(Errc::kTooManyRequests, "too many wrong tries for this code; request a new code");
   }
   const std::string expected = live->code_hmac;
   const std::string given = code_hmac(link.id, address, browser_hash, code);

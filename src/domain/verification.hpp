@@ -8,17 +8,17 @@
 // checked on every request by the Authorizer. Thread-safe.
 #pragma once
 
-#include <chrono>
-#include <functional>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "domain/authz.hpp"
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
 #include "domain/sharing.hpp"
 #include "util/clock.hpp"
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace vestibule::domain {
 
@@ -114,8 +114,7 @@ class Verification {
   Result<VerifiedSession> confirm(const Principal& through, const std::string& email,
                                   const std::string& code, bool remember,
                                   const std::string& browser_token,
-                                  const std::string& client_address,
-                                  const std::string& user_agent);
+                                  const std::string& client_address, const std::string& user_agent);
   // The external principal behind a session cookie (kUnauthenticated when there is none).
   Result<Principal> authenticate(const std::string& session_token);
   Result<void> sign_out(const std::string& session_token);

@@ -1,12 +1,12 @@
 #include "domain/verification.hpp"
 
-#include <gtest/gtest.h>
+#include "support/store_fixture.hpp"
 
 #include <array>
 #include <cmath>
 #include <regex>
 
-#include "support/store_fixture.hpp"
+#include <gtest/gtest.h>
 
 namespace vestibule::domain {
 namespace {
@@ -35,8 +35,8 @@ struct Shared {
   }
 
   // Requests a code from `browser` and returns it as the recipient reads it in the email.
-  std::string code_for(const std::string& browser, const std::string& address =
-                                                       "eve@partner.example") {
+  std::string code_for(const std::string& browser,
+                       const std::string& address = "eve@partner.example") {
     const std::size_t before = f.mail_sender.sent.size();
     EXPECT_TRUE(f.verification.request(holder, address, browser, "198.51.100.7"));
     f.verification.process_pending();
@@ -90,9 +90,8 @@ TEST(Verification, ARightCodeWorksOnceAndOnlyAKeyedHashIsStored) {
   const std::string code = s.code_for("browser-a");
   ASSERT_EQ(code.size(), 8U);
   // What is stored is the HMAC, never the code.
-  const auto stored =
-      s.f.verification_store.live_code(s.link.id, "eve@partner.example",
-                                       util::sha256_hex("browser:browser-a"), s.f.clock.now());
+  const auto stored = s.f.verification_store.live_code(
+      s.link.id, "eve@partner.example", util::sha256_hex("browser:browser-a"), s.f.clock.now());
   ASSERT_TRUE(stored && stored.value());
   EXPECT_EQ(stored.value()->code_hmac.find(code), std::string::npos);
   EXPECT_EQ(stored.value()->code_hmac,
@@ -203,13 +202,11 @@ TEST(Verification, PeriodZeroAcceptsNoRememberedDevice) {
   const auto who = s.f.verification.authenticate(remembered.token).value();
   ASSERT_TRUE(s.f.sharing.change_org_settings(
       s.f.as(admin), {{"reverify_after", "0"}, {"remember_device_for", "0"}}));
-  EXPECT_EQ(s.f.authz.authorize(who, Action::kRead, s.file).error().code,
-            Errc::kUnauthenticated);
+  EXPECT_EQ(s.f.authz.authorize(who, Action::kRead, s.file).error().code, Errc::kUnauthenticated);
   const auto fresh = s.confirm(s.code_for("browser-b"), "browser-b", true).value();
   EXPECT_FALSE(fresh.max_age);  // not remembered under period 0
-  EXPECT_TRUE(
-      s.f.authz.authorize(s.f.verification.authenticate(fresh.token).value(), Action::kRead,
-                          s.file));
+  EXPECT_TRUE(s.f.authz.authorize(s.f.verification.authenticate(fresh.token).value(), Action::kRead,
+                                  s.file));
 }
 
 TEST(Verification, FailuresAcrossCodesStopNewCodesUntilASuccess) {
@@ -228,8 +225,8 @@ TEST(Outbox, RetriesTemporaryFailuresWithBackOffAndDropsExpiredCodes) {
   f.mail_sender.answer = {SendOutcome::Kind::kTemporary, "connection refused"};
   ASSERT_TRUE(f.outbox.enqueue({MailKind::kInvitation, "a@partner.example", "s", "t", "h", true,
                                 std::nullopt, std::nullopt}));
-  ASSERT_TRUE(f.outbox.enqueue({MailKind::kCode, "a@partner.example", "code", "12345678", "h",
-                                true, std::nullopt, f.clock.now() + std::chrono::minutes(10)}));
+  ASSERT_TRUE(f.outbox.enqueue({MailKind::kCode, "a@partner.example", "code", "12345678", "h", true,
+                                std::nullopt, f.clock.now() + std::chrono::minutes(10)}));
   f.outbox.deliver_due();
   EXPECT_EQ(f.mail_sender.sent.size(), 2U);
   f.outbox.deliver_due();  // nothing due before the back-off

@@ -1,5 +1,7 @@
 #include "http/access_log.hpp"
 
+#include "util/crypto.hpp"
+
 #include <ctime>
 
 #include <boost/beast/core/string.hpp>
@@ -7,8 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include "util/crypto.hpp"
 
 namespace vestibule::http {
 
@@ -38,13 +38,12 @@ bool is_share_marker(std::string_view segment) {
 
 std::string iso8601_utc(std::chrono::system_clock::time_point now) {
   const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - seconds).count();
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now - seconds).count();
   const std::time_t t = std::chrono::system_clock::to_time_t(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
 }  // namespace
@@ -56,7 +55,8 @@ std::string redact_path(std::string_view path) {
   std::size_t start = 0;
   for (;;) {
     const auto slash = path.find('/', start);
-    const auto segment = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    const auto segment =
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (secret && !segment.empty()) {
       out.push_back('~');
       out += util::sha256_hex(segment).substr(0, kTokenHashDigits);
@@ -106,12 +106,16 @@ std::string AccessLog::format_line(AccessLogFormat format, const AccessLogEntry&
   append_sanitized(client, entry.client);
   const std::string path = redact_path(entry.path);
   if (format == AccessLogFormat::kJson) {
-    const nlohmann::json line = {
-        {"ts", iso8601_utc(now)},     {"request_id", entry.request_id},
-        {"client", client},           {"method", method},
-        {"path", path},               {"status", entry.status},
-        {"bytes_in", entry.bytes_in}, {"bytes_out", entry.bytes_out},
-        {"duration_ms", milliseconds}, {"route", entry.route}};
+    const nlohmann::json line = {{"ts", iso8601_utc(now)},
+                                 {"request_id", entry.request_id},
+                                 {"client", client},
+                                 {"method", method},
+                                 {"path", path},
+                                 {"status", entry.status},
+                                 {"bytes_in", entry.bytes_in},
+                                 {"bytes_out", entry.bytes_out},
+                                 {"duration_ms", milliseconds},
+                                 {"route", entry.route}};
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   std::string request_id;

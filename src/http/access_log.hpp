@@ -4,13 +4,13 @@
 // secrets cannot reach the log. Thread-safe.
 #pragma once
 
+#include "http/server.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include "http/server.hpp"
 
 namespace spdlog {
 class logger;
@@ -21,7 +21,7 @@ namespace vestibule::http {
 struct AccessLogEntry {
   std::string_view client;
   std::string_view method;
-  std::string_view path;  // raw path without the query; redacted when written
+  std::string_view path;   // raw path without the query; redacted when written
   std::string_view route;  // the matched pattern, or "unmatched"
   std::string_view request_id;
   unsigned status = 0;

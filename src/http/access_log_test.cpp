@@ -1,9 +1,9 @@
 #include "http/access_log.hpp"
 
+#include "util/crypto.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "util/crypto.hpp"
 
 namespace vestibule::http {
 namespace {
@@ -51,15 +51,15 @@ AccessLogEntry sample_entry() {
 }
 
 TEST(AccessLogLine, TextFormat) {
-  const auto line =
-      AccessLog::format_line(AccessLogFormat::kText, sample_entry(), std::chrono::system_clock::now());
+  const auto line = AccessLog::format_line(AccessLogFormat::kText, sample_entry(),
+                                           std::chrono::system_clock::now());
   const auto hash = "~" + util::sha256_hex("SECRETTOKEN").substr(0, 8);
   EXPECT_EQ(line, "127.0.0.1 \"GET /s/" + hash + "\" 200 20 1.5ms rid=rid-1");
 }
 
 TEST(AccessLogLine, JsonFormat) {
-  const auto line =
-      AccessLog::format_line(AccessLogFormat::kJson, sample_entry(), std::chrono::system_clock::now());
+  const auto line = AccessLog::format_line(AccessLogFormat::kJson, sample_entry(),
+                                           std::chrono::system_clock::now());
   const auto json = nlohmann::json::parse(line);
   EXPECT_EQ(json["request_id"], "rid-1");
   EXPECT_EQ(json["client"], "127.0.0.1");

@@ -1,12 +1,11 @@
 #include "http/message.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 
 #include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace vestibule::http {
 

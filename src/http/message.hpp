@@ -3,6 +3,8 @@
 // an open file that the server streams without holding it in memory.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,23 +17,21 @@
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json_fwd.hpp>
 
-#include "util/result.hpp"
-
 namespace vestibule::http {
 
 namespace bhttp = boost::beast::http;
 
 struct Request {
   bhttp::verb method = bhttp::verb::get;
-  std::string target;                  // as received: path and query
-  std::string path;                    // the path, still percent-encoded
-  std::string query;                   // after '?', raw
+  std::string target;  // as received: path and query
+  std::string path;    // the path, still percent-encoded
+  std::string query;   // after '?', raw
   bhttp::fields headers;
-  std::string body;                    // buffered routes only
+  std::string body;  // buffered routes only
   std::string client_address;
   std::string request_id;
-  std::vector<std::string> params;     // decoded path parameters, in pattern order
-  std::uint64_t content_length = 0;    // declared by the client (0 when absent)
+  std::vector<std::string> params;   // decoded path parameters, in pattern order
+  std::uint64_t content_length = 0;  // declared by the client (0 when absent)
 
   [[nodiscard]] std::string_view header(std::string_view name) const;
   // Decoded value of a query parameter, if present.

@@ -1,11 +1,10 @@
 #include "http/message.hpp"
 
-#include <fcntl.h>
+#include "http/request_context.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "http/request_context.hpp"
 
 namespace vestibule::http {
 namespace {
@@ -25,9 +24,7 @@ TEST(PercentDecode, PlusIsASpaceOnlyWhenAsked) {
   EXPECT_EQ(percent_decode("a+b%2B", true), "a b+");
 }
 
-TEST(PercentDecode, DecodesNulByte) {
-  EXPECT_EQ(percent_decode("a%00b"), std::string("a\0b", 3));
-}
+TEST(PercentDecode, DecodesNulByte) { EXPECT_EQ(percent_decode("a%00b"), std::string("a\0b", 3)); }
 
 TEST(RequestQueryParam, FindsDecodedValues) {
   Request request;
@@ -65,7 +62,8 @@ TEST(ErrorResponse, HasJsonShapeAndContentType) {
   EXPECT_EQ(response.headers[0].first, "Content-Type");
   EXPECT_EQ(response.headers[0].second, "application/json");
   const auto body = nlohmann::json::parse(response.body);
-  EXPECT_EQ(body, (nlohmann::json{{"error", {{"code", "not_found"}, {"message", "no such item"}}}}));
+  EXPECT_EQ(body,
+            (nlohmann::json{{"error", {{"code", "not_found"}, {"message", "no such item"}}}}));
 }
 
 TEST(ResponseJson, InvalidUtf8DoesNotThrow) {

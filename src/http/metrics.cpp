@@ -77,7 +77,8 @@ void Metrics::record_request(std::string_view route, unsigned status,
                              std::chrono::nanoseconds latency, std::uint64_t bytes_in,
                              std::uint64_t bytes_out) {
   auto& stats = state_->stats_for(route);
-  const unsigned clamped = status < kMinStatus ? kMinStatus : (status > kMaxStatus ? kMaxStatus : status);
+  const unsigned clamped =
+      status < kMinStatus ? kMinStatus : (status > kMaxStatus ? kMaxStatus : status);
   stats.by_status[clamped - kMinStatus].fetch_add(1, std::memory_order_relaxed);
 
   const auto nanoseconds = latency.count() < 0 ? 0 : static_cast<std::uint64_t>(latency.count());
@@ -139,8 +140,8 @@ std::string Metrics::render() const {
     out += fmt::format("vestibule_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label,
                        sum / 1e9);
     // _count equals the +Inf bucket so the series stays consistent within one scrape.
-    out += fmt::format("vestibule_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
-                       label, cumulative);
+    out += fmt::format("vestibule_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label,
+                       cumulative);
   }
 
   out += fmt::format(

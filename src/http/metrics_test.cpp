@@ -21,24 +21,31 @@ TEST(Metrics, CountsRequestsByRouteAndStatus) {
   metrics.record_request("unmatched", 404, milliseconds(1), 10, 5);
   const auto text = metrics.render();
   EXPECT_TRUE(contains(text, "# TYPE vestibule_http_requests_total counter\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"));
+  EXPECT_TRUE(
+      contains(text, "vestibule_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"));
+  EXPECT_TRUE(
+      contains(text, "vestibule_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"));
   EXPECT_TRUE(contains(text, "vestibule_http_bytes_received_total 210\n"));
   EXPECT_TRUE(contains(text, "vestibule_http_bytes_sent_total 105\n"));
 }
 
 TEST(Metrics, HistogramBucketsAreCumulative) {
   Metrics metrics;
-  metrics.record_request("/a", 200, milliseconds(3), 0, 0);     // <= 0.005
-  metrics.record_request("/a", 200, milliseconds(700), 0, 0);   // <= 1
+  metrics.record_request("/a", 200, milliseconds(3), 0, 0);           // <= 0.005
+  metrics.record_request("/a", 200, milliseconds(700), 0, 0);         // <= 1
   metrics.record_request("/a", 200, std::chrono::seconds(60), 0, 0);  // +Inf only
   const auto text = metrics.render();
   EXPECT_TRUE(contains(text, "# TYPE vestibule_http_request_duration_seconds histogram\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"0.001\"} 0\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"0.005\"} 1\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"10\"} 2\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"));
+  EXPECT_TRUE(contains(
+      text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"0.001\"} 0\n"));
+  EXPECT_TRUE(contains(
+      text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"0.005\"} 1\n"));
+  EXPECT_TRUE(
+      contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"));
+  EXPECT_TRUE(
+      contains(text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"10\"} 2\n"));
+  EXPECT_TRUE(contains(
+      text, "vestibule_http_request_duration_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"));
   EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_count{route=\"/a\"} 3\n"));
   EXPECT_TRUE(contains(text, "vestibule_http_request_duration_seconds_sum{route=\"/a\"} 60.703\n"));
 }
@@ -48,8 +55,9 @@ TEST(Metrics, OpenConnectionsGauge) {
   metrics.connection_opened();
   metrics.connection_opened();
   metrics.connection_closed();
-  EXPECT_TRUE(contains(metrics.render(), "# TYPE vestibule_http_open_connections gauge\n"
-                                         "vestibule_http_open_connections 1\n"));
+  EXPECT_TRUE(contains(metrics.render(),
+                       "# TYPE vestibule_http_open_connections gauge\n"
+                       "vestibule_http_open_connections 1\n"));
 }
 
 TEST(Metrics, EscapesLabelValues) {
@@ -74,8 +82,10 @@ TEST(Metrics, ConcurrentRecordingLosesNothing) {
     thread.join();
   }
   const auto text = metrics.render();
-  EXPECT_TRUE(contains(text, "vestibule_http_requests_total{route=\"/even\",status=\"200\"} 20000\n"));
-  EXPECT_TRUE(contains(text, "vestibule_http_requests_total{route=\"/odd\",status=\"200\"} 20000\n"));
+  EXPECT_TRUE(
+      contains(text, "vestibule_http_requests_total{route=\"/even\",status=\"200\"} 20000\n"));
+  EXPECT_TRUE(
+      contains(text, "vestibule_http_requests_total{route=\"/odd\",status=\"200\"} 20000\n"));
   EXPECT_TRUE(contains(text, "vestibule_http_bytes_received_total 40000\n"));
 }
 

@@ -3,14 +3,14 @@
 // read concurrently without locks.
 #pragma once
 
+#include "http/message.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include "http/message.hpp"
 
 namespace vestibule::http {
 
@@ -28,9 +28,9 @@ struct Route {
 };
 
 struct RouteMatch {
-  const Route* route = nullptr;         // null when nothing matched
+  const Route* route = nullptr;  // null when nothing matched
   std::vector<std::string> params;
-  std::vector<bhttp::verb> allowed;     // path matched but not the method: the methods that would
+  std::vector<bhttp::verb> allowed;  // path matched but not the method: the methods that would
 };
 
 class Router {

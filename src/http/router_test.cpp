@@ -125,8 +125,7 @@ TEST_F(RouterTest, PathWithoutLeadingSlashDoesNotMatch) {
 TEST(RouterAdd, RefusesRouteWithoutExactlyOneHandler) {
   Router router;
   EXPECT_THROW(router.add(Route{bhttp::verb::get, "/x", 0, {}, {}}), std::invalid_argument);
-  EXPECT_THROW(router.add(Route{bhttp::verb::get, "x", 0, answer(200), {}}),
-               std::invalid_argument);
+  EXPECT_THROW(router.add(Route{bhttp::verb::get, "x", 0, answer(200), {}}), std::invalid_argument);
   EXPECT_TRUE(router.routes().empty());
 }
 

@@ -1,7 +1,8 @@
 #include "http/server.hpp"
 
-#include <sys/types.h>
-#include <unistd.h>
+#include "http/access_log.hpp"
+#include "http/request_context.hpp"
+#include "util/crypto.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -48,10 +49,8 @@
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
-#include "http/access_log.hpp"
-#include "http/request_context.hpp"
-#include "util/crypto.hpp"
+#include <sys/types.h>
+#include <unistd.h>
 
 // g++ 12 reports asio's awaitable frame allocator (recycling new, sized delete) as a mismatched
 // new/delete pair once it is inlined into a coroutine: a known false positive (GCC PR 109224).
@@ -91,8 +90,8 @@ bool valid_request_id(std::string_view id) {
     return false;
   }
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -298,7 +297,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
                                                                const Parser& parser) const;
   asio::awaitable<Next> respond(Exchange& ex, Response response, bool body_read);
   asio::awaitable<Sent> send(Exchange& ex, Response response, bool keep_alive);
-  asio::awaitable<std::size_t> send_file(const Exchange& ex, bhttp::response<bhttp::string_body>& message,
+  asio::awaitable<std::size_t> send_file(const Exchange& ex,
+                                         bhttp::response<bhttp::string_body>& message,
                                          const FileRange& range, error_code& ec);
   asio::awaitable<bool> send_continue(Exchange& ex);
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
@@ -438,9 +438,9 @@ std::optional<Response> Server::Impl::Connection::refusal_for_match(const Exchan
                                                                     const Parser& parser) {
   if (match.route == nullptr) {
     if (match.allowed.empty()) {
-      return error_response(404, "not_found",
-                            fmt::format("no such endpoint: {} {}; see /api/v1/openapi.json",
-                                        ex.method, ex.path));
+      return error_response(
+          404, "not_found",
+          fmt::format("no such endpoint: {} {}; see /api/v1/openapi.json", ex.method, ex.path));
     }
     const auto allow = join_methods(match.allowed);
     auto response = error_response(
@@ -462,8 +462,8 @@ std::optional<Response> Server::Impl::Connection::refusal_for_match(const Exchan
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchange() {
   Exchange ex;
   Parser parser;
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-      options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   // The route's limit is set once the route is known. (Not boost::none: Beast 1.74 compares a
   // Content-Length against an empty limit as "above it".)
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -747,8 +747,9 @@ asio::awaitable<bool> Server::Impl::Connection::send_continue(Exchange& ex) {
   co_return true;
 }
 
-asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::respond(
-    Exchange& ex, Response response, bool body_read) {
+asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::respond(Exchange& ex,
+                                                                                  Response response,
+                                                                                  bool body_read) {
   const bool keep_alive = ex.keep_alive && body_read && !server_.stopping_;
   const Sent sent = co_await send(ex, std::move(response), keep_alive);
   record(ex);
@@ -763,16 +764,17 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::respon
   co_return Next::kClose;
 }
 
-asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(
-    Exchange& ex, Response response, bool keep_alive) {
+asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(Exchange& ex,
+                                                                               Response response,
+                                                                               bool keep_alive) {
   if (response.status < 100 || response.status > 599) {
     spdlog::error("route {} answered with invalid status {} (request {})", ex.route,
                   response.status, ex.request_id);
     response = internal_error(ex.request_id);
   }
   if (response.file && (!response.file->file || response.file->file->get() < 0)) {
-    spdlog::error("route {} answered with a file response without a file (request {})",
-                  ex.route, ex.request_id);
+    spdlog::error("route {} answered with a file response without a file (request {})", ex.route,
+                  ex.request_id);
     response = internal_error(ex.request_id);
   }
   ex.status = response.status;
@@ -854,10 +856,10 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
       got = ::pread(fd, buffer, want, static_cast<off_t>(offset));
     } while (got < 0 && errno == EINTR);
     if (got <= 0) {
-      const std::string reason = got < 0 ? std::generic_category().message(errno)
-                                         : std::string("unexpected end of file");
-      spdlog::error("reading the file for route {} failed at offset {}: {} (request {})",
-                    ex.route, offset, reason, ex.request_id);
+      const std::string reason =
+          got < 0 ? std::generic_category().message(errno) : std::string("unexpected end of file");
+      spdlog::error("reading the file for route {} failed at offset {}: {} (request {})", ex.route,
+                    offset, reason, ex.request_id);
       ec = asio::error::make_error_code(asio::error::broken_pipe);  // abort the response
       co_return written;
     }
@@ -894,7 +896,8 @@ asio::awaitable<void> Server::Impl::Connection::drain() {
 }
 
 void Server::Impl::Connection::record(const Exchange& ex) {
-  const auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - ex.start);
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - ex.start);
   server_.metrics_.record_request(ex.route, ex.status, duration, ex.bytes_in, ex.bytes_out);
   server_.access_log_.write(AccessLogEntry{client_, ex.method, ex.path, ex.route, ex.request_id,
                                            ex.status, ex.bytes_in, ex.bytes_out, duration});
@@ -949,8 +952,8 @@ void Server::Impl::bind() {
     if (ec) {
       error_code ignored;
       acceptor_.close(ignored);
-      throw std::runtime_error(fmt::format("cannot listen on {}: {} failed: {}", where, step,
-                                           ec.message()));
+      throw std::runtime_error(
+          fmt::format("cannot listen on {}: {} failed: {}", where, step, ec.message()));
     }
   };
   acceptor_.open(endpoint.protocol(), ec);
@@ -1084,8 +1087,8 @@ void Server::Impl::start_connection(tcp::socket socket) {
       return;
     }
     if (connections_.size() >= options_.max_connections) {
-      spdlog::warn("refusing a connection from {}: {} connections are open",
-                   client_address(remote), connections_.size());
+      spdlog::warn("refusing a connection from {}: {} connections are open", client_address(remote),
+                   connections_.size());
       socket.close(ec);
       return;
     }

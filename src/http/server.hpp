@@ -5,14 +5,14 @@
 // returns. run() may be called once; stop() from any thread or a signal handler's strand.
 #pragma once
 
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include "http/metrics.hpp"
-#include "http/router.hpp"
 
 namespace vestibule::http {
 
@@ -21,18 +21,20 @@ enum class AccessLogFormat { kText, kJson, kOff };
 // The [http] configuration section.
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;             // 0 picks a free port; see Server::port()
-  unsigned threads = 0;                  // 0 = one per core
-  std::size_t max_header_bytes = 16 * 1024;  // request line + all headers; above it 431 (414 for the line)
+  std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  unsigned threads = 0;       // 0 = one per core
+  std::size_t max_header_bytes =
+      16 * 1024;  // request line + all headers; above it 431 (414 for the line)
   std::size_t max_request_line_bytes = 8 * 1024;
   std::size_t max_header_fields = 100;
-  std::chrono::seconds header_timeout{10};   // time to receive a whole request head
-  std::chrono::seconds idle_timeout{60};     // keep-alive idle time between requests
-  std::chrono::seconds io_timeout{30};       // no byte moved for this long while reading a body or writing a response
-  std::chrono::seconds shutdown_grace{30};   // in-flight requests get this long after stop()
+  std::chrono::seconds header_timeout{10};  // time to receive a whole request head
+  std::chrono::seconds idle_timeout{60};    // keep-alive idle time between requests
+  std::chrono::seconds io_timeout{
+      30};  // no byte moved for this long while reading a body or writing a response
+  std::chrono::seconds shutdown_grace{30};  // in-flight requests get this long after stop()
   std::size_t max_connections = 10000;
   AccessLogFormat access_log = AccessLogFormat::kText;
-  bool secure = false;                       // public URL is https: adds HSTS
+  bool secure = false;  // public URL is https: adds HSTS
 };
 
 class Server {

@@ -1,7 +1,6 @@
 #include "http/server.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "http/request_context.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -21,10 +20,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include "http/request_context.hpp"
+#include <unistd.h>
 
 namespace vestibule::http {
 namespace {
@@ -234,7 +233,9 @@ class ServerTest : public ::testing::Test {
     });
     router_.post(
         "/small",
-        [](Request& request) { return Response::json(200, {{"received", request.body.size()}}); },
+        [](Request& request) {
+          return Response::json(200, {{"received", request.body.size()}});
+        },
         kSmallLimit);
     router_.get("/throw", [](Request&) -> Response { throw std::runtime_error("boom"); });
     router_.get("/slow", [this](Request&) {
@@ -557,8 +558,10 @@ TEST_F(ServerTest, StreamingRouteReceivesBodyInBoundedChunks) {
 TEST_F(ServerTest, ExpectContinueIsAnsweredOnceTheSinkAccepts) {
   Client client(port());
   const std::string body(300 * 1024, 'q');
-  client.send_raw("PUT /upload/a.bin HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
-                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  client.send_raw(
+      "PUT /upload/a.bin HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
   const auto interim = client.read_response();
   EXPECT_EQ(interim.result_int(), 100U);
   client.send_raw(body);
@@ -569,8 +572,9 @@ TEST_F(ServerTest, ExpectContinueIsAnsweredOnceTheSinkAccepts) {
 
 TEST_F(ServerTest, RefusedStreamAnswersBeforeTheBody) {
   Client client(port());
-  client.send_raw("PUT /refuse/a.bin HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
-                  "Content-Length: 1048576\r\n\r\n");
+  client.send_raw(
+      "PUT /refuse/a.bin HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
+      "Content-Length: 1048576\r\n\r\n");
   const auto response = client.read_response();  // no 100 Continue first
   EXPECT_EQ(response.result_int(), 403U);
   EXPECT_EQ(error_code_of(response), "forbidden");
@@ -716,7 +720,7 @@ TEST_F(ServerTest, StopForceClosesAfterGrace) {
   options.shutdown_grace = std::chrono::seconds(1);
   restart(options);
   Client client(port());
-  client.send_raw("GET /hello HTTP/1.1\r\n");  // a head that never ends
+  client.send_raw("GET /hello HTTP/1.1\r\n");                         // a head that never ends
   EXPECT_EQ(finished_.wait_for(100ms), std::future_status::timeout);  // connection registered
   server_->stop();
   EXPECT_EQ(finished_.wait_for(10s), std::future_status::ready);

@@ -1,13 +1,13 @@
 #include "mail/dev_mailbox.hpp"
 
+#include "mail/mime.hpp"
+#include "util/rfc3339.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
-
-#include "mail/mime.hpp"
-#include "util/rfc3339.hpp"
 
 namespace vestibule::mail {
 

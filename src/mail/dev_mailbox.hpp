@@ -4,13 +4,13 @@
 // one deliberate place where a code stays readable after it was sent. Thread-safe.
 #pragma once
 
+#include "domain/outbox.hpp"
+#include "util/clock.hpp"
+
 #include <filesystem>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include "domain/outbox.hpp"
-#include "util/clock.hpp"
 
 namespace vestibule::mail {
 

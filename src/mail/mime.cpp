@@ -1,11 +1,11 @@
 #include "mail/mime.hpp"
 
-#include <sodium.h>
+#include "util/crypto.hpp"
 
 #include <algorithm>
 #include <ctime>
 
-#include "util/crypto.hpp"
+#include <sodium.h>
 
 namespace vestibule::mail {
 
@@ -40,9 +40,8 @@ std::string base64_lines(std::string_view data) {
 }
 
 std::string encoded_word(const std::string& text) {
-  const bool ascii = std::all_of(text.begin(), text.end(), [](unsigned char c) {
-    return c >= 0x20 && c < 0x7F;
-  });
+  const bool ascii =
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7F; });
   if (ascii) {
     return text;
   }

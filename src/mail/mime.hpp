@@ -3,10 +3,10 @@
 // Header values are stripped of CR and LF so that no input can add a header.
 #pragma once
 
-#include <string>
-
 #include "domain/outbox.hpp"
 #include "util/clock.hpp"
+
+#include <string>
 
 namespace vestibule::mail {
 

@@ -3,13 +3,13 @@
 // as the clock moves). stop() finishes the pass in progress.
 #pragma once
 
+#include "domain/outbox.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
-
-#include "domain/outbox.hpp"
 
 namespace vestibule::mail {
 

@@ -1,11 +1,11 @@
 #include "mail/smtp_sender.hpp"
 
-#include <curl/curl.h>
+#include "mail/mime.hpp"
 
 #include <cstring>
 #include <memory>
 
-#include "mail/mime.hpp"
+#include <curl/curl.h>
 
 namespace vestibule::mail {
 

@@ -4,11 +4,11 @@
 // curl handle per message).
 #pragma once
 
-#include <chrono>
-#include <string>
-
 #include "domain/outbox.hpp"
 #include "util/clock.hpp"
+
+#include <chrono>
+#include <string>
 
 namespace vestibule::mail {
 

@@ -1,14 +1,14 @@
 // The storage contract: every repository implementation must pass these, parameterised over the
 // backends (SQLite today; PostgreSQL joins the list when it exists).
-#include <gtest/gtest.h>
-
-#include <functional>
-#include <memory>
-
 #include "domain/repositories.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "support/temp_dir.hpp"
+
+#include <functional>
+#include <memory>
+
+#include <gtest/gtest.h>
 
 namespace vestibule::store {
 namespace {
@@ -105,7 +105,10 @@ TEST_P(StoreContract, AncestorsComeRootFirstForAnyDepth) {
   Item parent = root_of(ada);
   std::vector<Id> chain{parent.id};
   for (int depth = 0; depth < 20; ++depth) {
-    parent = b().items().create_folder(parent, "d" + std::to_string(depth), domain::Actor{ada.id, {}}, now_).value();
+    parent =
+        b().items()
+            .create_folder(parent, "d" + std::to_string(depth), domain::Actor{ada.id, {}}, now_)
+            .value();
     chain.push_back(parent.id);
   }
   chain.pop_back();
@@ -119,10 +122,15 @@ TEST_P(StoreContract, AncestorsComeRootFirstForAnyDepth) {
 TEST_P(StoreContract, CommitFileVersionsAndReleasesDroppedBlobs) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
-  const auto first = b().items().commit_file(root, "a", "b1", 1, domain::Actor{ada.id, {}}, now_, 2).value();
+  const auto first =
+      b().items().commit_file(root, "a", "b1", 1, domain::Actor{ada.id, {}}, now_, 2).value();
   EXPECT_TRUE(first.created);
-  EXPECT_TRUE(b().items().commit_file(root, "a", "b2", 2, domain::Actor{ada.id, {}}, now_, 2).value().released_blobs.empty());
-  const auto third = b().items().commit_file(root, "a", "b3", 3, domain::Actor{ada.id, {}}, now_, 2).value();
+  EXPECT_TRUE(b().items()
+                  .commit_file(root, "a", "b2", 2, domain::Actor{ada.id, {}}, now_, 2)
+                  .value()
+                  .released_blobs.empty());
+  const auto third =
+      b().items().commit_file(root, "a", "b3", 3, domain::Actor{ada.id, {}}, now_, 2).value();
   EXPECT_FALSE(third.created);
   EXPECT_EQ(third.item.version, 3);
   EXPECT_EQ(third.released_blobs, std::vector<std::string>{"b1"});
@@ -134,11 +142,11 @@ TEST_P(StoreContract, LiveNamesAreUniquePerFolder) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
   const auto a = b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_).value();
-  EXPECT_EQ(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_).error().code, Errc::kConflict);
+  EXPECT_EQ(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_).error().code,
+            Errc::kConflict);
   ASSERT_TRUE(b().items().trash(a.id, domain::Actor{ada.id, {}}, now_));
   EXPECT_TRUE(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_));
-  EXPECT_EQ(b().items().restore(b().items().find(a.id).value(), "a").error().code,
-            Errc::kConflict);
+  EXPECT_EQ(b().items().restore(b().items().find(a.id).value(), "a").error().code, Errc::kConflict);
 }
 
 TEST_P(StoreContract, FailedTransactionsLeaveNoTrace) {
@@ -146,7 +154,10 @@ TEST_P(StoreContract, FailedTransactionsLeaveNoTrace) {
   const auto root = root_of(ada);
   ASSERT_TRUE(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_));
   // A file upload onto a folder's name is refused as a whole: no version row remains.
-  EXPECT_EQ(b().items().commit_file(root, "a", "blob", 1, domain::Actor{ada.id, {}}, now_, 5).error().code,
+  EXPECT_EQ(b().items()
+                .commit_file(root, "a", "blob", 1, domain::Actor{ada.id, {}}, now_, 5)
+                .error()
+                .code,
             Errc::kConflict);
   EXPECT_FALSE(b().items().blob_referenced("blob").value());
 }

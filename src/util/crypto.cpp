@@ -1,10 +1,10 @@
 #include "util/crypto.hpp"
 
-#include <sodium.h>
-
 #include <array>
 #include <stdexcept>
 #include <vector>
+
+#include <sodium.h>
 
 namespace vestibule::util {
 

@@ -2,11 +2,11 @@
 // from libsodium. The only place in the code base that draws random numbers. Thread-safe.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "util/result.hpp"
 
 namespace vestibule::util {
 

@@ -20,11 +20,20 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
   }
   long long unit = 0;
   switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return bad();
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      return bad();
   }
   const auto digits = text.substr(0, text.size() - 1);
   long long value = 0;

@@ -1,11 +1,11 @@
 // Durations as written in settings and configuration: `90s`, `10m`, `12h`, `30d`, or `0`.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <chrono>
 #include <string>
 #include <string_view>
-
-#include "util/result.hpp"
 
 namespace vestibule::util {
 

@@ -1,18 +1,18 @@
 #include "util/email.hpp"
 
-#include <idn2.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <memory>
 
+#include <idn2.h>
+
 namespace vestibule::util {
 
 Result<std::string> domain_to_ascii(std::string_view domain, std::string_view field) {
   const std::string input(domain);
-  const bool ascii = std::all_of(input.begin(), input.end(),
-                                 [](unsigned char c) { return c < 0x80; });
+  const bool ascii =
+      std::all_of(input.begin(), input.end(), [](unsigned char c) { return c < 0x80; });
   if (ascii) {
     std::string out = input;
     std::transform(out.begin(), out.end(), out.begin(),
@@ -24,8 +24,8 @@ Result<std::string> domain_to_ascii(std::string_view domain, std::string_view fi
   const std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
   if (rc != IDN2_OK || converted == nullptr) {
     return fail(Errc::kInvalidArgument,
-                "'" + input + "' is not a valid international domain name: " +
-                    idn2_strerror(rc) + " (write it like bücher.example or xn--bcher-kva.example)",
+                "'" + input + "' is not a valid international domain name: " + idn2_strerror(rc) +
+                    " (write it like bücher.example or xn--bcher-kva.example)",
                 std::string(field));
   }
   std::string out(converted);
@@ -77,8 +77,8 @@ Result<std::string> normalize_email(std::string_view address, std::string_view f
   if (local.find('@') != std::string_view::npos) {
     return refuse("it contains more than one '@'");
   }
-  if (domain.find('.') == std::string_view::npos || domain.front() == '.' ||
-      domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+  if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos) {
     return refuse("the domain must have at least two labels, like example.org");
   }
   VST_TRY(ascii_domain, domain_to_ascii(domain, field));

@@ -3,10 +3,10 @@
 // refusing real addresses.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "util/result.hpp"
 
 namespace vestibule::util {
 

@@ -2,10 +2,10 @@
 // its folder on any platform the files may be synced to.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "util/result.hpp"
 
 namespace vestibule::util {
 

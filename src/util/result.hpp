@@ -13,31 +13,31 @@ namespace vestibule {
 
 // Stable error codes; the API maps each to one HTTP status in src/api/errors.cpp.
 enum class Errc {
-  kInvalidArgument,   // malformed or out-of-range input
-  kUnauthenticated,   // no valid session
-  kForbidden,         // authenticated but not allowed
-  kNotFound,          // does not exist, or is not visible to the caller
-  kConflict,          // name clash, cycle, concurrent change
-  kPolicyRefused,     // organization policy does not allow it; Error::refused says for whom
-  kGone,              // existed but ended: a revoked or expired link
-  kTooManyRequests,   // rate limited; Error::retry_after_seconds says when to retry
-  kPayloadTooLarge,   // body above the route's limit
+  kInvalidArgument,  // malformed or out-of-range input
+  kUnauthenticated,  // no valid session
+  kForbidden,        // authenticated but not allowed
+  kNotFound,         // does not exist, or is not visible to the caller
+  kConflict,         // name clash, cycle, concurrent change
+  kPolicyRefused,    // organization policy does not allow it; Error::refused says for whom
+  kGone,             // existed but ended: a revoked or expired link
+  kTooManyRequests,  // rate limited; Error::retry_after_seconds says when to retry
+  kPayloadTooLarge,  // body above the route's limit
   kRangeNotSatisfiable,
-  kUnavailable,       // storage or a dependency is not usable right now
+  kUnavailable,  // storage or a dependency is not usable right now
   kInternal,
 };
 
 // One refused subject of a request that names several (the recipients of a share).
 struct Refused {
   std::string address;
-  std::string rule;     // the policy key or rule that refused it
+  std::string rule;  // the policy key or rule that refused it
   std::string message;
 };
 
 struct Error {
   Errc code = Errc::kInternal;
-  std::string message;   // for the client: what was wrong and what to do next
-  std::string field;     // the input field at fault, when there is one
+  std::string message;  // for the client: what was wrong and what to do next
+  std::string field;    // the input field at fault, when there is one
   long retry_after_seconds = 0;
   std::vector<Refused> refused;
 };

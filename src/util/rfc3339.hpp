@@ -2,11 +2,11 @@
 // fraction of a second (ignored) and a `Z` or `±hh:mm` offset.
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include "util/clock.hpp"
 #include "util/result.hpp"
+
+#include <string>
+#include <string_view>
 
 namespace vestibule::util {
 

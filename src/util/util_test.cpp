@@ -1,12 +1,12 @@
-#include <gtest/gtest.h>
-
-#include <set>
-
 #include "util/crypto.hpp"
 #include "util/duration.hpp"
 #include "util/email.hpp"
 #include "util/names.hpp"
 #include "util/rfc3339.hpp"
+
+#include <set>
+
+#include <gtest/gtest.h>
 
 namespace vestibule::util {
 namespace {
@@ -20,7 +20,8 @@ TEST(Duration, ParsesEveryUnit) {
 }
 
 TEST(Duration, RefusesMalformedText) {
-  for (const auto* bad : {"", "s", "10", "10x", "-5m", "1.5h", " 10m", "10 m", "99999999999999999d"}) {
+  for (const auto* bad :
+       {"", "s", "10", "10x", "-5m", "1.5h", " 10m", "10 m", "99999999999999999d"}) {
     auto r = parse_duration(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
@@ -43,13 +44,12 @@ TEST(Names, AcceptsOrdinaryNames) {
 TEST(Names, RefusesEveryBrokenRule) {
   const std::string nul("a\0b", 3);
   const std::string long_name(256, 'x');
-  for (const std::string& bad : {std::string(""), std::string("."), std::string(".."),
-                                std::string("a/b"), std::string("a\\b"), nul,
-                                std::string("a\nb"), std::string("tab\there"), long_name,
-                                std::string("CON"), std::string("con.txt"), std::string("LPT1"),
-                                std::string(" lead"), std::string("trail "),
-                                std::string("dot."), std::string("\xC3\x28"),
-                                std::string("\xED\xA0\x80"), std::string("\xC0\xAF")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
+        std::string("a\\b"), nul, std::string("a\nb"), std::string("tab\there"), long_name,
+        std::string("CON"), std::string("con.txt"), std::string("LPT1"), std::string(" lead"),
+        std::string("trail "), std::string("dot."), std::string("\xC3\x28"),
+        std::string("\xED\xA0\x80"), std::string("\xC0\xAF")}) {
     auto r = validate_item_name(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
@@ -72,7 +72,10 @@ TEST(Email, InternationalDomainsTakeTheirAsciiForm) {
   EXPECT_EQ(normalize_email(" X@Bücher.Example ").value(), "x@xn--bcher-kva.example");
   EXPECT_EQ(normalize_email("x@xn--bcher-kva.example").value(), "x@xn--bcher-kva.example");
   // NFD input (u + combining diaeresis) normalizes to the same address.
-  EXPECT_EQ(normalize_email("x@bu\xcc\x88" "cher.example").value(), "x@xn--bcher-kva.example");
+  EXPECT_EQ(normalize_email("x@bu\xcc\x88"
+                            "cher.example")
+                .value(),
+            "x@xn--bcher-kva.example");
   const auto bad = normalize_email("x@\xe2\x98\x83\xe2\x80\x8b.example");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
@@ -88,9 +91,9 @@ TEST(Rfc3339, ParsesUtcOffsetsAndFractions) {
 }
 
 TEST(Rfc3339, RefusesOtherShapesNamingTheField) {
-  for (const auto* bad : {"", "2030-01-31", "2030-01-31T17:00:00", "2030-02-31T00:00:00Z",
-                          "2030-13-01T00:00:00Z", "2030-01-31T25:00:00Z", "tomorrow",
-                          "2030-01-31T17:00:00+1", "2030-01-31T17:00:00.Z"}) {
+  for (const auto* bad :
+       {"", "2030-01-31", "2030-01-31T17:00:00", "2030-02-31T00:00:00Z", "2030-13-01T00:00:00Z",
+        "2030-01-31T25:00:00Z", "tomorrow", "2030-01-31T17:00:00+1", "2030-01-31T17:00:00.Z"}) {
     const auto r = parse_rfc3339(bad, "expires_at");
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().field, "expires_at");

@@ -1,9 +1,9 @@
 #include "support/store_fixture.hpp"
 
+#include <stdexcept>
+
 #include <sodium.h>
 #include <unistd.h>
-
-#include <stdexcept>
 
 namespace vestibule::testing {
 
@@ -47,7 +47,8 @@ StoreFixture::StoreFixture(int keep_versions)
 
 domain::User StoreFixture::add_user(const std::string& email, bool admin) {
   return members
-      .add_user(email, "correct horse", "", admin ? domain::UserRole::kAdmin : domain::UserRole::kUser)
+      .add_user(email, "correct horse", "",
+                admin ? domain::UserRole::kAdmin : domain::UserRole::kUser)
       .value();
 }
 

@@ -2,8 +2,6 @@
 // domain services wired over them and a ManualClock, for tests of the domain and the storage.
 #pragma once
 
-#include <memory>
-
 #include "blob/local_blob_store.hpp"
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
@@ -15,6 +13,8 @@
 #include "store/sqlite/repositories.hpp"
 #include "support/temp_dir.hpp"
 #include "util/clock.hpp"
+
+#include <memory>
 
 namespace vestibule::testing {
 

@@ -1,8 +1,8 @@
 #include "store/sqlite/database.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "store/sqlite/migrations.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace vestibule::store::sqlite {
 
@@ -21,8 +21,8 @@ Statement& Statement::bind_int64(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-  if (const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(),
-                                         SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                                         SQLITE_UTF8);
       rc != SQLITE_OK) {
     throw_sqlite(db_, rc, "bind");
   }
@@ -57,8 +57,8 @@ std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_
 std::string Statement::text(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
   const auto n = sqlite3_column_bytes(stmt_, col);
-  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
-                                                    static_cast<std::size_t>(n));
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

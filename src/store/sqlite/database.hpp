@@ -5,7 +5,7 @@
 // (unique violations kConflict, busy kUnavailable). Thread-safe.
 #pragma once
 
-#include <sqlite3.h>
+#include "util/result.hpp"
 
 #include <concepts>
 #include <condition_variable>
@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "util/result.hpp"
+#include <sqlite3.h>
 
 namespace vestibule::store::sqlite {
 

@@ -1,7 +1,7 @@
+#include "store/sqlite/repositories.hpp"
+
 #include <algorithm>
 #include <set>
-
-#include "store/sqlite/repositories.hpp"
 
 namespace vestibule::store::sqlite {
 
@@ -12,8 +12,8 @@ using util::to_unix;
 
 namespace {
 
-#define VST_ITEM_COLUMNS                                                                       \
-  "i.id, i.space_id, i.parent_id, i.name, i.kind, i.path, i.size, i.version, i.blob, "         \
+#define VST_ITEM_COLUMNS                                                               \
+  "i.id, i.space_id, i.parent_id, i.name, i.kind, i.path, i.size, i.version, i.blob, " \
   "i.modified_at, i.modified_by, COALESCE(u.display_name, i.modified_by_label), i.trashed_at"
 #define VST_ITEM_FROM " FROM items i LEFT JOIN users u ON u.id = i.modified_by "
 
@@ -159,8 +159,7 @@ Result<Item> ItemStore::create_folder(const Item& parent, const std::string& nam
 
 Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const std::string& name,
                                                      const std::string& blob, std::int64_t size,
-                                                     const domain::Actor& by,
-                                                     domain::TimePoint now,
+                                                     const domain::Actor& by, domain::TimePoint now,
                                                      int keep_versions) {
   return db_.write<domain::CommittedFile>([&](Connection& c) {
     domain::CommittedFile result;
@@ -242,7 +241,8 @@ Result<Item> ItemStore::rename_move(const Item& item, const std::string& name,
 
 Result<void> ItemStore::trash(Id id, const domain::Actor& by, domain::TimePoint now) {
   return db_.write<void>([&](Connection& c) {
-    c.prepare("UPDATE items SET trashed_at = ?1, trashed_by = ?2 WHERE id = ?3 AND trashed_at IS NULL")
+    c.prepare(
+         "UPDATE items SET trashed_at = ?1, trashed_by = ?2 WHERE id = ?3 AND trashed_at IS NULL")
         .with(to_unix(now), user_of(by), id)
         .run();
   });
@@ -277,9 +277,7 @@ Result<std::vector<std::string>> ItemStore::purge(const Item& item) {
         .run();
     // One statement: SQLite checks the parent_id references at its end, when the whole
     // subtree is gone.
-    c.prepare("DELETE FROM items WHERE path >= ?1 AND path < ?2")
-        .with(current.path, bound)
-        .run();
+    c.prepare("DELETE FROM items WHERE path >= ?1 AND path < ?2").with(current.path, bound).run();
     return release_candidates(c, blobs);
   });
 }

@@ -76,8 +76,7 @@ Result<domain::User> UserStore::create(const domain::NewUser& user, domain::Time
     c.prepare(
          "INSERT INTO users (email, display_name, password_hash, role, disabled, created_at) "
          "VALUES (?1, ?2, ?3, ?4, 0, ?5)")
-        .with(user.email, user.display_name, user.password_hash, to_string(user.role),
-              to_unix(now))
+        .with(user.email, user.display_name, user.password_hash, to_string(user.role), to_unix(now))
         .run();
     const Id id = c.last_insert_id();
     insert_space(c, "My files", domain::SpaceKind::kPersonal, id, id, now);

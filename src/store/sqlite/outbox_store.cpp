@@ -9,7 +9,7 @@ using util::to_unix;
 
 namespace {
 
-#define VST_MAIL_COLUMNS                                                                      \
+#define VST_MAIL_COLUMNS                                                                     \
   "id, kind, recipient, subject, body_text, body_html, message_id, secret, link_id, state, " \
   "attempts, last_error, created_at, next_attempt_at, expires_at, finished_at"
 
@@ -111,7 +111,8 @@ Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {
 Result<void> OutboxStore::reschedule(Id id, int attempts, domain::TimePoint next,
                                      const std::string& error) {
   return db_.write<void>([&](Connection& c) {
-    c.prepare("UPDATE outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?4")
+    c.prepare(
+         "UPDATE outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?4")
         .with(attempts, to_unix(next), error, id)
         .run();
   });

@@ -1,6 +1,6 @@
-#include <nlohmann/json.hpp>
-
 #include "store/sqlite/repositories.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace vestibule::store::sqlite {
 
@@ -27,9 +27,9 @@ std::optional<std::int64_t> optional_unix(const std::optional<domain::TimePoint>
 // lists of any length.
 std::string id_list(const std::vector<Id>& ids) { return nlohmann::json(ids).dump(); }
 
-#define VST_LINK_COLUMNS                                                                        \
-  "l.id, l.item_id, l.kind, l.role, l.token_hash, l.password_hash, l.expires_at, "              \
-  "l.block_download, l.message, l.created_by, u.display_name, l.created_at, l.revoked_at, "     \
+#define VST_LINK_COLUMNS                                                                    \
+  "l.id, l.item_id, l.kind, l.role, l.token_hash, l.password_hash, l.expires_at, "          \
+  "l.block_download, l.message, l.created_by, u.display_name, l.created_at, l.revoked_at, " \
   "l.first_used_at, l.last_used_at"
 #define VST_LINK_FROM " FROM links l JOIN users u ON u.id = l.created_by "
 
@@ -56,10 +56,10 @@ Link read_link(const Statement& s, int first = 0) {
 
 #define VST_GRANT_COLUMNS                                                                      \
   "g.id, g.item_id, g.user_id, g.external_id, g.role, g.link_id, g.expires_at, g.created_by, " \
-  "g.created_at, g.first_used_at, g.last_used_at, COALESCE(gu.email, e.address), "            \
+  "g.created_at, g.first_used_at, g.last_used_at, COALESCE(gu.email, e.address), "             \
   "COALESCE(gu.display_name, e.address), e.state"
-#define VST_GRANT_FROM                                                \
-  " FROM grants g LEFT JOIN users gu ON gu.id = g.user_id "           \
+#define VST_GRANT_FROM                                      \
+  " FROM grants g LEFT JOIN users gu ON gu.id = g.user_id " \
   "LEFT JOIN external_identities e ON e.id = g.external_id "
 
 Grant read_grant(const Statement& s) {
@@ -108,8 +108,8 @@ Link link_by_id(Connection& c, Id id) {
 }
 
 std::vector<Grant> recipients_of(Connection& c, Id link_id) {
-  auto& s = c.prepare("SELECT " VST_GRANT_COLUMNS VST_GRANT_FROM
-                      "WHERE g.link_id = ?1 ORDER BY g.id");
+  auto& s =
+      c.prepare("SELECT " VST_GRANT_COLUMNS VST_GRANT_FROM "WHERE g.link_id = ?1 ORDER BY g.id");
   s.with(link_id);
   std::vector<Grant> out;
   while (s.step()) {
@@ -299,8 +299,8 @@ Result<Grant> SharingStore::put_grant(Id item_id, Id user_id, domain::Role role,
          "ON CONFLICT (item_id, user_id) WHERE link_id IS NULL DO UPDATE SET role = excluded.role")
         .with(item_id, user_id, to_string(role), by, to_unix(now))
         .run();
-    auto& s = c.prepare(
-        "SELECT id FROM grants WHERE item_id = ?1 AND user_id = ?2 AND link_id IS NULL");
+    auto& s =
+        c.prepare("SELECT id FROM grants WHERE item_id = ?1 AND user_id = ?2 AND link_id IS NULL");
     s.with(item_id, user_id);
     if (!s.step()) {
       refuse(Errc::kInternal, "the grant just written is missing");
@@ -316,9 +316,8 @@ Result<Grant> SharingStore::find_grant(Id id) {
 }
 
 Result<void> SharingStore::remove_grant(Id id) {
-  return db_.write<void>([&](Connection& c) {
-    c.prepare("DELETE FROM grants WHERE id = ?1").with(id).run();
-  });
+  return db_.write<void>(
+      [&](Connection& c) { c.prepare("DELETE FROM grants WHERE id = ?1").with(id).run(); });
 }
 
 Result<void> SharingStore::record_link_use(Id link_id, domain::TimePoint now) {
@@ -356,8 +355,8 @@ Result<void> SharingStore::create_link_session(const std::string& token_hash, Id
 
 Result<Id> SharingStore::find_link_session(const std::string& token_hash, domain::TimePoint now) {
   return db_.read<Id>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT link_id FROM link_sessions WHERE token_hash = ?1 AND expires_at > ?2");
+    auto& s =
+        c.prepare("SELECT link_id FROM link_sessions WHERE token_hash = ?1 AND expires_at > ?2");
     s.with(token_hash, to_unix(now));
     if (!s.step()) {
       refuse(Errc::kNotFound, "no such link password proof");
@@ -394,8 +393,8 @@ Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
 }
 
 Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
-                                                                 domain::IdentityState state,
-                                                                 domain::TimePoint now) {
+                                                                  domain::IdentityState state,
+                                                                  domain::TimePoint now) {
   return db_.write<domain::ExternalIdentity>([&](Connection& c) {
     c.prepare(
          "UPDATE external_identities SET state = ?1, verified_at = CASE WHEN ?1 = 'verified' "
@@ -486,8 +485,8 @@ Result<void> SharingStore::add_access_request(const domain::AccessRequest& r) {
 
 Result<int> SharingStore::count_pending_requests(domain::Id link_id) {
   return db_.read<int>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT count(*) FROM access_requests WHERE link_id = ?1 AND state = 'pending'");
+    auto& s =
+        c.prepare("SELECT count(*) FROM access_requests WHERE link_id = ?1 AND state = 'pending'");
     s.with(link_id);
     s.step();
     return static_cast<int>(s.int64(0));
@@ -546,8 +545,8 @@ Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
       domain::DirectoryEntry d;
       d.identity.id = s.int64(0);
       d.identity.address = s.text(1);
-      d.identity.state = domain::identity_state_from_string(s.text(2)).value_or(
-          domain::IdentityState::kPending);
+      d.identity.state =
+          domain::identity_state_from_string(s.text(2)).value_or(domain::IdentityState::kPending);
       d.identity.created_at = util::from_unix(s.int64(3));
       if (auto t = s.optional_int64(4)) {
         d.identity.verified_at = util::from_unix(*t);

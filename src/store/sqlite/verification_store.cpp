@@ -37,8 +37,8 @@ Result<std::vector<domain::VerificationRequest>> VerificationStore::pending_requ
     s.with(static_cast<std::int64_t>(limit));
     std::vector<domain::VerificationRequest> out;
     while (s.step()) {
-      out.push_back({s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4),
-                     from_unix(s.int64(5))});
+      out.push_back(
+          {s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), from_unix(s.int64(5))});
     }
     return out;
   });
@@ -54,8 +54,8 @@ Result<void> VerificationStore::mark_processed(Id request_id) {
 
 Result<int> VerificationStore::count_codes(const std::string& address, domain::TimePoint since) {
   return db_.read<int>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT count(*) FROM verification_codes WHERE address = ?1 AND created_at > ?2");
+    auto& s =
+        c.prepare("SELECT count(*) FROM verification_codes WHERE address = ?1 AND created_at > ?2");
     s.with(address, to_unix(since));
     s.step();
     return static_cast<int>(s.int64(0));
@@ -150,8 +150,8 @@ Result<void> VerificationStore::create_session(const domain::ExternalSession& se
          "expires_at, remembered, client_address, user_agent) "
          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
         .with(session.token_hash, session.external_id, to_unix(session.created_at),
-              to_unix(session.proved_at), to_unix(session.expires_at),
-              session.remembered ? 1 : 0, session.client_address, session.user_agent)
+              to_unix(session.proved_at), to_unix(session.expires_at), session.remembered ? 1 : 0,
+              session.client_address, session.user_agent)
         .run();
   });
 }
@@ -172,8 +172,8 @@ Result<domain::ExternalSession> VerificationStore::find_session(const std::strin
     out.token_hash = s.text(1);
     out.external_id = s.int64(2);
     out.address = s.text(3);
-    out.state = domain::identity_state_from_string(s.text(4)).value_or(
-        domain::IdentityState::kPending);
+    out.state =
+        domain::identity_state_from_string(s.text(4)).value_or(domain::IdentityState::kPending);
     out.created_at = from_unix(s.int64(5));
     out.proved_at = from_unix(s.int64(6));
     out.expires_at = from_unix(s.int64(7));
