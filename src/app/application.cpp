@@ -126,13 +126,10 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
     app->dev_mailbox_ = std::make_unique<mail::DevMailbox>(data_dir / "mail", *app->clock_);
   } else {
     mail::SmtpSettings settings{
-        smtp.host,
-        smtp.port,
-        smtp.tls,
-        smtp.username,
-        smtp.password,
-        smtp.from.empty() ? "Vestibule <no-reply@" + smtp.host + ">" : smtp.from,
-        std::chrono::seconds{30}};
+        smtp.host,     smtp.port,
+        smtp.tls,      smtp.username,
+        smtp.password, smtp.from.empty() ? "Vestibule <no-reply@" + smtp.host + ">" : smtp.from,
+        smtp.ca_file,  std::chrono::seconds{30}};
     app->smtp_sender_ = std::make_unique<mail::SmtpSender>(std::move(settings), *app->clock_);
   }
   domain::MailSender& sender = app->dev_mailbox_

@@ -184,6 +184,7 @@ const std::vector<Key>& keys() {
       {"smtp", "username", text(&C::smtp, &C::Smtp::username)},
       {"smtp", "password", text(&C::smtp, &C::Smtp::password)},
       {"smtp", "from", text(&C::smtp, &C::Smtp::from)},
+      {"smtp", "ca_file", text(&C::smtp, &C::Smtp::ca_file)},
       {"bootstrap", "admin_email", text(&C::bootstrap, &C::Bootstrap::admin_email)},
       {"bootstrap", "admin_password", text(&C::bootstrap, &C::Bootstrap::admin_password)},
   };

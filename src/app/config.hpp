@@ -54,6 +54,7 @@ struct Config {
     std::string username;
     std::string password;
     std::string from;
+    std::string ca_file;  // certificates to trust for the relay; empty: the system's
   } smtp;
   struct Bootstrap {
     std::string admin_email;

@@ -97,6 +97,9 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   if (settings_.tls == "starttls") {
     curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   }
+  if (!settings_.ca_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
+  }
   if (!settings_.username.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, settings_.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, settings_.password.c_str());

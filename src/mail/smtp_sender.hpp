@@ -18,7 +18,8 @@ struct SmtpSettings {
   std::string tls = "starttls";  // none | starttls | tls
   std::string username;
   std::string password;
-  std::string from;  // "Vestibule <no-reply@example.org>" or a bare address
+  std::string from;     // "Vestibule <no-reply@example.org>" or a bare address
+  std::string ca_file;  // certificates to trust for the relay; empty: the system's
   std::chrono::seconds timeout{30};
 };
 

@@ -139,8 +139,13 @@ class _Handler:
 class SmtpSink:
     """An SMTP server on 127.0.0.1 collecting messages; see the module docstring."""
 
-    def __init__(self, port=None, start=True):
+    def __init__(self, port=None, start=True, tls_context=None, require_starttls=False):
         self.port = port or free_port()
+        # With a TLS context the sink offers STARTTLS; with require_starttls it refuses mail
+        # until the client has switched to TLS.
+        self._smtp_options = {}
+        if tls_context is not None:
+            self._smtp_options = {"tls_context": tls_context, "require_starttls": require_starttls}
         self.rcpt_reply = None  # e.g. "550 5.1.1 Mailbox unavailable"; None accepts
         self.data_reply = None  # e.g. "451 4.3.0 Try again later"; None accepts
         self._lock = threading.Lock()
@@ -162,7 +167,7 @@ class SmtpSink:
         if self._controller is not None:
             return
         controller = Controller(_Handler(self), hostname=HOST, port=self.port,
-                                ready_timeout=10)
+                                ready_timeout=10, **self._smtp_options)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -173,7 +178,7 @@ class SmtpSink:
                 if time.monotonic() > deadline:
                     raise
                 controller = Controller(_Handler(self), hostname=HOST, port=self.port,
-                                        ready_timeout=10)
+                                        ready_timeout=10, **self._smtp_options)
                 time.sleep(0.05)
         self._controller = controller
 

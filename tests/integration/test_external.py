@@ -20,7 +20,11 @@ import itertools
 import math
 import os
 import re
+import shutil
+import ssl
 import statistics
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -309,6 +313,58 @@ class InvitationTest(ExternalCase):
         r = anon.get(shares(share_url_of(mail).rsplit("/s/", 1)[1]))
         self.assertStatus(r, 200)
         self.assertEqual(r.json()["needs"], "verification", r.describe())
+
+
+class StartTlsTest(ExternalCase):
+    """`[smtp] tls = "starttls"` is required, not opportunistic: mail goes only over TLS to a
+    relay whose certificate verifies against `[smtp] ca_file`."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cert_dir = tempfile.mkdtemp(prefix="vestibule-tls-")
+        cls.cert = os.path.join(cls.cert_dir, "relay.pem")
+        cls.key = os.path.join(cls.cert_dir, "relay.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", cls.key, "-out", cls.cert],
+                       check=True, capture_output=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.cert_dir, ignore_errors=True)
+        super().tearDownClass()
+
+    def setUp(self):
+        VestibuleTestCase.setUp(self)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        self.sink = SmtpSink(tls_context=context, require_starttls=True)
+        self.addCleanup(self.sink.close)
+        self.plain_sink = SmtpSink()  # offers no STARTTLS at all
+        self.addCleanup(self.plain_sink.close)
+
+    def serve(self, port):
+        env = dict(smtp_env(port), VESTIBULE_SMTP__TLS="starttls",
+                   VESTIBULE_SMTP__CA_FILE=self.cert)
+        self.server = self.start_server(extra_args=["--test-clock"], env=env)
+        self.admin_c = self.admin(self.server)
+        self.root = self.admin_c.personal_root()
+
+    def test_mail_goes_over_starttls_to_a_verified_relay(self):
+        self.serve(self.sink.port)
+        item, _ = self.share([EVE])
+        [mail] = self.sink.wait_for(1, to=EVE)  # the sink refuses mail before STARTTLS
+        self.assertIn(EVE, mail.text())
+        self.wait_delivery(item["id"], EVE, "sent")
+
+    def test_a_relay_without_starttls_gets_nothing_in_clear(self):
+        self.serve(self.plain_sink.port)
+        item, _ = self.share([EVE])
+        row = self.wait_attempted(item["id"], EVE)
+        self.assertEqual(row["delivery"], "queued", row)
+        self.assertEqual(self.plain_sink.messages, [])
+        self.assertEqual(self.plain_sink.attempts, [])
 
 
 # 2 ---------------------------------------------------------------------------------------------
