@@ -24,7 +24,7 @@ namespace vestibule::api {
 struct ApiOptions {
   std::string public_url;       // e.g. http://127.0.0.1:8080
   bool secure_cookies = false;  // public URL is https
-  std::size_t max_json_body = 1024 * 1024;
+  std::size_t max_json_body = std::size_t{1024} * 1024;
   std::size_t max_upload_bytes = std::size_t{10} << 30;
   bool test_clock = false;  // POST /api/v1/dev/clock is available
 };

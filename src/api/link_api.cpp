@@ -71,7 +71,10 @@ Result<void> only_fields(const Json& body, std::initializer_list<const char*> al
     std::string list;
     for (const char* a : allowed) {
       known = known || key == a;
-      list += list.empty() ? a : std::string(", ") + a;
+      if (!list.empty()) {
+        list += ", ";
+      }
+      list += a;
     }
     if (!known) {
       return fail(Errc::kInvalidArgument, "unknown field \"" + key + "\"; the fields are: " + list,

@@ -269,8 +269,7 @@ void add_share_routes(http::Router& router, Services& s) {
                        VST_TRY(kind, optional_string(body, "kind"));
                        if (kind.value_or("folder") != "folder") {
                          return fail(Errc::kInvalidArgument,
-                                     "only folders are created here (\"kind\": \"folder\")",
-                                     "kind");
+                                     R"(only folders are created here ("kind": "folder"))", "kind");
                        }
                        VST_TRY(folder, s.files.create_folder(who, id, name));
                        return private_json(201, shared_item_json(folder, who));
@@ -286,7 +285,7 @@ void add_share_routes(http::Router& router, Services& s) {
                         VST_TRY(parent_id, optional_id(body, "parent_id"));
                         if (!name && !parent_id) {
                           return fail(Errc::kInvalidArgument,
-                                      "send \"name\" to rename or \"parent_id\" to move");
+                                      R"(send "name" to rename or "parent_id" to move)");
                         }
                         VST_TRY(item, s.files.update(who, id, name, parent_id));
                         return private_json(200, shared_item_json(item, who));

@@ -148,8 +148,8 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   domain::VerificationOptions verification_options;
   verification_options.server_key = std::move(server_key);
   app->verification_ = std::make_unique<domain::Verification>(
-      *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->users_, *app->authz_,
-      *app->outbox_, *app->sharing_events_, *app->clock_, std::move(verification_options));
+      *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->authz_, *app->outbox_,
+      *app->sharing_events_, *app->clock_, std::move(verification_options));
   return app;
 }
 

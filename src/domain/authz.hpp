@@ -118,7 +118,8 @@ class Authorizer {
  private:
   Result<Access> decide(const Principal& who, Action action, const Item& item, bool allow_trashed);
   Result<std::optional<SpaceRole>> membership(const Principal& who, Id space_id);
-  LinkState state_under(const Principal& who, const Link& link, const Policy& policy) const;
+  [[nodiscard]] LinkState state_under(const Principal& who, const Link& link,
+                                      const Policy& policy) const;
 
   SpaceRepository& spaces_;
   ItemRepository& items_;

@@ -14,9 +14,8 @@ namespace {
 using Json = nlohmann::json;
 using Seconds = Policy::Seconds;
 
-constexpr ExternalSharing kLevels[] = {
-    ExternalSharing::kInternalOnly, ExternalSharing::kExistingGuests,
-    ExternalSharing::kNewAndExistingGuests, ExternalSharing::kAnyone};
+constexpr std::array kLevels = {ExternalSharing::kInternalOnly, ExternalSharing::kExistingGuests,
+                                ExternalSharing::kNewAndExistingGuests, ExternalSharing::kAnyone};
 
 Error bad(const std::string& key, const std::string& what, const std::string& example) {
   return make_error(Errc::kInvalidArgument,
@@ -58,7 +57,7 @@ Result<Seconds> read_duration(const std::string& key, const Json& v, const std::
 }
 
 Result<std::vector<std::string>> read_domains(const std::string& key, const Json& v) {
-  const std::string example = "\"" + key + "\": [\"example.org\"]";
+  const std::string example = "\"" + key + R"(": ["example.org"])";
   if (!v.is_array()) {
     return fail(bad(key, "must be a list of domain names", example));
   }
@@ -110,7 +109,7 @@ Result<ExternalSharing> read_level(const std::string& key, const Json& v) {
   return fail(bad(key,
                   "must be one of anyone, new_and_existing_guests, existing_guests, "
                   "internal_only",
-                  "\"" + key + "\": \"new_and_existing_guests\""));
+                  "\"" + key + R"(": "new_and_existing_guests")"));
 }
 
 // A maximum lifetime where 0 means "none": the stricter of two is the shorter non-zero one.
@@ -127,7 +126,7 @@ Seconds stricter_maximum(Seconds a, Seconds b) {
 using Setter = std::function<Result<void>(Policy&, const Json&)>;
 
 const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> kSetters = [] {
+  static const std::map<std::string, Setter> kSetterTable = [] {
     std::map<std::string, Setter> m;
     const auto duration = [&m](const char* key, Seconds Policy::*member, const char* example) {
       m[key] = [key, member, example](Policy& p, const Json& v) -> Result<void> {
@@ -181,7 +180,7 @@ const std::map<std::string, Setter>& setters() {
       if (!kind) {
         return fail(bad("default_link_kind",
                         "must be one of anyone, organization, specific, existing",
-                        "\"default_link_kind\": \"specific\""));
+                        R"("default_link_kind": "specific")"));
       }
       p.default_link_kind = *kind;
       return outcome::success();
@@ -190,7 +189,7 @@ const std::map<std::string, Setter>& setters() {
       const auto role = v.is_string() ? role_from_string(v.get<std::string>()) : std::nullopt;
       if (!role || *role == Role::kManage) {
         return fail(
-            bad("default_link_role", "must be view or edit", "\"default_link_role\": \"view\""));
+            bad("default_link_role", "must be view or edit", R"("default_link_role": "view")"));
       }
       p.default_link_role = *role;
       return outcome::success();
@@ -201,7 +200,7 @@ const std::map<std::string, Setter>& setters() {
     duration("specific_link_max_lifetime", &Policy::specific_link_max_lifetime, "365d");
     return m;
   }();
-  return kSetters;
+  return kSetterTable;
 }
 
 std::string known_keys() {
@@ -220,13 +219,13 @@ Result<void> check_consistency(const Policy& p) {
                     "\"blocked_domains\": []"));
   }
   if (p.code_lifetime.count() < 60 || p.code_lifetime.count() > 86400) {
-    return fail(bad("code_lifetime", "must be between 1m and 1d", "\"code_lifetime\": \"10m\""));
+    return fail(bad("code_lifetime", "must be between 1m and 1d", R"("code_lifetime": "10m")"));
   }
   if (p.remember_device_for > p.reverify_after) {
     return fail(bad(
         "remember_device_for",
         "cannot be longer than reverify_after (" + util::format_duration(p.reverify_after) + ")",
-        "\"remember_device_for\": \"" + util::format_duration(p.reverify_after) + "\""));
+        R"("remember_device_for": ")" + util::format_duration(p.reverify_after) + "\""));
   }
   if (p.specific_link_max_lifetime.count() > 0 &&
       (p.specific_link_default_lifetime.count() == 0 ||
@@ -235,7 +234,7 @@ Result<void> check_consistency(const Policy& p) {
       return fail(bad("specific_link_default_lifetime",
                       "cannot be longer than specific_link_max_lifetime (" +
                           util::format_duration(p.specific_link_max_lifetime) + ")",
-                      "\"specific_link_default_lifetime\": \"" +
+                      R"("specific_link_default_lifetime": ")" +
                           util::format_duration(p.specific_link_max_lifetime) + "\""));
     }
   }
@@ -297,7 +296,7 @@ Result<Policy> apply_patch(const Policy& base, const Json& patch) {
     if (found == setters().end()) {
       return fail(Errc::kInvalidArgument,
                   "unknown setting '" + key + "'; the settings are: " + known_keys() +
-                      " (for example: {\"reverify_after\": \"30d\"})",
+                      R"( (for example: {"reverify_after": "30d"}))",
                   key);
     }
     VST_TRYV(found->second(p, value));
@@ -353,7 +352,7 @@ Result<SpacePolicy> apply_space_patch(const SpacePolicy& base, const Json& patch
       VST_TRY(level, read_level(key, v));
       if (level > org.external_sharing) {
         return looser(key, std::string(to_string(org.external_sharing)),
-                      "\"external_sharing\": \"internal_only\"");
+                      R"("external_sharing": "internal_only")");
       }
       s.external_sharing = level;
     } else if (key == "blocked_domains") {
@@ -402,7 +401,7 @@ Result<SpacePolicy> apply_space_patch(const SpacePolicy& base, const Json& patch
                                ? d <= org_value
                                : d.count() != 0 && (org_value.count() == 0 || d <= org_value);
       if (!tighter) {
-        return looser(key, util::format_duration(org_value), "\"" + key + "\": \"7d\"");
+        return looser(key, util::format_duration(org_value), "\"" + key + R"(": "7d")");
       }
       target = d;
     } else {

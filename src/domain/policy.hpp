@@ -27,27 +27,28 @@ std::string_view to_string(ExternalSharing level);
 struct Policy {
   using Seconds = std::chrono::seconds;
 
-  ExternalSharing external_sharing = ExternalSharing::kNewAndExistingGuests;
+  // Grouped by type (not in SPEC order) so the struct has no padding.
   std::vector<std::string> internal_domains;  // lower-case ASCII
   std::vector<std::string> allowed_domains;
   std::vector<std::string> blocked_domains;
-  bool email_code_enabled = true;
-  int code_length = 8;
   Seconds code_lifetime{10 * 60};
+  Seconds reverify_after{30 * 86400};
+  Seconds remember_device_for{30 * 86400};
+  Seconds guest_expiry{90 * 86400};
+  Seconds anyone_link_max_lifetime{30 * 86400};  // 0 = no maximum
+  Seconds specific_link_default_lifetime{0};     // 0 = no expiry unless one is given
+  Seconds specific_link_max_lifetime{0};         // 0 = no maximum
+  ExternalSharing external_sharing = ExternalSharing::kNewAndExistingGuests;
+  LinkKind default_link_kind = LinkKind::kSpecific;
+  Role default_link_role = Role::kView;
+  int code_length = 8;
   int code_max_tries = 5;
   int code_sends_per_address_per_hour = 5;
   int code_sends_per_link_per_hour = 20;
-  Seconds reverify_after{30 * 86400};
-  Seconds remember_device_for{30 * 86400};
+  bool email_code_enabled = true;
   bool promote_verified_to_guest = false;
-  Seconds guest_expiry{90 * 86400};
   bool require_account_match = true;
-  LinkKind default_link_kind = LinkKind::kSpecific;
-  Role default_link_role = Role::kView;
-  Seconds anyone_link_max_lifetime{30 * 86400};  // 0 = no maximum
   bool anyone_link_require_password = false;
-  Seconds specific_link_default_lifetime{0};  // 0 = no expiry unless one is given
-  Seconds specific_link_max_lifetime{0};      // 0 = no maximum
 };
 
 // Every key of SPEC §3.

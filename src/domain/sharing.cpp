@@ -79,7 +79,7 @@ Sharing::Sharing(SharingRepository& sharing, ItemRepository& items, SpaceReposit
       password_throttle_(password_throttle),
       outbox_(outbox),
       clock_(clock),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 Result<Sharing::Classified> Sharing::classify(const std::vector<RecipientInput>& inputs,
                                               const Policy& policy) {
@@ -206,7 +206,7 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
   }
   if (kind != LinkKind::kSpecific && !request.recipients.empty()) {
     return fail(Errc::kInvalidArgument,
-                "only specific links have recipients; use \"kind\": \"specific\"", "recipients");
+                R"(only specific links have recipients; use "kind": "specific")", "recipients");
   }
   if (kind != LinkKind::kAnyone && request.password) {
     return fail(Errc::kInvalidArgument, "only anyone links have a password", "password");
@@ -292,9 +292,12 @@ void Sharing::invite(const Principal& who, const Item& item, const Link& link,
     mail.subject = sharer + " shared \"" + item.name + "\" with you";
     mail.secret = true;  // the link's token
     mail.link_id = link.id;
-    std::string text = sharer + (sharer_address.empty() ? "" : " (" + sharer_address + ")") +
-                       " shared the " + what + " \"" + item.name + "\" with you (" +
-                       std::string(to_string(link.role)) + ").\n\n";
+    std::string text = sharer;
+    if (!sharer_address.empty()) {
+      text.append(" (").append(sharer_address).append(")");
+    }
+    text.append(" shared the ").append(what).append(" \"").append(item.name);
+    text.append("\" with you (").append(to_string(link.role)).append(").\n\n");
     std::string html =
         "<p>" + util::html_escape(sharer) +
         (sharer_address.empty() ? "" : " (" + util::html_escape(sharer_address) + ")") +
@@ -542,12 +545,11 @@ Result<ShareSummary> Sharing::summary(const Principal& through) {
   VST_TRY(state, authz_.link_state(through, link));
   if (state == LinkState::kNeedsPassword) {
     out.needs = "password";
-  } else if (state == LinkState::kNeedsSignIn) {
+  } else if (state == LinkState::kNeedsSignIn ||
+             (link.kind != LinkKind::kSpecific && through.kind == PrincipalKind::kAnonymous)) {
     out.needs = "sign_in";
   } else if (link.kind == LinkKind::kSpecific) {
     out.needs = "verification";
-  } else if (through.kind == PrincipalKind::kAnonymous) {
-    out.needs = "sign_in";
   } else {
     return fail(error);
   }

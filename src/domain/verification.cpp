@@ -5,6 +5,8 @@
 #include "util/html.hpp"
 #include "util/rfc3339.hpp"
 
+#include <array>
+
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -28,13 +30,12 @@ Error wrong_code() {
 }  // namespace
 
 Verification::Verification(VerificationRepository& repository, SharingRepository& sharing,
-                           ItemRepository& items, UserRepository& users, Authorizer& authz,
-                           Outbox& outbox, SharingEvents& events, const util::Clock& clock,
+                           ItemRepository& items, Authorizer& authz, Outbox& outbox,
+                           SharingEvents& events, const util::Clock& clock,
                            VerificationOptions options)
     : repository_(repository),
       sharing_(sharing),
       items_(items),
-      users_(users),
       authz_(authz),
       outbox_(outbox),
       events_(events),
@@ -55,15 +56,16 @@ std::string Verification::code_hmac(Id link_id, const std::string& address,
                                     const std::string& code) const {
   const std::string message =
       std::to_string(link_id) + "\n" + address + "\n" + browser_hash + "\n" + code;
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state,
                               reinterpret_cast<const unsigned char*>(options_.server_key.data()),
                               options_.server_key.size());
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
                                 message.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  return util::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  return util::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 Result<void> Verification::request(const Principal& through, const std::string& email,

@@ -101,8 +101,8 @@ struct VerifiedSession {
 class Verification {
  public:
   Verification(VerificationRepository& repository, SharingRepository& sharing,
-               ItemRepository& items, UserRepository& users, Authorizer& authz, Outbox& outbox,
-               SharingEvents& events, const util::Clock& clock, VerificationOptions options);
+               ItemRepository& items, Authorizer& authz, Outbox& outbox, SharingEvents& events,
+               const util::Clock& clock, VerificationOptions options);
 
   // Records a request for a code. The answer never depends on the address: kTooManyRequests
   // only when this client address asked too often for this link.
@@ -125,8 +125,9 @@ class Verification {
 
   // `length` digits from the CSPRNG, each uniform over 0-9.
   static std::string generate_code(int length);
-  std::string code_hmac(Id link_id, const std::string& address, const std::string& browser_hash,
-                        const std::string& code) const;
+  [[nodiscard]] std::string code_hmac(Id link_id, const std::string& address,
+                                      const std::string& browser_hash,
+                                      const std::string& code) const;
 
  private:
   void send_code(const VerificationRequest& request, const Link& link, const Item& item,
@@ -137,7 +138,6 @@ class Verification {
   VerificationRepository& repository_;
   SharingRepository& sharing_;
   ItemRepository& items_;
-  UserRepository& users_;
   Authorizer& authz_;
   Outbox& outbox_;
   SharingEvents& events_;

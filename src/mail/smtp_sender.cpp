@@ -2,6 +2,7 @@
 
 #include "mail/mime.hpp"
 
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -76,7 +77,7 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   Upload upload{build_message(message, settings_.from, clock_.now()), 0};
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(
       curl_slist_append(nullptr, ("<" + message.to + ">").c_str()), &curl_slist_free_all);
-  char error[CURL_ERROR_SIZE] = {0};
+  std::array<char, CURL_ERROR_SIZE> error{};
   Replies replies;
   const std::string mail_from = envelope_address(settings_.from);
 
@@ -87,7 +88,7 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   curl_easy_setopt(c, CURLOPT_READFUNCTION, &read_chunk);
   curl_easy_setopt(c, CURLOPT_READDATA, &upload);
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout.count()));
@@ -110,7 +111,7 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   }
   long reply = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
-  std::string detail = error[0] != '\0' ? std::string(error) : curl_easy_strerror(rc);
+  std::string detail = error[0] != '\0' ? std::string(error.data()) : curl_easy_strerror(rc);
   if (!replies.refusal.empty()) {
     detail = replies.refusal;
   }

@@ -35,7 +35,7 @@ StoreFixture::StoreFixture(int keep_versions)
       files(items, space_store, blobs, authz, clock, domain::FilesOptions{keep_versions}),
       sharing(sharing_store, items, space_store, users, policies, authz, events, link_throttle,
               outbox, clock, sharing_options()),
-      verification(verification_store, sharing_store, items, users, authz, outbox, events, clock,
+      verification(verification_store, sharing_store, items, authz, outbox, events, clock,
                    domain::VerificationOptions{std::string(32, 'k'), std::chrono::hours(12), 100}) {
   if (!db.migrate()) {
     throw std::runtime_error("migration failed");
