@@ -77,8 +77,9 @@ Result<void> only_fields(const Json& body, std::initializer_list<const char*> al
       list += a;
     }
     if (!known) {
-      return fail(Errc::kInvalidArgument, "unknown field \"" + key + "\"; the fields are: " + list,
-                  key);
+      std::string message = "unknown field \"";
+      message.append(key).append("\"; the fields are: ").append(list);
+      return fail(Errc::kInvalidArgument, std::move(message), key);
     }
   }
   return outcome::success();

@@ -126,7 +126,7 @@ Seconds stricter_maximum(Seconds a, Seconds b) {
 using Setter = std::function<Result<void>(Policy&, const Json&)>;
 
 const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> kSetterTable = [] {
+  static const std::map<std::string, Setter> table = [] {
     std::map<std::string, Setter> m;
     const auto duration = [&m](const char* key, Seconds Policy::*member, const char* example) {
       m[key] = [key, member, example](Policy& p, const Json& v) -> Result<void> {
@@ -200,7 +200,7 @@ const std::map<std::string, Setter>& setters() {
     duration("specific_link_max_lifetime", &Policy::specific_link_max_lifetime, "365d");
     return m;
   }();
-  return kSetterTable;
+  return table;
 }
 
 std::string known_keys() {
