@@ -93,9 +93,24 @@ Result<Policy> Authorizer::org_policy() {
 }
 
 Result<Policy> Authorizer::policy_in(Id space_id) {
-  VST_TRY(org, org_policy());
-  VST_TRY(text, policies_.load_space(space_id));
-  return effective_policy(org, space_policy_from_stored(text));
+  VST_TRY(stored, policies_.load_for_space(space_id));
+  // The stored texts are read on every decision, so a change applies at once; parsing them is
+  // what repeats, so each thread keeps the last result for the same texts.
+  struct Parsed {
+    std::string org;
+    std::string space;
+    Policy policy;
+    bool valid = false;
+  };
+  thread_local Parsed last;
+  if (!last.valid || last.org != stored.first || last.space != stored.second) {
+    last.policy =
+        effective_policy(policy_from_stored(stored.first), space_policy_from_stored(stored.second));
+    last.org = std::move(stored.first);
+    last.space = std::move(stored.second);
+    last.valid = true;
+  }
+  return last.policy;
 }
 
 std::optional<TimePoint> Authorizer::effective_expiry(const Link& link, const Policy& policy) {

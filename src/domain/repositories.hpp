@@ -197,6 +197,8 @@ class PolicyRepository {
   virtual Result<void> save_org(const std::string& text) = 0;
   virtual Result<std::string> load_space(Id space_id) = 0;
   virtual Result<void> save_space(Id space_id, const std::string& text) = 0;
+  // The organization's and the space's stored forms together, read in one transaction.
+  virtual Result<std::pair<std::string, std::string>> load_for_space(Id space_id) = 0;
 };
 
 }  // namespace vestibule::domain

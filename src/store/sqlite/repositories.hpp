@@ -180,6 +180,7 @@ class PolicyStore final : public domain::PolicyRepository {
   Result<void> save_org(const std::string& text) override;
   Result<std::string> load_space(domain::Id space_id) override;
   Result<void> save_space(domain::Id space_id, const std::string& text) override;
+  Result<std::pair<std::string, std::string>> load_for_space(domain::Id space_id) override;
 
  private:
   Database& db_;

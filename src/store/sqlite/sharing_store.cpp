@@ -441,6 +441,19 @@ Result<std::string> PolicyStore::load_space(Id space_id) {
   });
 }
 
+Result<std::pair<std::string, std::string>> PolicyStore::load_for_space(Id space_id) {
+  return db_.read<std::pair<std::string, std::string>>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT (SELECT value FROM settings WHERE key = 'policy'), policy FROM spaces "
+        "WHERE id = ?1");
+    s.with(space_id);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such space");
+    }
+    return std::make_pair(s.is_null(0) ? std::string() : s.text(0), s.text(1));
+  });
+}
+
 Result<void> PolicyStore::save_space(Id space_id, const std::string& text) {
   return db_.write<void>([&](Connection& c) {
     c.prepare("UPDATE spaces SET policy = ?1 WHERE id = ?2").with(text, space_id).run();
