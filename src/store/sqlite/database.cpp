@@ -1,5 +1,7 @@
 #include "store/sqlite/database.hpp"
 
+#include <mutex>
+
 #include "store/sqlite/migrations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -137,6 +139,11 @@ std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_row
 int Connection::changes() const { return sqlite3_changes(db_); }
 
 Database::Database(std::string path, std::size_t pool_size, bool create) : path_(std::move(path)) {
+  // SQLite's memory statistics take one process-wide mutex on every allocation, which the
+  // serving threads then contend for; nothing here reads those statistics. Must precede the
+  // first connection (afterwards the call is refused, harmlessly).
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   for (std::size_t i = 0; i < std::max<std::size_t>(pool_size, 1); ++i) {
     idle_.push_back(std::make_unique<Connection>(path_, create));
   }
