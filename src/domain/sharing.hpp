@@ -1,8 +1,8 @@
 // Sharing (SPEC §2–§4): links of four kinds and their recipients, direct grants, the external
-// directory's new records, manage access, the recipient's side of a link (opening it, proving an
-// anyone link's password) and the organization's and spaces' sharing policy. Every operation asks
-// the Authorizer first; every change is reported to the SharingEvents sink, where the audit log
-// records it. Thread-safe.
+// directory, manage access, invitations, requests for access, the recipient's side of a link
+// (opening it, proving an anyone link's password) and the organization's and spaces' sharing
+// policy. Every operation asks the Authorizer first; every change is reported to the injected
+// SharingEvents sink, one event per action. Thread-safe.
 #pragma once
 
 #include "domain/authz.hpp"
@@ -19,7 +19,7 @@
 
 namespace vestibule::domain {
 
-// One sharing action, as the audit log will record it.
+// One sharing action: who did what to which item, link or address.
 struct SharingEvent {
   std::string type;  // link.created, link.changed, link.revoked, link.recipient_removed,
                      // link.opened, link.password_failed, grant.put, grant.removed,
@@ -36,7 +36,7 @@ class SharingEvents {
   virtual void record(const SharingEvent& event) = 0;
 };
 
-// Writes each event to the log; stands until the audit log records them.
+// Writes each event as a line of the application log.
 class LoggedSharingEvents final : public SharingEvents {
  public:
   void record(const SharingEvent& event) override;
