@@ -79,6 +79,24 @@ std::string browser_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Secure-vestibule_browser" : "vestibule_browser";
 }
 
+std::string link_cookie_name(const ApiOptions& options) {
+  return options.secure_cookies ? "__Secure-vestibule_link" : "vestibule_link";
+}
+
+std::string cookie_header(const ApiOptions& options, std::string_view name, std::string_view value,
+                          std::string_view path, std::optional<std::chrono::seconds> max_age) {
+  std::string cookie;
+  cookie.append(name).append("=").append(value).append("; Path=").append(path);
+  cookie.append("; HttpOnly; SameSite=Lax");
+  if (max_age) {
+    cookie.append("; Max-Age=").append(std::to_string(max_age->count()));
+  }
+  if (options.secure_cookies) {
+    cookie.append("; Secure");
+  }
+  return cookie;
+}
+
 std::string session_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Host-vestibule_session" : "vestibule_session";
 }

@@ -12,6 +12,7 @@
 #include "http/message.hpp"
 #include "util/clock.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -55,6 +56,13 @@ std::string session_cookie_name(const ApiOptions& options);
 std::string recipient_cookie_name(const ApiOptions& options);
 // The cookie that binds verification codes to the browser that asked for them.
 std::string browser_cookie_name(const ApiOptions& options);
+// The proof of an anyone link's password, scoped by its path to that link's API.
+std::string link_cookie_name(const ApiOptions& options);
+// A Set-Cookie value: `name=value; Path=path; HttpOnly; SameSite=Lax`, with `Max-Age` when given
+// (0 clears the cookie) and `Secure` whenever the public URL is https.
+std::string cookie_header(const ApiOptions& options, std::string_view name, std::string_view value,
+                          std::string_view path,
+                          std::optional<std::chrono::seconds> max_age = std::nullopt);
 
 // kForbidden when a browser sent a state-changing request from another site (Origin or
 // Sec-Fetch-Site); requests without those headers come from non-browser clients and pass.

@@ -6,21 +6,11 @@ namespace vestibule::api {
 namespace {
 
 std::string session_cookie(const Services& s, const std::string& token) {
-  std::string cookie =
-      session_cookie_name(s.options) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax";
-  if (s.options.secure_cookies) {
-    cookie += "; Secure";
-  }
-  return cookie;
+  return cookie_header(s.options, session_cookie_name(s.options), token, "/");
 }
 
-std::string cleared_cookie(const Services& s) {
-  std::string cookie =
-      session_cookie_name(s.options) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
-  if (s.options.secure_cookies) {
-    cookie += "; Secure";
-  }
-  return cookie;
+std::string cleared_cookie(const Services& s, const std::string& name) {
+  return cookie_header(s.options, name, "", "/", std::chrono::seconds{0});
 }
 
 }  // namespace
@@ -62,13 +52,11 @@ void add_session_routes(http::Router& router, Services& s) {
                  return fail(Errc::kUnauthenticated,
                              "you are not signed in; sign in with POST /api/v1/session");
                }
-               response.set("Set-Cookie", cleared_cookie(s));
-               std::string cleared = recipient_cookie_name(s.options) +
-                                     "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
-               if (s.options.secure_cookies) {
-                 cleared += "; Secure";
-               }
-               response.headers.emplace_back("Set-Cookie", cleared);
+               // Two Set-Cookie headers: set() would replace the first.
+               response.headers.emplace_back("Set-Cookie",
+                                             cleared_cookie(s, session_cookie_name(s.options)));
+               response.headers.emplace_back("Set-Cookie",
+                                             cleared_cookie(s, recipient_cookie_name(s.options)));
                return response;
              }));
 

@@ -16,11 +16,6 @@ namespace {
 using Json = nlohmann::json;
 using Reply = Result<http::Response>;
 
-// Proof of an anyone link's password, scoped by its path to that link's API.
-std::string link_cookie_name(const ApiOptions& options) {
-  return options.secure_cookies ? "__Secure-vestibule_link" : "vestibule_link";
-}
-
 bool changes_state(http::bhttp::verb method) {
   return method != http::bhttp::verb::get && method != http::bhttp::verb::head;
 }
@@ -136,49 +131,41 @@ void add_share_routes(http::Router& router, Services& s) {
           const std::string& token = req.params.at(0);
           VST_TRY(proof, s.sharing.prove_password(token, password, req.client_address));
           auto response = private_json(200, {{"needs", "none"}});
-          std::string cookie = link_cookie_name(s.options) + "=" + proof +
-                               "; Path=/api/v1/shares/" + token + "; HttpOnly; SameSite=Lax";
-          if (s.options.secure_cookies) {
-            cookie += "; Secure";
-          }
-          response.set("Set-Cookie", cookie);
+          response.set("Set-Cookie", cookie_header(s.options, link_cookie_name(s.options), proof,
+                                                   "/api/v1/shares/" + token));
           return response;
         }();
         return finish(std::move(reply));
       },
       s.options.max_json_body);
 
-  router.post("/api/v1/shares/{token}/verification",
-              shared(s,
-                     [&s](http::Request& req, const Principal& who) -> Reply {
-                       VST_TRY(body, parse_object(req));
-                       VST_TRY(email, required_string(body, "email"));
-                       std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
-                       const bool new_browser = browser.size() != 43;
-                       if (new_browser) {
-                         browser = util::random_token(32);
-                       }
-                       VST_TRYV(s.verification.request(who, email, browser, req.client_address));
-                       VST_TRY(policy, s.authz.org_policy());
-                       // The same answer whether or not the address was invited.
-                       auto response = private_json(
-                           202,
-                           {{"status", "accepted"},
-                            {"message", "if this address was invited, a code is on its way to it"},
-                            {"sent_to", mask_address(email)},
-                            {"code_lifetime", util::format_duration(policy.code_lifetime)}});
-                       if (new_browser) {
-                         std::string cookie = browser_cookie_name(s.options) + "=" + browser +
-                                              "; Path=/api/v1/shares; HttpOnly; SameSite=Lax; "
-                                              "Max-Age=31536000";
-                         if (s.options.secure_cookies) {
-                           cookie += "; Secure";
-                         }
-                         response.set("Set-Cookie", cookie);
-                       }
-                       return response;
-                     }),
-              s.options.max_json_body);
+  router.post(
+      "/api/v1/shares/{token}/verification",
+      shared(s,
+             [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(body, parse_object(req));
+               VST_TRY(email, required_string(body, "email"));
+               std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+               const bool new_browser = browser.size() != 43;
+               if (new_browser) {
+                 browser = util::random_token(32);
+               }
+               VST_TRYV(s.verification.request(who, email, browser, req.client_address));
+               VST_TRY(policy, s.authz.org_policy());
+               // The same answer whether or not the address was invited.
+               auto response = private_json(
+                   202, {{"status", "accepted"},
+                         {"message", "if this address was invited, a code is on its way to it"},
+                         {"sent_to", mask_address(email)},
+                         {"code_lifetime", util::format_duration(policy.code_lifetime)}});
+               if (new_browser) {
+                 response.set("Set-Cookie",
+                              cookie_header(s.options, browser_cookie_name(s.options), browser,
+                                            "/api/v1/shares", std::chrono::seconds{365 * 86400}));
+               }
+               return response;
+             }),
+      s.options.max_json_body);
 
   router.post(
       "/api/v1/shares/{token}/verification/confirm",
@@ -200,15 +187,8 @@ void add_share_routes(http::Router& router, Services& s) {
                auto response = private_json(200, {{"needs", "none"},
                                                   {"email", verified.session.address},
                                                   {"remembered", verified.session.remembered}});
-               std::string cookie = recipient_cookie_name(s.options) + "=" + verified.token +
-                                    "; Path=/; HttpOnly; SameSite=Lax";
-               if (verified.max_age) {
-                 cookie += "; Max-Age=" + std::to_string(verified.max_age->count());
-               }
-               if (s.options.secure_cookies) {
-                 cookie += "; Secure";
-               }
-               response.set("Set-Cookie", cookie);
+               response.set("Set-Cookie", cookie_header(s.options, recipient_cookie_name(s.options),
+                                                        verified.token, "/", verified.max_age));
                return response;
              }),
       s.options.max_json_body);

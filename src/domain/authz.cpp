@@ -230,17 +230,26 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
   if (who.user_id != 0) {
     grantee = Grantee::kUser;
     principal_id = who.user_id;
-  } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0 &&
-             !verification_current(who, policy, now)) {
-    needs_reverification = true;  // past the reverification period: only a new code helps
   } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0) {
-    VST_TRY(identity, sharing_.find_identity(who.external_id));
-    const bool allowed = identity.state != IdentityState::kBlocked &&
-                         !external_address_refusal(policy, identity.address,
-                                                   identity.state == IdentityState::kGuest);
-    if (allowed) {
-      grantee = Grantee::kExternal;
-      principal_id = who.external_id;
+    if (!verification_current(who, policy, now)) {
+      needs_reverification = true;  // past the reverification period: only a new code helps
+    } else {
+      IdentityState state = IdentityState::kPending;
+      std::string address = who.email;
+      if (who.identity_state && !address.empty()) {
+        state = *who.identity_state;
+      } else {
+        VST_TRY(identity, sharing_.find_identity(who.external_id));
+        state = identity.state;
+        address = identity.address;
+      }
+      const bool allowed =
+          state != IdentityState::kBlocked &&
+          !external_address_refusal(policy, address, state == IdentityState::kGuest);
+      if (allowed) {
+        grantee = Grantee::kExternal;
+        principal_id = who.external_id;
+      }
     }
   }
   if (grantee) {

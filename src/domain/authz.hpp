@@ -48,6 +48,9 @@ struct Principal {
   // remembered; the reverification period is checked against these on every decision.
   std::optional<TimePoint> proved_at;
   bool remembered = false;
+  // The identity's directory state as read for this request (with its session), so the decision
+  // need not read it again; absent, the Authorizer reads it.
+  std::optional<IdentityState> identity_state;
   std::optional<Link> via;            // the link of a /shares/{token} request
   bool link_password_proved = false;  // the browser proved the anyone link's password
 

@@ -708,12 +708,22 @@ Result<std::vector<DirectoryEntry>> Sharing::directory(const Principal& who) {
   return sharing_.directory();
 }
 
+Result<ExternalIdentity> Sharing::directory_entry(const std::string& address) {
+  auto found = sharing_.find_identity_by_address(address);
+  if (!found && found.error().code == Errc::kNotFound) {
+    return fail(Errc::kNotFound, address +
+                                     " is not in the external directory; GET "
+                                     "/api/v1/admin/external-identities lists the addresses");
+  }
+  return found;
+}
+
 Result<ExternalIdentity> Sharing::change_identity(const Principal& who, const std::string& address,
                                                   std::optional<IdentityState> state,
                                                   bool lift_block) {
   VST_TRYV(authz_.authorize_admin(who));
   VST_TRY(normalized, util::normalize_email(address, "address"));
-  VST_TRY(identity, sharing_.find_identity_by_address(normalized));
+  VST_TRY(identity, directory_entry(normalized));
   if (lift_block) {
     VST_TRYV(sharing_.reset_failures(identity.id));
   }
@@ -728,7 +738,7 @@ Result<ExternalIdentity> Sharing::change_identity(const Principal& who, const st
 Result<void> Sharing::delete_identity(const Principal& who, const std::string& address) {
   VST_TRYV(authz_.authorize_admin(who));
   VST_TRY(normalized, util::normalize_email(address, "address"));
-  VST_TRY(identity, sharing_.find_identity_by_address(normalized));
+  VST_TRY(identity, directory_entry(normalized));
   VST_TRYV(sharing_.delete_identity(identity.id));
   events_.record({"identity.deleted", who, 0, 0, normalized});
   return outcome::success();

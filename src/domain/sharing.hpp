@@ -179,6 +179,7 @@ class Sharing {
                                                   TimePoint created_at);
   Result<std::string> hash_link_password(const std::string& password);
   Result<std::pair<Link, Item>> link_to_manage(const Principal& who, Id link_id);
+  Result<ExternalIdentity> directory_entry(const std::string& address);
   void invite(const Principal& who, const Item& item, const Link& link, const std::string& token,
               const std::vector<Grant>& recipients);
 

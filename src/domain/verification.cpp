@@ -330,6 +330,7 @@ Result<Principal> Verification::authenticate(const std::string& session_token) {
   p.email = s.address;
   p.proved_at = s.proved_at;
   p.remembered = s.remembered;
+  p.identity_state = s.state;
   return p;
 }
 

@@ -98,6 +98,17 @@ domain::ExternalIdentity read_identity(const Statement& s) {
   return e;
 }
 
+domain::ExternalIdentity identity_by_id(Connection& c, Id id) {
+  auto& s = c.prepare(
+      "SELECT id, address, state, created_at, verified_at FROM external_identities "
+      "WHERE id = ?1");
+  s.with(id);
+  if (!s.step()) {
+    refuse(Errc::kNotFound, "no such external identity");
+  }
+  return read_identity(s);
+}
+
 Link link_by_id(Connection& c, Id id) {
   auto& s = c.prepare("SELECT " VST_LINK_COLUMNS VST_LINK_FROM "WHERE l.id = ?1");
   s.with(id);
@@ -366,16 +377,7 @@ Result<Id> SharingStore::find_link_session(const std::string& token_hash, domain
 }
 
 Result<domain::ExternalIdentity> SharingStore::find_identity(Id id) {
-  return db_.read<domain::ExternalIdentity>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT id, address, state, created_at, verified_at FROM external_identities "
-        "WHERE id = ?1");
-    s.with(id);
-    if (!s.step()) {
-      refuse(Errc::kNotFound, "no such external identity");
-    }
-    return read_identity(s);
-  });
+  return db_.read<domain::ExternalIdentity>([&](Connection& c) { return identity_by_id(c, id); });
 }
 
 Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
@@ -401,15 +403,7 @@ Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
          "THEN COALESCE(verified_at, ?2) ELSE verified_at END WHERE id = ?3")
         .with(to_string(state), to_unix(now), id)
         .run();
-    if (c.changes() == 0) {
-      refuse(Errc::kNotFound, "no such external identity");
-    }
-    auto& s = c.prepare(
-        "SELECT id, address, state, created_at, verified_at FROM external_identities "
-        "WHERE id = ?1");
-    s.with(id);
-    s.step();
-    return read_identity(s);
+    return identity_by_id(c, id);
   });
 }
 
