@@ -3,6 +3,7 @@
 #include "http/access_log.hpp"
 #include "http/request_context.hpp"
 #include "util/crypto.hpp"
+#include "util/read_scope.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -558,7 +559,10 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   }
 
   Response response;
-  if (auto failure = guarded(ex, [&] { response = route.handler(request); })) {
+  if (auto failure = guarded(ex, [&] {
+        const util::ReadScope scope;  // one request: stored state is checked for changes once
+        response = route.handler(request);
+      })) {
     response = std::move(*failure);
   }
   co_return co_await respond(ex, std::move(response), parser.is_done());
@@ -567,7 +571,10 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer_stream(
     Exchange& ex, Parser& parser, const Route& route, Request& request, bool expects_continue) {
   std::variant<Response, std::unique_ptr<BodySink>> answer;
-  if (auto failure = guarded(ex, [&] { answer = route.stream(request); })) {
+  if (auto failure = guarded(ex, [&] {
+        const util::ReadScope scope;
+        answer = route.stream(request);
+      })) {
     answer = std::move(*failure);
   }
   if (auto* refusal = std::get_if<Response>(&answer)) {

@@ -1,8 +1,8 @@
 #include "store/sqlite/database.hpp"
 
-#include <mutex>
-
 #include "store/sqlite/migrations.hpp"
+
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -138,7 +138,26 @@ void Connection::exec(const std::string& sql) {
 std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
 
-Database::Database(std::string path, std::size_t pool_size, bool create) : path_(std::move(path)) {
+namespace {
+
+std::atomic<std::uint64_t> g_next_database_id{1};
+
+// This thread's memoized reads: of one database, as of one value of its change counter.
+struct Memo {
+  std::uint64_t database = 0;
+  std::uint64_t scope = 0;  // the ReadScope serial the counter was last read in
+  std::int64_t generation = -1;
+  std::unordered_map<std::string, std::any> entries;
+};
+thread_local Memo t_memo;
+thread_local std::uint64_t t_memo_hits = 0;
+// Bounds the memo of a thread that reads many distinct things between two writes.
+constexpr std::size_t kMemoEntries = 4096;
+
+}  // namespace
+
+Database::Database(std::string path, std::size_t pool_size, bool create)
+    : path_(std::move(path)), id_(g_next_database_id.fetch_add(1)) {
   // SQLite's memory statistics take one process-wide mutex on every allocation, which the
   // serving threads then contend for; nothing here reads those statistics. Must precede the
   // first connection (afterwards the call is refused, harmlessly).
@@ -147,7 +166,59 @@ Database::Database(std::string path, std::size_t pool_size, bool create) : path_
   for (std::size_t i = 0; i < std::max<std::size_t>(pool_size, 1); ++i) {
     idle_.push_back(std::make_unique<Connection>(path_, create));
   }
+  if (auto version = schema_version()) {
+    counted_ = version.value() >= 6;
+  }
 }
+
+void Database::count_write(Connection& c) const {
+  if (counted_.load(std::memory_order_acquire)) {
+    c.prepare("UPDATE change_counter SET value = value + 1 WHERE id = 1").run();
+  }
+}
+
+bool Database::memo_ready() {
+  const std::uint64_t scope = util::ReadScope::current();
+  if (scope == 0 || !counted_.load(std::memory_order_acquire)) {
+    return false;
+  }
+  Memo& memo = t_memo;
+  if (memo.database == id_ && memo.scope == scope) {
+    return true;
+  }
+  auto generation = read<std::int64_t>([](Connection& c) {
+    auto& s = c.prepare("SELECT value FROM change_counter WHERE id = 1");
+    return s.step() ? s.int64(0) : -1;
+  });
+  if (!generation || generation.value() < 0) {
+    return false;
+  }
+  if (memo.database != id_ || memo.generation != generation.value()) {
+    memo.entries.clear();
+    memo.database = id_;
+    memo.generation = generation.value();
+  }
+  memo.scope = scope;
+  return true;
+}
+
+const std::any* Database::memo_find(const std::string& key) const {
+  const auto it = t_memo.entries.find(key);
+  if (it == t_memo.entries.end()) {
+    return nullptr;
+  }
+  ++t_memo_hits;
+  return &it->second;
+}
+
+void Database::memo_store(std::string key, std::any value) {
+  if (t_memo.entries.size() >= kMemoEntries) {
+    t_memo.entries.clear();
+  }
+  t_memo.entries.insert_or_assign(std::move(key), std::move(value));
+}
+
+std::uint64_t Database::memo_hits() { return t_memo_hits; }
 
 Database::~Database() = default;
 
@@ -193,7 +264,7 @@ Result<int> Database::schema_version() {
 }
 
 Result<int> Database::migrate() {
-  return write<int>([](Connection& c) {
+  auto reached = write<int>([](Connection& c) {
     auto& s = c.prepare("PRAGMA user_version");
     s.step();
     auto version = static_cast<int>(s.int64(0));
@@ -212,6 +283,10 @@ Result<int> Database::migrate() {
     }
     return version;
   });
+  if (reached) {
+    counted_ = reached.value() >= 6;
+  }
+  return reached;
 }
 
 Result<std::string> Database::integrity_check() {

@@ -3,10 +3,21 @@
 // work through read() and write(); write() is one IMMEDIATE transaction, so concurrent writers
 // queue instead of failing on lock upgrades. Engine errors become Errc values at this boundary
 // (unique violations kConflict, busy kUnavailable). Thread-safe.
+//
+// Every write transaction also advances the change counter (schema 6) in the same transaction,
+// whichever process or node makes it. memoized_read() uses it: inside a util::ReadScope (one
+// request), a read already made on this thread is answered from memory when the counter has not
+// moved since, which the scope checks with one read of the counter. Any write anywhere empties
+// the memo, so a memoized answer is always the answer the database would give at the start of
+// the request; what depends on the clock (expiries, reverification) is never memoized, only the
+// rows it is decided from.
 #pragma once
 
+#include "util/read_scope.hpp"
 #include "util/result.hpp"
 
+#include <any>
+#include <atomic>
 #include <concepts>
 #include <condition_variable>
 #include <cstdint>
@@ -134,6 +145,13 @@ class Database {
   Result<T> write(const std::function<T(Connection&)>& body) {
     return run<T>(body, true);
   }
+  // read(), answered from this thread's memo when the same `key` was read since the last write
+  // to the database and a ReadScope is open; `key` names the query and its arguments, and `body`
+  // must depend on nothing else (not on the clock). Failures are not memoized.
+  template <class T>
+  Result<T> memoized_read(std::string key, const std::function<T(Connection&)>& body);
+  // How many memoized reads this thread answered without the database (for tests).
+  static std::uint64_t memo_hits();
 
   // Applies the migrations not yet applied; returns the schema version reached.
   Result<int> migrate();
@@ -153,8 +171,15 @@ class Database {
 
   template <class T>
   Result<T> run(const std::function<T(Connection&)>& body, bool write);
+  void count_write(Connection& c) const;
+  // Whether this thread's memo may answer now (a scope is open and the counter is read for it).
+  bool memo_ready();
+  const std::any* memo_find(const std::string& key) const;
+  void memo_store(std::string key, std::any value);
 
   std::string path_;
+  const std::uint64_t id_;            // tells this thread's memo which database it holds
+  std::atomic<bool> counted_{false};  // the change counter exists (schema 6 reached)
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;
@@ -184,17 +209,29 @@ Result<T> Database::run(const std::function<T(Connection&)>& body, bool write) {
   auto lease = acquire();
   Connection& c = *lease;
   try {
-    c.exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    c.prepare(write ? "BEGIN IMMEDIATE" : "BEGIN").run();
     try {
       if constexpr (std::is_void_v<T>) {
         body(c);
+        if (write) {
+          count_write(c);
+        }
         c.reset_statements();
-        c.exec("COMMIT");
+        c.prepare("COMMIT").run();
+        if (write) {
+          util::ReadScope::note_write();
+        }
         return outcome::success();
       } else {
         T value = body(c);
+        if (write) {
+          count_write(c);
+        }
         c.reset_statements();
-        c.exec("COMMIT");
+        c.prepare("COMMIT").run();
+        if (write) {
+          util::ReadScope::note_write();
+        }
         return value;
       }
     } catch (...) {
@@ -207,6 +244,21 @@ Result<T> Database::run(const std::function<T(Connection&)>& body, bool write) {
   } catch (Refusal& r) {
     return fail(std::move(r.error));
   }
+}
+
+template <class T>
+Result<T> Database::memoized_read(std::string key, const std::function<T(Connection&)>& body) {
+  if (!memo_ready()) {
+    return read<T>(body);
+  }
+  if (const std::any* hit = memo_find(key)) {
+    return std::any_cast<const T&>(*hit);
+  }
+  auto value = read<T>(body);
+  if (value) {
+    memo_store(std::move(key), std::any(value.value()));
+  }
+  return value;
 }
 
 }  // namespace vestibule::store::sqlite

@@ -73,11 +73,12 @@ std::vector<std::string> release_candidates(Connection& c, const std::vector<std
 }  // namespace
 
 Result<Item> ItemStore::find(Id id) {
-  return db_.read<Item>([&](Connection& c) { return item_by_id(c, id); });
+  return db_.memoized_read<Item>("item:" + std::to_string(id),
+                                 [&](Connection& c) { return item_by_id(c, id); });
 }
 
 Result<std::vector<Item>> ItemStore::ancestors(const Item& item) {
-  return db_.read<std::vector<Item>>([&](Connection& c) {
+  return db_.memoized_read<std::vector<Item>>("ancestors:" + item.path, [&](Connection& c) {
     // The ids on the path, parsed from "/1/7/42/", minus the item itself, in one query.
     std::vector<Id> ids;
     std::size_t start = 1;

@@ -85,7 +85,8 @@ Result<domain::User> UserStore::create(const domain::NewUser& user, domain::Time
 }
 
 Result<domain::User> UserStore::find_by_id(Id id) {
-  return db_.read<domain::User>([&](Connection& c) { return user_by_id(c, id); });
+  return db_.memoized_read<domain::User>("user:" + std::to_string(id),
+                                         [&](Connection& c) { return user_by_id(c, id); });
 }
 
 Result<domain::User> UserStore::find_by_email(const std::string& email) {
@@ -157,7 +158,7 @@ Result<domain::Session> SessionStore::create(const domain::Session& session) {
 }
 
 Result<domain::Session> SessionStore::find_by_token_hash(const std::string& token_hash) {
-  return db_.read<domain::Session>([&](Connection& c) {
+  return db_.memoized_read<domain::Session>("session:" + token_hash, [&](Connection& c) {
     auto& s = c.prepare(
         "SELECT id, token_hash, user_id, method, created_at, proved_at, last_seen_at, "
         "expires_at, client_address, user_agent FROM sessions WHERE token_hash = ?1");
@@ -221,7 +222,7 @@ domain::SpaceRole read_role(const std::string& text) {
 }  // namespace
 
 Result<domain::Space> SpaceStore::find(Id id) {
-  return db_.read<domain::Space>([&](Connection& c) {
+  return db_.memoized_read<domain::Space>("space:" + std::to_string(id), [&](Connection& c) {
     auto& s = c.prepare(
         "SELECT id, name, kind, root_item_id, owner_user_id, created_at FROM spaces "
         "WHERE id = ?1");
@@ -249,7 +250,8 @@ Result<std::vector<domain::SpaceWithRole>> SpaceStore::list_for_user(Id user_id)
 }
 
 Result<std::optional<domain::SpaceRole>> SpaceStore::member_role(Id space_id, Id user_id) {
-  return db_.read<std::optional<domain::SpaceRole>>(
+  return db_.memoized_read<std::optional<domain::SpaceRole>>(
+      "member:" + std::to_string(space_id) + ":" + std::to_string(user_id),
       [&](Connection& c) -> std::optional<domain::SpaceRole> {
         auto& s = c.prepare("SELECT role FROM space_members WHERE space_id = ?1 AND user_id = ?2");
         s.with(space_id, user_id);

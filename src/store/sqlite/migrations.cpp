@@ -218,6 +218,15 @@ CREATE INDEX access_requests_by_item ON access_requests(item_id, state);
 CREATE UNIQUE INDEX access_requests_one_pending ON access_requests(link_id, address)
   WHERE state = 'pending';
 )sql",
+      // 6: a counter that every write transaction advances, so a reader can tell in one read that
+      // nothing was written since it last looked (and reuse what it read then).
+      R"sql(
+CREATE TABLE change_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO change_counter (id, value) VALUES (1, 0);
+)sql",
   };
   return kMigrations;
 }

@@ -189,7 +189,7 @@ Result<Link> SharingStore::find_link(Id id) {
 }
 
 Result<Link> SharingStore::find_link_by_token_hash(const std::string& token_hash) {
-  return db_.read<Link>([&](Connection& c) {
+  return db_.memoized_read<Link>("link-token:" + token_hash, [&](Connection& c) {
     auto& s = c.prepare("SELECT " VST_LINK_COLUMNS VST_LINK_FROM "WHERE l.token_hash = ?1");
     s.with(token_hash);
     if (!s.step()) {
@@ -275,7 +275,9 @@ Result<std::vector<Grant>> SharingStore::grants_on(const std::vector<Id>& item_i
 
 Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
     domain::Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) {
-  return db_.read<std::vector<domain::ApplicableGrant>>([&](Connection& c) {
+  const std::string key = std::string(grantee == domain::Grantee::kUser ? "grants:u" : "grants:e") +
+                          std::to_string(principal_id) + ":" + id_list(item_ids);
+  return db_.memoized_read<std::vector<domain::ApplicableGrant>>(key, [&](Connection& c) {
     // Two statements rather than one with an OR, so that each uses its (principal, item) index.
     auto& s = grantee == domain::Grantee::kUser
                   ? c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
@@ -436,16 +438,17 @@ Result<std::string> PolicyStore::load_space(Id space_id) {
 }
 
 Result<std::pair<std::string, std::string>> PolicyStore::load_for_space(Id space_id) {
-  return db_.read<std::pair<std::string, std::string>>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT (SELECT value FROM settings WHERE key = 'policy'), policy FROM spaces "
-        "WHERE id = ?1");
-    s.with(space_id);
-    if (!s.step()) {
-      refuse(Errc::kNotFound, "no such space");
-    }
-    return std::make_pair(s.is_null(0) ? std::string() : s.text(0), s.text(1));
-  });
+  return db_.memoized_read<std::pair<std::string, std::string>>(
+      "policy:" + std::to_string(space_id), [&](Connection& c) {
+        auto& s = c.prepare(
+            "SELECT (SELECT value FROM settings WHERE key = 'policy'), policy FROM spaces "
+            "WHERE id = ?1");
+        s.with(space_id);
+        if (!s.step()) {
+          refuse(Errc::kNotFound, "no such space");
+        }
+        return std::make_pair(s.is_null(0) ? std::string() : s.text(0), s.text(1));
+      });
 }
 
 Result<void> PolicyStore::save_space(Id space_id, const std::string& text) {

@@ -157,31 +157,32 @@ Result<void> VerificationStore::create_session(const domain::ExternalSession& se
 }
 
 Result<domain::ExternalSession> VerificationStore::find_session(const std::string& token_hash) {
-  return db_.read<domain::ExternalSession>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT s.id, s.token_hash, s.external_id, e.address, e.state, s.created_at, "
-        "s.proved_at, s.expires_at, s.remembered, s.client_address, s.user_agent "
-        "FROM external_sessions s JOIN external_identities e ON e.id = s.external_id "
-        "WHERE s.token_hash = ?1");
-    s.with(token_hash);
-    if (!s.step()) {
-      refuse(Errc::kUnauthenticated, "no such session");
-    }
-    domain::ExternalSession out;
-    out.id = s.int64(0);
-    out.token_hash = s.text(1);
-    out.external_id = s.int64(2);
-    out.address = s.text(3);
-    out.state =
-        domain::identity_state_from_string(s.text(4)).value_or(domain::IdentityState::kPending);
-    out.created_at = from_unix(s.int64(5));
-    out.proved_at = from_unix(s.int64(6));
-    out.expires_at = from_unix(s.int64(7));
-    out.remembered = s.int64(8) != 0;
-    out.client_address = s.text(9);
-    out.user_agent = s.text(10);
-    return out;
-  });
+  return db_.memoized_read<domain::ExternalSession>(
+      "recipient-session:" + token_hash, [&](Connection& c) {
+        auto& s = c.prepare(
+            "SELECT s.id, s.token_hash, s.external_id, e.address, e.state, s.created_at, "
+            "s.proved_at, s.expires_at, s.remembered, s.client_address, s.user_agent "
+            "FROM external_sessions s JOIN external_identities e ON e.id = s.external_id "
+            "WHERE s.token_hash = ?1");
+        s.with(token_hash);
+        if (!s.step()) {
+          refuse(Errc::kUnauthenticated, "no such session");
+        }
+        domain::ExternalSession out;
+        out.id = s.int64(0);
+        out.token_hash = s.text(1);
+        out.external_id = s.int64(2);
+        out.address = s.text(3);
+        out.state =
+            domain::identity_state_from_string(s.text(4)).value_or(domain::IdentityState::kPending);
+        out.created_at = from_unix(s.int64(5));
+        out.proved_at = from_unix(s.int64(6));
+        out.expires_at = from_unix(s.int64(7));
+        out.remembered = s.int64(8) != 0;
+        out.client_address = s.text(9);
+        out.user_agent = s.text(10);
+        return out;
+      });
 }
 
 Result<void> VerificationStore::remove_session(const std::string& token_hash) {
