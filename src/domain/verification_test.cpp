@@ -1,6 +1,6 @@
 #include "domain/verification.hpp"
 
-#include "support/store_fixture.hpp"
+#include "support/recipient_fixture.hpp"
 
 #include <array>
 #include <cmath>
@@ -11,51 +11,8 @@
 namespace vestibule::domain {
 namespace {
 
+using testing::Shared;
 using testing::StoreFixture;
-
-// A share of one file with eve@partner.example, as seen by a holder of its link.
-struct Shared {
-  StoreFixture f;
-  User owner;
-  Item file;
-  Link link;
-  Principal holder;  // anonymous, through the link
-
-  Shared() {
-    owner = f.add_user("owner@corp.example");
-    file = f.upload(f.as(owner), f.personal_root(owner), "plan.txt", "the plan");
-    LinkRequest request;
-    request.kind = LinkKind::kSpecific;
-    request.recipients = {{"eve@partner.example", {}}};
-    link = f.sharing.create_link(f.as(owner), file.id, request).value().link.link;
-    holder.via = link;
-    f.outbox.deliver_due();  // the invitation
-    EXPECT_EQ(f.mail_sender.sent.size(), 1U);
-    f.mail_sender.sent.clear();
-  }
-
-  // Requests a code from `browser` and returns it as the recipient reads it in the email.
-  std::string code_for(const std::string& browser,
-                       const std::string& address = "eve@partner.example") {
-    const std::size_t before = f.mail_sender.sent.size();
-    EXPECT_TRUE(f.verification.request(holder, address, browser, "198.51.100.7"));
-    f.verification.process_pending();
-    f.outbox.deliver_due();
-    if (f.mail_sender.sent.size() == before) {
-      return {};
-    }
-    const auto& mail = f.mail_sender.sent.back();
-    std::smatch m;
-    const std::regex digits("([0-9]{6,10})");
-    return std::regex_search(mail.text, m, digits) ? m[1].str() : std::string();
-  }
-
-  Result<VerifiedSession> confirm(const std::string& code, const std::string& browser,
-                                  bool remember = false) {
-    return f.verification.confirm(holder, "eve@partner.example", code, remember, browser,
-                                  "198.51.100.7", "test");
-  }
-};
 
 TEST(Verification, CodesAreUniformOverTheirDigits) {
   // 10^5 codes of 8 digits: 800 000 digits, chi-square over the ten digits (9 degrees of
