@@ -6,6 +6,7 @@
 #include "util/read_scope.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -27,6 +28,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -80,6 +82,21 @@ constexpr std::size_t kLingerBytes = 1024 * 1024;
 constexpr std::chrono::seconds kForceStopDelay{1};
 constexpr std::size_t kMaxRequestIdLength = 64;
 constexpr std::size_t kGeneratedRequestIdBytes = 12;
+
+// A fresh request id. Ids need to be unique and not guessable, not secret: they are cut from a
+// block of CSPRNG bytes drawn once per 4 KiB, rather than costing a system call per request.
+std::string new_request_id() {
+  constexpr std::size_t kBlock = 4096;
+  thread_local std::array<char, kBlock> random{};
+  thread_local std::size_t used = kBlock;
+  if (used + kGeneratedRequestIdBytes > kBlock) {
+    util::random_bytes(random.data(), random.size());
+    used = 0;
+  }
+  const std::string_view id(random.data() + used, kGeneratedRequestIdBytes);
+  used += kGeneratedRequestIdBytes;
+  return util::base64url_encode(id);
+}
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kRequestIdField = "X-Request-Id";
 constexpr std::string_view kUnmatchedRoute = "unmatched";
@@ -222,7 +239,9 @@ class Server::Impl {
   void start_connection(tcp::socket socket);
   void connection_ended(std::uint64_t id);
   std::vector<std::shared_ptr<Connection>> live_connections();
-  void run_worker();
+  static void run_worker(asio::io_context& loop);
+  asio::io_context& next_loop();
+  void stop_loops();
 
   ServerOptions options_;
   const Router& router_;
@@ -237,8 +256,14 @@ class Server::Impl {
   std::uint64_t next_id_ = 0;
   bool tearing_down_ = false;
 
-  // Declared after everything a connection touches: destroying the io_context destroys the
+  // Declared after everything a connection touches: destroying an io_context destroys the
   // coroutines still suspended in it, and with them their connections.
+  // One event loop per thread, each run by that thread alone: a connection lives on one loop, so
+  // serving it never hands work between threads (no wake-ups, no lock contention in the reactor).
+  // The first loop also runs the acceptor, the signals and the shutdown timer.
+  std::vector<std::unique_ptr<asio::io_context>> other_loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  std::atomic<std::size_t> next_loop_{0};
   asio::io_context ioc_;
   asio::strand<asio::io_context::executor_type> control_;  // acceptor, signals, grace timer
   tcp::acceptor acceptor_;
@@ -257,7 +282,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   static asio::awaitable<void> serve(std::shared_ptr<Connection> self);
   [[nodiscard]] asio::any_io_executor executor() { return stream_.get_executor(); }
-  // Closes the connection if it is waiting for a request (graceful shutdown). Thread-safe.
+  // Closes the connection if it is waiting for a request and none has arrived (graceful
+  // shutdown). Thread-safe.
   void close_if_idle();
   // Closes the connection whatever it is doing. Thread-safe.
   void force_close();
@@ -341,7 +367,9 @@ Server::Impl::Connection::~Connection() {
 
 void Server::Impl::Connection::close_if_idle() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->idle_) {
+    // Bytes already received are a request the client has sent: answer it, then close.
+    error_code ec;
+    if (self->idle_ && (self->stream_.socket().available(ec) == 0 || ec)) {
       self->stream_.cancel();
     }
   });
@@ -376,8 +404,15 @@ asio::awaitable<void> Server::Impl::Connection::serve(std::shared_ptr<Connection
   Next next = Next::kContinue;
   bool first = true;
   try {
-    while (next == Next::kContinue && !self->server_.stopping_) {
+    while (next == Next::kContinue) {
       if (self->buffer_.size() == 0) {
+        // Shutting down: a connection with no request started ends here, but bytes already
+        // received are a request the client sent (perhaps before this coroutine first ran).
+        error_code pending_ec;
+        if (self->server_.stopping_ &&
+            (self->stream_.socket().available(pending_ec) == 0 || pending_ec)) {
+          break;
+        }
         // Wait for the first byte of the next request: the idle time between requests on a
         // kept-alive connection, the head time on a new one.
         self->idle_ = true;
@@ -485,8 +520,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   ex.version = head.version();
   ex.keep_alive = head.keep_alive();
   const std::string_view incoming_id = head[kRequestIdField];
-  ex.request_id = valid_request_id(incoming_id) ? std::string(incoming_id)
-                                                : util::random_token(kGeneratedRequestIdBytes);
+  ex.request_id = valid_request_id(incoming_id) ? std::string(incoming_id) : new_request_id();
   if (auto refusal = check_head(parser)) {
     Response response = std::move(*refusal);
     co_return co_await respond(ex, std::move(response), false);
@@ -675,7 +709,7 @@ std::optional<Response> Server::Impl::Connection::refusal_for_head_error(
 
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::refuse_head(
     Exchange& ex, const error_code& ec, const Parser& parser) {
-  ex.request_id = util::random_token(kGeneratedRequestIdBytes);
+  ex.request_id = new_request_id();
   if (auto refusal = refusal_for_head_error(ec, parser)) {
     Response response = std::move(*refusal);
     co_return co_await respond(ex, std::move(response), false);
@@ -945,12 +979,16 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
       access_log_(options_.access_log),
       threads_(options_.threads != 0 ? options_.threads
                                      : std::max(1U, std::thread::hardware_concurrency())),
-      ioc_(static_cast<int>(threads_)),
+      ioc_(1),
       control_(asio::make_strand(ioc_)),
       acceptor_(control_),
       signals_(control_),
       grace_timer_(control_) {
   util::crypto_init();  // request ids come from the CSPRNG
+  for (unsigned i = 1; i < threads_; ++i) {
+    other_loops_.push_back(std::make_unique<asio::io_context>(1));
+    keep_running_.push_back(asio::make_work_guard(*other_loops_.back()));
+  }
 }
 
 Server::Impl::~Impl() {
@@ -1016,11 +1054,12 @@ void Server::Impl::run() {
                  [](std::exception_ptr error) { log_escaped_exception(error, "the accept loop"); });
 
   std::vector<std::thread> workers;
-  workers.reserve(threads_ - 1);
-  for (unsigned i = 1; i < threads_; ++i) {
-    workers.emplace_back([this] { run_worker(); });
+  workers.reserve(other_loops_.size());
+  for (auto& loop : other_loops_) {
+    workers.emplace_back([&loop] { run_worker(*loop); });
   }
-  run_worker();
+  run_worker(ioc_);
+  stop_loops();  // the first loop stopped: so do the others
   for (auto& worker : workers) {
     worker.join();
   }
@@ -1034,10 +1073,10 @@ void Server::Impl::run() {
   }
 }
 
-void Server::Impl::run_worker() {
+void Server::Impl::run_worker(asio::io_context& loop) {
   for (;;) {
     try {
-      ioc_.run();
+      loop.run();
       return;
     } catch (const std::exception& e) {
       spdlog::error("unexpected exception in the HTTP server loop: {}", e.what());
@@ -1068,14 +1107,14 @@ void Server::Impl::stop() {
       grace_timer_.expires_after(kForceStopDelay);
       grace_timer_.async_wait([this](const error_code& ec2) {
         if (!ec2) {
-          ioc_.stop();
+          stop_loops();
         }
       });
     });
   });
   const auto live = live_connections();
   if (live.empty()) {
-    ioc_.stop();
+    stop_loops();
     return;
   }
   for (const auto& connection : live) {
@@ -1086,7 +1125,7 @@ void Server::Impl::stop() {
 asio::awaitable<void> Server::Impl::accept_loop() {
   while (!stopping_) {
     error_code ec;
-    auto socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), with_error(ec));
+    auto socket = co_await acceptor_.async_accept(asio::make_strand(next_loop()), with_error(ec));
     if (stopping_ || ec == asio::error::operation_aborted) {
       break;
     }
@@ -1137,7 +1176,19 @@ void Server::Impl::connection_ended(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   connections_.erase(id);
   if (stopping_ && connections_.empty() && !tearing_down_) {
-    ioc_.stop();
+    stop_loops();
+  }
+}
+
+asio::io_context& Server::Impl::next_loop() {
+  const std::size_t i = next_loop_.fetch_add(1, std::memory_order_relaxed) % threads_;
+  return i == 0 ? ioc_ : *other_loops_[i - 1];
+}
+
+void Server::Impl::stop_loops() {
+  ioc_.stop();
+  for (auto& loop : other_loops_) {
+    loop->stop();
   }
 }
 

@@ -22,6 +22,8 @@ std::string random_token(std::size_t bytes) {
   return base64url_encode(raw);
 }
 
+void random_bytes(char* out, std::size_t size) { randombytes_buf(out, size); }
+
 std::uint32_t random_uniform(std::uint32_t upper_bound) { return randombytes_uniform(upper_bound); }
 
 std::string base64url_encode(std::string_view data) {

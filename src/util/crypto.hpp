@@ -15,6 +15,8 @@ void crypto_init();
 
 // `bytes` random bytes from the CSPRNG, base64url without padding.
 std::string random_token(std::size_t bytes = 32);
+// Fills `out` with `size` bytes from the CSPRNG.
+void random_bytes(char* out, std::size_t size);
 
 // A uniformly random integer in [0, upper_bound).
 std::uint32_t random_uniform(std::uint32_t upper_bound);
