@@ -114,7 +114,7 @@ std::string content_disposition(std::string_view name) {
 }
 
 http::Response content_response(const http::Request& req, domain::FileContent content) {
-  auto file = std::make_shared<http::FileHandle>(content.fd);
+  auto file = content.bytes ? nullptr : std::make_shared<http::FileHandle>(content.fd);
   const std::string etag = "\"" + content.blob + "\"";
   const auto size = static_cast<std::uint64_t>(content.size);
 
@@ -154,10 +154,18 @@ http::Response content_response(const http::Request& req, domain::FileContent co
     r.set("Content-Range", "bytes " + std::to_string(range->first) + "-" +
                                std::to_string(range->first + range->length - 1) + "/" +
                                std::to_string(size));
-    r.file = http::FileRange{file, range->first, range->length};
+    if (content.bytes) {
+      r.body = content.bytes->substr(range->first, range->length);
+    } else {
+      r.file = http::FileRange{file, range->first, range->length};
+    }
   } else {
     r.status = 200;
-    r.file = http::FileRange{file, 0, size};
+    if (content.bytes) {
+      r.body = *content.bytes;
+    } else {
+      r.file = http::FileRange{file, 0, size};
+    }
   }
   return r;
 }

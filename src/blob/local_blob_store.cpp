@@ -171,9 +171,67 @@ Result<int> LocalBlobStore::open(const std::string& sha256) {
   return fd;
 }
 
+Result<std::shared_ptr<const std::string>> LocalBlobStore::read_small(const std::string& sha256,
+                                                                      std::int64_t size) {
+  if (size < 0 || size > kSmallBlobBytes) {
+    return fail(Errc::kInternal, "read_small is for blobs of at most 64 KiB");
+  }
+  {
+    std::lock_guard lock(small_mutex_);
+    if (const auto it = small_.find(sha256); it != small_.end()) {
+      return it->second;
+    }
+  }
+  VST_TRY(fd, open(sha256));
+  auto bytes = std::make_shared<std::string>(static_cast<std::size_t>(size) + 1, '\0');
+  std::size_t filled = 0;
+  for (;;) {
+    const ssize_t got =
+        ::pread(fd, bytes->data() + filled, bytes->size() - filled, static_cast<off_t>(filled));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      break;
+    }
+    filled += static_cast<std::size_t>(got);
+    if (filled == bytes->size()) {
+      break;
+    }
+  }
+  ::close(fd);
+  if (filled != static_cast<std::size_t>(size)) {
+    return fail(Errc::kInternal, "the file's content in the blob store has the wrong size");
+  }
+  bytes->resize(filled);
+  std::shared_ptr<const std::string> shared = std::move(bytes);
+  std::lock_guard lock(small_mutex_);
+  if (small_.emplace(sha256, shared).second) {
+    small_order_.push_back(sha256);
+    small_bytes_ += shared->size();
+    while (small_bytes_ > kSmallCacheBytes && !small_order_.empty()) {
+      const auto oldest = small_.find(small_order_.front());
+      if (oldest != small_.end()) {
+        small_bytes_ -= oldest->second->size();
+        small_.erase(oldest);
+      }
+      small_order_.pop_front();
+    }
+  }
+  return shared;
+}
+
 Result<void> LocalBlobStore::release(const std::string& sha256) {
   if (!is_sha256_hex(sha256)) {
     return fail(Errc::kInternal, "malformed blob id");
+  }
+  {
+    std::lock_guard lock(small_mutex_);
+    if (const auto it = small_.find(sha256); it != small_.end()) {
+      small_bytes_ -= it->second->size();
+      small_.erase(
+          it);  // its key stays in small_order_ until evicted; erasing a gone key is a no-op
+    }
   }
   const auto path = path_of(sha256);
   std::lock_guard lock(install_mutex_);

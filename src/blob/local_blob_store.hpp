@@ -1,6 +1,7 @@
 // LocalBlobStore: blobs as files under <data>/blobs/ab/cd/<sha256>, written through
 // <data>/tmp/. A write is hashed while streamed, fsynced, renamed into place and the folder
-// fsynced, so a blob either exists whole or not at all. Reading opens the file. Thread-safe: a
+// fsynced, so a blob either exists whole or not at all. Reading opens the file; small blobs are
+// kept in memory after their first read (at most kSmallCacheBytes in all). Thread-safe: a
 // mutex orders "rename into place" against "check age and delete", so a blob that an upload has
 // just (re)written is never collected under it.
 #pragma once
@@ -8,8 +9,12 @@
 #include "domain/blob_store.hpp"
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 namespace vestibule::blob {
 
@@ -23,6 +28,9 @@ class LocalBlobStore final : public domain::BlobStore {
 
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
   Result<int> open(const std::string& sha256) override;
+  Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
+                                                        std::int64_t size) override;
+  static constexpr std::size_t kSmallCacheBytes = 32 * 1024 * 1024;
   Result<void> release(const std::string& sha256) override;
   Result<bool> exists(const std::string& sha256) override;
   Result<std::vector<std::string>> list() override;
@@ -38,6 +46,11 @@ class LocalBlobStore final : public domain::BlobStore {
   std::filesystem::path temp_dir_;
   std::chrono::seconds grace_;
   std::mutex install_mutex_;
+
+  std::mutex small_mutex_;  // guards the three members below
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> small_;
+  std::deque<std::string> small_order_;  // oldest first, for eviction
+  std::size_t small_bytes_ = 0;
 };
 
 }  // namespace vestibule::blob

@@ -33,6 +33,11 @@ class BlobStore {
   virtual Result<std::unique_ptr<BlobWriter>> begin_write() = 0;
   // An open read-only file descriptor of the blob; the caller owns it.
   virtual Result<int> open(const std::string& sha256) = 0;
+  // The bytes of a blob of `size` <= kSmallBlobBytes. Blobs never change once written, so a
+  // store may keep small ones in memory and spare each read the open, read and close.
+  static constexpr std::int64_t kSmallBlobBytes = 64 * 1024;
+  virtual Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
+                                                                std::int64_t size) = 0;
   // Deletes the blob if the store's grace period since it was last written has passed; blobs
   // written moments ago may belong to an upload whose metadata is being committed.
   virtual Result<void> release(const std::string& sha256) = 0;

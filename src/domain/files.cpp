@@ -120,7 +120,7 @@ Result<FileContent> Files::open_content(const Principal& who, Id id,
                     "have no content to download",
                 "id");
   }
-  FileContent content{item, item.version, item.blob, item.size, -1, std::move(access)};
+  FileContent content{item, item.version, item.blob, item.size, -1, nullptr, std::move(access)};
   if (version && *version != item.version) {
     VST_TRY(all, items_.versions(id));
     const auto found = std::find_if(all.begin(), all.end(),
@@ -132,6 +132,11 @@ Result<FileContent> Files::open_content(const Principal& who, Id id,
     content.version = found->number;
     content.blob = found->blob;
     content.size = found->size;
+  }
+  if (content.size <= BlobStore::kSmallBlobBytes) {
+    VST_TRY(bytes, blobs_.read_small(content.blob, content.size));
+    content.bytes = std::move(bytes);
+    return content;
   }
   VST_TRY(fd, blobs_.open(content.blob));
   content.fd = fd;

@@ -25,7 +25,8 @@ struct FileContent {
   std::int64_t version = 0;
   std::string blob;
   std::int64_t size = 0;
-  int fd = -1;    // owned by the caller
+  int fd = -1;  // owned by the caller; -1 when `bytes` holds a small file's content
+  std::shared_ptr<const std::string> bytes;
   Access access;  // as decided for this request
 };
 
