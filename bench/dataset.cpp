@@ -653,7 +653,8 @@ Result<void> check(Services& s, const DatasetManifest& m) {
 
 Result<DatasetManifest> open_or_generate(const fs::path& data_dir, const DatasetShape& shape) {
   if (auto found = load_manifest(data_dir); found && found.value().same_shape(shape)) {
-    Services s(data_dir, util::from_unix(found.value().generated_at) + std::chrono::minutes(1));
+    Services s(data_dir, util::from_unix(found.value().generated_at) + std::chrono::minutes(1),
+               shape.admin_password_cost);
     if (check(s, found.value())) {
       return found;
     }
@@ -666,7 +667,11 @@ Result<DatasetManifest> open_or_generate(const fs::path& data_dir, const Dataset
     }
     fs::remove_all(data_dir);
   }
-  return generate(data_dir, shape);
+  VST_TRY(made, generate(data_dir, shape));
+  Services s(data_dir, util::from_unix(made.generated_at) + std::chrono::minutes(1),
+             shape.admin_password_cost);
+  VST_TRYV(check(s, made));
+  return made;
 }
 
 }  // namespace vestibule::bench

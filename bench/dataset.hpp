@@ -131,8 +131,9 @@ Result<DatasetManifest> generate(const std::filesystem::path& data_dir, const Da
 // item's access report read. kInternal naming what was wrong otherwise.
 Result<void> check(Services& services, const DatasetManifest& manifest);
 
-// The dataset in `data_dir` if it was generated with this shape (and passes check()), else a new
-// one in its place. A folder that holds something other than a generated dataset is refused.
+// The dataset in `data_dir` if it was generated with this shape and passes check(), else a new
+// one in its place, checked too. A folder that holds something other than a generated dataset is
+// refused.
 Result<DatasetManifest> open_or_generate(const std::filesystem::path& data_dir,
                                          const DatasetShape& shape);
 
