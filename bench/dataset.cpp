@@ -637,10 +637,8 @@ Result<void> check(Services& s, const DatasetManifest& m) {
     VST_TRY(through, s.sharing.through_link({}, m.anyone_samples.front().link_token, std::nullopt));
     VST_TRYV(s.sharing.summary(through));
     VST_TRY(content, s.files.open_content(through, m.anyone_samples.front().item_id));
-    std::string bytes(static_cast<std::size_t>(content.size), '\0');
-    const auto n = pread(content.fd, bytes.data(), bytes.size(), 0);
-    close(content.fd);
-    if (n != static_cast<ssize_t>(bytes.size()) || bytes != file_bytes()) {
+    VST_TRY(bytes, domain::read_whole(content));
+    if (bytes != file_bytes()) {
       return broken("a generated file's bytes cannot be read back");
     }
   }

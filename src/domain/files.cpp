@@ -3,8 +3,10 @@
 #include "util/names.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace vestibule::domain {
 
@@ -107,6 +109,31 @@ void Files::release(const std::vector<std::string>& blobs) {
       }
     }
   }
+}
+
+Result<std::string> read_whole(FileContent& content) {
+  if (content.bytes) {
+    return *content.bytes;
+  }
+  std::string out(static_cast<std::size_t>(content.size), '\0');
+  std::size_t filled = 0;
+  while (filled < out.size()) {
+    const ssize_t n =
+        ::pread(content.fd, out.data() + filled, out.size() - filled, static_cast<off_t>(filled));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    filled += static_cast<std::size_t>(n);
+  }
+  ::close(content.fd);
+  content.fd = -1;
+  if (filled != out.size()) {
+    return fail(Errc::kInternal, "the file's content is shorter than its recorded size");
+  }
+  return out;
 }
 
 Result<FileContent> Files::open_content(const Principal& who, Id id,

@@ -30,6 +30,10 @@ struct FileContent {
   Access access;  // as decided for this request
 };
 
+// All of a file's bytes in memory (from `bytes`, or read from `fd`, which is then closed); for
+// tools and tests, never for serving, which streams.
+Result<std::string> read_whole(FileContent& content);
+
 class Files;
 
 // One upload in progress. Destroying it without commit() discards the bytes.

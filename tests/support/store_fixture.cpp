@@ -73,16 +73,11 @@ domain::Item StoreFixture::upload(const domain::Principal& who, domain::Id folde
 std::string StoreFixture::read_all(const domain::Principal& who, domain::Id id,
                                    std::optional<std::int64_t> version) {
   auto content = files.open_content(who, id, version).value();
-  if (content.bytes) {
-    return *content.bytes;
+  auto bytes = domain::read_whole(content);
+  if (!bytes) {
+    throw std::runtime_error(bytes.error().message);
   }
-  std::string out(static_cast<std::size_t>(content.size), '\0');
-  const auto n = pread(content.fd, out.data(), out.size(), 0);
-  close(content.fd);
-  if (n != static_cast<ssize_t>(out.size())) {
-    throw std::runtime_error("short read");
-  }
-  return out;
+  return bytes.value();
 }
 
 }  // namespace vestibule::testing
