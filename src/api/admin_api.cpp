@@ -1,5 +1,8 @@
-// /api/v1/admin: members and team spaces.
+// /api/v1/admin: members, team spaces, settings, the outbox, the external directory and the
+// external-sharing report.
+#include "api/external_sharing_report.hpp"
 #include "api/routes.hpp"
+#include "util/rfc3339.hpp"
 
 #include <algorithm>
 
@@ -162,6 +165,30 @@ void add_admin_routes(http::Router& router, Services& s) {
                   return private_json(200, identity_json(identity));
                 }),
       s.options.max_json_body);
+
+  router.get(
+      "/api/v1/admin/reports/external-sharing",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            const auto principal = principal_of(who);
+            VST_TRYV(s.authz.authorize_admin(principal));  // before saying anything of the filters
+            VST_TRYV(check_report_parameters(req.query));
+            VST_TRY(request, read_report_request(
+                                 [&req](std::string_view name) { return req.query_param(name); }));
+            VST_TRY(report, s.sharing.external_sharing(principal, request.filter));
+            http::Response response;
+            response.set("Cache-Control", "no-store");
+            if (request.format == ReportFormat::kCsv) {
+              const std::string day = util::format_rfc3339(s.clock.now()).substr(0, 10);
+              response.set("Content-Type", "text/csv; charset=utf-8; header=present");
+              response.set("Content-Disposition",
+                           "attachment; filename=\"external-sharing-" + day + ".csv\"");
+            } else {
+              response.set("Content-Type", "application/json");
+            }
+            response.stream = report_body(std::move(report), request.format);
+            return response;
+          }));
 
   router.del(
       "/api/v1/admin/external-identities/{address}",

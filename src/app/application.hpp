@@ -35,6 +35,7 @@ class Application {
   int serve();
 
   domain::Members& members() { return *members_; }
+  domain::Sharing& sharing() { return *sharing_; }
   store::sqlite::Database& database() { return *db_; }
   const Config& config() const { return config_; }
 

@@ -1,10 +1,13 @@
-// vestibule: the server and its command line (serve, migrate, user).
+// vestibule: the server and its command line (serve, migrate, user, report).
+#include "api/external_sharing_report.hpp"
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "util/crypto.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -30,6 +33,16 @@ struct CommonOptions {
 int fail_with(const std::string& message) {
   std::cerr << "vestibule: " << message << "\n";
   return 2;
+}
+
+// An error naming an input field names the option it came from.
+int fail_with(const vestibule::Error& error) {
+  if (error.field.empty()) {
+    return fail_with(error.message);
+  }
+  std::string option = "--" + error.field;
+  std::replace(option.begin(), option.end(), '_', '-');
+  return fail_with(option + ": " + error.message);
 }
 
 vestibule::Result<Config> load(const CommonOptions& common,
@@ -124,6 +137,23 @@ int main(int argc, char** argv) {
   user_reset->add_option("--email", email, "their email address")->required();
   user_reset->add_option("--password", password, "the new password");
 
+  auto* report = cli.add_subcommand("report", "reports for admins");
+  report->require_subcommand(1);
+  auto* report_external = report->add_subcommand(
+      "external-sharing",
+      "every way an item is reachable from outside: anyone links and each external recipient of "
+      "a specific link (the rows of GET /api/v1/admin/reports/external-sharing), to stdout");
+  common.add_to(report_external);
+  std::map<std::string, std::string, std::less<>> report_options;
+  report_external->add_option("--format", report_options["format"], "csv (the default) or json");
+  report_external->add_option("--owner", report_options["owner"],
+                              "only links created by the member with this email");
+  report_external->add_option("--domain", report_options["domain"],
+                              "only recipients at this domain or below it");
+  report_external->add_option("--kind", report_options["kind"], "anyone or specific");
+  report_external->add_option("--expires-before", report_options["expires_before"],
+                              "only rows whose access ends before this RFC 3339 time");
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -152,6 +182,43 @@ int main(int argc, char** argv) {
       auto version = app.value()->database().schema_version();
       std::cout << "database schema at version " << version.value() << "\n";
       return 0;
+    }
+    if (report_external->parsed()) {
+      if (report_options["format"].empty()) {
+        report_options["format"] = "csv";
+      }
+      const auto request = vestibule::api::read_report_request(
+          [&report_options](std::string_view name) -> std::optional<std::string> {
+            const auto it = report_options.find(name);
+            return it != report_options.end() ? std::optional(it->second) : std::nullopt;
+          });
+      if (!request) {
+        return fail_with(request.error());
+      }
+      auto app = open_app(common);
+      if (!app) {
+        return fail_with(app.error().message);
+      }
+      auto reading = app.value()->sharing().external_sharing_for_operator(request.value().filter);
+      if (!reading) {
+        return fail_with(reading.error());
+      }
+      const auto body =
+          vestibule::api::report_body(std::move(reading).value(), request.value().format);
+      for (;;) {
+        auto piece = body();
+        if (!piece) {
+          std::cout.flush();
+          fail_with("the report stopped part-way: " + piece.error().message);
+          return 1;
+        }
+        if (!piece.value()) {
+          break;
+        }
+        std::cout << *piece.value();
+      }
+      std::cout.flush();
+      return std::cout ? 0 : 1;
     }
     auto app = open_app(common);
     if (!app) {

@@ -1,8 +1,26 @@
 #include "domain/model.hpp"
 
+#include <charconv>
+
 namespace vestibule::domain {
 
 std::string_view to_string(UserRole role) { return role == UserRole::kAdmin ? "admin" : "user"; }
+
+std::vector<Id> path_ids(std::string_view path) {
+  std::vector<Id> ids;
+  std::size_t start = 1;
+  while (start < path.size()) {
+    const auto end = path.find('/', start);
+    if (end == std::string_view::npos) {
+      break;
+    }
+    Id id = 0;
+    std::from_chars(path.data() + start, path.data() + end, id);
+    ids.push_back(id);
+    start = end + 1;
+  }
+  return ids;
+}
 
 std::string_view to_string(SpaceKind kind) {
   return kind == SpaceKind::kPersonal ? "personal" : "team";

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vestibule::domain {
 
@@ -80,6 +81,9 @@ struct Item {
   std::string modified_by_name;  // their display name, or the recipient's address
   std::optional<TimePoint> trashed_at;
 };
+
+// The ids on a stored path ("/1/7/42/"), root first, the item itself last.
+std::vector<Id> path_ids(std::string_view path);
 
 // Who made a change: a member or guest account, or someone without one (an external recipient,
 // anyone holding a link), recorded by a label.

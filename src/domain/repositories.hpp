@@ -134,6 +134,43 @@ struct ApplicableGrant {
   std::optional<Link> link;
 };
 
+// One way an item is reachable from outside the organization, as stored: a live anyone link, or
+// one external recipient of a live specific link.
+struct ExternalShareRecord {
+  Link link;                    // with its creator's display name
+  std::string shared_by_email;  // the link's creator's
+  Item item;                    // id, space_id, name, kind, path and trashed_at only
+  std::string space_name;
+  std::string space_policy;        // the space's stored policy override (JSON text)
+  std::optional<Grant> recipient;  // specific links: the recipient, with address and state
+};
+
+// What the external-sharing report reads; absent members do not filter.
+struct ExternalShareQuery {
+  std::optional<Id> created_by;       // links this member created
+  std::optional<std::string> domain;  // recipients at this domain or below it (lower-case ASCII)
+  std::optional<LinkKind> kind;       // kAnyone or kSpecific
+};
+
+// A position in the report's order: (link id, recipient's external identity id, 0 for the link
+// itself). Pages resume strictly after it.
+struct ExternalShareKey {
+  Id link_id = 0;
+  Id external_id = 0;
+};
+
+// A folder on the path of a reported item.
+struct AncestorName {
+  Id id = 0;
+  std::string name;
+  bool trashed = false;
+};
+
+struct ExternalSharePage {
+  std::vector<ExternalShareRecord> records;
+  std::vector<AncestorName> ancestors;  // every folder above the records' items, each once
+};
+
 // Links, grants, link password proofs and the external directory.
 class SharingRepository {
  public:
@@ -181,6 +218,13 @@ class SharingRepository {
   virtual Result<void> decide_access_request(Id id, const std::string& state, Id by,
                                              TimePoint now) = 0;
   virtual Result<std::vector<DirectoryEntry>> directory() = 0;
+  // At most `limit` records after `after` in (link id, recipient) order, with the names of the
+  // folders above their items, in one read transaction: one range query on the links' key and
+  // one lookup of the names, whatever the number of rows. Revoked links, organization and
+  // existing links, and members among a specific link's recipients are not records.
+  virtual Result<ExternalSharePage> external_shares(const ExternalShareQuery& query,
+                                                    const ExternalShareKey& after,
+                                                    std::size_t limit) = 0;
   virtual Result<void> delete_identity(Id id) = 0;
   virtual Result<void> reset_failures(Id id) = 0;
   // Moves an identity to `state`; the first move to `verified` records when.

@@ -29,6 +29,14 @@ auto unknown_link() {
               "who shared it");
 }
 
+// Letters, digits and hyphens in dot-separated labels (after IDNA conversion).
+bool looks_like_domain(const std::string& domain) {
+  return !domain.empty() && domain.size() <= 253 && domain.front() != '.' && domain.back() != '.' &&
+         domain.find("..") == std::string::npos &&
+         std::all_of(domain.begin(), domain.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '.'; });
+}
+
 std::string keys_of(const nlohmann::json& patch) {
   std::string out;
   if (patch.is_object()) {
@@ -742,6 +750,51 @@ Result<void> Sharing::delete_identity(const Principal& who, const std::string& a
   VST_TRYV(sharing_.delete_identity(identity.id));
   events_.record({"identity.deleted", who, 0, 0, normalized});
   return outcome::success();
+}
+
+Result<ExternalSharingReport> Sharing::external_sharing(const Principal& who,
+                                                        const ExternalShareFilter& filter) {
+  VST_TRYV(authz_.authorize_admin(who));
+  return external_sharing_for_operator(filter);
+}
+
+Result<ExternalSharingReport> Sharing::external_sharing_for_operator(
+    const ExternalShareFilter& filter) {
+  ExternalShareQuery query;
+  if (filter.owner) {
+    VST_TRY(address, util::normalize_email(*filter.owner, "owner"));
+    auto owner = users_.find_by_email(address);
+    if (!owner) {
+      if (owner.error().code == Errc::kNotFound) {
+        return fail(Errc::kInvalidArgument,
+                    "no member has the address " + address +
+                        "; owner is the email of the member who shared, like ada@example.org",
+                    "owner");
+      }
+      return fail(owner.error());
+    }
+    query.created_by = owner.value().id;
+  }
+  if (filter.domain) {
+    VST_TRY(domain, util::domain_to_ascii(*filter.domain, "domain"));
+    if (!looks_like_domain(domain)) {
+      return fail(Errc::kInvalidArgument,
+                  "domain must be a domain name, like partner.example (subdomains included)",
+                  "domain");
+    }
+    query.domain = std::move(domain);
+  }
+  if (filter.kind) {
+    if (*filter.kind != LinkKind::kAnyone && *filter.kind != LinkKind::kSpecific) {
+      return fail(Errc::kInvalidArgument,
+                  "kind must be anyone or specific; organization and existing links do not "
+                  "reach outside the organization",
+                  "kind");
+    }
+    query.kind = filter.kind;
+  }
+  return ExternalSharingReport(sharing_, policies_, clock_, std::move(query),
+                               filter.expires_before);
 }
 
 Result<Policy> Sharing::org_settings(const Principal& who) {

@@ -1,11 +1,12 @@
 // Sharing (SPEC §2–§4): links of four kinds and their recipients, direct grants, the external
-// directory, manage access, invitations, requests for access, the recipient's side of a link
-// (opening it, proving an anyone link's password) and the organization's and spaces' sharing
-// policy. Every operation asks the Authorizer first; every change is reported to the injected
-// SharingEvents sink, one event per action. Thread-safe.
+// directory, manage access, the external-sharing report, invitations, requests for access, the
+// recipient's side of a link (opening it, proving an anyone link's password) and the organization's
+// and spaces' sharing policy. Every operation asks the Authorizer first; every change is reported
+// to the injected SharingEvents sink, one event per action. Thread-safe.
 #pragma once
 
 #include "domain/authz.hpp"
+#include "domain/external_sharing_report.hpp"
 #include "domain/outbox.hpp"
 #include "domain/policy.hpp"
 #include "domain/repositories.hpp"
@@ -161,6 +162,14 @@ class Sharing {
   Result<ExternalIdentity> change_identity(const Principal& who, const std::string& address,
                                            std::optional<IdentityState> state, bool lift_block);
   Result<void> delete_identity(const Principal& who, const std::string& address);
+
+  // The external-sharing report, for admins. The owner is looked up by email and the domain
+  // normalized; either one unusable is kInvalidArgument naming it, as is a kind other than
+  // anyone or specific.
+  Result<ExternalSharingReport> external_sharing(const Principal& who,
+                                                 const ExternalShareFilter& filter);
+  // The same for `vestibule report`, run by whoever holds the data folder (and so the database).
+  Result<ExternalSharingReport> external_sharing_for_operator(const ExternalShareFilter& filter);
 
   Result<Policy> org_settings(const Principal& who);
   Result<Policy> change_org_settings(const Principal& who, const nlohmann::json& patch);

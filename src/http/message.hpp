@@ -1,11 +1,13 @@
 // Request and Response: what the router hands to API handlers and what they give back. Handlers
-// never see Beast's connection machinery; a Response body is either a string or a byte range of
-// an open file that the server streams without holding it in memory.
+// never see Beast's connection machinery; a Response body is a string, a byte range of an open
+// file, or a producer that makes the body piece by piece while it is sent. The last two are
+// streamed without holding the whole body in memory.
 #pragma once
 
 #include "util/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,11 +62,19 @@ struct FileRange {
   std::uint64_t length = 0;
 };
 
+// Makes a response body piece by piece: the server calls it again and again, sends each piece as
+// it comes (chunked transfer encoding) and stops at nullopt. Empty pieces are skipped. It is
+// called on the connection's thread, after the status line is sent, so a failure can no longer
+// change the status: the server logs it and closes the connection before the body's end, which
+// the client sees as a cut-off response. The producer is destroyed when the response is done.
+using BodyProducer = std::function<Result<std::optional<std::string>>()>;
+
 struct Response {
   unsigned status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::optional<FileRange> file;  // when set, `body` is ignored
+  BodyProducer stream;            // when set, `body` and `file` are ignored
 
   Response& set(std::string name, std::string value);
 

@@ -43,6 +43,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -327,6 +328,11 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   asio::awaitable<std::size_t> send_file(const Exchange& ex,
                                          bhttp::response<bhttp::string_body>& message,
                                          const FileRange& range, error_code& ec);
+  asio::awaitable<std::size_t> send_stream(const Exchange& ex,
+                                           bhttp::response<bhttp::string_body>& message,
+                                           const BodyProducer& produce, error_code& ec);
+  static Result<std::optional<std::string>> next_piece(const Exchange& ex,
+                                                       const BodyProducer& produce);
   asio::awaitable<bool> send_continue(Exchange& ex);
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
                                          const std::function<bool(std::string_view)>& consume);
@@ -846,10 +852,18 @@ asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(E
   if (options_.secure && message.count(bhttp::field::strict_transport_security) == 0) {
     message.set(bhttp::field::strict_transport_security, "max-age=31536000; includeSubDomains");
   }
+  if (response.stream && bodyless_status(response.status)) {
+    response.stream = nullptr;  // these statuses never have a body
+  }
+  if (response.stream && ex.version < 11) {
+    keep_alive = false;  // HTTP/1.0 has no chunked coding: the body ends when the connection does
+  }
   message.keep_alive(keep_alive);
 
   error_code ec;
-  if (response.file) {
+  if (response.stream) {
+    ex.bytes_out += co_await send_stream(ex, message, response.stream, ec);
+  } else if (response.file) {
     ex.bytes_out += co_await send_file(ex, message, *response.file, ec);
   } else {
     const bool bodyless = bodyless_status(response.status);
@@ -939,6 +953,69 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
     remaining -= size;
   }
   co_return written;
+}
+
+asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
+    const Exchange& ex, bhttp::response<bhttp::string_body>& message, const BodyProducer& produce,
+    error_code& ec) {
+  const bool chunked = ex.version >= 11;
+  message.chunked(chunked);
+  std::size_t written = 0;
+  {
+    bhttp::response_serializer<bhttp::string_body> serializer{message};
+    stream_.expires_after(options_.io_timeout);
+    written += co_await bhttp::async_write_header(stream_, serializer, with_error(ec));
+  }
+  if (ec || ex.head) {
+    co_return written;
+  }
+  for (;;) {
+    auto next = next_piece(ex, produce);
+    if (!next) {
+      spdlog::error(
+          "the body of {} {} failed after {} bytes; the response was cut short: {} "
+          "(request {})",
+          ex.method, ex.route, written, next.error().message, ex.request_id);
+      ec = asio::error::make_error_code(asio::error::broken_pipe);  // abort the response
+      co_return written;
+    }
+    const std::optional<std::string> piece = std::move(next).value();
+    if (!piece) {
+      break;
+    }
+    if (piece->empty()) {
+      continue;  // an empty chunk would end the body
+    }
+    stream_.expires_after(options_.io_timeout);
+    if (chunked) {
+      const auto framed = bhttp::make_chunk(asio::const_buffer(piece->data(), piece->size()));
+      written += co_await asio::async_write(stream_, framed, with_error(ec));
+    } else {
+      written += co_await asio::async_write(
+          stream_, asio::const_buffer(piece->data(), piece->size()), with_error(ec));
+    }
+    if (ec) {
+      co_return written;
+    }
+  }
+  if (chunked) {
+    const auto last = bhttp::make_chunk_last();
+    stream_.expires_after(options_.io_timeout);
+    written += co_await asio::async_write(stream_, last, with_error(ec));
+  }
+  co_return written;
+}
+
+Result<std::optional<std::string>> Server::Impl::Connection::next_piece(
+    const Exchange& ex, const BodyProducer& produce) {
+  RequestIdScope scope(ex.request_id);
+  try {
+    return produce();
+  } catch (const std::exception& e) {
+    return fail(Errc::kInternal, std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    return fail(Errc::kInternal, "unexpected non-standard exception");
+  }
 }
 
 asio::awaitable<void> Server::Impl::Connection::drain() {

@@ -3,6 +3,7 @@
 #include "http/request_context.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -204,6 +206,41 @@ std::string file_contents() {
 constexpr std::uint64_t kFileOffset = 1000;
 constexpr std::uint64_t kFileLength = 600 * 1024;
 
+// The pieces a producer body makes: of different sizes, one of them empty.
+std::vector<std::string> produced_pieces() {
+  std::vector<std::string> pieces;
+  for (std::size_t i = 0; i < 40; ++i) {
+    pieces.push_back(std::string((i * 7919) % 70000, static_cast<char>('a' + i % 26)));
+  }
+  return pieces;
+}
+
+std::string produced_body() {
+  std::string all;
+  for (const auto& piece : produced_pieces()) {
+    all += piece;
+  }
+  return all;
+}
+
+// A producer that hands out `pieces`, then fails with `failure` if one is given, else ends;
+// `calls` counts its calls.
+BodyProducer producer(std::vector<std::string> pieces, std::optional<Error> failure,
+                      std::shared_ptr<std::atomic<int>> calls) {
+  auto next = std::make_shared<std::size_t>(0);
+  return [pieces = std::move(pieces), failure = std::move(failure), calls = std::move(calls),
+          next]() -> Result<std::optional<std::string>> {
+    ++*calls;
+    if (*next < pieces.size()) {
+      return std::optional<std::string>(pieces[(*next)++]);
+    }
+    if (failure) {
+      return fail(*failure);
+    }
+    return std::optional<std::string>();
+  };
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -252,6 +289,30 @@ class ServerTest : public ::testing::Test {
       response.status = 206;
       response.set("Content-Type", "application/octet-stream");
       response.file = FileRange{std::make_shared<FileHandle>(file), kFileOffset, kFileLength};
+      return response;
+    });
+    router_.get("/produced", [this](Request&) {
+      Response response;
+      response.set("Content-Type", "text/plain");
+      response.stream = producer(produced_pieces(), std::nullopt, produced_calls_);
+      return response;
+    });
+    router_.get("/produced-then-fails", [this](Request&) {
+      Response response;
+      response.stream =
+          producer({std::string(1000, 'x'), std::string(1000, 'y')},
+                   make_error(Errc::kUnavailable, "the database went away"), produced_calls_);
+      return response;
+    });
+    router_.get("/produced-then-throws", [](Request&) {
+      Response response;
+      auto calls = std::make_shared<int>(0);
+      response.stream = [calls]() -> Result<std::optional<std::string>> {
+        if ((*calls)++ == 0) {
+          return std::optional<std::string>(std::string(500, 'z'));
+        }
+        throw std::runtime_error("boom");
+      };
       return response;
     });
     router_.put_stream(
@@ -323,6 +384,7 @@ class ServerTest : public ::testing::Test {
   Gate slow_entered_;
   Gate slow_release_;
   std::shared_ptr<UploadStats> uploads_ = std::make_shared<UploadStats>();
+  std::shared_ptr<std::atomic<int>> produced_calls_ = std::make_shared<std::atomic<int>>(0);
 };
 
 ServerOptions test_options() {
@@ -634,6 +696,55 @@ TEST_F(ServerTest, HeadOfFileResponseSendsNoBody) {
   EXPECT_EQ(response.result_int(), 206U);
   EXPECT_EQ(response[bhttp::field::content_length], std::to_string(kFileLength));
   EXPECT_EQ(client.get("/hello").body(), "hello");
+}
+
+TEST_F(ServerTest, ProducedBodyIsSentChunkedPieceByPiece) {
+  Client client(port());
+  const auto response = client.get("/produced");
+  EXPECT_EQ(response.result_int(), 200U);
+  EXPECT_TRUE(response.chunked());
+  EXPECT_EQ(response.count(bhttp::field::content_length), 0U);
+  EXPECT_EQ(response.body(), produced_body());
+  EXPECT_EQ(*produced_calls_, static_cast<int>(produced_pieces().size()) + 1);
+  EXPECT_TRUE(response.keep_alive());
+  EXPECT_EQ(client.get("/hello").body(), "hello");  // framing intact after the last chunk
+}
+
+TEST_F(ServerTest, HeadOfProducedBodyNeverCallsTheProducer) {
+  Client client(port());
+  const auto response = client.request(bhttp::verb::head, "/produced");
+  EXPECT_EQ(response.result_int(), 200U);
+  EXPECT_TRUE(response.body().empty());
+  EXPECT_EQ(*produced_calls_, 0);
+  EXPECT_EQ(client.get("/hello").body(), "hello");
+}
+
+TEST_F(ServerTest, Http10GetsTheProducedBodyEndedByClosing) {
+  Client client(port());
+  client.send_raw("GET /produced HTTP/1.0\r\n\r\n");
+  const auto response = client.read_response();
+  EXPECT_EQ(response.result_int(), 200U);
+  EXPECT_FALSE(response.chunked());
+  EXPECT_EQ(response.body(), produced_body());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, ProducerFailureCutsTheResponseShortAndCloses) {
+  for (const char* target : {"/produced-then-fails", "/produced-then-throws"}) {
+    SCOPED_TRACE(target);
+    Client client(port());
+    client.send_raw(std::string("GET ") + target + " HTTP/1.1\r\nHost: test\r\n\r\n");
+    // The status line went out before the failure; the server closes the connection before the
+    // body's last chunk, so the client sees the message end early.
+    try {
+      client.read_response();
+      ADD_FAILURE() << "a complete response";
+    } catch (const boost::system::system_error& e) {
+      EXPECT_EQ(e.code(), bhttp::error::partial_message) << e.code().message();
+    }
+    Client other(port());
+    EXPECT_EQ(other.get("/hello").result_int(), 200U);
+  }
 }
 
 TEST_F(ServerTest, ThrowingHandlerIs500AndServerKeepsServing) {

@@ -5,6 +5,13 @@
 
 namespace vestibule::util {
 
+namespace {
+
+constexpr int kFirstYear = 1970;
+constexpr int kLastYear = 2200;
+
+}  // namespace
+
 std::string format_rfc3339(TimePoint t) {
   const auto seconds = static_cast<std::time_t>(to_unix(t));
   std::tm tm{};
@@ -49,6 +56,13 @@ Result<TimePoint> parse_rfc3339(std::string_view text, std::string_view field) {
   if (!shape || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
       second > 60) {
     return refuse();
+  }
+  // TimePoint counts nanoseconds in 64 bits, which ends in 2262: keep well inside.
+  if (year < kFirstYear || year > kLastYear) {
+    return fail(Errc::kInvalidArgument,
+                "'" + std::string(text) + "' is outside the years " + std::to_string(kFirstYear) +
+                    " to " + std::to_string(kLastYear) + "; give a time like 2030-01-31T17:00:00Z",
+                std::string(field));
   }
   std::size_t at = 19;
   if (text[at] == '.') {

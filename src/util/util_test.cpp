@@ -93,7 +93,8 @@ TEST(Rfc3339, ParsesUtcOffsetsAndFractions) {
 TEST(Rfc3339, RefusesOtherShapesNamingTheField) {
   for (const auto* bad :
        {"", "2030-01-31", "2030-01-31T17:00:00", "2030-02-31T00:00:00Z", "2030-13-01T00:00:00Z",
-        "2030-01-31T25:00:00Z", "tomorrow", "2030-01-31T17:00:00+1", "2030-01-31T17:00:00.Z"}) {
+        "2030-01-31T25:00:00Z", "tomorrow", "2030-01-31T17:00:00+1", "2030-01-31T17:00:00.Z",
+        "2999-01-01T00:00:00Z", "1969-12-31T23:59:59Z"}) {
     const auto r = parse_rfc3339(bad, "expires_at");
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().field, "expires_at");

@@ -80,16 +80,7 @@ Result<Item> ItemStore::find(Id id) {
 Result<std::vector<Item>> ItemStore::ancestors(const Item& item) {
   return db_.memoized_read<std::vector<Item>>("ancestors:" + item.path, [&](Connection& c) {
     // The ids on the path, parsed from "/1/7/42/", minus the item itself, in one query.
-    std::vector<Id> ids;
-    std::size_t start = 1;
-    while (start < item.path.size()) {
-      const auto end = item.path.find('/', start);
-      if (end == std::string::npos) {
-        break;
-      }
-      ids.push_back(std::stoll(item.path.substr(start, end - start)));
-      start = end + 1;
-    }
+    std::vector<Id> ids = domain::path_ids(item.path);
     if (!ids.empty()) {
       ids.pop_back();
     }

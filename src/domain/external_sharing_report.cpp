@@ -1,0 +1,135 @@
+#include "domain/external_sharing_report.hpp"
+
+#include "domain/authz.hpp"
+#include "domain/sharing.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
+namespace vestibule::domain {
+
+namespace {
+
+std::string_view status_of(const ExternalShareRecord& r, bool in_trash, const Policy& policy,
+                           TimePoint now) {
+  if (in_trash) {
+    return "in_trash";
+  }
+  // Never "revoked" here: revoked links are not records.
+  if (const auto link = link_status(r.link, policy, now); link != "active" || !r.recipient) {
+    return link;
+  }
+  if (r.recipient->expires_at && *r.recipient->expires_at <= now) {
+    return "expired";
+  }
+  const auto state = r.recipient->identity_state.value_or(IdentityState::kPending);
+  if (state == IdentityState::kBlocked) {
+    return "blocked";
+  }
+  if (external_address_refusal(policy, r.recipient->address, state == IdentityState::kGuest)) {
+    return "off_by_policy";
+  }
+  return "active";
+}
+
+}  // namespace
+
+ExternalSharingReport::ExternalSharingReport(SharingRepository& sharing, PolicyRepository& policies,
+                                             const util::Clock& clock, ExternalShareQuery query,
+                                             std::optional<TimePoint> expires_before,
+                                             std::size_t page_size)
+    : sharing_(&sharing),
+      policies_(&policies),
+      clock_(&clock),
+      query_(std::move(query)),
+      expires_before_(expires_before),
+      page_size_(std::max<std::size_t>(page_size, 1)) {}
+
+Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_page() {
+  if (done_) {
+    return std::optional<std::vector<ExternalShare>>();
+  }
+  VST_TRY(page, sharing_->external_shares(query_, after_, page_size_));
+  done_ = page.records.size() < page_size_;
+  if (page.records.empty()) {
+    return std::optional<std::vector<ExternalShare>>();
+  }
+  const auto& last = page.records.back();
+  after_ = {last.link.id, last.recipient ? last.recipient->principal_id : 0};
+
+  VST_TRY(org_text, policies_->load_org());
+  const Policy org = policy_from_stored(org_text);
+  std::unordered_map<std::string, Policy> policies;  // by the space's stored override
+  std::unordered_map<Id, const AncestorName*> folders;
+  folders.reserve(page.ancestors.size());
+  for (const auto& a : page.ancestors) {
+    folders.emplace(a.id, &a);
+  }
+  const TimePoint now = clock_->now();
+
+  std::vector<ExternalShare> rows;
+  rows.reserve(page.records.size());
+  for (auto& r : page.records) {
+    auto policy = policies.find(r.space_policy);
+    if (policy == policies.end()) {
+      policy = policies
+                   .emplace(r.space_policy,
+                            effective_policy(org, space_policy_from_stored(r.space_policy)))
+                   .first;
+    }
+    std::optional<TimePoint> expires_at = Authorizer::effective_expiry(r.link, policy->second);
+    if (r.recipient && r.recipient->expires_at) {
+      expires_at =
+          expires_at ? std::min(*expires_at, *r.recipient->expires_at) : *r.recipient->expires_at;
+    }
+    if (expires_before_ && (!expires_at || *expires_at >= *expires_before_)) {
+      continue;
+    }
+
+    ExternalShare row;
+    bool in_trash = r.item.trashed_at.has_value();
+    auto ids = path_ids(r.item.path);
+    if (!ids.empty()) {
+      ids.pop_back();  // the item itself
+    }
+    for (const Id id : ids) {
+      const auto folder = folders.find(id);
+      if (folder == folders.end()) {
+        continue;  // purged since: nothing to name
+      }
+      in_trash = in_trash || folder->second->trashed;
+      row.item_path.append(folder->second->name).append("/");
+    }
+    row.item_path.append(r.item.name);
+    row.status = status_of(r, in_trash, policy->second, now);
+    row.item_id = r.item.id;
+    row.item_name = std::move(r.item.name);
+    row.item_kind = r.item.kind;
+    row.space_id = r.item.space_id;
+    row.space_name = std::move(r.space_name);
+    row.shared_by_id = r.link.created_by;
+    row.shared_by_name = std::move(r.link.created_by_name);
+    row.shared_by_email = std::move(r.shared_by_email);
+    row.link_id = r.link.id;
+    row.kind = r.link.kind;
+    row.role = r.link.role;
+    row.block_download = r.link.block_download;
+    row.has_password = !r.link.password_hash.empty();
+    row.created_at = r.link.created_at;
+    row.expires_at = expires_at;
+    if (r.recipient) {
+      row.recipient = std::move(r.recipient->address);
+      row.recipient_state = r.recipient->identity_state.value_or(IdentityState::kPending);
+      row.first_used_at = r.recipient->first_used_at;
+      row.last_used_at = r.recipient->last_used_at;
+    } else {
+      row.first_used_at = r.link.first_used_at;
+      row.last_used_at = r.link.last_used_at;
+    }
+    rows.push_back(std::move(row));
+  }
+  return std::optional<std::vector<ExternalShare>>(std::move(rows));
+}
+
+}  // namespace vestibule::domain

@@ -1,0 +1,87 @@
+// The external-sharing report (SPEC §4 "See"): every way an item can be reached from outside the
+// organization, one row per (item, way): each anyone link, and each external recipient of a
+// specific link. Revoked links are gone for good and are not listed; a link that is expired, off
+// by the policy, blocked or in the trash is listed with that status, because its owner or a
+// policy change can bring it back. The report is read page by page (keyset pagination, each page
+// in its own short read transaction), so neither memory nor a database snapshot grows with the
+// number of rows. A report object is one reading, used from one thread at a time; the
+// repositories it reads must outlive it.
+#pragma once
+
+#include "domain/model.hpp"
+#include "domain/policy.hpp"
+#include "domain/repositories.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vestibule::domain {
+
+// What the admin asks for; absent members do not filter.
+struct ExternalShareFilter {
+  std::optional<std::string> owner;   // the email of the member who shared (created the link)
+  std::optional<std::string> domain;  // recipients at this domain or below it; no anyone links
+  std::optional<LinkKind> kind;       // anyone or specific
+  std::optional<TimePoint> expires_before;  // rows whose access ends before this time
+};
+
+// One row of the report.
+struct ExternalShare {
+  Id item_id = 0;
+  std::string item_name;
+  ItemKind item_kind = ItemKind::kFile;
+  std::string item_path;  // names from the space's root folder down, "Team/Reports/q3.pdf"
+  Id space_id = 0;
+  std::string space_name;
+  Id shared_by_id = 0;
+  std::string shared_by_name;
+  std::string shared_by_email;
+  Id link_id = 0;
+  LinkKind kind = LinkKind::kAnyone;
+  Role role = Role::kView;
+  bool block_download = false;
+  bool has_password = false;
+  TimePoint created_at;
+  // When access through this row ends: the link's expiry, shortened by the policy's maximum
+  // lifetime in the item's space and by the recipient's own expiry.
+  std::optional<TimePoint> expires_at;
+  std::optional<std::string> recipient;  // specific links: the external address
+  std::optional<IdentityState> recipient_state;
+  std::optional<TimePoint> first_used_at;  // by the recipient, or through the anyone link
+  std::optional<TimePoint> last_used_at;
+  // Whether it works now, the first reason that stops it: in_trash (the item or a folder above
+  // it), expired, blocked (the recipient's address, by an admin), off_by_policy (the policy in
+  // the item's space no longer allows the link or the recipient), else active.
+  std::string_view status;
+};
+
+class ExternalSharingReport {
+ public:
+  static constexpr std::size_t kPageSize = 500;
+
+  ExternalSharingReport(SharingRepository& sharing, PolicyRepository& policies,
+                        const util::Clock& clock, ExternalShareQuery query,
+                        std::optional<TimePoint> expires_before, std::size_t page_size = kPageSize);
+
+  // The next page of rows, in (link, recipient) order, or nullopt once every row was read. A
+  // page may be empty when the expiry filter left none of its rows. Each page is read with the
+  // policy and the clock of that moment.
+  Result<std::optional<std::vector<ExternalShare>>> next_page();
+
+ private:
+  SharingRepository* sharing_;
+  PolicyRepository* policies_;
+  const util::Clock* clock_;
+  ExternalShareQuery query_;
+  std::optional<TimePoint> expires_before_;
+  std::size_t page_size_;
+  ExternalShareKey after_;
+  bool done_ = false;
+};
+
+}  // namespace vestibule::domain
