@@ -186,17 +186,27 @@ bool Database::memo_ready() {
   if (memo.database == id_ && memo.scope == scope) {
     return true;
   }
-  auto generation = read<std::int64_t>([](Connection& c) {
-    auto& s = c.prepare("SELECT value FROM change_counter WHERE id = 1");
-    return s.step() ? s.int64(0) : -1;
-  });
-  if (!generation || generation.value() < 0) {
+  // One statement in autocommit mode is its own read transaction: no BEGIN and COMMIT rounds
+  // for the one read every request makes.
+  std::int64_t counter = -1;
+  {
+    auto lease = acquire();
+    Connection& c = *lease;
+    try {
+      auto& s = c.prepare("SELECT value FROM change_counter WHERE id = 1");
+      counter = s.step() ? s.int64(0) : -1;
+    } catch (const SqliteError& e) {
+      spdlog::warn("reading the change counter failed: {}", e.what());
+    }
+    c.reset_statements();
+  }
+  if (counter < 0) {
     return false;
   }
-  if (memo.database != id_ || memo.generation != generation.value()) {
+  if (memo.database != id_ || memo.generation != counter) {
     memo.entries.clear();
     memo.database = id_;
-    memo.generation = generation.value();
+    memo.generation = counter;
   }
   memo.scope = scope;
   return true;
