@@ -50,7 +50,8 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
   if (done_) {
     return std::optional<std::vector<ExternalShare>>();
   }
-  VST_TRY(page, sharing_->external_shares(query_, after_, page_size_));
+  VST_TRY(page, sharing_->external_shares(query_, after_, page_size_,
+                                          [this](Id id) { return folders_.contains(id); }));
   done_ = page.records.size() < page_size_;
   if (page.records.empty()) {
     return std::optional<std::vector<ExternalShare>>();
@@ -61,10 +62,12 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
   VST_TRY(org_text, policies_->load_org());
   const Policy org = policy_from_stored(org_text);
   std::unordered_map<std::string, Policy> policies;  // by the space's stored override
-  std::unordered_map<Id, const AncestorName*> folders;
-  folders.reserve(page.ancestors.size());
-  for (const auto& a : page.ancestors) {
-    folders.emplace(a.id, &a);
+  if (folders_.size() + page.ancestors.size() > kFolderNamesKept) {
+    folders_.clear();  // later pages read the names they need again
+  }
+  for (auto& a : page.ancestors) {
+    const Id id = a.id;
+    folders_.insert_or_assign(id, std::move(a));
   }
   const TimePoint now = clock_->now();
 
@@ -94,12 +97,12 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
       ids.pop_back();  // the item itself
     }
     for (const Id id : ids) {
-      const auto folder = folders.find(id);
-      if (folder == folders.end()) {
+      const auto folder = folders_.find(id);
+      if (folder == folders_.end()) {
         continue;  // purged since: nothing to name
       }
-      in_trash = in_trash || folder->second->trashed;
-      row.item_path.append(folder->second->name).append("/");
+      in_trash = in_trash || folder->second.trashed;
+      row.item_path.append(folder->second.name).append("/");
     }
     row.item_path.append(r.item.name);
     row.status = status_of(r, in_trash, policy->second, now);

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace vestibule::domain {
@@ -62,7 +63,7 @@ struct ExternalShare {
 
 class ExternalSharingReport {
  public:
-  static constexpr std::size_t kPageSize = 500;
+  static constexpr std::size_t kPageSize = 2000;
 
   ExternalSharingReport(SharingRepository& sharing, PolicyRepository& policies,
                         const util::Clock& clock, ExternalShareQuery query,
@@ -82,6 +83,10 @@ class ExternalSharingReport {
   std::size_t page_size_;
   ExternalShareKey after_;
   bool done_ = false;
+  // Folder names read by earlier pages, so that each folder is read once per report (deep trees
+  // repeat the same folders on every page). Bounded: past it, names are read again.
+  static constexpr std::size_t kFolderNamesKept = 100000;
+  std::unordered_map<Id, AncestorName> folders_;
 };
 
 }  // namespace vestibule::domain

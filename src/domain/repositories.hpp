@@ -6,6 +6,7 @@
 #include "domain/model.hpp"
 #include "util/result.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -219,12 +220,14 @@ class SharingRepository {
                                              TimePoint now) = 0;
   virtual Result<std::vector<DirectoryEntry>> directory() = 0;
   // At most `limit` records after `after` in (link id, recipient) order, with the names of the
-  // folders above their items, in one read transaction: one range query on the links' key and
-  // one lookup of the names, whatever the number of rows. Revoked links, organization and
-  // existing links, and members among a specific link's recipients are not records.
+  // folders above their items (except those `known` says the caller has), in one read
+  // transaction: one range query on the links' key and one lookup of the names, whatever the
+  // number of rows. Revoked links, organization and existing links, and members among a
+  // specific link's recipients are not records.
   virtual Result<ExternalSharePage> external_shares(const ExternalShareQuery& query,
                                                     const ExternalShareKey& after,
-                                                    std::size_t limit) = 0;
+                                                    std::size_t limit,
+                                                    const std::function<bool(Id)>& known) = 0;
   virtual Result<void> delete_identity(Id id) = 0;
   virtual Result<void> reset_failures(Id id) = 0;
   // Moves an identity to `state`; the first move to `verified` records when.

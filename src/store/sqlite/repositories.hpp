@@ -120,9 +120,9 @@ class SharingStore final : public domain::SharingRepository {
   Result<void> decide_access_request(domain::Id id, const std::string& state, domain::Id by,
                                      domain::TimePoint now) override;
   Result<std::vector<domain::DirectoryEntry>> directory() override;
-  Result<domain::ExternalSharePage> external_shares(const domain::ExternalShareQuery& query,
-                                                    const domain::ExternalShareKey& after,
-                                                    std::size_t limit) override;
+  Result<domain::ExternalSharePage> external_shares(
+      const domain::ExternalShareQuery& query, const domain::ExternalShareKey& after,
+      std::size_t limit, const std::function<bool(domain::Id)>& known) override;
   Result<void> delete_identity(domain::Id id) override;
   Result<void> reset_failures(domain::Id id) override;
 

@@ -573,7 +573,7 @@ Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
 
 Result<domain::ExternalSharePage> SharingStore::external_shares(
     const domain::ExternalShareQuery& query, const domain::ExternalShareKey& after,
-    std::size_t limit) {
+    std::size_t limit, const std::function<bool(domain::Id)>& known) {
   return db_.read<domain::ExternalSharePage>([&](Connection& c) {
     // Links in key order from `after`, each joined with its external recipients through the
     // (link_id, external_id) index, so the order needs no sort and a page stops at LIMIT.
@@ -640,7 +640,11 @@ Result<domain::ExternalSharePage> SharingStore::external_shares(
       if (!ids.empty()) {
         ids.pop_back();  // the item itself
       }
-      folders.insert(folders.end(), ids.begin(), ids.end());
+      for (const Id id : ids) {
+        if (!known(id)) {
+          folders.push_back(id);
+        }
+      }
       page.records.push_back(std::move(r));
     }
     std::sort(folders.begin(), folders.end());
