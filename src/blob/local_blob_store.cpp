@@ -47,9 +47,7 @@ Result<void> fsync_dir(const fs::path& dir) {
 class LocalBlobWriter final : public domain::BlobWriter {
  public:
   LocalBlobWriter(LocalBlobStore& store, fs::path temp, int fd)
-      : store_(store), temp_(std::move(temp)), fd_(fd) {
-    crypto_hash_sha256_init(&hash_);
-  }
+      : store_(store), temp_(std::move(temp)), fd_(fd) {}
   ~LocalBlobWriter() override {
     if (fd_ >= 0) {
       ::close(fd_);
@@ -63,8 +61,7 @@ class LocalBlobWriter final : public domain::BlobWriter {
   LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
 
   Result<void> write(std::string_view chunk) override {
-    crypto_hash_sha256_update(&hash_, reinterpret_cast<const unsigned char*>(chunk.data()),
-                              chunk.size());
+    hash_.update(chunk);
     while (!chunk.empty()) {
       const auto n = ::write(fd_, chunk.data(), chunk.size());
       if (n < 0) {
@@ -82,11 +79,7 @@ class LocalBlobWriter final : public domain::BlobWriter {
   [[nodiscard]] std::int64_t bytes_written() const override { return written_; }
 
   Result<domain::BlobRef> commit() override {
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-    crypto_hash_sha256_final(&hash_, digest.data());
-    std::string hex(digest.size() * 2 + 1, '\0');
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    hex.pop_back();
+    std::string hex = hash_.final_hex();
     if (::fsync(fd_) != 0) {
       return fail(io_error("fsync upload"));
     }
@@ -101,7 +94,7 @@ class LocalBlobWriter final : public domain::BlobWriter {
   LocalBlobStore& store_;
   fs::path temp_;
   int fd_;
-  crypto_hash_sha256_state hash_{};
+  util::Sha256Stream hash_;
   std::int64_t written_ = 0;
   bool committed_ = false;
 };

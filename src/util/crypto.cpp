@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 namespace vestibule::util {
@@ -47,6 +48,28 @@ Result<std::string> base64url_decode(std::string_view text) {
   }
   out.resize(out_len);
   return out;
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL cannot start a SHA-256 digest");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256Stream::update(std::string_view data) {
+  EVP_DigestUpdate(ctx_, data.data(), data.size());
+}
+
+std::string Sha256Stream::final_hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx_, digest.data(), &length);
+  std::string hex(static_cast<std::size_t>(length) * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), length);
+  hex.pop_back();
+  return hex;
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -122,6 +122,24 @@ TEST(Crypto, Sha256MatchesTheKnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(Crypto, StreamedSha256MatchesTheKnownVectorsWhateverThePieces) {
+  Sha256Stream whole;
+  whole.update("abc");
+  EXPECT_EQ(whole.final_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256Stream empty;
+  EXPECT_EQ(empty.final_hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // A megabyte in uneven pieces hashes as in one piece.
+  std::string data(1 << 20, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<char>(i * 131 % 251);
+  }
+  Sha256Stream pieces;
+  for (std::size_t at = 0, step = 1; at < data.size(); at += step, step = step * 3 % 65521 + 1) {
+    pieces.update(std::string_view(data).substr(at, step));
+  }
+  EXPECT_EQ(pieces.final_hex(), sha256_hex(data));
+}
+
 TEST(Crypto, PasswordsVerifyOnlyWithTheRightPasswordAndUseArgon2id) {
   crypto_init();
   const auto hash = hash_password("correct horse", {1, 8192}).value();
