@@ -92,6 +92,9 @@ Connection::Connection(const std::string& path, bool create) {
   exec("PRAGMA synchronous = FULL");
   exec("PRAGMA foreign_keys = ON");
   exec("PRAGMA secure_delete = ON");
+  // 16 MiB of pages per connection (SQLite keeps 2 MiB by default): the upper levels of the item
+  // and grant B-trees stay in memory at a million items instead of being read again each time.
+  exec("PRAGMA cache_size = -16384");
 }
 
 Connection::~Connection() {
