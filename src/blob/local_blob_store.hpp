@@ -30,7 +30,7 @@ class LocalBlobStore final : public domain::BlobStore {
   Result<int> open(const std::string& sha256) override;
   Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
                                                         std::int64_t size) override;
-  static constexpr std::size_t kSmallCacheBytes = 32 * 1024 * 1024;
+  static constexpr std::size_t kSmallCacheBytes = std::size_t{32} << 20;
   Result<void> release(const std::string& sha256) override;
   Result<bool> exists(const std::string& sha256) override;
   Result<std::vector<std::string>> list() override;

@@ -35,7 +35,7 @@ class BlobStore {
   virtual Result<int> open(const std::string& sha256) = 0;
   // The bytes of a blob of `size` <= kSmallBlobBytes. Blobs never change once written, so a
   // store may keep small ones in memory and spare each read the open, read and close.
-  static constexpr std::int64_t kSmallBlobBytes = 64 * 1024;
+  static constexpr std::int64_t kSmallBlobBytes = std::int64_t{64} << 10;
   virtual Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
                                                                 std::int64_t size) = 0;
   // Deletes the blob if the store's grace period since it was last written has passed; blobs

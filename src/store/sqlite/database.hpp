@@ -174,7 +174,7 @@ class Database {
   void count_write(Connection& c) const;
   // Whether this thread's memo may answer now (a scope is open and the counter is read for it).
   bool memo_ready();
-  const std::any* memo_find(const std::string& key) const;
+  [[nodiscard]] const std::any* memo_find(const std::string& key) const;
   void memo_store(std::string key, std::any value);
 
   std::string path_;
