@@ -1,6 +1,7 @@
 #include "blob/local_blob_store.hpp"
 
 #include "util/crypto.hpp"
+#include "util/file_io.hpp"
 
 #include <algorithm>
 #include <array>
@@ -184,27 +185,15 @@ Result<std::shared_ptr<const std::string>> LocalBlobStore::read_small(const std:
     }
   }
   VST_TRY(fd, open(sha256));
-  auto bytes = std::make_shared<std::string>(static_cast<std::size_t>(size) + 1, '\0');
-  std::size_t filled = 0;
-  for (;;) {
-    const ssize_t got =
-        ::pread(fd, bytes->data() + filled, bytes->size() - filled, static_cast<off_t>(filled));
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got <= 0) {
-      break;
-    }
-    filled += static_cast<std::size_t>(got);
-    if (filled == bytes->size()) {
-      break;
-    }
-  }
+  auto bytes = std::make_shared<std::string>(static_cast<std::size_t>(size), '\0');
+  struct stat st {};
+  const bool right_size = ::fstat(fd, &st) == 0 && st.st_size == size;
+  const auto read = right_size ? util::pread_exact(fd, bytes->data(), bytes->size(), 0)
+                               : Result<void>(outcome::success());
   ::close(fd);
-  if (filled != static_cast<std::size_t>(size)) {
+  if (!right_size || !read) {
     return fail(Errc::kInternal, "the file's content in the blob store has the wrong size");
   }
-  bytes->resize(filled);
   std::shared_ptr<const std::string> shared = std::move(bytes);
   std::lock_guard lock(small_mutex_);
   if (small_.emplace(sha256, shared).second) {

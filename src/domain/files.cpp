@@ -1,9 +1,9 @@
 #include "domain/files.hpp"
 
+#include "util/file_io.hpp"
 #include "util/names.hpp"
 
 #include <algorithm>
-#include <cerrno>
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -116,23 +116,10 @@ Result<std::string> read_whole(FileContent& content) {
     return *content.bytes;
   }
   std::string out(static_cast<std::size_t>(content.size), '\0');
-  std::size_t filled = 0;
-  while (filled < out.size()) {
-    const ssize_t n =
-        ::pread(content.fd, out.data() + filled, out.size() - filled, static_cast<off_t>(filled));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    filled += static_cast<std::size_t>(n);
-  }
+  auto read = util::pread_exact(content.fd, out.data(), out.size(), 0);
   ::close(content.fd);
   content.fd = -1;
-  if (filled != out.size()) {
-    return fail(Errc::kInternal, "the file's content is shorter than its recorded size");
-  }
+  VST_TRYV(read);
   return out;
 }
 

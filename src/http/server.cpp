@@ -3,6 +3,7 @@
 #include "http/access_log.hpp"
 #include "http/request_context.hpp"
 #include "util/crypto.hpp"
+#include "util/file_io.hpp"
 #include "util/read_scope.hpp"
 
 #include <algorithm>
@@ -895,22 +896,11 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
   if (!ex.head && range.length <= kChunkBytes) {
     // A small body goes out with the head in one write (one system call, one packet).
     std::string body(static_cast<std::size_t>(range.length), '\0');
-    std::size_t filled = 0;
-    while (filled < body.size()) {
-      const ssize_t got = ::pread(range.file->get(), body.data() + filled, body.size() - filled,
-                                  static_cast<off_t>(range.offset + filled));
-      if (got < 0 && errno == EINTR) {
-        continue;
-      }
-      if (got <= 0) {
-        spdlog::error("reading the file for route {} failed: {} (request {})", ex.route,
-                      got < 0 ? std::generic_category().message(errno)
-                              : std::string("unexpected end of file"),
-                      ex.request_id);
-        ec = asio::error::make_error_code(asio::error::broken_pipe);
-        co_return written;
-      }
-      filled += static_cast<std::size_t>(got);
+    if (auto read = util::pread_exact(range.file->get(), body.data(), body.size(), range.offset);
+        !read) {
+      spdlog::error("route {}: {} (request {})", ex.route, read.error().message, ex.request_id);
+      ec = asio::error::make_error_code(asio::error::broken_pipe);
+      co_return written;
     }
     message.body() = std::move(body);
     stream_.expires_after(options_.io_timeout);

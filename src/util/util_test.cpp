@@ -1,12 +1,14 @@
 #include "util/crypto.hpp"
 #include "util/duration.hpp"
 #include "util/email.hpp"
+#include "util/file_io.hpp"
 #include "util/names.hpp"
 #include "util/rfc3339.hpp"
 
 #include <set>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace vestibule::util {
 namespace {
@@ -152,6 +154,29 @@ TEST(Crypto, SecureEqualComparesContentAndLength) {
   EXPECT_TRUE(secure_equal("abc", "abc"));
   EXPECT_FALSE(secure_equal("abc", "abd"));
   EXPECT_FALSE(secure_equal("abc", "abcd"));
+}
+
+}  // namespace
+}  // namespace vestibule::util
+
+namespace vestibule::util {
+namespace {
+
+TEST(FileIo, ReadsExactlyTheRangeAskedAndRefusesToReadPastTheEnd) {
+  char path[] = "/tmp/vestibule-file-io-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::unlink(path);
+  const std::string text = "0123456789";
+  ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  std::string out(4, '\0');
+  ASSERT_TRUE(pread_exact(fd, out.data(), out.size(), 3));
+  EXPECT_EQ(out, "3456");
+  std::string past(5, '\0');
+  const auto refused = pread_exact(fd, past.data(), past.size(), 7);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "the file ended before its recorded size");
+  ::close(fd);
 }
 
 }  // namespace

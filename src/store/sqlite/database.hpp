@@ -171,7 +171,8 @@ class Database {
 
   template <class T>
   Result<T> run(const std::function<T(Connection&)>& body, bool write);
-  void count_write(Connection& c) const;
+  // Ends a transaction whose body succeeded; a write also advances the change counter.
+  void commit(Connection& c, bool write) const;
   // Whether this thread's memo may answer now (a scope is open and the counter is read for it).
   bool memo_ready();
   [[nodiscard]] const std::any* memo_find(const std::string& key) const;
@@ -213,25 +214,11 @@ Result<T> Database::run(const std::function<T(Connection&)>& body, bool write) {
     try {
       if constexpr (std::is_void_v<T>) {
         body(c);
-        if (write) {
-          count_write(c);
-        }
-        c.reset_statements();
-        c.prepare("COMMIT").run();
-        if (write) {
-          util::ReadScope::note_write();
-        }
+        commit(c, write);
         return outcome::success();
       } else {
         T value = body(c);
-        if (write) {
-          count_write(c);
-        }
-        c.reset_statements();
-        c.prepare("COMMIT").run();
-        if (write) {
-          util::ReadScope::note_write();
-        }
+        commit(c, write);
         return value;
       }
     } catch (...) {
