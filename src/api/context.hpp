@@ -28,6 +28,7 @@ struct ApiOptions {
   std::size_t max_json_body = std::size_t{1024} * 1024;
   std::size_t max_upload_bytes = std::size_t{10} << 30;
   bool test_clock = false;  // POST /api/v1/dev/clock is available
+  std::string web_dir;      // [http] web_dir: serve the web app from this folder, not the binary
 };
 
 // Readiness probe: true when storage answers.

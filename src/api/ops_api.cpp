@@ -96,6 +96,7 @@ void add_all_routes(http::Router& router, Services& services, const http::Metric
   add_link_routes(router, services);
   add_share_routes(router, services);
   add_dev_mail_routes(router, services);
+  add_web_routes(router, services.options.web_dir);
 }
 
 }  // namespace vestibule::api

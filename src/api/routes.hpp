@@ -21,6 +21,9 @@ void add_share_routes(http::Router& router, Services& services);
 // Only when no SMTP relay is configured: the development mailbox.
 void add_dev_mail_routes(http::Router& router, Services& services);
 void add_ops_routes(http::Router& router, Services& services, const http::Metrics& metrics);
+// The web front end (every GET outside the reserved paths), from the bundle in the binary, or
+// from the folder `web_dir` when it is set (front-end development).
+void add_web_routes(http::Router& router, const std::string& web_dir);
 
 // Every route of the API.
 void add_all_routes(http::Router& router, Services& services, const http::Metrics& metrics);

@@ -214,6 +214,7 @@ int Application::serve() {
   api_options.max_json_body = config_.http.max_json_body;
   api_options.max_upload_bytes = config_.storage.max_upload_bytes;
   api_options.test_clock = manual_clock_ != nullptr;
+  api_options.web_dir = config_.http.web_dir;
   api::Services services{*members_,
                          *files_,
                          *spaces_,

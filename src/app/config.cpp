@@ -164,6 +164,7 @@ const std::vector<Key>& keys() {
       {"http", "max_connections", integer(&C::http, &C::Http::max_connections, 1, 1000000)},
       {"http", "access_log", choice(&C::http, &C::Http::access_log, {"text", "json", "off"})},
       {"http", "max_json_body", size(&C::http, &C::Http::max_json_body, 1024)},
+      {"http", "web_dir", text(&C::http, &C::Http::web_dir)},
       {"storage", "max_upload_bytes", size(&C::storage, &C::Storage::max_upload_bytes, 1)},
       {"storage", "keep_versions", integer(&C::storage, &C::Storage::keep_versions, 1, 1000)},
       {"storage", "blob_gc_grace",

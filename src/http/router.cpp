@@ -60,7 +60,21 @@ bool more_specific(const std::vector<std::string>& a, const std::vector<std::str
   return false;
 }
 
+// Paths the web app never answers (SPEC §5): a miss there is the API's JSON 404.
+bool reserved(std::string_view path) {
+  for (const std::string_view prefix : {"/api", "/dav", "/healthz", "/readyz", "/metrics"}) {
+    if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+void Router::fallback(std::string label, Handler h) {
+  fallback_ = Route{bhttp::verb::get, std::move(label), 0, std::move(h), {}};
+}
 
 void Router::add(Route route) {
   if (route.pattern.empty() || route.pattern.front() != '/') {
@@ -120,6 +134,13 @@ RouteMatch Router::match(bhttp::verb method, std::string_view path) const {
     }
   }
   if (best == routes_.size()) {
+    if (fallback_ && result.allowed.empty() && !reserved(path)) {
+      if (method == bhttp::verb::get) {
+        result.route = &*fallback_;
+      } else {
+        result.allowed.push_back(bhttp::verb::get);  // HEAD: GET without the body; others: 405
+      }
+    }
     return result;
   }
   result.route = &routes_[best];

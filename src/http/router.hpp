@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -41,6 +42,10 @@ class Router {
   void patch(std::string pattern, Handler h, std::size_t body_limit);
   void del(std::string pattern, Handler h);
   void put_stream(std::string pattern, StreamHandler h, std::size_t body_limit);
+  // Answers GET (and so HEAD; other methods get 405 Allow: GET) for every path no route matches, except the reserved prefixes of
+  // SPEC §5 (/api, /dav, /healthz, /readyz, /metrics), which keep their JSON 404: the web app
+  // owns every other path. `label` names it in metrics and the access log.
+  void fallback(std::string label, Handler h);
 
   // `path` is the raw (percent-encoded) path without the query.
   [[nodiscard]] RouteMatch match(bhttp::verb method, std::string_view path) const;
@@ -48,7 +53,8 @@ class Router {
 
  private:
   std::vector<Route> routes_;
-  std::vector<std::vector<std::string>> segments_;  // pattern segments, parallel to routes_
+  std::vector<std::vector<std::string>> segments_;
+  std::optional<Route> fallback_;  // pattern segments, parallel to routes_
 };
 
 }  // namespace vestibule::http

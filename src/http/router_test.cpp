@@ -122,6 +122,43 @@ TEST_F(RouterTest, PathWithoutLeadingSlashDoesNotMatch) {
   EXPECT_EQ(router_.match(bhttp::verb::get, "").route, nullptr);
 }
 
+TEST(RouterFallback, AnswersGetOnPathsNoRouteMatches) {
+  Router router;
+  router.get("/api/v1/items/{id}", answer(200));
+  router.fallback("app", answer(200));
+  for (const std::string_view path : {"/", "/s/abc", "/admin", "/admin/policy", "/files/7"}) {
+    const auto match = router.match(bhttp::verb::get, path);
+    ASSERT_NE(match.route, nullptr) << path;
+    EXPECT_EQ(match.route->pattern, "app") << path;
+  }
+  EXPECT_EQ(router.match(bhttp::verb::get, "/api/v1/items/7").route->pattern, "/api/v1/items/{id}");
+}
+
+TEST(RouterFallback, ReservedPrefixesKeepTheirNotFound) {
+  Router router;
+  router.fallback("app", answer(200));
+  for (const std::string_view path :
+       {"/api", "/api/v1/nothing", "/dav/x", "/healthz", "/readyz", "/metrics", "/metrics/x"}) {
+    const auto match = router.match(bhttp::verb::get, path);
+    EXPECT_EQ(match.route, nullptr) << path;
+    EXPECT_TRUE(match.allowed.empty()) << path;
+  }
+  // Only whole segments are reserved: the app owns /apis and /metrics-dashboard.
+  EXPECT_NE(router.match(bhttp::verb::get, "/apis").route, nullptr);
+  EXPECT_NE(router.match(bhttp::verb::get, "/metrics-dashboard").route, nullptr);
+}
+
+TEST(RouterFallback, OtherMethodsAreOfferedGetOnly) {
+  Router router;
+  router.fallback("app", answer(200));
+  const auto head = router.match(bhttp::verb::head, "/s/abc");
+  EXPECT_EQ(head.route, nullptr);
+  EXPECT_EQ(head.allowed, std::vector<bhttp::verb>{bhttp::verb::get});
+  const auto post = router.match(bhttp::verb::post, "/s/abc");
+  EXPECT_EQ(post.route, nullptr);
+  EXPECT_EQ(post.allowed, std::vector<bhttp::verb>{bhttp::verb::get});  // a 405 with Allow: GET
+}
+
 TEST(RouterAdd, RefusesRouteWithoutExactlyOneHandler) {
   Router router;
   EXPECT_THROW(router.add(Route{bhttp::verb::get, "/x", 0, {}, {}}), std::invalid_argument);
