@@ -3,7 +3,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useId } from 'preact/hooks';
 
-type InputProps = Omit<JSX.HTMLAttributes<HTMLInputElement>, 'label'> & {
+type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label'> & {
   label: ComponentChildren;
   hint?: ComponentChildren;
   error?: string | null;
@@ -33,7 +33,7 @@ export function Field({ label, hint, error, id, class: className, ...input }: In
   );
 }
 
-type AreaProps = Omit<JSX.HTMLAttributes<HTMLTextAreaElement>, 'label'> & {
+type AreaProps = Omit<JSX.TextareaHTMLAttributes<HTMLTextAreaElement>, 'label'> & {
   label: ComponentChildren;
   hint?: ComponentChildren;
   error?: string | null;
@@ -67,7 +67,7 @@ export function TextArea({ label, hint, error, id, ...area }: AreaProps) {
   );
 }
 
-type SelectProps = Omit<JSX.HTMLAttributes<HTMLSelectElement>, 'label'> & {
+type SelectProps = Omit<JSX.SelectHTMLAttributes<HTMLSelectElement>, 'label'> & {
   label: ComponentChildren;
   hint?: ComponentChildren;
   error?: string | null;
@@ -109,7 +109,7 @@ export function Checkbox({
   hint,
   id,
   ...input
-}: Omit<JSX.HTMLAttributes<HTMLInputElement>, 'label'> & { label: ComponentChildren; hint?: ComponentChildren }) {
+}: Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label'> & { label: ComponentChildren; hint?: ComponentChildren }) {
   const auto = useId();
   const inputId = (id as string | undefined) ?? `c-${auto}`;
   const hintId = hint ? `${inputId}-hint` : undefined;

@@ -3,7 +3,7 @@
 import { signal } from '@preact/signals';
 import { api, call, type Schemas } from '../api/client';
 
-export type Me = Schemas['User'] & Record<string, unknown>;
+export type Me = Schemas['Me'];
 
 export const me = signal<Me | null>(null);
 export const meLoaded = signal(false);
