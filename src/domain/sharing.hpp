@@ -290,9 +290,10 @@ class Sharing {
   void invite(const Principal& who, const Item& item, const Link& link, const std::string& token,
               const std::vector<Grant>& recipients);
   // An invitation to `recipient` (also a resent one, which says so) pointing at `url`.
-  NewMail invitation_mail(const std::string& sharer, const std::string& sharer_address,
-                          const Item& item, const Link& link, const Grant& recipient,
-                          const std::string& url, bool resent) const;
+  [[nodiscard]] NewMail invitation_mail(const std::string& sharer,
+                                        const std::string& sharer_address, const Item& item,
+                                        const Link& link, const Grant& recipient,
+                                        const std::string& url, bool resent) const;
 
   SharingRepository& sharing_;
   ItemRepository& items_;
