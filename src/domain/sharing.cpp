@@ -4,6 +4,7 @@
 #include "util/email.hpp"
 #include "util/html.hpp"
 #include "util/rfc3339.hpp"
+#include "util/url.hpp"
 
 #include <algorithm>
 #include <set>
@@ -285,7 +286,7 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
 
 void Sharing::invite(const Principal& who, const Item& item, const Link& link,
                      const std::string& token, const std::vector<Grant>& recipients) {
-  const std::string url = options_.public_url + "/s/" + token;
+  const std::string link_url = options_.public_url + "/s/" + token;
   const std::string sharer = who.name.empty() ? std::string("Someone") : who.name;
   std::string sharer_address;
   if (auto user = users_.find_by_id(who.user_id)) {
@@ -294,6 +295,8 @@ void Sharing::invite(const Principal& who, const Item& item, const Link& link,
   const std::string what = item.kind == ItemKind::kFolder ? "folder" : "file";
   for (const auto& r : recipients) {
     const bool member = r.grantee == Grantee::kUser;
+    // The page prefills the address it was sent to (UX: "prefilled from ?email=").
+    const std::string url = link_url + "?email=" + util::percent_encode(r.address);
     NewMail mail;
     mail.kind = MailKind::kInvitation;
     mail.to = r.address;
