@@ -21,7 +21,8 @@
 namespace vestibule::domain {
 
 enum class Action {
-  kRead,      // see the item's metadata
+  kRead,      // see the item's metadata, and view a file in the browser (even if downloads are
+              // blocked)
   kList,      // list a folder's children
   kDownload,  // read a file's bytes
   kUpload,    // add files or versions, create folders
