@@ -185,8 +185,12 @@ class SharingRepository {
   // password proofs.
   virtual Result<Link> update_link(const Link& link) = 0;
   virtual Result<void> revoke_link(Id id, TimePoint now) = 0;
-  // kNotFound when the address is not a recipient of the link.
-  virtual Result<void> remove_recipient(Id link_id, const std::string& address) = 0;
+  // Removes the address's grant from the link and remembers that it was removed (at `now`), in
+  // one transaction; kNotFound when the address is not a recipient of the link. Any later grant
+  // of the link for the address (re-adding it) forgets the removal.
+  virtual Result<void> remove_recipient(Id link_id, const std::string& address, TimePoint now) = 0;
+  // When the address was removed from the link (and not added again since), if it was.
+  virtual Result<std::optional<TimePoint>> removed_at(Id link_id, const std::string& address) = 0;
   // Links on any of `item_ids`, revoked ones included, newest first.
   virtual Result<std::vector<Link>> links_on(const std::vector<Id>& item_ids) = 0;
   virtual Result<std::vector<Grant>> recipients(Id link_id) = 0;

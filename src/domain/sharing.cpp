@@ -433,7 +433,7 @@ Result<void> Sharing::remove_recipient(const Principal& who, Id link_id,
                                        const std::string& address) {
   VST_TRY(normalized, util::normalize_email(address, "address"));
   VST_TRY(found, link_to_manage(who, link_id));
-  VST_TRYV(sharing_.remove_recipient(link_id, normalized));
+  VST_TRYV(sharing_.remove_recipient(link_id, normalized, clock_.now()));
   events_.record({"link.recipient_removed", who, found.second.id, link_id, normalized});
   return outcome::success();
 }

@@ -92,7 +92,10 @@ class SharingStore final : public domain::SharingRepository {
   Result<domain::Link> find_link_by_token_hash(const std::string& token_hash) override;
   Result<domain::Link> update_link(const domain::Link& link) override;
   Result<void> revoke_link(domain::Id id, domain::TimePoint now) override;
-  Result<void> remove_recipient(domain::Id link_id, const std::string& address) override;
+  Result<void> remove_recipient(domain::Id link_id, const std::string& address,
+                                domain::TimePoint now) override;
+  Result<std::optional<domain::TimePoint>> removed_at(domain::Id link_id,
+                                                      const std::string& address) override;
   Result<std::vector<domain::Link>> links_on(const std::vector<domain::Id>& item_ids) override;
   Result<std::vector<domain::Grant>> recipients(domain::Id link_id) override;
   Result<std::vector<domain::Grant>> grants_on(const std::vector<domain::Id>& item_ids) override;

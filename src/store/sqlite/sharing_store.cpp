@@ -229,7 +229,8 @@ Result<void> SharingStore::revoke_link(Id id, domain::TimePoint now) {
   });
 }
 
-Result<void> SharingStore::remove_recipient(Id link_id, const std::string& address) {
+Result<void> SharingStore::remove_recipient(Id link_id, const std::string& address,
+                                            domain::TimePoint now) {
   return db_.write<void>([&](Connection& c) {
     c.prepare(
          "DELETE FROM grants WHERE link_id = ?1 AND ("
@@ -240,6 +241,21 @@ Result<void> SharingStore::remove_recipient(Id link_id, const std::string& addre
     if (c.changes() == 0) {
       refuse(Errc::kNotFound, address + " is not a recipient of this link");
     }
+    c.prepare(
+         "INSERT INTO removed_recipients (link_id, address, removed_at) VALUES (?1, ?2, ?3) "
+         "ON CONFLICT (link_id, address) DO UPDATE SET removed_at = excluded.removed_at")
+        .with(link_id, address, to_unix(now))
+        .run();
+  });
+}
+
+Result<std::optional<domain::TimePoint>> SharingStore::removed_at(Id link_id,
+                                                                  const std::string& address) {
+  return db_.read<std::optional<domain::TimePoint>>([&](Connection& c) {
+    auto& s =
+        c.prepare("SELECT removed_at FROM removed_recipients WHERE link_id = ?1 AND address = ?2");
+    s.with(link_id, address);
+    return s.step() ? std::optional<domain::TimePoint>(from_unix(s.int64(0))) : std::nullopt;
   });
 }
 
