@@ -109,6 +109,11 @@ class Authorizer {
 
   // What the link itself requires of this browser now, before grants are looked at.
   Result<LinkState> link_state(const Principal& who, const Link& link);
+  // A specific link reached by its id instead of its token (/api/v1/shared-with-me/{link_id}):
+  // found only when `who` (a member, or an external identity's session) is a recipient of it or
+  // was removed as one, else kNotFound. Finding it gives nothing by itself: what it opens is
+  // decided by authorize() with the link as `who.via`, exactly as for its token.
+  Result<Link> recipient_link(const Principal& who, Id link_id);
 
   // The policy in force in a space: the organization's, tightened by the space's own.
   Result<Policy> policy_in(Id space_id);

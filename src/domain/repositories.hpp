@@ -200,6 +200,9 @@ class SharingRepository {
   // query whatever the number of items and links.
   virtual Result<std::vector<ApplicableGrant>> applicable_grants(
       Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) = 0;
+  // Every grant of one principal (direct grants and link recipients), each with its link, newest
+  // first: what has been shared with them.
+  virtual Result<std::vector<ApplicableGrant>> grants_of(Grantee grantee, Id principal_id) = 0;
   // A direct grant; granting again to the same principal on the same item changes the role.
   virtual Result<Grant> put_grant(Id item_id, Id user_id, Role role, Id by, TimePoint now) = 0;
   virtual Result<Grant> find_grant(Id id) = 0;

@@ -66,5 +66,32 @@ TEST_F(Removal, AddingTheAddressAgainForgetsIt) {
   EXPECT_EQ(f.sharing_store.removed_at(link.id, "ada@example.org").value(), std::nullopt);
 }
 
+TEST_F(Removal, ARemovedRecipientStillFindsTheLinkByIdAndNobodyElseDoes) {
+  Principal eve;
+  eve.kind = PrincipalKind::kExternal;
+  eve.external_id = f.sharing_store.find_identity_by_address("eve@partner.example").value().id;
+  eve.email = "eve@partner.example";
+  Principal ada_p = Principal::member(ada.id, false, "Ada", "ada@example.org");
+  const auto stranger = f.add_user("stranger@example.org");
+  EXPECT_TRUE(f.authz.recipient_link(eve, link.id));
+  EXPECT_TRUE(f.authz.recipient_link(ada_p, link.id));
+  EXPECT_EQ(f.authz.recipient_link(f.as(stranger), link.id).error().code, Errc::kNotFound);
+  EXPECT_EQ(f.authz.recipient_link(Principal{}, link.id).error().code, Errc::kNotFound);
+  ASSERT_TRUE(f.sharing.remove_recipient(f.as(owner), link.id, "eve@partner.example"));
+  EXPECT_TRUE(f.authz.recipient_link(eve, link.id));  // was removed: the page says so
+  // Through the link the removed recipient reaches nothing.
+  eve.proved_at = f.clock.now();
+  eve.via = f.authz.recipient_link(eve, link.id).value();
+  EXPECT_FALSE(f.authz.authorize(eve, Action::kRead, file));
+  // Links that are not specific are never found by id.
+  ASSERT_TRUE(f.sharing.change_org_settings(f.as(f.add_user("admin@example.org", true)),
+                                            {{"external_sharing", "anyone"}}));
+  LinkRequest anyone;
+  anyone.kind = LinkKind::kAnyone;
+  const auto open = f.sharing.create_link(f.as(owner), file.id, anyone).value().link.link;
+  EXPECT_EQ(f.authz.recipient_link(f.as(owner), open.id).error().code, Errc::kNotFound);
+  EXPECT_EQ(f.authz.recipient_link(ada_p, 987654).error().code, Errc::kNotFound);
+}
+
 }  // namespace
 }  // namespace vestibule::store

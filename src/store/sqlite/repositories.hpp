@@ -102,6 +102,8 @@ class SharingStore final : public domain::SharingRepository {
   Result<std::vector<domain::ApplicableGrant>> applicable_grants(
       domain::Grantee grantee, domain::Id principal_id,
       const std::vector<domain::Id>& item_ids) override;
+  Result<std::vector<domain::ApplicableGrant>> grants_of(domain::Grantee grantee,
+                                                         domain::Id principal_id) override;
   Result<domain::Grant> put_grant(domain::Id item_id, domain::Id user_id, domain::Role role,
                                   domain::Id by, domain::TimePoint now) override;
   Result<domain::Grant> find_grant(domain::Id id) override;

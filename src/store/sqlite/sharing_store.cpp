@@ -321,6 +321,31 @@ Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
   });
 }
 
+Result<std::vector<domain::ApplicableGrant>> SharingStore::grants_of(domain::Grantee grantee,
+                                                                     Id principal_id) {
+  return db_.read<std::vector<domain::ApplicableGrant>>([&](Connection& c) {
+    auto& s = grantee == domain::Grantee::kUser
+                  ? c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                              "LEFT JOIN links l ON l.id = g.link_id "
+                              "LEFT JOIN users u ON u.id = l.created_by "
+                              "WHERE g.user_id = ?1 ORDER BY g.created_at DESC, g.id DESC")
+                  : c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                              "LEFT JOIN links l ON l.id = g.link_id "
+                              "LEFT JOIN users u ON u.id = l.created_by "
+                              "WHERE g.external_id = ?1 ORDER BY g.created_at DESC, g.id DESC");
+    s.with(principal_id);
+    std::vector<domain::ApplicableGrant> out;
+    while (s.step()) {
+      domain::ApplicableGrant a{read_grant(s), std::nullopt};
+      if (!s.is_null(14)) {
+        a.link = read_link(s, 14);
+      }
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
 Result<Grant> SharingStore::put_grant(Id item_id, Id user_id, domain::Role role, Id by,
                                       domain::TimePoint now) {
   return db_.write<Grant>([&](Connection& c) {
