@@ -1,0 +1,175 @@
+// The calls of the recipient's page, against one base: `/api/v1/shares/{token}` for a link opened
+// from an email, `/api/v1/shared-with-me/{linkId}` for the same link reached from "Shared with me"
+// (tokens are stored only as hashes). Everything under the base is the same for both, so the typed
+// client's per-route paths cannot express it; the shapes below are the schema's own types, widened
+// with the fields of the contract the server is adding (docs/openapi.json gains them as they land).
+import { Problem, problemOf, type Schemas } from '../../api/client';
+
+export type SharedItem = Schemas['SharedItem'];
+
+export type Reason = 'reverification_due' | 'removed' | 'blocked' | 'not_invited';
+
+export interface VerificationPolicy {
+  code_length: number;
+  code_lifetime: string;
+  code_lifetime_seconds: number;
+  remember_device_for: string;
+  remember_device_seconds: number;
+}
+
+export type Summary = Schemas['ShareSummary'] &
+  Partial<{
+    expires_at: string | null;
+    recipient_expires_at: string | null;
+    organization: { name: string; contact: string };
+    verification: VerificationPolicy;
+    reason: Reason;
+    proved_at: string;
+  }>;
+
+// The `link` object of a 410: why the link no longer opens, and whose it was.
+export interface GoneLink {
+  state: 'expired' | 'revoked' | 'off_by_policy' | 'deleted';
+  expired_at?: string | null;
+  shared_by?: { display_name: string };
+}
+
+export type Opened =
+  | { kind: 'ok'; summary: Summary }
+  | { kind: 'gone'; link: GoneLink | null; message: string }
+  | { kind: 'unknown' };
+
+export interface CodeSent {
+  status?: string;
+  message?: string;
+  sent_to?: string;
+  code_lifetime?: string;
+  expires_at?: string;
+  code_length?: number;
+  resend_after_seconds?: number;
+}
+
+export interface Confirmed {
+  needs?: string;
+  email?: string;
+  remembered?: boolean;
+}
+
+// The server's clock minus the browser's, learnt from the Date header of answers (0 until known).
+// Absolute server times (a link's expiry, when an address was proved) are compared with
+// serverNow(), so a browser whose clock is off still says the right number of days.
+let skewMs = 0;
+export function serverNow(): number {
+  return Date.now() + skewMs;
+}
+
+function learnClock(response: Response): void {
+  const date = Date.parse(response.headers.get('Date') ?? '');
+  if (!Number.isNaN(date)) skewMs = date - Date.now();
+}
+
+const kUnreachable = 'Vestibule could not be reached. Check your connection, then try again.';
+
+async function send(url: string, init: RequestInit = {}): Promise<{ response: Response; body: unknown }> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      credentials: 'same-origin',
+      ...init,
+      headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}), ...init.headers },
+    });
+  } catch {
+    throw new Problem(0, 'unreachable', kUnreachable);
+  }
+  learnClock(response);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { response, body };
+}
+
+async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const { response, body } = await send(url, init);
+  if (!response.ok) throw problemOf(body, response);
+  return body as T;
+}
+
+const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
+
+export class LinkApi {
+  readonly base: string;
+  constructor(props: { token?: string; linkId?: string }) {
+    this.base = props.linkId
+      ? `/api/v1/shared-with-me/${encodeURIComponent(props.linkId)}`
+      : `/api/v1/shares/${encodeURIComponent(props.token ?? '')}`;
+  }
+
+  // GET the link's summary: what it is, what it needs, or why it no longer opens.
+  async open(): Promise<Opened> {
+    const { response, body } = await send(this.base);
+    if (response.ok) return { kind: 'ok', summary: body as Summary };
+    if (response.status === 404) return { kind: 'unknown' };
+    if (response.status === 410) {
+      const b = body as { link?: GoneLink; error?: { message?: string } } | undefined;
+      return { kind: 'gone', link: b?.link ?? null, message: b?.error?.message ?? '' };
+    }
+    throw problemOf(body, response);
+  }
+
+  requestCode(email: string): Promise<CodeSent> {
+    return json(`${this.base}/verification`, post({ email }));
+  }
+
+  confirmCode(email: string, code: string, remember: boolean): Promise<Confirmed> {
+    return json(`${this.base}/verification/confirm`, post({ email, code, remember }));
+  }
+
+  proveLinkPassword(password: string): Promise<unknown> {
+    return json(`${this.base}/password`, post({ password }));
+  }
+
+  requestAccess(email: string, message: string): Promise<{ status?: string; message?: string }> {
+    return json(`${this.base}/access-requests`, post({ email, message }));
+  }
+
+  children(folderId: number): Promise<{ items: SharedItem[] }> {
+    return json(`${this.base}/items/${folderId}/children`);
+  }
+
+  createFolder(parentId: number, name: string): Promise<SharedItem> {
+    return json(`${this.base}/items/${parentId}/children`, post({ name, kind: 'folder' }));
+  }
+
+  rename(id: number, name: string): Promise<SharedItem> {
+    return json(`${this.base}/items/${id}`, { method: 'PATCH', body: JSON.stringify({ name }) });
+  }
+
+  remove(id: number): Promise<unknown> {
+    return json(`${this.base}/items/${id}`, { method: 'DELETE' });
+  }
+
+  // Asks (HEAD, no bytes) whether a download would be answered now, before the browser is sent
+  // to it: a revoked link then shows its page instead of a downloaded error.
+  async canDownload(url: string): Promise<Problem | null> {
+    const { response } = await send(url, { method: 'HEAD' });
+    if (response.ok) return null;
+    return problemOf(undefined, response);
+  }
+
+  // `rootId` is the shared item: it is addressed by the base itself.
+  viewUrl(id: number, rootId: number): string {
+    return id === rootId ? `${this.base}/view` : `${this.base}/items/${id}/view`;
+  }
+
+  contentUrl(id: number, rootId: number): string {
+    return id === rootId ? `${this.base}/content` : `${this.base}/items/${id}/content`;
+  }
+
+  fileUrl(folderId: number, name: string): string {
+    return `${this.base}/items/${folderId}/files/${encodeURIComponent(name)}`;
+  }
+}
