@@ -53,12 +53,14 @@ export function OpenItem({ api, summary, onLost }: Props) {
   );
 }
 
-function DownloadLink({ api, url, onLost }: { api: LinkApi; url: string; onLost: () => void }) {
+// `download` carries the name: an empty one would read as false to the router's link handling,
+// which would then take the click for a page of the app.
+function DownloadLink({ api, url, name, onLost }: { api: LinkApi; url: string; name: string; onLost: () => void }) {
   return (
     <a
       class="button primary wide"
       href={url}
-      download
+      download={name}
       onClick={async (e) => {
         // Ask first, so a link revoked meanwhile shows its page rather than a downloaded error.
         e.preventDefault();
@@ -66,7 +68,7 @@ function DownloadLink({ api, url, onLost }: { api: LinkApi; url: string; onLost:
         if (!problem) {
           const a = document.createElement('a');
           a.href = url;
-          a.download = '';
+          a.download = name;
           document.body.appendChild(a);
           a.click();
           a.remove();
@@ -111,7 +113,7 @@ function FileView({
         <Notice kind="info">The owner allows viewing only.</Notice>
       ) : (
         <div class="rcp-actions">
-          <DownloadLink api={api} url={api.contentUrl(file.id, rootId)} onLost={onLost} />
+          <DownloadLink api={api} url={api.contentUrl(file.id, rootId)} name={file.name} onLost={onLost} />
         </div>
       )}
     </div>
@@ -403,7 +405,7 @@ function ItemDialog({
           Open
         </button>
         {it.kind === 'file' && !blocked && (
-          <DownloadLink api={api} url={api.contentUrl(it.id, rootId)} onLost={onLost} />
+          <DownloadLink api={api} url={api.contentUrl(it.id, rootId)} name={it.name} onLost={onLost} />
         )}
         {canEdit && (
           <>

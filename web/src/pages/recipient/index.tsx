@@ -120,7 +120,7 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
           request={
             <RequestAccess
               api={api}
-              email={asking ?? query.email ?? ''}
+              email={asking ?? query.email ?? me.value?.email ?? ''}
               sharer={sharer}
               onSent={setSent}
               onLost={reset}
