@@ -430,24 +430,26 @@ export function FilesView({ itemId }: { itemId: number | null }) {
                         />
                       </td>
                       <th scope="row" class="col-name">
-                        <span class={`kind-icon kind-${i.kind}`} aria-hidden="true" />
-                        {i.kind === 'folder' ? (
-                          <a href={`/files/${i.id}`} class="item-name">
-                            {i.name}
-                          </a>
-                        ) : (
-                          <button
-                            type="button"
-                            class="link-button item-name"
-                            data-open-for={i.id}
-                            onClick={() => {
-                              returnFocus.current = `[data-open-for="${i.id}"]`;
-                              setDialog({ kind: 'open', item: i });
-                            }}
-                          >
-                            {i.name}
-                          </button>
-                        )}
+                        <span class="name-line">
+                          <span class={`kind-icon kind-${i.kind}`} aria-hidden="true" />
+                          {i.kind === 'folder' ? (
+                            <a href={`/files/${i.id}`} class="item-name">
+                              {i.name}
+                            </a>
+                          ) : (
+                            <button
+                              type="button"
+                              class="link-button item-name"
+                              data-open-for={i.id}
+                              onClick={() => {
+                                returnFocus.current = `[data-open-for="${i.id}"]`;
+                                setDialog({ kind: 'open', item: i });
+                              }}
+                            >
+                              {i.name}
+                            </button>
+                          )}
+                        </span>
                         <span class="row-meta muted small">
                           {formatDateTime(i.modified_at)}
                           {i.kind === 'file' ? ` · ${formatBytes(i.size)}` : ''}

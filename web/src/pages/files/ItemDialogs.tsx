@@ -286,7 +286,12 @@ export function VersionsDialog({ item, canEdit, onClose, onRestored }: { item: I
             <li key={v.version} class="spread">
               <div>
                 <strong>Version {v.version}</strong>
-                {v.version === current && <span class="badge badge-ok"> current</span>}
+                {v.version === current && (
+                  <>
+                    {' '}
+                    <span class="badge badge-ok">current</span>
+                  </>
+                )}
                 <div class="muted small">
                   {formatDateTime(v.created_at)} · {v.created_by.display_name} · {formatBytes(v.size)}
                 </div>

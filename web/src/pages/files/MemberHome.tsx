@@ -12,7 +12,7 @@ import { SharedByMePage } from './SharedByMePage';
 import { SharedWithMePage } from './SharedWithMePage';
 import { TrashPage } from './TrashPage';
 
-type Section = 'files' | 'shared-with-me' | 'shared-by-me' | 'requests' | 'trash' | 'admin' | 'none';
+type Section = 'files' | 'shared-with-me' | 'shared-by-me' | 'requests' | 'none';
 
 function NavLink({ href, current, children }: { href: string; current: boolean; children: ComponentChildren }) {
   return (

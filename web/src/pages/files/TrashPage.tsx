@@ -6,12 +6,22 @@ import { Dialog } from '../../components/Dialog';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
 import { formatBytes, formatDateTime } from '../../lib/format';
-import { listSpaces, listTrash, purgeItem, restoreItem, type Item, type Space } from './api';
+import { getItem, listSpaces, listTrash, purgeItem, restoreItem, type Item, type Space } from './api';
 import { MemberPage } from './MemberHome';
 
 interface SpaceTrash {
   space: Space;
   items: Item[];
+  from: Map<number, string>; // parent folder id → where it was ("in a deleted folder" when gone)
+}
+
+async function originsOf(space: Space, items: Item[]): Promise<Map<number, string>> {
+  const from = new Map<number, string>();
+  for (const id of new Set(items.map((i) => i.parent_id).filter((p): p is number => p !== null))) {
+    if (id === space.root_item_id) from.set(id, `“${space.name}”`);
+    else from.set(id, await getItem(id).then((f) => `“${f.name}”`, () => 'a folder that is in the trash too'));
+  }
+  return from;
 }
 
 export function TrashPage() {
@@ -26,7 +36,12 @@ export function TrashPage() {
     let live = true;
     (async () => {
       const spaces = await listSpaces();
-      const all = await Promise.all(spaces.map(async (space) => ({ space, items: await listTrash(space.id).catch(() => [] as Item[]) })));
+      const all = await Promise.all(
+        spaces.map(async (space) => {
+          const items = await listTrash(space.id).catch(() => [] as Item[]);
+          return { space, items, from: await originsOf(space, items) };
+        }),
+      );
       if (live) setTrash(all);
     })().catch((e) => live && setError(problemOf(e).message));
     return () => {
@@ -37,7 +52,10 @@ export function TrashPage() {
   const many = (trash?.length ?? 0) > 1;
   const empty = trash !== null && trash.every((t) => t.items.length === 0);
   return (
-    <MemberPage title="Trash" section="trash">
+    <MemberPage title="Trash" section="files">
+      <p>
+        <a href="/">← Back to My files</a>
+      </p>
       <h1>Trash</h1>
       <p class="muted">Deleted files and folders stay here until you delete them for ever. Restoring puts them back in their folder.</p>
       {note && (
@@ -65,11 +83,11 @@ export function TrashPage() {
         </div>
       )}
       {trash?.map(
-        ({ space, items }) =>
+        ({ space, items, from }) =>
           items.length > 0 && (
             <section key={space.id} aria-label={`Trash of ${space.name}`}>
               {many && <h2>{space.name}</h2>}
-              <ul class="list trash">
+              <ul class="list trash-list">
                 {items.map((i) => (
                   <li key={i.id} class="spread" data-item={i.id}>
                     <div>
@@ -77,6 +95,7 @@ export function TrashPage() {
                       <strong>{i.name}</strong>
                       <div class="muted small">
                         Deleted {formatDateTime(i.trashed_at ?? null)}
+                        {i.parent_id !== null && from.get(i.parent_id) ? ` from ${from.get(i.parent_id)}` : ''}
                         {i.kind === 'file' ? ` · ${formatBytes(i.size)}` : ' · folder with everything in it'}
                       </div>
                     </div>

@@ -21,9 +21,10 @@ export type RefusedRecipient = Schemas['RefusedRecipient'];
 export type LinkKind = Link['kind'];
 export type LinkRole = Link['role'];
 
-// A route the running server does not have yet answers the API's plain 404.
+// A route the running server does not have yet: 404 "no such endpoint: …" (or 405).
 export function missingRoute(e: unknown): boolean {
-  return e instanceof Problem && (e.status === 404 || e.status === 405) && e.code !== 'gone';
+  if (!(e instanceof Problem)) return false;
+  return e.status === 405 || (e.status === 404 && /no such endpoint/i.test(e.message));
 }
 
 async function optional<T>(p: Promise<T>): Promise<T | null> {

@@ -171,7 +171,10 @@ export function ShareDialog({
         const report = await accessOf(item.id);
         const link = report.links.find((l) => l.id === result.id);
         if (live && link) setRecipients(link.recipients);
-        if (link && !link.recipients.some((r) => r.delivery === 'queued')) return;
+        if (link && !link.recipients.some((r) => r.delivery === 'queued')) {
+          if (live) setWatching(false);
+          return;
+        }
       } catch {
         /* keep the last known state */
       }
@@ -188,6 +191,13 @@ export function ShareDialog({
   useEffect(() => {
     if (result) copyButton.current?.focus();
   }, [result]);
+
+  // Once the form is there, start where the work is: the people field (or the link type).
+  useEffect(() => {
+    if (!options) return;
+    const dialog = peopleInput.current?.closest('dialog') ?? document.querySelector('dialog[open]');
+    (peopleInput.current?.querySelector('input') ?? dialog?.querySelector<HTMLElement>('.share-form select'))?.focus();
+  }, [options]);
 
   const addAddresses = (text: string): Chip[] => {
     const have = new Set(chips.map((c) => c.address.toLowerCase()));
