@@ -126,6 +126,48 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await page.getByRole('link', { name: 'Contracts', exact: true }).waitFor();
   assert.equal(await newFolder.isVisible(), false);
 
+  // Open the text file: the viewer shows it in a dialog.
+  await page.getByRole('button', { name: 'meeting-notes.txt', exact: true }).click();
+  const viewer = page.getByRole('dialog', { name: 'meeting-notes.txt' });
+  await viewer.getByLabel('File contents').getByText(/^Minutes of the meeting/).waitFor();
+  await viewer.getByText(/Showing the first 1.0 MB of 2.6 MB/).waitFor();
+  await env.axe(page, 'viewer');
+  await env.shot(page, 'viewer');
+  await page.keyboard.press('Escape');
+  await viewer.waitFor({ state: 'hidden' });
+
+  // Rename: the server's refusal is said on the field; then a good name.
+  await page.getByRole('button', { name: 'Actions for meeting-notes.txt' }).click();
+  await page.getByRole('button', { name: 'Rename' }).click();
+  const rename = page.getByRole('dialog', { name: 'Rename meeting-notes.txt' });
+  await rename.getByLabel('Name', { exact: true }).fill('notes/minutes.txt');
+  await rename.getByRole('button', { name: 'Rename', exact: true }).click();
+  const refusal = rename.getByRole('alert');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /\//, 'the server says which character is not allowed');
+  assert.equal(await rename.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'), 'true');
+  await env.axe(page, 'rename refused');
+  await env.shot(page, 'rename-refused');
+  await rename.getByLabel('Name', { exact: true }).fill('minutes.txt');
+  await rename.getByRole('button', { name: 'Rename', exact: true }).click();
+  await page.getByRole('button', { name: 'minutes.txt', exact: true }).waitFor();
+
+  // Move it into the folder with the folder picker.
+  await page.getByRole('button', { name: 'Actions for minutes.txt' }).click();
+  await page.getByRole('button', { name: 'Move' }).click();
+  const move = page.getByRole('dialog', { name: 'Move minutes.txt' });
+  await move.getByRole('button', { name: 'Contracts' }).click();
+  await move.getByRole('navigation', { name: 'Folder to move into' }).getByText('Contracts').waitFor();
+  await env.axe(page, 'move dialog');
+  await env.shot(page, 'move');
+  await move.getByRole('button', { name: 'Move here' }).click();
+  await page.getByText('minutes.txt moved to “Contracts”.').waitFor();
+  await page.getByRole('link', { name: 'Contracts', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Contracts' }).waitFor();
+  await page.getByRole('button', { name: 'minutes.txt', exact: true }).waitFor();
+  await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'My files' }).click();
+  await page.getByRole('heading', { level: 1, name: 'My files' }).waitFor();
+
   // Share the uploaded file with an outside address and a message.
   await page.getByRole('button', { name: 'Actions for board-pack.zip' }).click();
   await page.getByRole('button', { name: 'Share', exact: true }).click();
@@ -256,41 +298,41 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   }
   await versions.getByRole('button', { name: 'Close', exact: true }).click();
 
-  // Delete to the trash, undo, delete again, restore from the trash page.
-  await page.getByRole('button', { name: 'Actions for meeting-notes.txt' }).click();
+  // Delete to the trash, undo, delete again; delete the folder; restore the file from the trash
+  // and delete the folder for ever.
+  await page.getByRole('button', { name: 'Actions for board-pack.zip' }).click();
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
-  const del = page.getByRole('dialog', { name: 'Delete meeting-notes.txt?' });
+  const del = page.getByRole('dialog', { name: 'Delete board-pack.zip?' });
   await env.axe(page, 'delete confirmation');
   await del.getByRole('button', { name: 'Move to trash' }).click();
-  await page.getByText('meeting-notes.txt was moved to the trash.').waitFor();
+  await page.getByText('board-pack.zip was moved to the trash.').waitFor();
   await page.getByRole('button', { name: 'Undo' }).click();
-  await page.getByText('meeting-notes.txt is back.').waitFor();
-  await page.getByRole('button', { name: 'meeting-notes.txt', exact: true }).waitFor();
-  await page.getByRole('button', { name: 'Actions for meeting-notes.txt' }).click();
+  await page.getByText('board-pack.zip is back.').waitFor();
+  await page.getByRole('button', { name: 'board-pack.zip', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Actions for board-pack.zip' }).click();
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
-  await page.getByRole('dialog', { name: 'Delete meeting-notes.txt?' }).getByRole('button', { name: 'Move to trash' }).click();
-  await page.getByText('meeting-notes.txt was moved to the trash.').waitFor();
+  await page.getByRole('dialog', { name: 'Delete board-pack.zip?' }).getByRole('button', { name: 'Move to trash' }).click();
+  await page.getByText('board-pack.zip was moved to the trash.').waitFor();
   await page.getByRole('button', { name: 'Actions for Contracts' }).click();
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   await page.getByRole('dialog', { name: 'Delete Contracts?' }).getByRole('button', { name: 'Move to trash' }).click();
   await page.getByText('Contracts was moved to the trash.').waitFor();
   await page.getByRole('link', { name: 'Open the trash' }).click();
   await page.getByRole('heading', { level: 1, name: 'Trash' }).waitFor();
-  await page.getByRole('button', { name: 'Restore meeting-notes.txt' }).waitFor();
-  await page.locator('[data-item]', { hasText: 'meeting-notes.txt' }).getByText('from “My files”').waitFor();
+  await page.locator('[data-item]', { hasText: 'board-pack.zip' }).getByText('from “My files”').waitFor();
+  await page.locator('[data-item]', { hasText: 'Contracts' }).getByText('folder with everything in it').waitFor();
   await env.axe(page, 'trash');
   await env.shot(page, 'trash');
-  await page.getByRole('button', { name: 'Restore meeting-notes.txt' }).click();
-  await page.getByText('meeting-notes.txt is back in its folder.').waitFor();
+  await page.getByRole('button', { name: 'Restore board-pack.zip' }).click();
+  await page.getByText('board-pack.zip is back in its folder.').waitFor();
   await page.getByRole('button', { name: 'Delete for ever Contracts' }).click();
   const purge = page.getByRole('dialog', { name: 'Delete Contracts for ever?' });
   await env.axe(page, 'delete for ever confirmation');
   await purge.getByRole('button', { name: 'Delete for ever', exact: true }).click();
   await page.getByText('Contracts was deleted for ever.').waitFor();
   await page.getByText('The trash is empty.').waitFor();
-  const left = (await ada.get(`/api/v1/spaces/${spaces[0].id}/trash`)).items;
-  assert.deepEqual(left, []);
-  assert.ok((await ada.get(`/api/v1/items/${root}/children`)).items.some((i) => i.name === 'meeting-notes.txt'));
+  assert.deepEqual((await ada.get(`/api/v1/spaces/${spaces[0].id}/trash`)).items, []);
+  assert.deepEqual((await ada.get(`/api/v1/items/${root}/children`)).items.map((i) => i.name), ['board-pack.zip']);
 
   // The same files page on a phone: one column, no sideways scrolling.
   const phone = await env.newPage({ phone: true });
@@ -302,4 +344,9 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await env.assertNoHorizontalScroll(phone);
   await env.axe(phone, 'files on a phone');
   await env.shot(phone, 'files-phone');
+  await phone.getByRole('button', { name: 'Actions for board-pack.zip' }).click();
+  await phone.getByRole('button', { name: 'Share', exact: true }).click();
+  await phone.getByRole('dialog', { name: 'Share board-pack.zip' }).getByLabel('Add people').waitFor();
+  await env.assertNoHorizontalScroll(phone);
+  await env.shot(phone, 'share-dialog-phone');
 });

@@ -25,12 +25,30 @@ import {
   type Item,
 } from './api';
 
+// Files are shown through `…/view` (inline, sandboxed, allow-listed types). A server without that
+// route yet answers 404 "no such endpoint"; then the member's own download route stands in.
+function useViewUrl(item: Item, viewable: boolean): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!viewable) return;
+    let live = true;
+    fetch(viewUrl(item.id), { method: 'HEAD', credentials: 'same-origin' })
+      .then((r) => live && setUrl(r.status === 404 ? contentUrl(item.id) : viewUrl(item.id)))
+      .catch(() => live && setUrl(viewUrl(item.id)));
+    return () => {
+      live = false;
+    };
+  }, [item.id, viewable]);
+  return url;
+}
+
 export function ViewDialog({ item, onClose }: { item: Item; onClose: () => void }) {
   const viewable = canView(item.name);
+  const url = useViewUrl(item, viewable);
   return (
     <Dialog title={item.name} open onClose={onClose} wide>
       {viewable ? (
-        <Viewer url={viewUrl(item.id)} name={item.name} size={item.size} />
+        url ? <Viewer url={url} name={item.name} size={item.size} /> : <Loading what="Opening the file" />
       ) : (
         <Notice title="This kind of file can't be shown in the browser">
           <p>Download it to open it with an app on your device.</p>
