@@ -82,6 +82,60 @@ test('signed in as someone else: continue with another address, or request acces
   await page.getByText('for Bob only').waitFor();
 });
 
+test('a code typed wrong too often, and too many codes asked for: each says what to do next', async () => {
+  const before = await env.admin.get('/api/v1/admin/settings');
+  await env.admin.ok('PATCH', '/api/v1/admin/settings', { code_max_tries: 2, code_sends_per_link_per_hour: 3 }, 200);
+  try {
+    const file = await upload(owner.api, owner.root, 'draft.txt', Buffer.from('draft\n'));
+    const { url } = await shareWith(env, owner.api, file.id, EVE);
+    const page = await env.newPage({ phone: true });
+    await page.goto(url);
+    await page.getByLabel('Your email address').fill(EVE);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await heading(page, 'Check your email');
+    // Wrong until the server says the code is burnt.
+    const burnt = page.getByRole('heading', { level: 1, name: 'This code can no longer be used.' });
+    for (let i = 0; i < 4 && !(await burnt.isVisible()); i++) {
+      await page.getByLabel('Code from the email').fill('00000000');
+      await page.getByRole('button', { name: 'Open', exact: true }).click();
+      await page.getByText(/That code isn't right/).or(burnt).first().waitFor();
+    }
+    await burnt.waitFor();
+    await env.shot(page, 'code-burnt');
+    await env.axe(page, 'code burnt');
+    const seen = await mailCount(env);
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await heading(page, 'Check your email');
+    await codeAfter(env, EVE, seen);
+
+    // Asking again and again from this browser: the page says until when, and offers a request.
+    for (let i = 0; i < 3; i++) {
+      const throttled = page.getByRole('heading', { level: 1, name: 'Too many codes were asked for' });
+      if (await throttled.isVisible()) break;
+      await page.getByRole('button', { name: 'Use a different address' }).click();
+      await page.getByLabel('Your email address').fill(EVE);
+      await page.getByRole('button', { name: 'Send code' }).click();
+      await page.getByRole('heading', { level: 1, name: /Check your email|Too many codes were asked for/ }).waitFor();
+    }
+    await heading(page, 'Too many codes were asked for');
+    await page.getByText(/You can ask again at \d\d:\d\d\./).waitFor();
+    await page.getByText(/You can ask again in \d+:\d\d/).waitFor();
+    await env.assertNoHorizontalScroll(page);
+    await env.shot(page, 'too-many-requests');
+    await env.axe(page, 'too many requests');
+    await page.getByRole('button', { name: 'Request access' }).click();
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await heading(page, 'Request sent');
+  } finally {
+    await env.admin.ok(
+      'PATCH',
+      '/api/v1/admin/settings',
+      { code_max_tries: before.code_max_tries, code_sends_per_link_per_hour: before.code_sends_per_link_per_hour },
+      200,
+    );
+  }
+});
+
 test('an expired link says when it expired and takes a request', async () => {
   const file = await upload(owner.api, owner.root, 'offer.txt', Buffer.from('offer\n'));
   const { url } = await shareWith(env, owner.api, file.id, EVE, { expires_in: '2d' });

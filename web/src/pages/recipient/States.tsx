@@ -164,6 +164,30 @@ export function Unknown() {
   );
 }
 
+// `/shared/{id}` for a browser that is not signed in as one of the link's recipients.
+export function NotHere({ signedIn }: { signedIn: string | null }) {
+  return (
+    <State>
+      <Heading>Open this from the email you got</Heading>
+      <p>
+        {signedIn ? (
+          <>
+            You're signed in as <strong>{signedIn}</strong>, and this isn't shared with that address.
+          </>
+        ) : (
+          'This browser is not signed in as the person it was shared with.'
+        )}{' '}
+        Open the link in the invitation email: it asks you to confirm your address with a code.
+      </p>
+      {signedIn && (
+        <a class="button wide" href="/">
+          Shared with me
+        </a>
+      )}
+    </State>
+  );
+}
+
 // A link that no longer opens (410): expired, revoked, off by policy, or its item deleted.
 export function Gone({
   link,

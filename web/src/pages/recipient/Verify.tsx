@@ -191,8 +191,7 @@ export function Verify({
           Too many codes were asked for
         </h1>
         <p>
-          Too many codes were asked for this link from here. You can ask again at{' '}
-          <strong>{formatTime(new Date(step.until))}</strong>.
+          You can ask again at <strong>{formatTime(new Date(step.until))}</strong>.
         </p>
         {left > 0 ? (
           <p class="rcp-countdown" aria-live="off">
@@ -204,7 +203,7 @@ export function Verify({
           </button>
         )}
         <p class="muted">If you can't wait, ask the person who shared it to give you access.</p>
-        <button type="button" class="wide" onClick={requestAccess}>
+        <button type="button" class={left > 0 ? 'primary wide' : 'wide'} onClick={requestAccess}>
           Request access
         </button>
       </section>

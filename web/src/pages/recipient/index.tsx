@@ -16,6 +16,7 @@ import {
   Blocked,
   Gone,
   Heading,
+  NotHere,
   NotInvited,
   PasswordGate,
   Removed,
@@ -48,11 +49,12 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
       const opened = await api.open();
       if (mine !== loads.current) return;
       if (opened.kind === 'ok' && opened.summary.needs === 'none') void refreshMe();
+      if (opened.kind === 'unknown' && props.linkId) await refreshMe();
       setView({ s: 'link', opened });
     } catch (e) {
       if (mine === loads.current) setView({ s: 'failed', problem: problemOf(e) });
     }
-  }, [api]);
+  }, [api, props.linkId]);
 
   useEffect(() => {
     setView({ s: 'loading' });
@@ -107,7 +109,11 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
     body = <RequestSent sharer={sharer || 'the owner'} email={sent} />;
   } else {
     const o = view.opened;
-    if (o.kind === 'unknown') {
+    if (o.kind === 'unknown' && props.linkId) {
+      // `/shared/{id}` answers only the link's recipients: this browser is not (or no longer) one.
+      title = 'Open it from your email';
+      body = <NotHere signedIn={me.value?.email ?? null} />;
+    } else if (o.kind === 'unknown') {
       title = 'Link not found';
       body = <Unknown />;
     } else if (o.kind === 'gone') {
