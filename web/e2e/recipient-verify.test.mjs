@@ -51,6 +51,8 @@ test('an invited address verifies with a code and opens text, image and PDF', as
   const codeField = page.getByLabel('Code from the email');
   assert.equal(await codeField.getAttribute('autocomplete'), 'one-time-code');
   assert.equal(await codeField.getAttribute('inputmode'), 'numeric');
+  // The remembered period is the policy's (30 days unless changed).
+  await page.getByLabel('Remember this device for 30 days').check();
   assert.ok(await page.getByRole('button', { name: 'Resend code' }).isDisabled());
   await page.getByText(/You can ask for a new code in 0:\d\d/).waitFor();
   await page.getByRole('button', { name: 'Use a different address' }).waitFor();
