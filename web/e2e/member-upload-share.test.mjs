@@ -113,6 +113,11 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await page.getByRole('button', { name: 'meeting-notes.txt', exact: true }).waitFor();
   const size = await page.locator('tr', { has: page.getByRole('button', { name: 'meeting-notes.txt', exact: true }) }).locator('.col-size').innerText();
   assert.equal(size, '2.6 MB');
+  // A name the server refuses: the queue says why, in the server's words.
+  await page.getByLabel('Upload files').setInputFiles({ name: 'CON.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+  const refused = page.locator('.upload-queue li[data-name="CON.txt"]');
+  await refused.getByText('Not uploaded').waitFor();
+  assert.match(await refused.locator('.field-error').innerText(), /CON\.txt.*reserved device name/);
   await env.axe(page, 'files with the upload queue');
   await env.shot(page, 'uploaded');
 
