@@ -98,19 +98,39 @@ async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
   return body as T;
 }
 
+// The summary asked for as soon as this chunk runs, before the first render (it is the one call
+// between the page's code arriving and its first state): taken once by LinkApi.open().
+const early = new Map<string, Promise<{ response: Response; body: unknown }>>();
+
+export function baseOf(props: { token?: string; linkId?: string }): string {
+  return props.linkId
+    ? `/api/v1/shared-with-me/${encodeURIComponent(props.linkId)}`
+    : `/api/v1/shares/${encodeURIComponent(props.token ?? '')}`;
+}
+
+export function openEarly(path: string): void {
+  const m = /^\/(s|shared)\/([^/?#]+)\/?$/.exec(path);
+  if (!m) return;
+  const raw = decodeURIComponent(m[2]!);
+  const base = baseOf(m[1] === 's' ? { token: raw } : { linkId: raw });
+  const pending = send(base);
+  pending.catch(() => undefined);
+  early.set(base, pending);
+}
+
 const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
 
 export class LinkApi {
   readonly base: string;
   constructor(props: { token?: string; linkId?: string }) {
-    this.base = props.linkId
-      ? `/api/v1/shared-with-me/${encodeURIComponent(props.linkId)}`
-      : `/api/v1/shares/${encodeURIComponent(props.token ?? '')}`;
+    this.base = baseOf(props);
   }
 
   // GET the link's summary: what it is, what it needs, or why it no longer opens.
   async open(): Promise<Opened> {
-    const { response, body } = await send(this.base);
+    const pending = early.get(this.base);
+    early.delete(this.base);
+    const { response, body } = await (pending ?? send(this.base));
     if (response.ok) return { kind: 'ok', summary: body as Summary };
     if (response.status === 404) return { kind: 'unknown' };
     if (response.status === 410) {

@@ -9,7 +9,7 @@ import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
 import { Page } from '../../components/Page';
 import { me, refreshMe, signOut } from '../../state/session';
-import { LinkApi, serverNow, type Opened } from './api';
+import { LinkApi, openEarly, serverNow, type Opened } from './api';
 import { sentence, stepOf } from './machine';
 import { OpenItem } from './Open';
 import {
@@ -28,6 +28,8 @@ import {
 } from './States';
 import { Verify } from './Verify';
 import './recipient.css';
+
+openEarly(window.location.pathname);
 
 const kInteractive = 'vestibule-interactive';
 
