@@ -8,7 +8,7 @@ import { Field, Select } from '../../components/Field';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
 import { formatDateTime } from '../../lib/format';
-import { filterIdentities, identityStateLabel, type IdentityFilter, type IdentityRow } from './directory';
+import { filterIdentities, identityStateLabel, sentence, type IdentityFilter, type IdentityRow } from './directory';
 import { useLoad } from './useLoad';
 
 type Identity = Schemas['ExternalIdentity'] & IdentityRow;
@@ -61,7 +61,7 @@ export function DirectoryTab() {
       setResult({ kind: 'success', text: words[action] });
       await loaded.reload();
     } catch (err) {
-      setResult({ kind: 'error', text: `Nothing changed for ${address}: ${problemOf(err).message}` });
+      setResult({ kind: 'error', text: `Nothing changed for ${address}. ${sentence(problemOf(err).message)}` });
     } finally {
       setBusy(null);
       setConfirmDelete(null);

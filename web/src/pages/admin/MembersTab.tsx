@@ -7,6 +7,7 @@ import { Field, Select } from '../../components/Field';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
 import { me } from '../../state/session';
+import { sentence } from './directory';
 import { useLoad } from './useLoad';
 
 type User = Schemas['UserWithState'];
@@ -28,6 +29,16 @@ async function resetPassword(id: number): Promise<{ password: string }> {
     headers: { 'Content-Type': 'application/json' },
     body: '{}',
   });
+}
+
+// Servers older than API-CONTRACT.md answer these routes with 404 "no such endpoint": say what
+// the admin can do instead.
+function notOnThisServer(err: unknown, what: string, cli: string): string {
+  const p = problemOf(err);
+  if ((p.status === 404 && /endpoint/i.test(p.message)) || p.status === 405) {
+    return `This server cannot ${what} from the admin center yet. On the server, run: ${cli}`;
+  }
+  return sentence(p.message);
 }
 
 function nameOf(u: { display_name: string; email: string }): string {
@@ -64,7 +75,11 @@ export function MembersTab() {
       });
       await loaded.reload();
     } catch (err) {
-      announce({ kind: 'error', text: `Nothing changed for ${nameOf(u)}: ${problemOf(err).message}` });
+      const cli = `vestibule user ${disabled ? 'disable' : 'enable'} --email ${u.email}`;
+      announce({
+        kind: 'error',
+        text: `Nothing changed for ${nameOf(u)}. ${notOnThisServer(err, `${disabled ? 'disable' : 'enable'} accounts`, cli)}`,
+      });
     } finally {
       setBusy(false);
       setDisabling(null);
@@ -232,7 +247,7 @@ function AddMemberDialog({
           } catch (err) {
             const p = problemOf(err);
             const known = ['email', 'display_name', 'password', 'role'].includes(p.field ?? '');
-            setError({ field: known ? p.field : undefined, message: p.message });
+            setError({ field: known ? p.field : undefined, message: sentence(p.message) });
             if (known) window.setTimeout(() => document.getElementById(`add-${p.field}`)?.focus(), 0);
           } finally {
             setBusy(false);
@@ -329,7 +344,8 @@ function ResetPasswordDialog({ user, onClose }: { user: User | null; onClose: ()
                 try {
                   setPassword((await resetPassword(user.id)).password);
                 } catch (err) {
-                  setError(`The password was not reset: ${problemOf(err).message}`);
+                  const cli = `vestibule user reset --email ${user.email}`;
+                  setError(`The password was not reset. ${notOnThisServer(err, 'reset passwords', cli)}`);
                 } finally {
                   setBusy(false);
                 }

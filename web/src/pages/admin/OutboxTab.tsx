@@ -47,8 +47,8 @@ export function OutboxTab() {
         ) : failed > 0 ? (
           <Notice kind="error" title={`${failed} ${failed === 1 ? 'email' : 'emails'} could not be delivered.`}>
             <p>
-              They are listed first with the relay’s answer. The person did not get them: check the address with the
-              sharer, or fix the relay and share again.
+              They are listed first, with the relay’s answer saying why. The person did not get them: check the address
+              with whoever shared, or the mail relay’s settings.
             </p>
           </Notice>
         ) : (

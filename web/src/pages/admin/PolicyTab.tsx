@@ -17,6 +17,7 @@ import {
   type PolicyValues,
   type Setting,
 } from './policy';
+import { sentence } from './directory';
 import { useLoad } from './useLoad';
 
 type Outcome =
@@ -91,11 +92,11 @@ function PolicyForm({ policy, onSaved }: { policy: PolicyValues; onSaved: (p: Po
       const p = problemOf(err);
       const setting = settingFor(p.field);
       if (setting && settings.includes(setting)) {
-        setErrors({ [setting.key]: p.message });
-        setOutcome({ kind: 'error', message: p.message, label: setting.label });
+        setErrors({ [setting.key]: sentence(p.message) });
+        setOutcome({ kind: 'error', message: sentence(p.message), label: setting.label });
         focusField(setting.key);
       } else {
-        setOutcome({ kind: 'error', message: p.message });
+        setOutcome({ kind: 'error', message: sentence(p.message) });
         focusOutcome();
       }
     } finally {
@@ -167,7 +168,8 @@ function PolicyForm({ policy, onSaved }: { policy: PolicyValues; onSaved: (p: Po
             class="field-short"
             hint={
               <>
-                {s.hint} <span class={reading.ok ? 'duration-reading' : 'duration-reading bad'}>{reading.words}</span>
+                {s.hint}{' '}
+                {!error && <span class={reading.ok ? 'duration-reading' : 'duration-reading bad'}>{reading.words}</span>}
               </>
             }
             error={error}

@@ -16,6 +16,7 @@ import {
   statusLabel,
   type ReportFilters,
 } from './report';
+import { sentence } from './directory';
 import { useLoad } from './useLoad';
 
 const kEndpoint = '/api/v1/admin/reports/external-sharing';
@@ -76,7 +77,7 @@ export function ReportTab() {
           name="owner"
           autoComplete="off"
           value={form.owner}
-          error={badField === 'owner' ? problem?.message : null}
+          error={badField === 'owner' && problem ? sentence(problem.message) : null}
           onInput={(e) => setForm({ ...form, owner: e.currentTarget.value })}
         />
         <Field
@@ -89,7 +90,7 @@ export function ReportTab() {
           autoCapitalize="none"
           spellcheck={false}
           value={form.domain}
-          error={badField === 'domain' ? problem?.message : null}
+          error={badField === 'domain' && problem ? sentence(problem.message) : null}
           onInput={(e) => setForm({ ...form, domain: e.currentTarget.value })}
         />
         <Select
@@ -97,7 +98,7 @@ export function ReportTab() {
           label="Link type"
           name="kind"
           value={form.kind}
-          error={badField === 'kind' ? problem?.message : null}
+          error={badField === 'kind' && problem ? sentence(problem.message) : null}
           onChange={(e) => setForm({ ...form, kind: e.currentTarget.value as ReportFilters['kind'] })}
         >
           <option value="">Any type</option>
@@ -111,7 +112,7 @@ export function ReportTab() {
           type="date"
           name="ends_before"
           value={form.ends_before}
-          error={badField === 'ends_before' ? problem?.message : null}
+          error={badField === 'ends_before' && problem ? sentence(problem.message) : null}
           onInput={(e) => setForm({ ...form, ends_before: e.currentTarget.value })}
         />
         <div class="form-actions">
@@ -128,7 +129,7 @@ export function ReportTab() {
 
       {problem && !badField && (
         <Notice kind="error" title="The report could not be loaded.">
-          <p>{problem.message}</p>
+          <p>{sentence(problem.message)}</p>
           <button type="button" onClick={() => void loaded.reload()}>
             Try again
           </button>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterIdentities } from './directory';
+import { filterIdentities, sentence } from './directory';
 import { sortOutbox } from './outbox';
 import { apiQuery, endsBeforeInstant, filtersFromQuery, formFieldOf, pageQuery } from './report';
 
@@ -17,6 +17,14 @@ describe('external directory', () => {
     expect(filterIdentities(rows, '', 'blocked')).toHaveLength(1);
     expect(filterIdentities(rows, '', 'codes_blocked')[0]?.address).toBe('eve@rival.example');
     expect(filterIdentities(rows, 'partner', 'pending').map((r) => r.address)).toEqual(['lena@partner.example']);
+  });
+});
+
+describe("the server's messages", () => {
+  it('read as sentences', () => {
+    expect(sentence("setting 'code_length': must be between 6 and 10")).toBe("Setting 'code_length': must be between 6 and 10.");
+    expect(sentence('Already a sentence.')).toBe('Already a sentence.');
+    expect(sentence('')).toBe('');
   });
 });
 

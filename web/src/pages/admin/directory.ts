@@ -37,3 +37,12 @@ export function identityStateLabel(state: string | undefined): string {
       return state ?? 'Unknown';
   }
 }
+
+// The server writes its messages as clauses ("setting 'code_length': must be …"); shown alone
+// they read better as a sentence.
+export function sentence(message: string): string {
+  const t = message.trim();
+  if (!t) return t;
+  const first = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?)]$/.test(first) ? first : `${first}.`;
+}
