@@ -12,6 +12,7 @@ import { artifactsDir, shareUrlOf, startEnv } from './support/env.mjs';
 
 const ADA = { email: 'ada@example.org', password: 'Ada-passw0rd-for-browser-tests', name: 'Ada Lovelace' };
 const EVE = 'eve@partner.example';
+const RIVAL = 'mallory@rival.example';
 const MESSAGE = 'The board pack for Thursday: comments welcome by Wednesday noon.';
 const MiB = 1024 * 1024;
 
@@ -59,6 +60,7 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   const canCheck = await has('POST', `/api/v1/items/${root}/recipients/check`, { addresses: ['x@partner.example'] });
   const canListShares = await has('GET', '/api/v1/me/shares');
   const canListRequests = await has('GET', '/api/v1/access-requests?state=pending');
+  await env.admin.ok('PATCH', '/api/v1/admin/settings', { blocked_domains: ['rival.example'] }, 200);
   const page = await env.newPage();
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.base });
 
@@ -185,6 +187,21 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   assert.equal(await share.getByLabel('Add people').inputValue(), '');
   assert.equal(await share.getByLabel('Access').inputValue(), 'view');
   await share.getByLabel('Message').fill(MESSAGE);
+
+  // An address the policy refuses: its chip says why (checked as typed, or named by the 422 when
+  // "Share" is pressed), nothing is shared until it is removed.
+  await share.getByLabel('Add people').fill(`${RIVAL},`);
+  const rivalChip = share.locator(`.chip[data-address="${RIVAL}"]`);
+  await rivalChip.waitFor();
+  if (canCheck) await rivalChip.getByText('rival.example is blocked').waitFor();
+  await share.getByRole('button', { name: 'Share', exact: true }).click();
+  await rivalChip.getByText('the domain rival.example is blocked for sharing').waitFor();
+  await share.getByText(/one address is refused \(marked below\)/i).waitFor();
+  assert.equal(await share.getByLabel('Add people').getAttribute('aria-invalid'), 'true');
+  await env.axe(page, 'share dialog, an address refused');
+  await env.shot(page, 'share-dialog-refused');
+  await share.getByRole('button', { name: `Remove ${RIVAL}` }).click();
+  await rivalChip.waitFor({ state: 'detached' });
   await env.axe(page, 'share dialog, filled');
   await env.shot(page, 'share-dialog-filled');
   await share.screenshot({ path: path.join(artifactsDir(), 'share-dialog.png') });

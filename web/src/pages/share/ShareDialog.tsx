@@ -445,7 +445,11 @@ export function ShareDialog({
                   setChips(chips.slice(0, -1));
                 }
               }}
-              onBlur={() => {
+              onBlur={(e) => {
+                // Leaving for "Share", "Cancel" or "Close": those take (or drop) the draft
+                // themselves; a chip added now would move the button away from the pointer.
+                const to = e.relatedTarget as HTMLElement | null;
+                if (to instanceof HTMLButtonElement && !to.closest('.chips')) return;
                 if (draft.trim()) addAddresses(draft);
               }}
             />
