@@ -6,6 +6,7 @@
 // The pages belong to three engineers; the journey drives them only through the shared
 // vocabulary (docs/web-ui.md, FE-COMMON.md), so it holds whoever changes a page's layout.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { ADMIN, codeOf, shareUrlOf, startEnv, waitUntil } from './support/env.mjs';
 
@@ -347,6 +348,25 @@ state('admin center: unblocking and deleting an address say what they did', asyn
   assert.equal(identities.find((i) => i.address === MALLORY)?.state, 'pending');
   assert.equal(identities.find((i) => i.address === BOUNCE), undefined);
   await check(admin, 'admin-directory-changed', { noSideScroll: true });
+});
+
+state('admin center: a filtered report, and the same rows as CSV', async (seen) => {
+  seen.page = admin;
+  await admin.goto('/admin/report');
+  await admin.getByLabel('Recipient domain').fill('partner.example');
+  await admin.getByLabel('Link type').selectOption('specific');
+  await admin.getByRole('button', { name: 'Show report' }).click();
+  await admin.waitForURL((u) => u.search === '?domain=partner.example&kind=specific');
+  await admin.getByText('2 ways in from outside match these filters.').waitFor();
+  const csv = admin.getByRole('link', { name: 'Download CSV' });
+  assert.equal(await csv.getAttribute('href'), '/api/v1/admin/reports/external-sharing?domain=partner.example&kind=specific&format=csv');
+  const [download] = await Promise.all([admin.waitForEvent('download'), csv.click()]);
+  assert.match(download.suggestedFilename(), /^external-sharing-.*\.csv$/);
+  const lines = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
+  assert.match(lines[0], /^item_id,item_name,/);
+  assert.equal(lines.length, 3, 'a header and the two rows for eve@partner.example');
+  assert.ok(lines.slice(1).every((l) => l.includes(EVE)));
+  await check(admin, 'admin-report-filtered', { noSideScroll: true });
 });
 
 state('admin center: a report filter the server refuses', async (seen) => {

@@ -6,7 +6,7 @@ import { rawJson, type Schemas } from '../../api/client';
 import { Field, Select } from '../../components/Field';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
-import { formatDate, formatDateTime } from '../../lib/format';
+import { formatDateTime } from '../../lib/format';
 import {
   apiQuery,
   filtersFromQuery,
@@ -16,7 +16,7 @@ import {
   statusLabel,
   type ReportFilters,
 } from './report';
-import { sentence } from './directory';
+import { identityStateLabel, sentence } from './directory';
 import { useLoad } from './useLoad';
 
 const kEndpoint = '/api/v1/admin/reports/external-sharing';
@@ -189,9 +189,9 @@ export function ReportTab() {
                       </td>
                       <td data-label="Recipient">
                         {r.recipient ?? 'whoever holds the link'}
-                        {r.recipient_state && <span class="small muted block">{r.recipient_state}</span>}
+                        {r.recipient_state && <span class="small muted block">{identityStateLabel(r.recipient_state)}</span>}
                       </td>
-                      <td data-label="Access ends">{r.expires_at ? formatDate(r.expires_at) : 'never'}</td>
+                      <td data-label="Access ends">{r.expires_at ? formatDateTime(r.expires_at) : 'never'}</td>
                       <td data-label="Used">
                         {r.last_used_at ? `last ${formatDateTime(r.last_used_at)}` : 'never opened'}
                         {r.first_used_at && r.first_used_at !== r.last_used_at && (
