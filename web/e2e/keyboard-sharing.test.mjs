@@ -136,6 +136,24 @@ test('sharing a file with the keyboard alone', async () => {
   await assertFocusVisible(remove, `"Remove ${BOB}"`);
   await env.axe(page, 'manage access (keyboard)');
   await env.shot(page, 'manage-access');
+
+  // Revoke the link: Enter asks first, with the focus on "Revoke now"; Enter again revokes.
+  const revoke = access.getByRole('button', { name: 'Revoke link' });
+  await tabTo(page, revoke);
+  await page.keyboard.press('Enter');
+  const revokeNow = access.getByRole('button', { name: 'Revoke now' });
+  await revokeNow.waitFor();
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Revoke now');
+  await assertFocusVisible(revokeNow, '"Revoke now"');
+  await env.axe(page, 'revoke confirmation (keyboard)');
+  await env.shot(page, 'revoke-confirm');
+  await page.keyboard.press('Enter');
+  await access.getByText('The link was revoked.', { exact: false }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.classList.contains('access-note'));
+  const item = (await grace.get(`/api/v1/items/${spaces[0].root_item_id}/children`)).items[0];
+  const report = await grace.get(`/api/v1/items/${item.id}/access`);
+  assert.deepEqual(report.links.map((l) => l.state), ['revoked']);
+  await access.getByText('Revoked links (1)').waitFor();
   await page.keyboard.press('Escape');
   await access.waitFor({ state: 'hidden' });
   assert.ok(await isFocused(actions), 'focus is back on the actions after manage access');

@@ -3,7 +3,7 @@
 // expiry and recipients (state and invitation delivery) — with the actions: approve or decline
 // pending requests (at the top), change a link's access or expiry, resend an invitation, remove a
 // recipient, revoke a link (after a confirmation).
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { problemOf } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
 import { Field, Select } from '../../components/Field';
@@ -167,6 +167,15 @@ function LinkCard({ link, say, reload }: { link: AccessReport['links'][number]; 
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const revokeButton = useRef<HTMLButtonElement>(null);
+  const revokeNow = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    // Keyboard focus follows the question: onto "Revoke now", and back to "Revoke link".
+    if (confirming) revokeNow.current?.focus();
+    else if (asked.current) revokeButton.current?.focus();
+    asked.current = confirming;
+  }, [confirming]);
   const active = link.state === 'active';
   const editable = link.state !== 'revoked' && link.kind !== 'existing';
   const changed = role !== link.role || expires !== expiryToDateInput(link.expires_at);
@@ -252,10 +261,10 @@ function LinkCard({ link, say, reload }: { link: AccessReport['links'][number]; 
             </p>
             <div class="row">
               <button
+                ref={revokeNow}
                 type="button"
                 class="primary danger"
                 disabled={busy}
-                autoFocus
                 onClick={async () => {
                   setBusy(true);
                   try {
@@ -276,7 +285,7 @@ function LinkCard({ link, say, reload }: { link: AccessReport['links'][number]; 
             </div>
           </div>
         ) : (
-          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          <button ref={revokeButton} type="button" class="danger" onClick={() => setConfirming(true)}>
             Revoke link
           </button>
         ))}
@@ -288,10 +297,16 @@ export function AccessPanel({ itemId, onShare }: { itemId: number; onShare?: () 
   const [report, setReport] = useState<AccessReport | null>(null);
   const [requests, setRequests] = useState<AccessRequest[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [note, setNote] = useState<{ text: string; kind: 'success' | 'error' } | null>(null);
+  const [note, setNote] = useState<{ text: string; kind: 'success' | 'error'; at: number } | null>(null);
   const [version, setVersion] = useState(0);
+  const noteRef = useRef<HTMLDivElement>(null);
   const reload = () => setVersion((v) => v + 1);
-  const say: Say = (text, kind = 'success') => setNote({ text, kind });
+  const say: Say = (text, kind = 'success') => setNote({ text, kind, at: Date.now() });
+
+  // What an action did is said where the focus goes (the button that did it may be gone).
+  useEffect(() => {
+    if (note) noteRef.current?.focus();
+  }, [note]);
 
   useEffect(() => {
     let live = true;
@@ -314,9 +329,11 @@ export function AccessPanel({ itemId, onShare }: { itemId: number; onShare?: () 
   return (
     <div class="access-panel">
       {note && (
-        <Notice kind={note.kind}>
-          <p>{note.text}</p>
-        </Notice>
+        <div ref={noteRef} tabIndex={-1} class="access-note">
+          <Notice kind={note.kind}>
+            <p>{note.text}</p>
+          </Notice>
+        </div>
       )}
       {requests.length > 0 && (
         <section class="requests-here">
