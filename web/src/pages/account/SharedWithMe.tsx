@@ -22,9 +22,9 @@ export interface SharedWithMeEntry {
 }
 
 // The path of an entry's page in this app (the server gives a full URL with its public address).
-export function entryPath(e: SharedWithMeEntry): string {
+export function entryPath(e: SharedWithMeEntry, origin = globalThis.location?.origin ?? 'http://localhost'): string {
   try {
-    const u = new URL(e.url, window.location.origin);
+    const u = new URL(e.url, origin);
     if (u.pathname.startsWith('/shared/') || u.pathname.startsWith('/files/')) return u.pathname;
   } catch {
     /* fall through */
