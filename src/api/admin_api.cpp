@@ -8,6 +8,29 @@
 
 namespace vestibule::api {
 
+namespace {
+
+// An account as admins see it.
+nlohmann::json admin_user_json(const domain::User& user) {
+  auto j = to_json(user);
+  j["disabled"] = user.disabled;
+  j["created_at"] = format_time(user.created_at);
+  return j;
+}
+
+// "admin", or "member" (also spelled "user", as accounts list it).
+Result<domain::UserRole> read_user_role(const std::string& text) {
+  if (text == "admin") {
+    return domain::UserRole::kAdmin;
+  }
+  if (text == "member" || text == "user") {
+    return domain::UserRole::kUser;
+  }
+  return fail(Errc::kInvalidArgument, R"("role" must be admin or member)", "role");
+}
+
+}  // namespace
+
 void add_admin_routes(http::Router& router, Services& s) {
   router.post(
       "/api/v1/admin/users",
@@ -20,13 +43,8 @@ void add_admin_routes(http::Router& router, Services& s) {
             VST_TRY(password, required_string(body, "password"));
             VST_TRY(display_name, optional_string(body, "display_name"));
             VST_TRY(role_text, optional_string(body, "role"));
-            const auto role = role_text.value_or("user");
-            if (role != "user" && role != "admin") {
-              return fail(Errc::kInvalidArgument, "\"role\" must be user or admin", "role");
-            }
-            VST_TRY(user, s.members.add_user(email, password, display_name.value_or(""),
-                                             role == "admin" ? domain::UserRole::kAdmin
-                                                             : domain::UserRole::kUser));
+            VST_TRY(role, read_user_role(role_text.value_or("member")));
+            VST_TRY(user, s.members.add_user(email, password, display_name.value_or(""), role));
             return private_json(201, to_json(user));
           }),
       s.options.max_json_body);
@@ -39,12 +57,68 @@ void add_admin_routes(http::Router& router, Services& s) {
                   VST_TRY(users, s.members.list_users());
                   auto list = nlohmann::json::array();
                   for (const auto& user : users) {
-                    auto j = to_json(user);
-                    j["disabled"] = user.disabled;
-                    list.push_back(std::move(j));
+                    list.push_back(admin_user_json(user));
                   }
                   return private_json(200, {{"users", list}});
                 }));
+
+  router.patch("/api/v1/admin/users/{id}",
+               signed_in(s,
+                         [&s](http::Request& req,
+                              const domain::Authenticated& who) -> Result<http::Response> {
+                           VST_TRYV(s.authz.authorize_admin(principal_of(who)));
+                           VST_TRY(id, id_param(req, 0, "member"));
+                           VST_TRY(body, parse_object(req));
+                           for (const auto& [key, value] : body.items()) {
+                             if (key != "disabled" && key != "role" && key != "display_name") {
+                               return fail(Errc::kInvalidArgument,
+                                           "unknown field \"" + key +
+                                               "\"; the fields are: disabled, role, display_name",
+                                           key);
+                             }
+                           }
+                           domain::UserChange change;
+                           VST_TRY(disabled, optional_bool(body, "disabled"));
+                           change.disabled = disabled;
+                           VST_TRY(role_text, optional_string(body, "role"));
+                           if (role_text) {
+                             VST_TRY(role, read_user_role(*role_text));
+                             change.role = role;
+                           }
+                           VST_TRY(display_name, optional_string(body, "display_name"));
+                           change.display_name = std::move(display_name);
+                           if (!change.disabled && !change.role && !change.display_name) {
+                             return fail(Errc::kInvalidArgument,
+                                         "send at least one of disabled, role, display_name");
+                           }
+                           VST_TRY(user, s.members.change_account(who.user.id, id, change));
+                           return private_json(200, admin_user_json(user));
+                         }),
+               s.options.max_json_body);
+
+  router.post("/api/v1/admin/users/{id}/reset-password",
+              signed_in(s,
+                        [&s](http::Request& req,
+                             const domain::Authenticated& who) -> Result<http::Response> {
+                          VST_TRYV(s.authz.authorize_admin(principal_of(who)));
+                          VST_TRY(id, id_param(req, 0, "member"));
+                          std::optional<std::string> given;
+                          if (!req.body.empty()) {
+                            VST_TRY(body, parse_object(req));
+                            VST_TRY(password, optional_string(body, "password"));
+                            given = std::move(password);
+                          }
+                          std::string password;
+                          if (given) {
+                            VST_TRYV(s.members.reset_password(id, *given));
+                            password = std::move(*given);
+                          } else {
+                            VST_TRY(generated, s.members.reset_password_generated(id));
+                            password = std::move(generated);
+                          }
+                          return private_json(200, {{"password", password}});
+                        }),
+              s.options.max_json_body);
 
   router.post("/api/v1/admin/spaces",
               signed_in(s,

@@ -1,5 +1,5 @@
-// /api/v1/items: metadata, children, folders, uploads, content, versions, rename and move,
-// trash, restore and purge.
+// /api/v1/items: metadata, children, folders, uploads, content, versions (and restoring one),
+// rename and move, trash, restore and purge.
 #include "api/content.hpp"
 #include "api/routes.hpp"
 
@@ -117,6 +117,16 @@ void add_item_routes(http::Router& router, Services& s) {
                VST_TRY(content, s.files.open_content(principal_of(who), id, version));
                return content_response(req, std::move(content));
              }));
+
+  router.post("/api/v1/items/{id}/versions/{version}/restore",
+              signed_in(s,
+                        [&s](http::Request& req, const Authenticated& who) -> Reply {
+                          VST_TRY(id, id_param(req, 0, "item"));
+                          VST_TRY(version, id_param(req, 1, "version"));
+                          VST_TRY(item, s.files.restore_version(principal_of(who), id, version));
+                          return private_json(200, to_json(item));
+                        }),
+              s.options.max_json_body);
 
   router.patch("/api/v1/items/{id}",
                signed_in(s,

@@ -1,5 +1,7 @@
-// The owner's side of sharing: links and their recipients, direct grants, and manage access
-// (/api/v1/items/{id}/links, /items/{id}/grants, /items/{id}/access, /links, /grants).
+// The owner's side of sharing: links and their recipients, direct grants, manage access, the
+// share dialog's recipient check and options, shared by me, and requests for access
+// (/api/v1/items/{id}/links, /items/{id}/grants, /items/{id}/access, /items/{id}/recipients/check,
+// /items/{id}/sharing-options, /links, /grants, /me/shares, /access-requests).
 #include "api/routes.hpp"
 #include "util/duration.hpp"
 #include "util/rfc3339.hpp"
@@ -55,6 +57,63 @@ Json link_json(const domain::Link& link, const std::vector<domain::Grant>& recip
       {"first_used_at", time_or_null(link.first_used_at)},
       {"last_used_at", time_or_null(link.last_used_at)},
       {"recipients", list}};
+}
+
+Json request_json(const domain::AccessRequest& r) {
+  return {{"id", r.id},
+          {"link_id", r.link_id},
+          {"item_id", r.item_id},
+          {"address", r.address},
+          {"message", r.message},
+          {"state", r.state},
+          {"created_at", format_time(r.created_at)},
+          {"decided_at", time_or_null(r.decided_at)}};
+}
+
+Json recipient_check_json(const domain::RecipientCheck& c) {
+  Json j = {{"address", c.address},
+            {"normalized", c.normalized ? Json(*c.normalized) : Json(nullptr)},
+            {"status", to_string(c.status)}};
+  if (c.status == domain::RecipientStatus::kMember) {
+    j["display_name"] = c.display_name;
+  }
+  if (c.last_seen_at) {
+    j["last_seen_at"] = format_time(*c.last_seen_at);
+  }
+  if (c.refusal) {
+    j["rule"] = c.refusal->rule;
+    j["reason"] = c.refusal->message;
+  }
+  return j;
+}
+
+Json expiry_option_json(const domain::ExpiryOption& e) {
+  return {{"default", time_or_null(e.default_at)},
+          {"max", e.max.count() > 0 ? Json(util::format_duration(e.max)) : Json(nullptr)},
+          {"max_at", time_or_null(e.max_at)}};
+}
+
+Json link_options_json(const domain::LinkOptions& o) {
+  auto kinds = Json::array();
+  for (const auto& k : o.kinds) {
+    Json j = {{"kind", to_string(k.kind)}, {"allowed", !k.refusal}};
+    if (k.refusal) {
+      j["rule"] = k.refusal->rule;
+      j["reason"] = k.refusal->message;
+    }
+    kinds.push_back(std::move(j));
+  }
+  return {{"kinds", kinds},
+          {"default_kind", to_string(o.default_kind)},
+          {"default_role", to_string(o.default_role)},
+          {"roles", Json::array({to_string(domain::Role::kView), to_string(domain::Role::kEdit)})},
+          {"expiry",
+           {{"anyone", expiry_option_json(o.anyone)},
+            {"specific", expiry_option_json(o.specific)},
+            {"organization", expiry_option_json(o.organization)}}},
+          {"anyone_requires_password", o.anyone_requires_password},
+          {"min_password_length", o.min_password_length},
+          {"email_code_enabled", o.email_code_enabled}};
 }
 
 // A link as its manager sees it, with the state under the policy of its item's space.
@@ -298,28 +357,16 @@ void add_link_routes(http::Router& router, Services& s) {
                return http::Response::empty(204);
              }));
 
-  const auto request_json = [](const domain::AccessRequest& r) -> Json {
-    return {{"id", r.id},
-            {"link_id", r.link_id},
-            {"item_id", r.item_id},
-            {"address", r.address},
-            {"message", r.message},
-            {"state", r.state},
-            {"created_at", format_time(r.created_at)},
-            {"decided_at", time_or_null(r.decided_at)}};
-  };
-
-  router.get(
-      "/api/v1/items/{id}/access-requests",
-      signed_in(s, [&s, request_json](http::Request& req, const Authenticated& who) -> Reply {
-        VST_TRY(id, id_param(req, 0, "item"));
-        VST_TRY(requests, s.sharing.access_requests(principal_of(who), id));
-        auto list = Json::array();
-        for (const auto& r : requests) {
-          list.push_back(request_json(r));
-        }
-        return private_json(200, {{"requests", list}});
-      }));
+  router.get("/api/v1/items/{id}/access-requests",
+             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
+               VST_TRY(id, id_param(req, 0, "item"));
+               VST_TRY(requests, s.sharing.access_requests(principal_of(who), id));
+               auto list = Json::array();
+               for (const auto& r : requests) {
+                 list.push_back(request_json(r));
+               }
+               return private_json(200, {{"requests", list}});
+             }));
 
   for (const bool approve : {true, false}) {
     router.post(
@@ -339,6 +386,95 @@ void add_link_routes(http::Router& router, Services& s) {
                   }),
         s.options.max_json_body);
   }
+
+  router.post(
+      "/api/v1/items/{id}/recipients/check",
+      signed_in(
+          s,
+          [&s](http::Request& req, const Authenticated& who) -> Reply {
+            VST_TRY(id, id_param(req, 0, "item"));
+            VST_TRY(body, parse_object(req));
+            VST_TRYV(only_fields(body, {"addresses", "kind"}));
+            const auto list = body.find("addresses");
+            if (list == body.end() || !list->is_array()) {
+              return fail(Errc::kInvalidArgument,
+                          R"(send "addresses": a list of addresses as typed, like )"
+                          R"(["ada@example.org"])",
+                          "addresses");
+            }
+            std::vector<std::string> addresses;
+            for (const auto& entry : *list) {
+              if (!entry.is_string()) {
+                return fail(Errc::kInvalidArgument, "every address must be a string", "addresses");
+              }
+              addresses.push_back(entry.get<std::string>());
+            }
+            VST_TRY(kind_text, optional_string(body, "kind"));
+            std::optional<domain::LinkKind> kind;
+            if (kind_text) {
+              kind = domain::link_kind_from_string(*kind_text);
+              if (!kind) {
+                return fail(Errc::kInvalidArgument,
+                            "kind must be anyone, organization, specific or existing", "kind");
+              }
+            }
+            VST_TRY(checked, s.sharing.check_recipients(principal_of(who), id, addresses, kind));
+            auto out = Json::array();
+            for (const auto& c : checked) {
+              out.push_back(recipient_check_json(c));
+            }
+            return private_json(200, {{"recipients", out}});
+          }),
+      s.options.max_json_body);
+
+  router.get("/api/v1/items/{id}/sharing-options",
+             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
+               VST_TRY(id, id_param(req, 0, "item"));
+               VST_TRY(options, s.sharing.link_options(principal_of(who), id));
+               return private_json(200, link_options_json(options));
+             }));
+
+  router.get(
+      "/api/v1/me/shares", signed_in(s, [&s](http::Request&, const Authenticated& who) -> Reply {
+        VST_TRY(shared, s.sharing.shared_by(principal_of(who)));
+        const auto now = s.clock.now();
+        auto links = Json::array();
+        for (const auto& l : shared) {
+          Json j = link_json(l.link.link, l.link.recipients, l.policy, now, s.sharing);
+          j["item"] = {{"id", l.item.id}, {"name", l.item.name}, {"kind", to_string(l.item.kind)}};
+          links.push_back(std::move(j));
+        }
+        return private_json(200, {{"links", links}});
+      }));
+
+  router.get("/api/v1/access-requests",
+             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
+               const auto state = req.query_param("state").value_or("pending");
+               if (state != "pending" && state != "all") {
+                 return fail(Errc::kInvalidArgument, "state must be pending or all", "state");
+               }
+               VST_TRY(requests,
+                       s.sharing.requests_to_decide(principal_of(who), state == "pending"));
+               auto list = Json::array();
+               for (const auto& r : requests) {
+                 Json j = request_json(r.request);
+                 j["item"] = {{"id", r.item.id}, {"name", r.item.name}};
+                 list.push_back(std::move(j));
+               }
+               return private_json(200, {{"requests", list}});
+             }));
+
+  router.post(
+      "/api/v1/links/{id}/recipients/{address}/resend",
+      signed_in(s,
+                [&s](http::Request& req, const Authenticated& who) -> Reply {
+                  VST_TRY(id, id_param(req, 0, "link"));
+                  VST_TRY(recipient,
+                          s.sharing.resend_invitation(principal_of(who), id, req.params[1]));
+                  return private_json(
+                      202, recipient_json(recipient, s.sharing.delivery(id, recipient.address)));
+                }),
+      s.options.max_json_body);
 
   router.get("/api/v1/items/{id}/access",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {

@@ -30,6 +30,10 @@ const std::map<std::string, std::string> kNoItemAccess = {
     {"GET /api/v1/spaces", "lists only the caller's own memberships"},
     {"GET /api/v1/dev/mail", "development mailbox, only without an SMTP relay"},
     {"GET /dev/mail", "development mailbox, only without an SMTP relay"},
+    // Listings across items: each listed item is authorized (share permission) before it is
+    // listed, so a caller with nothing to list asks nothing; CrossItemListings checks them.
+    {"GET /api/v1/me/shares", "the caller's own links, each item authorized before listing"},
+    {"GET /api/v1/access-requests", "requests on items the caller may share, each authorized"},
 };
 
 // A well-formed body for each route that takes one, so that the call reaches its decision.
@@ -51,6 +55,9 @@ const std::map<std::string, std::string> kBodies = {
     {"POST /api/v1/shares/{token}/verification", R"({"email":"ada@example.org"})"},
     {"POST /api/v1/shares/{token}/access-requests", R"({"email":"ada@example.org"})"},
     {"PATCH /api/v1/admin/external-identities/{address}", R"({"state":"blocked"})"},
+    {"POST /api/v1/items/{id}/recipients/check", R"({"addresses":["ada@example.org"]})"},
+    {"PATCH /api/v1/admin/users/{id}", R"({"display_name":"Renamed"})"},
+    {"POST /api/v1/admin/users/{id}/reset-password", R"({})"},
     {"POST /api/v1/shares/{token}/verification/confirm",
      R"({"email":"ada@example.org","code":"12345678"})"},
 };
@@ -109,6 +116,9 @@ class RouteAuthorization : public ::testing::Test {
       }
       if (pattern.starts_with("/api/v1/access-requests/")) {
         return std::to_string(request_id_);
+      }
+      if (pattern.starts_with("/api/v1/admin/users/")) {
+        return std::to_string(owner_.id);
       }
       if (pattern.starts_with("/api/v1/grants/")) {
         return std::to_string(grant_id_);
@@ -240,6 +250,42 @@ TEST_F(RouteAuthorization, NothingOfTheOwnersIsReachableByAnotherMember) {
     }
     EXPECT_GE(status, 400U) << key;
     EXPECT_LT(status, 500U) << key;
+  }
+}
+
+// The listings across items show another member nothing of the owner's, and show the owner their
+// link and the request for access on their folder, asking the authorization point for each.
+TEST_F(RouteAuthorization, CrossItemListingsShowOnlyWhatTheCallerMayShare) {
+  const auto call = [this](const std::string& key, const std::string& cookie) {
+    for (const auto& route : router_.routes()) {
+      if (key_of(route) == key) {
+        http::Request req = request_for(route);
+        req.headers.set("Cookie", cookie);
+        return route.handler(req);
+      }
+    }
+    ADD_FAILURE() << "not served: " << key;
+    return http::Response::empty(500);
+  };
+  const auto owner_in =
+      f_.members.sign_in("owner@example.org", "correct horse", {"127.0.0.1", "test"});
+  ASSERT_TRUE(owner_in);
+  const std::string owner_cookie = "vestibule_session=" + owner_in.value().token;
+
+  for (const auto& [key, list] :
+       {std::pair<std::string, std::string>{"GET /api/v1/me/shares", "links"},
+        {"GET /api/v1/access-requests", "requests"}}) {
+    const auto theirs = call(key, cookie_);
+    ASSERT_EQ(theirs.status, 200U) << key;
+    EXPECT_TRUE(nlohmann::json::parse(theirs.body).at(list).empty()) << key;
+
+    const auto before = domain::authorization_checks();
+    const auto mine = call(key, owner_cookie);
+    ASSERT_EQ(mine.status, 200U) << key;
+    EXPECT_GT(domain::authorization_checks(), before) << key;
+    const auto listed = nlohmann::json::parse(mine.body).at(list);
+    ASSERT_EQ(listed.size(), 1U) << key << " " << mine.body;
+    EXPECT_EQ(listed[0].at("item").at("id").get<domain::Id>(), folder_id_) << key;
   }
 }
 

@@ -62,7 +62,10 @@ void add_session_routes(http::Router& router, Services& s) {
 
   router.get("/api/v1/me", open_to_all([&s](http::Request& req) -> Result<http::Response> {
                if (auto who = authenticate(s, req)) {
-                 return private_json(200, to_json(who.value().user));
+                 auto me = to_json(who.value().user);
+                 // So a page can refuse a too-large file before sending a byte of it.
+                 me["limits"] = {{"max_upload_bytes", s.options.max_upload_bytes}};
+                 return private_json(200, me);
                }
                const domain::Principal who = caller(s, req);
                if (who.kind == domain::PrincipalKind::kExternal) {

@@ -115,12 +115,7 @@ Result<Policy> Authorizer::policy_in(Id space_id) {
 
 std::optional<TimePoint> Authorizer::effective_expiry(const Link& link, const Policy& policy) {
   std::optional<TimePoint> expiry = link.expires_at;
-  Policy::Seconds maximum{0};
-  if (link.kind == LinkKind::kAnyone) {
-    maximum = policy.anyone_link_max_lifetime;
-  } else if (link.kind == LinkKind::kSpecific) {
-    maximum = policy.specific_link_max_lifetime;
-  }
+  const Policy::Seconds maximum = max_link_lifetime(policy, link.kind);
   if (maximum.count() > 0) {
     const TimePoint cap = link.created_at + maximum;
     expiry = expiry ? std::min(*expiry, cap) : cap;

@@ -167,6 +167,32 @@ Result<std::vector<FileVersion>> Files::versions(const Principal& who, Id id) {
   return items_.versions(id);
 }
 
+Result<Item> Files::restore_version(const Principal& who, Id id, std::int64_t number) {
+  VST_TRY(item, items_.find(id));
+  VST_TRYV(authz_.authorize(who, Action::kUpload, item));
+  if (item.kind != ItemKind::kFile) {
+    return fail(Errc::kInvalidArgument,
+                "item " + std::to_string(id) + " is a folder; only files have versions", "id");
+  }
+  const auto no_such_version = [&] {
+    return fail(Errc::kNotFound, "this file has no version " + std::to_string(number) +
+                                     "; list its versions to see which are kept");
+  };
+  if (number == item.version) {
+    return item;  // already the current version
+  }
+  auto restored =
+      items_.restore_version(item, number, actor_of(who), clock_.now(), options_.keep_versions);
+  if (!restored) {
+    if (restored.error().code == Errc::kNotFound) {
+      return no_such_version();
+    }
+    return fail(restored.error());
+  }
+  release(restored.value().released_blobs);
+  return std::move(restored).value().item;
+}
+
 Result<Item> Files::update(const Principal& who, Id id, const std::optional<std::string>& name,
                            const std::optional<Id>& parent_id) {
   VST_TRY(item, items_.find(id));

@@ -67,6 +67,11 @@ class Files {
   Result<FileContent> open_content(const Principal& who, Id id,
                                    std::optional<std::int64_t> version = std::nullopt);
   Result<std::vector<FileVersion>> versions(const Principal& who, Id id);
+  // Makes the bytes of kept version `number` the file's new current version (a new version, so
+  // nothing is lost), recorded as modified by `who`; keep_versions applies. Needs the edit
+  // role; kNotFound for a version that is not kept. Restoring the current version changes
+  // nothing.
+  Result<Item> restore_version(const Principal& who, Id id, std::int64_t number);
   Result<Item> update(const Principal& who, Id id, const std::optional<std::string>& name,
                       const std::optional<Id>& parent_id);
   Result<void> trash(const Principal& who, Id id);

@@ -141,5 +141,41 @@ TEST(Files, GarbageCollectionRemovesUnreferencedBlobs) {
   EXPECT_TRUE(f.blobs.list().value().empty());
 }
 
+TEST(Files, RestoringAVersionMakesANewOneWithItsBytes) {
+  StoreFixture f(3);
+  const auto ada = f.add_user("ada@example.org");
+  const auto bob = f.add_user("bob@example.org");
+  const auto root = f.personal_root(ada);
+  Item item;
+  for (const char* body : {"one", "two", "three"}) {
+    item = f.upload(f.as(ada), root, "a.txt", body);
+  }
+  EXPECT_EQ(f.files.restore_version(f.as(bob), item.id, 1).error().code, Errc::kNotFound);
+  ASSERT_TRUE(f.sharing.put_grant(f.as(ada), root, "bob@example.org", Role::kView));
+  EXPECT_EQ(f.files.restore_version(f.as(bob), item.id, 1).error().code, Errc::kForbidden);
+  ASSERT_TRUE(f.sharing.put_grant(f.as(ada), root, "bob@example.org", Role::kEdit));
+  f.clock.advance(std::chrono::minutes(5));
+
+  const auto restored = f.files.restore_version(f.as(bob), item.id, 1).value();
+  EXPECT_EQ(restored.version, 4);
+  EXPECT_EQ(restored.size, 3);
+  EXPECT_EQ(restored.modified_by, bob.id);
+  EXPECT_EQ(restored.modified_at, f.clock.now());
+  EXPECT_EQ(f.read_all(f.as(ada), item.id), "one");
+  const auto versions = f.files.versions(f.as(ada), item.id).value();
+  ASSERT_EQ(versions.size(), 3U);  // keep_versions = 3: version 1 itself was dropped
+  EXPECT_EQ(versions[0].number, 4);
+  EXPECT_EQ(versions[0].created_by, bob.id);
+  EXPECT_EQ(versions[2].number, 2);
+  EXPECT_EQ(f.read_all(f.as(ada), item.id, 3), "three");
+  // The bytes live on in version 4; the blob of "one" is still there, nothing else leaked.
+  EXPECT_EQ(f.blobs.list().value().size(), 3U);
+
+  EXPECT_EQ(f.files.restore_version(f.as(ada), item.id, 1).error().code, Errc::kNotFound);
+  EXPECT_EQ(f.files.restore_version(f.as(ada), item.id, 0).error().code, Errc::kNotFound);
+  EXPECT_EQ(f.files.restore_version(f.as(ada), item.id, 4).value().version, 4);
+  EXPECT_EQ(f.files.restore_version(f.as(ada), root, 1).error().code, Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vestibule::domain

@@ -151,6 +151,37 @@ Result<void> Members::reset_password(Id user_id, const std::string& replacement)
   return sessions_.remove_for_user(user_id, 0);
 }
 
+Result<std::string> Members::reset_password_generated(Id user_id) {
+  std::string password = util::random_token(16);
+  VST_TRYV(reset_password(user_id, password));
+  return password;
+}
+
+Result<User> Members::change_account(Id acting, Id user_id, const UserChange& change) {
+  if (acting == user_id && change.disabled.value_or(false)) {
+    return fail(Errc::kInvalidArgument,
+                "you cannot disable your own account; another admin can do it", "disabled");
+  }
+  if (acting == user_id && change.role && *change.role != UserRole::kAdmin) {
+    return fail(Errc::kInvalidArgument,
+                "you cannot take the admin role from yourself; another admin can do it", "role");
+  }
+  if (change.display_name && (change.display_name->empty() || change.display_name->size() > 200)) {
+    return fail(Errc::kInvalidArgument, "the display name is 1 to 200 characters", "display_name");
+  }
+  auto changed = users_.update(user_id, change);
+  if (!changed) {
+    if (changed.error().code == Errc::kNotFound) {
+      return fail(Errc::kNotFound, "no member with id " + std::to_string(user_id));
+    }
+    return changed;
+  }
+  if (change.disabled.value_or(false)) {
+    VST_TRYV(sessions_.remove_for_user(user_id, 0));  // as set_disabled(): out at once
+  }
+  return changed;
+}
+
 Result<User> Members::find_by_email(const std::string& email) {
   VST_TRY(normalized, util::normalize_email(email));
   auto user = users_.find_by_email(normalized);

@@ -54,7 +54,15 @@ class Members {
                                const std::string& replacement, bool end_other_sessions);
   // Sets a new password (administrative reset) and ends every session of the account.
   Result<void> reset_password(Id user_id, const std::string& replacement);
+  // The same with a generated password (128 bits, base64url), returned to be shown once.
+  Result<std::string> reset_password_generated(Id user_id);
+  // Disabling ends every session of the account.
   Result<void> set_disabled(Id user_id, bool disabled);
+  // An admin's change to another account (the caller has checked that `acting` is an admin):
+  // nobody can disable or demote themself (kInvalidArgument), the change that would leave no
+  // active admin is kConflict (decided in the same transaction as the change), a display name
+  // must be 1 to 200 bytes; disabling ends every session of the account, as set_disabled does.
+  Result<User> change_account(Id acting, Id user_id, const UserChange& change);
   Result<std::vector<User>> list_users() { return users_.list(); }
   Result<User> find_by_email(const std::string& email);
 

@@ -100,5 +100,56 @@ TEST(Members, AddUserValidatesInputAndRefusesDuplicates) {
             "password");
 }
 
+TEST(Members, AdminsChangeOtherAccountsButNeverDisableOrDemoteThemselves) {
+  StoreFixture f;
+  const auto admin = f.add_user("admin@example.org", true);
+  const auto bob = f.add_user("bob@example.org");
+  auto s = f.members.sign_in("bob@example.org", "correct horse", kClient).value();
+
+  UserChange disable;
+  disable.disabled = true;
+  const auto disabled = f.members.change_account(admin.id, bob.id, disable).value();
+  EXPECT_TRUE(disabled.disabled);
+  EXPECT_FALSE(f.members.authenticate(s.token));  // the session ended with the change
+
+  EXPECT_EQ(f.members.change_account(admin.id, admin.id, disable).error().field, "disabled");
+  UserChange demote;
+  demote.role = UserRole::kUser;
+  EXPECT_EQ(f.members.change_account(admin.id, admin.id, demote).error().code,
+            Errc::kInvalidArgument);
+  UserChange rename;
+  rename.display_name = "";
+  EXPECT_EQ(f.members.change_account(admin.id, bob.id, rename).error().field, "display_name");
+  EXPECT_EQ(f.members.change_account(admin.id, 9999, disable).error().code, Errc::kNotFound);
+}
+
+TEST(Members, TheLastActiveAdminStays) {
+  StoreFixture f;
+  const auto first = f.add_user("first@example.org", true);
+  const auto second = f.add_user("second@example.org", true);
+  UserChange demote;
+  demote.role = UserRole::kUser;
+  // As if both admins demoted each other at once: the second change is refused as a whole.
+  ASSERT_TRUE(f.members.change_account(second.id, first.id, demote));
+  UserChange both;
+  both.role = UserRole::kUser;
+  both.display_name = "renamed";
+  EXPECT_EQ(f.members.change_account(first.id, second.id, both).error().code, Errc::kConflict);
+  const auto kept = f.users.find_by_id(second.id).value();
+  EXPECT_EQ(kept.role, UserRole::kAdmin);
+  EXPECT_EQ(kept.display_name, "second");
+}
+
+TEST(Members, AGeneratedPasswordSignsInAndEndsEarlierSessions) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  auto s = f.members.sign_in("ada@example.org", "correct horse", kClient).value();
+  const auto password = f.members.reset_password_generated(ada.id).value();
+  EXPECT_GE(password.size(), 20U);
+  EXPECT_FALSE(f.members.authenticate(s.token));
+  EXPECT_TRUE(f.members.sign_in("ada@example.org", password, kClient));
+  EXPECT_EQ(f.members.reset_password_generated(9999).error().code, Errc::kNotFound);
+}
+
 }  // namespace
 }  // namespace vestibule::domain

@@ -70,6 +70,9 @@ class OutboxRepository {
                                                     MailKind kind) = 0;
   // Newest first.
   virtual Result<std::vector<MailMessage>> recent(std::size_t limit) = 0;
+  // Every message of a kind to an address about a link, oldest first, without bodies.
+  virtual Result<std::vector<MailMessage>> history(Id link_id, const std::string& to,
+                                                   MailKind kind) = 0;
 };
 
 // What one delivery attempt came to.

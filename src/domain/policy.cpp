@@ -531,4 +531,27 @@ std::optional<PolicyRefusal> external_address_refusal(const Policy& policy,
   return std::nullopt;
 }
 
+Policy::Seconds max_link_lifetime(const Policy& policy, LinkKind kind) {
+  switch (kind) {
+    case LinkKind::kAnyone:
+      return policy.anyone_link_max_lifetime;
+    case LinkKind::kSpecific:
+      return policy.specific_link_max_lifetime;
+    case LinkKind::kOrganization:
+    case LinkKind::kExisting:
+      break;
+  }
+  return Policy::Seconds{0};
+}
+
+std::optional<PolicyRefusal> link_kind_refusal(const Policy& policy, LinkKind kind) {
+  if (kind == LinkKind::kAnyone && policy.external_sharing != ExternalSharing::kAnyone) {
+    return PolicyRefusal{"external_sharing",
+                         "the organization does not allow links that work for anyone "
+                         "(external_sharing is " +
+                             std::string(to_string(policy.external_sharing)) + ")"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace vestibule::domain

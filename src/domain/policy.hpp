@@ -100,5 +100,11 @@ struct PolicyRefusal {
 };
 std::optional<PolicyRefusal> external_address_refusal(const Policy& policy,
                                                       const std::string& address, bool is_guest);
+// The longest a link of `kind` may last from its creation under `policy` (0: no maximum).
+Policy::Seconds max_link_lifetime(const Policy& policy, LinkKind kind);
+
+// Whether the policy lets a new link of `kind` be created: nullopt when allowed, else the rule
+// that refuses it (only anyone links can be refused: external_sharing below anyone) and a message.
+std::optional<PolicyRefusal> link_kind_refusal(const Policy& policy, LinkKind kind);
 
 }  // namespace vestibule::domain

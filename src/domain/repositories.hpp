@@ -20,6 +20,13 @@ struct NewUser {
   UserRole role = UserRole::kUser;
 };
 
+// An administrative change to an account; absent members are left as they are.
+struct UserChange {
+  std::optional<bool> disabled;
+  std::optional<UserRole> role;
+  std::optional<std::string> display_name;
+};
+
 class UserRepository {
  public:
   virtual ~UserRepository() = default;
@@ -31,6 +38,9 @@ class UserRepository {
   virtual Result<std::int64_t> count() = 0;
   virtual Result<void> set_disabled(Id id, bool disabled) = 0;
   virtual Result<void> set_password_hash(Id id, const std::string& hash) = 0;
+  // Applies `change` in one transaction; kNotFound for an unknown id, and kConflict (changing
+  // nothing) when it would take the role or the access of the last admin that is not disabled.
+  virtual Result<User> update(Id id, const UserChange& change) = 0;
 };
 
 class SessionRepository {
@@ -97,6 +107,11 @@ class ItemRepository {
   // Deletes the item, its subtree and their versions; returns the blobs no longer referenced.
   virtual Result<std::vector<std::string>> purge(const Item& item) = 0;
   virtual Result<std::vector<FileVersion>> versions(Id item_id) = 0;
+  // Adds a new current version of the live file `item` with the bytes of its kept version
+  // `number` (kNotFound when it is not kept), keeping at most `keep_versions`; atomic.
+  virtual Result<CommittedFile> restore_version(const Item& item, std::int64_t number,
+                                                const Actor& by, TimePoint now,
+                                                int keep_versions) = 0;
   // Trashed items of a space (the top of each trashed subtree).
   virtual Result<std::vector<Item>> trashed(Id space_id) = 0;
   virtual Result<bool> blob_referenced(const std::string& blob) = 0;
@@ -190,6 +205,8 @@ class SharingRepository {
   // Links on any of `item_ids`, revoked ones included, newest first.
   virtual Result<std::vector<Link>> links_on(const std::vector<Id>& item_ids) = 0;
   virtual Result<std::vector<Grant>> recipients(Id link_id) = 0;
+  // Links the member created that are not revoked, newest first.
+  virtual Result<std::vector<Link>> links_created_by(Id user_id) = 0;
   // Direct grants (not link recipients) on any of `item_ids`.
   virtual Result<std::vector<Grant>> grants_on(const std::vector<Id>& item_ids) = 0;
   // Every grant of one principal on any of `item_ids` (an item and its ancestors): one indexed
@@ -211,10 +228,19 @@ class SharingRepository {
 
   virtual Result<ExternalIdentity> find_identity(Id id) = 0;
   virtual Result<ExternalIdentity> find_identity_by_address(const std::string& address) = 0;
+  // When the address was last seen: the latest of its verification, its sessions' proofs and its
+  // grants' uses (nullopt when never; kNotFound for an unknown id).
+  virtual Result<std::optional<TimePoint>> identity_last_seen(Id id) = 0;
   // A pending request (an existing pending one from the same address for the same link is kept).
   virtual Result<void> add_access_request(const AccessRequest& request) = 0;
   virtual Result<int> count_pending_requests(Id link_id) = 0;
   virtual Result<std::vector<AccessRequest>> access_requests(Id item_id) = 0;
+  // At most `limit` requests (pending ones only when asked) on items under a space the member
+  // owns or under an item the member holds a direct manage grant on: the requests the member
+  // may decide, and possibly more (the Authorizer decides). Pending first, then newest first.
+  virtual Result<std::vector<AccessRequest>> access_requests_for_manager(Id user_id,
+                                                                         bool pending_only,
+                                                                         std::size_t limit) = 0;
   virtual Result<AccessRequest> find_access_request(Id id) = 0;
   virtual Result<void> decide_access_request(Id id, const std::string& state, Id by,
                                              TimePoint now) = 0;

@@ -6,6 +6,7 @@
 #include "util/rfc3339.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -58,6 +59,28 @@ void LoggedSharingEvents::record(const SharingEvent& event) {
                event.item_id, event.link_id, event.subject);
 }
 
+std::string_view to_string(RecipientStatus status) {
+  switch (status) {
+    case RecipientStatus::kMember:
+      return "member";
+    case RecipientStatus::kGuest:
+      return "guest";
+    case RecipientStatus::kVerified:
+      return "verified";
+    case RecipientStatus::kPending:
+      return "pending";
+    case RecipientStatus::kNew:
+      return "new";
+    case RecipientStatus::kBlocked:
+      return "blocked";
+    case RecipientStatus::kRefused:
+      return "refused";
+    case RecipientStatus::kInvalid:
+      return "invalid";
+  }
+  return "invalid";
+}
+
 std::string_view link_status(const Link& link, const Policy& policy, TimePoint now) {
   if (link.revoked_at) {
     return "revoked";
@@ -89,13 +112,87 @@ Sharing::Sharing(SharingRepository& sharing, ItemRepository& items, SpaceReposit
       clock_(clock),
       options_(std::move(options)) {}
 
+Result<RecipientCheck> Sharing::classify_one(const std::string& typed, const Policy& policy,
+                                             bool with_last_seen) {
+  RecipientCheck out;
+  out.address = typed;
+  auto normalized = util::normalize_email(typed, "recipients");
+  if (!normalized) {
+    if (normalized.error().code != Errc::kInvalidArgument) {
+      return fail(normalized.error());
+    }
+    out.status = RecipientStatus::kInvalid;
+    out.refusal = Refused{typed, "invalid_address", normalized.error().message};
+    return out;
+  }
+  const std::string address = normalized.value();
+  out.normalized = address;
+  const auto refuse = [&](RecipientStatus status, std::string rule, std::string message) {
+    out.status = status;
+    out.refusal = Refused{address, std::move(rule), std::move(message)};
+    return out;
+  };
+  auto user = users_.find_by_email(address);
+  if (user) {
+    if (user.value().disabled) {
+      return refuse(RecipientStatus::kRefused, "account_disabled",
+                    "this member's account is disabled");
+    }
+    out.status = RecipientStatus::kMember;
+    out.user_id = user.value().id;
+    out.display_name = user.value().display_name;
+    return out;
+  }
+  if (user.error().code != Errc::kNotFound) {
+    return fail(user.error());
+  }
+  const std::string domain = domain_of(address);
+  if (domain_in(domain, policy.internal_domains)) {
+    return refuse(RecipientStatus::kRefused, "internal_domains",
+                  domain +
+                      " is one of the organization's domains but no member has this address; "
+                      "check the spelling, or add the member first");
+  }
+  std::optional<ExternalIdentity> known;
+  auto identity = sharing_.find_identity_by_address(address);
+  if (identity) {
+    known = std::move(identity).value();
+    if (known->state == IdentityState::kBlocked) {
+      return refuse(RecipientStatus::kBlocked, "identity_blocked",
+                    "an admin has blocked this address");
+    }
+  } else if (identity.error().code != Errc::kNotFound) {
+    return fail(identity.error());
+  }
+  const bool is_guest = known && known->state == IdentityState::kGuest;
+  if (auto refusal = external_address_refusal(policy, address, is_guest)) {
+    return refuse(RecipientStatus::kRefused, std::move(refusal->rule), std::move(refusal->message));
+  }
+  if (!known) {
+    out.status = RecipientStatus::kNew;
+    return out;
+  }
+  out.status = is_guest                                   ? RecipientStatus::kGuest
+               : known->state == IdentityState::kVerified ? RecipientStatus::kVerified
+                                                          : RecipientStatus::kPending;
+  if (with_last_seen && out.status != RecipientStatus::kPending) {
+    VST_TRY(seen, sharing_.identity_last_seen(known->id));
+    out.last_seen_at = seen;
+  }
+  return out;
+}
+
 Result<Sharing::Classified> Sharing::classify(const std::vector<RecipientInput>& inputs,
                                               const Policy& policy) {
   Classified out;
   std::set<std::string> seen;
   const TimePoint now = clock_.now();
   for (const auto& input : inputs) {
-    VST_TRY(address, util::normalize_email(input.address, "recipients"));
+    VST_TRY(checked, classify_one(input.address, policy, false));
+    if (checked.status == RecipientStatus::kInvalid) {
+      return fail(Errc::kInvalidArgument, checked.refusal->message, "recipients");
+    }
+    const std::string& address = *checked.normalized;
     if (!seen.insert(address).second) {
       continue;
     }
@@ -104,42 +201,11 @@ Result<Sharing::Classified> Sharing::classify(const std::vector<RecipientInput>&
                   "the expiry of recipient " + address + " is in the past; give a future time",
                   "recipients");
     }
-    auto user = users_.find_by_email(address);
-    if (user) {
-      if (user.value().disabled) {
-        out.refused.push_back({address, "account_disabled", "this member's account is disabled"});
-      } else {
-        out.recipients.push_back({address, user.value().id, input.expires_at});
-      }
-      continue;
+    if (checked.refusal) {
+      out.refused.push_back(std::move(*checked.refusal));
+    } else {
+      out.recipients.push_back({address, checked.user_id, input.expires_at});
     }
-    if (user.error().code != Errc::kNotFound) {
-      return fail(user.error());
-    }
-    const std::string domain = domain_of(address);
-    if (domain_in(domain, policy.internal_domains)) {
-      out.refused.push_back(
-          {address, "internal_domains",
-           domain + " is one of the organization's domains but no member has this address; "
-                    "check the spelling, or add the member first"});
-      continue;
-    }
-    bool is_guest = false;
-    auto identity = sharing_.find_identity_by_address(address);
-    if (identity) {
-      if (identity.value().state == IdentityState::kBlocked) {
-        out.refused.push_back({address, "identity_blocked", "an admin has blocked this address"});
-        continue;
-      }
-      is_guest = identity.value().state == IdentityState::kGuest;
-    } else if (identity.error().code != Errc::kNotFound) {
-      return fail(identity.error());
-    }
-    if (auto refusal = external_address_refusal(policy, address, is_guest)) {
-      out.refused.push_back({address, refusal->rule, refusal->message});
-      continue;
-    }
-    out.recipients.push_back({address, std::nullopt, input.expires_at});
   }
   return out;
 }
@@ -153,9 +219,7 @@ Result<std::optional<TimePoint>> Sharing::checked_expiry(LinkKind kind,
     return fail(Errc::kInvalidArgument, "expires_at is in the past; give a future time",
                 "expires_at");
   }
-  const Policy::Seconds maximum = kind == LinkKind::kAnyone     ? policy.anyone_link_max_lifetime
-                                  : kind == LinkKind::kSpecific ? policy.specific_link_max_lifetime
-                                                                : Policy::Seconds{0};
+  const Policy::Seconds maximum = max_link_lifetime(policy, kind);
   if (!requested && at_creation) {
     if (kind == LinkKind::kSpecific && policy.specific_link_default_lifetime.count() > 0) {
       requested = now + policy.specific_link_default_lifetime;
@@ -230,15 +294,10 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
   if (request.message.size() > 2000) {
     return fail(Errc::kInvalidArgument, "the message can have at most 2000 characters", "message");
   }
+  if (auto refusal = link_kind_refusal(policy, kind)) {
+    return fail(Errc::kPolicyRefused, std::move(refusal->message), "kind");
+  }
   if (kind == LinkKind::kAnyone) {
-    if (policy.external_sharing != ExternalSharing::kAnyone) {
-      Error error = make_error(Errc::kPolicyRefused,
-                               "the organization does not allow links that work for anyone "
-                               "(external_sharing is " +
-                                   std::string(to_string(policy.external_sharing)) + ")",
-                               "kind");
-      return fail(std::move(error));
-    }
     if (policy.anyone_link_require_password && !request.password) {
       return fail(Errc::kPolicyRefused,
                   "links that work for anyone need a password here "
@@ -291,54 +350,74 @@ void Sharing::invite(const Principal& who, const Item& item, const Link& link,
   if (auto user = users_.find_by_id(who.user_id)) {
     sharer_address = user.value().email;
   }
-  const std::string what = item.kind == ItemKind::kFolder ? "folder" : "file";
   for (const auto& r : recipients) {
-    const bool member = r.grantee == Grantee::kUser;
-    NewMail mail;
-    mail.kind = MailKind::kInvitation;
-    mail.to = r.address;
-    mail.subject = sharer + " shared \"" + item.name + "\" with you";
+    NewMail mail = invitation_mail(sharer, sharer_address, item, link, r, url, false);
     mail.secret = true;  // the link's token
-    mail.link_id = link.id;
-    std::string text = sharer;
-    if (!sharer_address.empty()) {
-      text.append(" (").append(sharer_address).append(")");
-    }
-    text.append(" shared the ").append(what).append(" \"").append(item.name);
-    text.append("\" with you (").append(to_string(link.role)).append(").\n\n");
-    std::string html =
-        "<p>" + util::html_escape(sharer) +
-        (sharer_address.empty() ? "" : " (" + util::html_escape(sharer_address) + ")") +
-        " shared the " + what + " <strong>" + util::html_escape(item.name) +
-        "</strong> with you (" + std::string(to_string(link.role)) + ").</p>";
-    if (!link.message.empty()) {
-      text += "Their message:\n" + link.message + "\n\n";
-      html += "<blockquote>" + util::html_escape(link.message) + "</blockquote>";
-    }
-    text += "Open it: " + url + "\n\n";
-    html += "<p><a href=\"" + util::html_escape(url) + "\">Open " + util::html_escape(item.name) +
-            "</a></p>";
-    const std::string how =
-        member ? "Sign in with your account to open it."
-               : "When you open it you will be asked for this address and sent a code to prove "
-                 "it is yours; no account is needed.";
-    text += "This invitation was sent to " + r.address + ". " + how + "\n";
-    html += "<p>This invitation was sent to <strong>" + util::html_escape(r.address) +
-            "</strong>. " + util::html_escape(how) + "</p>";
-    if (link.expires_at || r.expires_at) {
-      const TimePoint until = r.expires_at && link.expires_at
-                                  ? std::min(*r.expires_at, *link.expires_at)
-                              : r.expires_at ? *r.expires_at
-                                             : *link.expires_at;
-      text += "Access ends " + util::format_rfc3339(until) + ".\n";
-      html += "<p>Access ends " + util::format_rfc3339(until) + ".</p>";
-    }
-    mail.text = std::move(text);
-    mail.html = std::move(html);
     if (auto queued = outbox_.enqueue(mail); !queued) {
       spdlog::error("could not queue the invitation to {}: {}", r.address, queued.error().message);
     }
   }
+}
+
+NewMail Sharing::invitation_mail(const std::string& sharer, const std::string& sharer_address,
+                                 const Item& item, const Link& link, const Grant& r,
+                                 const std::string& url, bool resent) const {
+  const std::string what = item.kind == ItemKind::kFolder ? "folder" : "file";
+  const bool member = r.grantee == Grantee::kUser;
+  NewMail mail;
+  mail.kind = MailKind::kInvitation;
+  mail.to = r.address;
+  mail.subject = sharer + " shared \"" + item.name + "\" with you";
+  mail.link_id = link.id;
+  std::string text = sharer;
+  if (!sharer_address.empty()) {
+    text.append(" (").append(sharer_address).append(")");
+  }
+  text.append(" shared the ").append(what).append(" \"").append(item.name);
+  text.append("\" with you (").append(to_string(link.role)).append(").\n\n");
+  std::string html =
+      "<p>" + util::html_escape(sharer) +
+      (sharer_address.empty() ? "" : " (" + util::html_escape(sharer_address) + ")") +
+      " shared the " + what + " <strong>" + util::html_escape(item.name) + "</strong> with you (" +
+      std::string(to_string(link.role)) + ").</p>";
+  if (!link.message.empty()) {
+    text += "Their message:\n" + link.message + "\n\n";
+    html += "<blockquote>" + util::html_escape(link.message) + "</blockquote>";
+  }
+  text += "Open it: " + url + "\n\n";
+  html += "<p><a href=\"" + util::html_escape(url) + "\">Open " + util::html_escape(item.name) +
+          "</a></p>";
+  const std::string how =
+      member ? "Sign in with your account to open it."
+             : "When you open it you will be asked for this address and sent a code to prove "
+               "it is yours; no account is needed.";
+  text += "This invitation was sent to " + r.address + ". " + how + "\n";
+  html += "<p>This invitation was sent to <strong>" + util::html_escape(r.address) + "</strong>. " +
+          util::html_escape(how) + "</p>";
+  if (link.expires_at || r.expires_at) {
+    const TimePoint until = r.expires_at && link.expires_at
+                                ? std::min(*r.expires_at, *link.expires_at)
+                            : r.expires_at ? *r.expires_at
+                                           : *link.expires_at;
+    text += "Access ends " + util::format_rfc3339(until) + ".\n";
+    html += "<p>Access ends " + util::format_rfc3339(until) + ".</p>";
+  }
+  if (resent) {
+    const std::string again =
+        "This is a new copy of an invitation sent to you earlier; the link in that email works "
+        "too.";
+    text += again + "\n";
+    html += "<p>" + util::html_escape(again) + "</p>";
+  }
+  if (!sharer_address.empty()) {
+    const std::string not_you =
+        "If this was not meant for you, ignore it, or tell " + sharer_address + ".";
+    text += not_you + "\n";
+    html += "<p>" + util::html_escape(not_you) + "</p>";
+  }
+  mail.text = std::move(text);
+  mail.html = std::move(html);
+  return mail;
 }
 
 Delivery Sharing::delivery(Id link_id, const std::string& address) {
@@ -348,6 +427,220 @@ Delivery Sharing::delivery(Id link_id, const std::string& address) {
   }
   const MailMessage& m = *latest.value();
   return {std::string(to_string(m.state)), m.state == MailState::kSent ? "" : m.last_error};
+}
+
+Result<std::vector<RecipientCheck>> Sharing::check_recipients(
+    const Principal& who, Id item_id, const std::vector<std::string>& addresses,
+    std::optional<LinkKind> kind) {
+  VST_TRY(item, items_.find(item_id));
+  VST_TRYV(authz_.authorize(who, Action::kShare, item));
+  if (kind && *kind != LinkKind::kSpecific) {
+    return fail(Errc::kInvalidArgument,
+                R"(only specific links have recipients; use "kind": "specific")", "kind");
+  }
+  if (addresses.size() > kMaxCheckedAddresses) {
+    return fail(Errc::kInvalidArgument,
+                "check at most " + std::to_string(kMaxCheckedAddresses) + " addresses at once",
+                "addresses");
+  }
+  VST_TRY(policy, authz_.policy_in(item.space_id));
+  std::vector<RecipientCheck> out;
+  out.reserve(addresses.size());
+  for (const auto& address : addresses) {
+    VST_TRY(checked, classify_one(address, policy, true));
+    out.push_back(std::move(checked));
+  }
+  return out;
+}
+
+Result<LinkOptions> Sharing::link_options(const Principal& who, Id item_id) {
+  VST_TRY(item, items_.find(item_id));
+  VST_TRYV(authz_.authorize(who, Action::kShare, item));
+  VST_TRY(policy, authz_.policy_in(item.space_id));
+  LinkOptions out;
+  for (const LinkKind kind :
+       {LinkKind::kSpecific, LinkKind::kAnyone, LinkKind::kOrganization, LinkKind::kExisting}) {
+    out.kinds.push_back({kind, link_kind_refusal(policy, kind)});
+  }
+  // A default the policy itself refuses (a space tightened below it) is not offered.
+  out.default_kind = link_kind_refusal(policy, policy.default_link_kind) ? LinkKind::kSpecific
+                                                                         : policy.default_link_kind;
+  out.default_role = policy.default_link_role;
+  const TimePoint now = clock_.now();
+  const auto expiry = [&](LinkKind kind) -> Result<ExpiryOption> {
+    ExpiryOption e;
+    VST_TRY(default_at, checked_expiry(kind, std::nullopt, policy, true, now));
+    e.default_at = default_at;
+    e.max = max_link_lifetime(policy, kind);
+    if (e.max.count() > 0) {
+      e.max_at = now + e.max;
+    }
+    return e;
+  };
+  VST_TRY(anyone, expiry(LinkKind::kAnyone));
+  VST_TRY(specific, expiry(LinkKind::kSpecific));
+  VST_TRY(organization, expiry(LinkKind::kOrganization));
+  out.anyone = anyone;
+  out.specific = specific;
+  out.organization = organization;
+  out.anyone_requires_password = policy.anyone_link_require_password;
+  out.min_password_length = options_.min_link_password_length;
+  out.email_code_enabled = policy.email_code_enabled;
+  return out;
+}
+
+namespace {
+
+// A decision that only means "not for this caller": the item is skipped, not the listing failed.
+bool skippable(const Error& error) {
+  return error.code == Errc::kNotFound || error.code == Errc::kForbidden ||
+         error.code == Errc::kGone || error.code == Errc::kUnauthenticated;
+}
+
+}  // namespace
+
+Result<std::vector<SharedLink>> Sharing::shared_by(const Principal& who) {
+  if (who.kind != PrincipalKind::kMember || who.user_id == 0) {
+    return fail(Errc::kForbidden, "only members share; sign in with your account");
+  }
+  VST_TRY(links, sharing_.links_created_by(who.user_id));
+  std::vector<SharedLink> out;
+  for (auto& link : links) {
+    auto item = items_.find(link.item_id);
+    if (!item) {
+      if (skippable(item.error())) {
+        continue;
+      }
+      return fail(item.error());
+    }
+    // Only what the member may still share: every listed link can be changed or revoked.
+    if (auto allowed = authz_.authorize(who, Action::kShare, item.value()); !allowed) {
+      if (skippable(allowed.error())) {
+        continue;
+      }
+      return fail(allowed.error());
+    }
+    VST_TRY(policy, authz_.policy_in(item.value().space_id));
+    VST_TRY(recipients, sharing_.recipients(link.id));
+    const auto expiry = Authorizer::effective_expiry(link, policy);
+    out.push_back({{std::move(link), std::move(recipients)},
+                   std::move(item).value(),
+                   std::move(policy),
+                   expiry});
+  }
+  // The store lists newest first; a stable sort keeps that order among equal expiries.
+  std::stable_sort(out.begin(), out.end(), [](const SharedLink& a, const SharedLink& b) {
+    if (a.effective_expiry.has_value() != b.effective_expiry.has_value()) {
+      return a.effective_expiry.has_value();
+    }
+    return a.effective_expiry && *a.effective_expiry < *b.effective_expiry;
+  });
+  return out;
+}
+
+Result<std::vector<RequestOnItem>> Sharing::requests_to_decide(const Principal& who,
+                                                               bool pending_only) {
+  if (who.kind != PrincipalKind::kMember || who.user_id == 0) {
+    return fail(Errc::kForbidden, "only members decide requests for access; sign in");
+  }
+  VST_TRY(candidates,
+          sharing_.access_requests_for_manager(who.user_id, pending_only, kMaxListedRequests));
+  std::map<Id, std::optional<Item>> decided;  // per item: shareable by `who`, or not
+  std::vector<RequestOnItem> out;
+  for (auto& request : candidates) {
+    auto found = decided.find(request.item_id);
+    if (found == decided.end()) {
+      std::optional<Item> shareable;
+      auto item = items_.find(request.item_id);
+      if (item) {
+        auto allowed = authz_.authorize(who, Action::kShare, item.value());
+        if (allowed) {
+          shareable = std::move(item).value();
+        } else if (!skippable(allowed.error())) {
+          return fail(allowed.error());
+        }
+      } else if (!skippable(item.error())) {
+        return fail(item.error());
+      }
+      found = decided.emplace(request.item_id, std::move(shareable)).first;
+    }
+    if (found->second) {
+      out.push_back({std::move(request), *found->second});
+    }
+  }
+  return out;
+}
+
+Result<Grant> Sharing::resend_invitation(const Principal& who, Id link_id,
+                                         const std::string& address) {
+  VST_TRY(normalized, util::normalize_email(address, "address"));
+  VST_TRY(found, link_to_manage(who, link_id));
+  auto& [link, item] = found;
+  VST_TRY(recipients, sharing_.recipients(link.id));
+  const auto recipient = std::find_if(recipients.begin(), recipients.end(),
+                                      [&](const Grant& g) { return g.address == normalized; });
+  if (recipient == recipients.end()) {
+    return fail(Errc::kNotFound, normalized + " is not a recipient of this link", "address");
+  }
+  VST_TRY(policy, authz_.policy_in(item.space_id));
+  const TimePoint now = clock_.now();
+  if (const auto status = link_status(link, policy, now); status != "active") {
+    return fail(Errc::kConflict, "this link is " + std::string(status) +
+                                     "; an invitation would lead nowhere. Change the link or "
+                                     "create a new one");
+  }
+  if (recipient->expires_at && *recipient->expires_at <= now) {
+    return fail(Errc::kConflict, "the access of " + normalized +
+                                     " has expired; give them a new expiry or a new link first");
+  }
+  // The same rules as when the link was created, under the policy of now.
+  VST_TRY(checked, classify_one(normalized, policy, false));
+  if (checked.refusal) {
+    Error error = make_error(Errc::kPolicyRefused,
+                             "the sharing policy now refuses " + normalized + " (" +
+                                 checked.refusal->rule + "); nothing was sent",
+                             "address");
+    error.refused = {std::move(*checked.refusal)};
+    return fail(std::move(error));
+  }
+  // Budget, counted in the outbox (so on every node alike): the first invitation to the
+  // recipient is the one the link's creation sent; every later one is a resend.
+  VST_TRY(sent, outbox_.repository().history(link.id, normalized, MailKind::kInvitation));
+  const TimePoint window_start = now - std::chrono::hours(1);
+  std::vector<TimePoint> recent;
+  for (std::size_t i = 1; i < sent.size(); ++i) {
+    if (sent[i].created_at > window_start) {
+      recent.push_back(sent[i].created_at);
+    }
+  }
+  if (recent.size() >= kResendsPerHour) {
+    // Rounded up: after waiting that long the oldest resend has left the window.
+    const auto oldest = *std::min_element(recent.begin(), recent.end());
+    const long wait = std::max<long>(
+        1,
+        static_cast<long>(
+            std::chrono::ceil<std::chrono::seconds>(oldest + std::chrono::hours(1) - now).count()));
+    Error error =
+        make_error(Errc::kTooManyRequests,
+                   "the invitation to " + normalized + " was already resent " +
+                       std::to_string(kResendsPerHour) + " times in the last hour; try again in " +
+                       std::to_string(wait) + " seconds");
+    error.retry_after_seconds = wait;
+    return fail(std::move(error));
+  }
+  std::string sharer = link.created_by_name.empty() ? "Someone" : link.created_by_name;
+  std::string sharer_address;
+  if (auto creator = users_.find_by_id(link.created_by)) {
+    sharer = creator.value().display_name.empty() ? sharer : creator.value().display_name;
+    sharer_address = creator.value().email;
+  }
+  // The token is not stored: the email points at the token-free page of the link, where the
+  // recipient proves the address (or signs in) and their grant lets them in.
+  const std::string url = options_.public_url + "/shared/" + std::to_string(link.id);
+  NewMail mail = invitation_mail(sharer, sharer_address, item, link, *recipient, url, true);
+  VST_TRYV(outbox_.enqueue(mail));
+  events_.record({"link.invitation_resent", who, item.id, link.id, normalized});
+  return *recipient;
 }
 
 Result<std::pair<Link, Item>> Sharing::link_to_manage(const Principal& who, Id link_id) {

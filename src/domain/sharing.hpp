@@ -23,8 +23,8 @@ namespace vestibule::domain {
 // One sharing action: who did what to which item, link or address.
 struct SharingEvent {
   std::string type;  // link.created, link.changed, link.revoked, link.recipient_removed,
-                     // link.opened, link.password_failed, grant.put, grant.removed,
-                     // settings.changed, space_settings.changed
+                     // link.invitation_resent, link.opened, link.password_failed, grant.put,
+                     // grant.removed, settings.changed, space_settings.changed
   Principal actor;
   Id item_id = 0;
   Id link_id = 0;
@@ -99,6 +99,74 @@ struct ShareSummary {
   std::string needs;  // none, password, sign_in, verification
 };
 
+// What the share dialog says of one typed address (UX "Share dialog"): who this is, or why link
+// creation would refuse it.
+enum class RecipientStatus {
+  kMember,    // a member's account
+  kGuest,     // an external address promoted to guest
+  kVerified,  // an external address that proved itself at least once
+  kPending,   // an external address shared with before, never verified
+  kNew,       // an external address not in the directory yet: it would be added as pending
+  kBlocked,   // an admin blocked the address
+  kRefused,   // the policy (or a disabled account) refuses it
+  kInvalid,   // not an email address
+};
+std::string_view to_string(RecipientStatus status);
+
+// One address classified by the rules create_link applies to its recipients.
+struct RecipientCheck {
+  std::string address;                    // as typed
+  std::optional<std::string> normalized;  // absent when invalid
+  RecipientStatus status = RecipientStatus::kInvalid;
+  std::optional<Id> user_id;              // members
+  std::string display_name;               // members
+  std::optional<TimePoint> last_seen_at;  // verified addresses and guests, when asked for
+  std::optional<Refused> refusal;         // blocked, refused, invalid: the rule and why
+
+  // Whether create_link would take the address as a recipient.
+  [[nodiscard]] bool accepted() const { return !refusal.has_value(); }
+};
+
+// Whether a new link of one kind may be made on an item, and why not.
+struct KindOption {
+  LinkKind kind = LinkKind::kSpecific;
+  std::optional<PolicyRefusal> refusal;
+};
+
+// The expiry a new link of one kind gets, and how far it may go.
+struct ExpiryOption {
+  std::optional<TimePoint> default_at;  // what create_link sets when no expiry is given
+  Policy::Seconds max{0};               // the maximum lifetime; 0 = none
+  std::optional<TimePoint> max_at;      // the latest expiry a link created now may have
+};
+
+// What the share dialog may offer for an item, from the policy in force in its space.
+struct LinkOptions {
+  std::vector<KindOption> kinds;  // specific, anyone, organization, existing
+  LinkKind default_kind = LinkKind::kSpecific;
+  Role default_role = Role::kView;
+  ExpiryOption anyone;
+  ExpiryOption specific;
+  ExpiryOption organization;
+  bool anyone_requires_password = false;
+  std::size_t min_password_length = 8;
+  bool email_code_enabled = true;
+};
+
+// A link its creator shares, with its item and the policy it is judged under.
+struct SharedLink {
+  LinkWithRecipients link;
+  Item item;
+  Policy policy;
+  std::optional<TimePoint> effective_expiry;
+};
+
+// A request for access with the item it asks for.
+struct RequestOnItem {
+  AccessRequest request;
+  Item item;
+};
+
 struct SharingOptions {
   std::string public_url = "http://127.0.0.1:8080";  // links in emails point here
   util::PasswordHashCost password_cost = util::default_password_cost();
@@ -131,6 +199,32 @@ class Sharing {
 
   Result<AccessReport> access(const Principal& who, Id item_id);
   Delivery delivery(Id link_id, const std::string& address);
+
+  // The share dialog's check of typed addresses (at most kMaxCheckedAddresses): each classified
+  // by the very rules create_link applies under the item's policy, so an accepted address is
+  // never refused by create_link for the same policy. `kind`, when given, must be specific.
+  // Needs the share permission; writes nothing and sends nothing.
+  static constexpr std::size_t kMaxCheckedAddresses = 50;
+  Result<std::vector<RecipientCheck>> check_recipients(const Principal& who, Id item_id,
+                                                       const std::vector<std::string>& addresses,
+                                                       std::optional<LinkKind> kind);
+  // What a new link on the item may be (kinds, defaults, expiry limits), from the same rules
+  // create_link applies. Needs the share permission.
+  Result<LinkOptions> link_options(const Principal& who, Id item_id);
+  // Every link the member created that is not revoked, on items they may still share: soonest
+  // effective expiry first, then those without expiry; newest first among equals.
+  Result<std::vector<SharedLink>> shared_by(const Principal& who);
+  // Requests for access on every item the member may share (pending ones only when asked):
+  // pending first, then newest first; at most kMaxListedRequests.
+  static constexpr std::size_t kMaxListedRequests = 500;
+  Result<std::vector<RequestOnItem>> requests_to_decide(const Principal& who, bool pending_only);
+  // Queues a new invitation to one recipient of a specific link. The token is not stored, so the
+  // email links to {public_url}/shared/{link_id}, where the recipient proves their address (or
+  // signs in) and is let in by their grant. At most kResendsPerHour per recipient of a link in
+  // any hour (kTooManyRequests with when to retry); kConflict when the link or the recipient's
+  // access has ended; kPolicyRefused when the policy now refuses the address.
+  static constexpr std::size_t kResendsPerHour = 3;
+  Result<Grant> resend_invitation(const Principal& who, Id link_id, const std::string& address);
 
   // The link behind a token (kNotFound for an unknown token).
   Result<Link> find_by_token(const std::string& token);
@@ -183,6 +277,10 @@ class Sharing {
     std::vector<Refused> refused;
   };
   Result<Classified> classify(const std::vector<RecipientInput>& inputs, const Policy& policy);
+  // The one rule set for a recipient address; `with_last_seen` also reads when a verified
+  // address or guest was last seen.
+  Result<RecipientCheck> classify_one(const std::string& typed, const Policy& policy,
+                                      bool with_last_seen);
   Result<std::optional<TimePoint>> checked_expiry(LinkKind kind, std::optional<TimePoint> requested,
                                                   const Policy& policy, bool at_creation,
                                                   TimePoint created_at);
@@ -191,6 +289,10 @@ class Sharing {
   Result<ExternalIdentity> directory_entry(const std::string& address);
   void invite(const Principal& who, const Item& item, const Link& link, const std::string& token,
               const std::vector<Grant>& recipients);
+  // An invitation to `recipient` (also a resent one, which says so) pointing at `url`.
+  NewMail invitation_mail(const std::string& sharer, const std::string& sharer_address,
+                          const Item& item, const Link& link, const Grant& recipient,
+                          const std::string& url, bool resent) const;
 
   SharingRepository& sharing_;
   ItemRepository& items_;

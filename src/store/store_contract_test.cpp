@@ -1,5 +1,6 @@
 // The storage contract: every repository implementation must pass these, parameterised over the
 // backends (SQLite today; PostgreSQL joins the list when it exists).
+#include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
@@ -21,6 +22,8 @@ struct Backend {
   virtual SessionRepository& sessions() = 0;
   virtual SpaceRepository& spaces() = 0;
   virtual ItemRepository& items() = 0;
+  virtual SharingRepository& sharing() = 0;
+  virtual OutboxRepository& outbox() = 0;
 };
 
 struct SqliteBackend final : Backend {
@@ -29,6 +32,8 @@ struct SqliteBackend final : Backend {
   SessionRepository& sessions() override { return session_store; }
   SpaceRepository& spaces() override { return space_store; }
   ItemRepository& items() override { return item_store; }
+  SharingRepository& sharing() override { return sharing_store; }
+  OutboxRepository& outbox() override { return outbox_store; }
 
   testing::TempDir dir;
   sqlite::Database db;
@@ -36,6 +41,8 @@ struct SqliteBackend final : Backend {
   sqlite::SessionStore session_store{db};
   sqlite::SpaceStore space_store{db};
   sqlite::ItemStore item_store{db};
+  sqlite::SharingStore sharing_store{db};
+  sqlite::OutboxStore outbox_store{db};
 };
 
 using Factory = std::function<std::unique_ptr<Backend>()>;
@@ -160,6 +167,171 @@ TEST_P(StoreContract, FailedTransactionsLeaveNoTrace) {
                 .code,
             Errc::kConflict);
   EXPECT_FALSE(b().items().blob_referenced("blob").value());
+}
+
+TEST_P(StoreContract, AccountChangesNeverLeaveNoActiveAdmin) {
+  const auto ada =
+      b().users().create({"ada@example.org", "Ada", "h", UserRole::kAdmin}, now_).value();
+  const auto bob = user("bob@example.org");
+  UserChange promote;
+  promote.role = UserRole::kAdmin;
+  promote.display_name = "Bob B.";
+  const auto promoted = b().users().update(bob.id, promote).value();
+  EXPECT_EQ(promoted.role, UserRole::kAdmin);
+  EXPECT_EQ(promoted.display_name, "Bob B.");
+  UserChange disable;
+  disable.disabled = true;
+  EXPECT_TRUE(b().users().update(ada.id, disable).value().disabled);
+  // Bob is now the only active admin: demoting or disabling him is refused and changes nothing.
+  UserChange demote;
+  demote.role = UserRole::kUser;
+  demote.display_name = "never written";
+  EXPECT_EQ(b().users().update(bob.id, demote).error().code, Errc::kConflict);
+  EXPECT_EQ(b().users().update(bob.id, disable).error().code, Errc::kConflict);
+  const auto kept = b().users().find_by_id(bob.id).value();
+  EXPECT_EQ(kept.role, UserRole::kAdmin);
+  EXPECT_EQ(kept.display_name, "Bob B.");
+  EXPECT_FALSE(kept.disabled);
+  EXPECT_EQ(b().users().update(999, disable).error().code, Errc::kNotFound);
+}
+
+TEST_P(StoreContract, RestoreVersionAddsACurrentVersionWithTheOldBlob) {
+  const auto ada = user("ada@example.org");
+  const auto root = root_of(ada);
+  const domain::Actor by{ada.id, {}};
+  b().items().commit_file(root, "a", "b1", 1, by, now_, 2).value();
+  const auto second = b().items().commit_file(root, "a", "b2", 2, by, now_, 2).value().item;
+  const auto restored =
+      b().items().restore_version(second, 1, by, now_ + std::chrono::hours(1), 2).value();
+  EXPECT_FALSE(restored.created);
+  EXPECT_EQ(restored.item.version, 3);
+  EXPECT_EQ(restored.item.blob, "b1");
+  EXPECT_EQ(restored.item.size, 1);
+  EXPECT_EQ(restored.item.modified_at, now_ + std::chrono::hours(1));
+  // Version 1 is dropped (2 kept) but its blob lives on in version 3: nothing to release.
+  EXPECT_TRUE(restored.released_blobs.empty());
+  const auto versions = b().items().versions(second.id).value();
+  ASSERT_EQ(versions.size(), 2U);
+  EXPECT_EQ(versions[0].number, 3);
+  EXPECT_EQ(versions[0].blob, "b1");
+  EXPECT_EQ(b().items().restore_version(restored.item, 1, by, now_, 2).error().code,
+            Errc::kNotFound);
+  const auto folder = b().items().create_folder(root, "f", by, now_).value();
+  EXPECT_EQ(b().items().restore_version(folder, 1, by, now_, 2).error().code, Errc::kNotFound);
+}
+
+TEST_P(StoreContract, LinksCreatedByAMemberExceptRevokedNewestFirst) {
+  const auto ada = user("ada@example.org");
+  const auto bob = user("bob@example.org");
+  const auto root = root_of(ada);
+  const auto link = [&](const User& by, const std::string& hash, TimePoint at) {
+    NewLink l;
+    l.item_id = root.id;
+    l.kind = LinkKind::kOrganization;
+    l.token_hash = hash;
+    l.created_by = by.id;
+    l.created_at = at;
+    return b().sharing().create_link(l, {}).value().link.id;
+  };
+  const Id old_one = link(ada, "h1", now_);
+  const Id revoked = link(ada, "h2", now_ + std::chrono::seconds(1));
+  const Id new_one = link(ada, "h3", now_ + std::chrono::seconds(2));
+  link(bob, "h4", now_ + std::chrono::seconds(3));
+  ASSERT_TRUE(b().sharing().revoke_link(revoked, now_ + std::chrono::seconds(4)));
+  std::vector<Id> ids;
+  const auto links = b().sharing().links_created_by(ada.id).value();  // held: no dangling
+  for (const auto& l : links) {
+    ids.push_back(l.id);
+  }
+  EXPECT_EQ(ids, (std::vector<Id>{new_one, old_one}));
+}
+
+TEST_P(StoreContract, RequestsForAManagerComeFromWhatTheyOwnOrManage) {
+  const auto ada = user("ada@example.org");
+  const auto bob = user("bob@example.org");
+  const auto root = root_of(ada);
+  const domain::Actor by{ada.id, {}};
+  const auto folder = b().items().create_folder(root, "shared", by, now_).value();
+  const auto other = b().items().create_folder(root, "other", by, now_).value();
+  NewLink l;
+  l.item_id = folder.id;
+  l.kind = LinkKind::kOrganization;
+  l.token_hash = "h";
+  l.created_by = ada.id;
+  l.created_at = now_;
+  const Id link = b().sharing().create_link(l, {}).value().link.id;
+  ASSERT_TRUE(b().sharing().add_access_request(
+      {0, link, folder.id, "eve@partner.example", "", "pending", now_, std::nullopt}));
+  ASSERT_TRUE(b().sharing().add_access_request(
+      {0, link, other.id, "bea@partner.example", "", "pending", now_, std::nullopt}));
+  const auto for_ada = b().sharing().access_requests_for_manager(ada.id, true, 10).value();
+  EXPECT_EQ(for_ada.size(), 2U);
+  EXPECT_TRUE(b().sharing().access_requests_for_manager(bob.id, false, 10).value().empty());
+  ASSERT_TRUE(b().sharing().put_grant(folder.id, bob.id, Role::kEdit, ada.id, now_));
+  EXPECT_TRUE(b().sharing().access_requests_for_manager(bob.id, false, 10).value().empty());
+  ASSERT_TRUE(b().sharing().put_grant(folder.id, bob.id, Role::kManage, ada.id, now_));
+  const auto for_bob = b().sharing().access_requests_for_manager(bob.id, false, 10).value();
+  ASSERT_EQ(for_bob.size(), 1U);
+  EXPECT_EQ(for_bob[0].address, "eve@partner.example");
+  ASSERT_TRUE(b().sharing().decide_access_request(for_bob[0].id, "declined", ada.id, now_));
+  EXPECT_TRUE(b().sharing().access_requests_for_manager(bob.id, true, 10).value().empty());
+  EXPECT_EQ(b().sharing().access_requests_for_manager(ada.id, false, 1).value().size(), 1U);
+  // Pending first.
+  EXPECT_EQ(b().sharing().access_requests_for_manager(ada.id, false, 10).value()[0].state,
+            "pending");
+}
+
+TEST_P(StoreContract, AnIdentityIsLastSeenAtItsLatestVerificationOrUse) {
+  const auto ada = user("ada@example.org");
+  const auto root = root_of(ada);
+  NewLink l;
+  l.item_id = root.id;
+  l.kind = LinkKind::kSpecific;
+  l.token_hash = "h";
+  l.created_by = ada.id;
+  l.created_at = now_;
+  const auto created =
+      b().sharing().create_link(l, {{"eve@partner.example", std::nullopt, std::nullopt}}).value();
+  const Id eve = created.recipients.at(0).principal_id;
+  EXPECT_EQ(b().sharing().identity_last_seen(eve).value(), std::nullopt);
+  ASSERT_TRUE(b().sharing().set_identity_state(eve, IdentityState::kVerified,
+                                               now_ + std::chrono::hours(1)));
+  EXPECT_EQ(b().sharing().identity_last_seen(eve).value(), now_ + std::chrono::hours(1));
+  ASSERT_TRUE(
+      b().sharing().record_grant_use(created.recipients.at(0).id, now_ + std::chrono::hours(5)));
+  EXPECT_EQ(b().sharing().identity_last_seen(eve).value(), now_ + std::chrono::hours(5));
+  EXPECT_EQ(b().sharing().identity_last_seen(9999).error().code, Errc::kNotFound);
+}
+
+TEST_P(StoreContract, MailHistoryOfALinkRecipientIsOldestFirst) {
+  const auto ada = user("ada@example.org");
+  NewLink l;
+  l.item_id = root_of(ada).id;
+  l.kind = LinkKind::kSpecific;
+  l.token_hash = "h";
+  l.created_by = ada.id;
+  l.created_at = now_;
+  const Id link = b().sharing().create_link(l, {}).value().link.id;
+  NewMail mail;
+  mail.kind = MailKind::kInvitation;
+  mail.to = "eve@partner.example";
+  mail.subject = "first";
+  mail.text = "body";
+  mail.link_id = link;
+  ASSERT_TRUE(b().outbox().enqueue(mail, "<1@test>", now_));
+  mail.subject = "second";
+  ASSERT_TRUE(b().outbox().enqueue(mail, "<2@test>", now_ + std::chrono::minutes(1)));
+  mail.to = "bob@partner.example";
+  ASSERT_TRUE(b().outbox().enqueue(mail, "<3@test>", now_));
+  mail.to = "eve@partner.example";
+  mail.kind = MailKind::kCode;
+  ASSERT_TRUE(b().outbox().enqueue(mail, "<4@test>", now_));
+  const auto sent =
+      b().outbox().history(link, "eve@partner.example", MailKind::kInvitation).value();
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_EQ(sent[0].subject, "first");
+  EXPECT_EQ(sent[1].created_at, now_ + std::chrono::minutes(1));
+  EXPECT_TRUE(sent[1].text.empty());  // no bodies
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,

@@ -67,7 +67,7 @@ test('reserved paths keep the API answers', async () => {
   assert.equal((await fetch(env.base + '/healthz')).status, 200);
   const post = await fetch(env.base + '/s/x', { method: 'POST' });
   assert.equal(post.status, 405);
-  assert.equal(post.headers.get('allow'), 'GET');
+  assert.equal(post.headers.get('allow'), 'GET, HEAD');
   const head = await fetch(env.base + '/admin', { method: 'HEAD' });
   assert.equal(head.status, 200);
   assert.match(head.headers.get('content-type'), /^text\/html/);

@@ -70,6 +70,34 @@ std::vector<std::string> release_candidates(Connection& c, const std::vector<std
   return released;
 }
 
+std::optional<Id> user_of(const domain::Actor& by) {
+  return by.user_id != 0 ? std::optional<Id>(by.user_id) : std::nullopt;
+}
+
+// Records version `version` of file `id` (whose items row already says so) and drops the versions
+// beyond the kept count; returns the dropped versions' blobs that nothing refers to any more.
+std::vector<std::string> add_version(Connection& c, Id id, std::int64_t version,
+                                     const std::string& blob, std::int64_t size,
+                                     const domain::Actor& by, domain::TimePoint now,
+                                     int keep_versions) {
+  c.prepare(
+       "INSERT INTO versions (item_id, number, blob, size, created_at, created_by, "
+       "created_by_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      .with(id, version, blob, size, to_unix(now), user_of(by), by.label)
+      .run();
+  std::vector<std::string> dropped;
+  auto& old = c.prepare("SELECT blob FROM versions WHERE item_id = ?1 AND number <= ?2");
+  old.with(id, version - std::max(keep_versions, 1));
+  while (old.step()) {
+    dropped.push_back(old.text(0));
+  }
+  old.reset();
+  c.prepare("DELETE FROM versions WHERE item_id = ?1 AND number <= ?2")
+      .with(id, version - std::max(keep_versions, 1))
+      .run();
+  return release_candidates(c, dropped);
+}
+
 }  // namespace
 
 Result<Item> ItemStore::find(Id id) {
@@ -131,10 +159,6 @@ Result<Item> ItemStore::child_by_name(Id folder_id, const std::string& name) {
   });
 }
 
-static std::optional<Id> user_of(const domain::Actor& by) {
-  return by.user_id != 0 ? std::optional<Id>(by.user_id) : std::nullopt;
-}
-
 Result<Item> ItemStore::create_folder(const Item& parent, const std::string& name,
                                       const domain::Actor& by, domain::TimePoint now) {
   return db_.write<Item>([&](Connection& c) {
@@ -187,23 +211,38 @@ Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const s
           .run();
       result.created = true;
     }
-    c.prepare(
-         "INSERT INTO versions (item_id, number, blob, size, created_at, created_by, "
-         "created_by_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .with(id, version, blob, size, to_unix(now), user_of(by), by.label)
-        .run();
-    std::vector<std::string> dropped;
-    auto& old = c.prepare("SELECT blob FROM versions WHERE item_id = ?1 AND number <= ?2");
-    old.with(id, version - std::max(keep_versions, 1));
-    while (old.step()) {
-      dropped.push_back(old.text(0));
-    }
-    old.reset();
-    c.prepare("DELETE FROM versions WHERE item_id = ?1 AND number <= ?2")
-        .with(id, version - std::max(keep_versions, 1))
-        .run();
-    result.released_blobs = release_candidates(c, dropped);
+    result.released_blobs = add_version(c, id, version, blob, size, by, now, keep_versions);
     result.item = item_by_id(c, id);
+    return result;
+  });
+}
+
+Result<domain::CommittedFile> ItemStore::restore_version(const Item& item, std::int64_t number,
+                                                         const domain::Actor& by,
+                                                         domain::TimePoint now, int keep_versions) {
+  return db_.write<domain::CommittedFile>([&](Connection& c) {
+    // Re-read inside the transaction: the version must still be kept, the file still live.
+    const Item current = item_by_id(c, item.id);
+    if (current.kind != domain::ItemKind::kFile || current.trashed_at) {
+      refuse(Errc::kNotFound, "no such file, or it is in the trash");
+    }
+    auto& kept = c.prepare("SELECT blob, size FROM versions WHERE item_id = ?1 AND number = ?2");
+    kept.with(current.id, number);
+    if (!kept.step()) {
+      refuse(Errc::kNotFound, "version " + std::to_string(number) + " is not kept");
+    }
+    const std::string blob = kept.text(0);
+    const std::int64_t size = kept.int64(1);
+    kept.reset();
+    const std::int64_t version = current.version + 1;
+    c.prepare(
+         "UPDATE items SET size = ?1, version = ?2, blob = ?3, modified_at = ?4, "
+         "modified_by = ?5, modified_by_label = ?6 WHERE id = ?7")
+        .with(size, version, blob, to_unix(now), user_of(by), by.label, current.id)
+        .run();
+    domain::CommittedFile result;
+    result.released_blobs = add_version(c, current.id, version, blob, size, by, now, keep_versions);
+    result.item = item_by_id(c, current.id);
     return result;
   });
 }

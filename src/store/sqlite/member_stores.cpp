@@ -141,6 +141,43 @@ Result<void> UserStore::set_password_hash(Id id, const std::string& hash) {
   });
 }
 
+Result<domain::User> UserStore::update(Id id, const domain::UserChange& change) {
+  return db_.write<domain::User>([&](Connection& c) {
+    const domain::User before = user_by_id(c, id);  // kNotFound before anything is written
+    if (change.disabled) {
+      c.prepare("UPDATE users SET disabled = ?1 WHERE id = ?2")
+          .with(*change.disabled ? 1 : 0, id)
+          .run();
+    }
+    if (change.role) {
+      c.prepare("UPDATE users SET role = ?1 WHERE id = ?2").with(to_string(*change.role), id).run();
+    }
+    if (change.display_name) {
+      c.prepare("UPDATE users SET display_name = ?1 WHERE id = ?2")
+          .with(*change.display_name, id)
+          .run();
+    }
+    domain::User after = user_by_id(c, id);
+    const auto active_admin = [](const domain::User& u) {
+      return u.role == domain::UserRole::kAdmin && !u.disabled;
+    };
+    // Checked inside the transaction, so two admins demoting each other at once cannot both
+    // succeed: the second sees the first's change and is refused (and rolled back).
+    if (active_admin(before) && !active_admin(after)) {
+      auto& admins = c.prepare("SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0");
+      admins.step();
+      const auto remaining = admins.int64(0);
+      admins.reset();
+      if (remaining == 0) {
+        refuse(Errc::kConflict,
+               "this would leave the organization without an active admin; make another member "
+               "an admin first");
+      }
+    }
+    return after;
+  });
+}
+
 Result<domain::Session> SessionStore::create(const domain::Session& session) {
   return db_.write<domain::Session>([&](Connection& c) {
     c.prepare(

@@ -149,6 +149,22 @@ Result<std::optional<MailMessage>> OutboxStore::latest(Id link_id, const std::st
   });
 }
 
+Result<std::vector<MailMessage>> OutboxStore::history(Id link_id, const std::string& to,
+                                                      domain::MailKind kind) {
+  return db_.read<std::vector<MailMessage>>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT id, kind, recipient, subject, '', '', message_id, secret, link_id, state, "
+        "attempts, last_error, created_at, next_attempt_at, expires_at, finished_at "
+        "FROM outbox WHERE link_id = ?1 AND recipient = ?2 AND kind = ?3 ORDER BY id");
+    s.with(link_id, to, to_string(kind));
+    std::vector<MailMessage> out;
+    while (s.step()) {
+      out.push_back(read_mail(s));
+    }
+    return out;
+  });
+}
+
 Result<std::vector<MailMessage>> OutboxStore::recent(std::size_t limit) {
   return db_.read<std::vector<MailMessage>>([&](Connection& c) {
     auto& s = c.prepare("SELECT " VST_MAIL_COLUMNS " FROM outbox ORDER BY id DESC LIMIT ?1");

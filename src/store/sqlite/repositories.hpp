@@ -19,6 +19,7 @@ class UserStore final : public domain::UserRepository {
   Result<std::int64_t> count() override;
   Result<void> set_disabled(domain::Id id, bool disabled) override;
   Result<void> set_password_hash(domain::Id id, const std::string& hash) override;
+  Result<domain::User> update(domain::Id id, const domain::UserChange& change) override;
 
  private:
   Database& db_;
@@ -76,6 +77,9 @@ class ItemStore final : public domain::ItemRepository {
   Result<domain::Item> restore(const domain::Item& item, const std::string& name) override;
   Result<std::vector<std::string>> purge(const domain::Item& item) override;
   Result<std::vector<domain::FileVersion>> versions(domain::Id item_id) override;
+  Result<domain::CommittedFile> restore_version(const domain::Item& item, std::int64_t number,
+                                                const domain::Actor& by, domain::TimePoint now,
+                                                int keep_versions) override;
   Result<std::vector<domain::Item>> trashed(domain::Id space_id) override;
   Result<bool> blob_referenced(const std::string& blob) override;
 
@@ -95,6 +99,7 @@ class SharingStore final : public domain::SharingRepository {
   Result<void> remove_recipient(domain::Id link_id, const std::string& address) override;
   Result<std::vector<domain::Link>> links_on(const std::vector<domain::Id>& item_ids) override;
   Result<std::vector<domain::Grant>> recipients(domain::Id link_id) override;
+  Result<std::vector<domain::Link>> links_created_by(domain::Id user_id) override;
   Result<std::vector<domain::Grant>> grants_on(const std::vector<domain::Id>& item_ids) override;
   Result<std::vector<domain::ApplicableGrant>> applicable_grants(
       domain::Grantee grantee, domain::Id principal_id,
@@ -111,11 +116,14 @@ class SharingStore final : public domain::SharingRepository {
                                        domain::TimePoint now) override;
   Result<domain::ExternalIdentity> find_identity(domain::Id id) override;
   Result<domain::ExternalIdentity> find_identity_by_address(const std::string& address) override;
+  Result<std::optional<domain::TimePoint>> identity_last_seen(domain::Id id) override;
   Result<domain::ExternalIdentity> set_identity_state(domain::Id id, domain::IdentityState state,
                                                       domain::TimePoint now) override;
   Result<void> add_access_request(const domain::AccessRequest& request) override;
   Result<int> count_pending_requests(domain::Id link_id) override;
   Result<std::vector<domain::AccessRequest>> access_requests(domain::Id item_id) override;
+  Result<std::vector<domain::AccessRequest>> access_requests_for_manager(
+      domain::Id user_id, bool pending_only, std::size_t limit) override;
   Result<domain::AccessRequest> find_access_request(domain::Id id) override;
   Result<void> decide_access_request(domain::Id id, const std::string& state, domain::Id by,
                                      domain::TimePoint now) override;
@@ -144,6 +152,8 @@ class OutboxStore final : public domain::OutboxRepository {
   Result<std::optional<domain::MailMessage>> latest(domain::Id link_id, const std::string& to,
                                                     domain::MailKind kind) override;
   Result<std::vector<domain::MailMessage>> recent(std::size_t limit) override;
+  Result<std::vector<domain::MailMessage>> history(domain::Id link_id, const std::string& to,
+                                                   domain::MailKind kind) override;
 
  private:
   Database& db_;

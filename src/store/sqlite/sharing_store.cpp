@@ -261,6 +261,20 @@ Result<std::vector<Grant>> SharingStore::recipients(Id link_id) {
   return db_.read<std::vector<Grant>>([&](Connection& c) { return recipients_of(c, link_id); });
 }
 
+Result<std::vector<Link>> SharingStore::links_created_by(Id user_id) {
+  return db_.read<std::vector<Link>>([&](Connection& c) {
+    auto& s = c.prepare("SELECT " VST_LINK_COLUMNS VST_LINK_FROM
+                        "WHERE l.created_by = ?1 AND l.revoked_at IS NULL "
+                        "ORDER BY l.created_at DESC, l.id DESC");
+    s.with(user_id);
+    std::vector<Link> out;
+    while (s.step()) {
+      out.push_back(read_link(s));
+    }
+    return out;
+  });
+}
+
 Result<std::vector<Grant>> SharingStore::grants_on(const std::vector<Id>& item_ids) {
   return db_.read<std::vector<Grant>>([&](Connection& c) {
     auto& s = c.prepare("SELECT " VST_GRANT_COLUMNS VST_GRANT_FROM
@@ -398,6 +412,22 @@ Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
   });
 }
 
+Result<std::optional<domain::TimePoint>> SharingStore::identity_last_seen(Id id) {
+  return db_.read<std::optional<domain::TimePoint>>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT max(COALESCE(e.verified_at, 0), "
+        "COALESCE((SELECT max(proved_at) FROM external_sessions WHERE external_id = e.id), 0), "
+        "COALESCE((SELECT max(last_used_at) FROM grants WHERE external_id = e.id), 0)) "
+        "FROM external_identities e WHERE e.id = ?1");
+    s.with(id);
+    if (!s.step()) {
+      refuse(Errc::kNotFound, "no such external identity");
+    }
+    const std::int64_t seen = s.int64(0);
+    return seen > 0 ? std::optional<domain::TimePoint>(from_unix(seen)) : std::nullopt;
+  });
+}
+
 Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
                                                                   domain::IdentityState state,
                                                                   domain::TimePoint now) {
@@ -511,6 +541,31 @@ Result<std::vector<domain::AccessRequest>> SharingStore::access_requests(domain:
         "SELECT id, link_id, item_id, address, message, state, created_at, decided_at "
         "FROM access_requests WHERE item_id = ?1 ORDER BY id DESC");
     s.with(item_id);
+    std::vector<domain::AccessRequest> out;
+    while (s.step()) {
+      out.push_back(read_request(s));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::AccessRequest>> SharingStore::access_requests_for_manager(
+    domain::Id user_id, bool pending_only, std::size_t limit) {
+  return db_.read<std::vector<domain::AccessRequest>>([&](Connection& c) {
+    // The tops of what the member may share (spaces they own, items they hold a manage grant
+    // on), then the requests on items whose path lies under one of them (a range on the path).
+    auto& s = c.prepare(
+        "WITH tops(path) AS ("
+        "SELECT i.path FROM space_members m JOIN spaces sp ON sp.id = m.space_id "
+        "JOIN items i ON i.id = sp.root_item_id WHERE m.user_id = ?1 AND m.role = 'owner' "
+        "UNION SELECT i.path FROM grants g JOIN items i ON i.id = g.item_id "
+        "WHERE g.user_id = ?1 AND g.link_id IS NULL AND g.role = 'manage') "
+        "SELECT r.id, r.link_id, r.item_id, r.address, r.message, r.state, r.created_at, "
+        "r.decided_at FROM access_requests r JOIN items i ON i.id = r.item_id "
+        "WHERE (?2 = 0 OR r.state = 'pending') AND EXISTS (SELECT 1 FROM tops t "
+        "WHERE i.path >= t.path AND i.path < substr(t.path, 1, length(t.path) - 1) || '0') "
+        "ORDER BY r.state = 'pending' DESC, r.id DESC LIMIT ?3");
+    s.with(user_id, pending_only ? 1 : 0, static_cast<std::int64_t>(limit));
     std::vector<domain::AccessRequest> out;
     while (s.step()) {
       out.push_back(read_request(s));
