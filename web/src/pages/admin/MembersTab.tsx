@@ -1,7 +1,7 @@
 // Members: the organization's accounts; add one (email, name, password, role), disable or
 // enable it, or reset its password (the new one is shown once, with a button to copy it).
 import { useRef, useState } from 'preact/hooks';
-import { api, call, problemOf, rawJson, type Schemas } from '../../api/client';
+import { api, call, problemOf, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
 import { Field, Select } from '../../components/Field';
 import { Loading } from '../../components/Loading';
@@ -13,22 +13,12 @@ import { useLoad } from './useLoad';
 type User = Schemas['UserWithState'];
 type Result = { kind: 'success' | 'error'; text: string };
 
-// PATCH /api/v1/admin/users/{id} and POST …/reset-password (API-CONTRACT.md), through rawJson
-// until docs/openapi.json describes them.
-async function patchUser(id: number, body: { disabled?: boolean }): Promise<User> {
-  return rawJson<User>(`/api/v1/admin/users/${id}`, {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+async function patchUser(id: number, body: Schemas['UserUpdate']) {
+  return call(api.PATCH('/api/v1/admin/users/{id}', { params: { path: { id } }, body }));
 }
 
-async function resetPassword(id: number): Promise<{ password: string }> {
-  return rawJson<{ password: string }>(`/api/v1/admin/users/${id}/reset-password`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: '{}',
-  });
+async function resetPassword(id: number) {
+  return call(api.POST('/api/v1/admin/users/{id}/reset-password', { params: { path: { id } }, body: {} }));
 }
 
 // Servers older than API-CONTRACT.md answer these routes with 404 "no such endpoint": say what
