@@ -202,6 +202,7 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await env.shot(page, 'share-dialog-refused');
   await share.getByRole('button', { name: `Remove ${RIVAL}` }).click();
   await rivalChip.waitFor({ state: 'detached' });
+  assert.equal(await share.getByLabel('Add people').getAttribute('aria-invalid'), null, 'the refusal is gone with the address');
   await env.axe(page, 'share dialog, filled');
   await env.shot(page, 'share-dialog-filled');
   await share.screenshot({ path: path.join(artifactsDir(), 'share-dialog.png') });
@@ -226,7 +227,7 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await share.getByRole('button', { name: 'Done' }).click();
   assert.equal(await share.isVisible(), false);
   // The list marks what is shared (from "Shared by me").
-  if (canListShares) await page.locator('tr', { has: page.getByRole('button', { name: 'board-pack.zip', exact: true }) }).getByText('Shared').waitFor();
+  if (canListShares) await page.locator('tr', { has: page.getByRole('button', { name: 'board-pack.zip', exact: true }) }).getByText('Shared', { exact: true }).waitFor();
 
   // Someone with a forwarded link asks for access; manage access shows it at the top.
   const token = url.split('/s/')[1];
@@ -286,7 +287,7 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
     trent = page.getByRole('dialog', { name: 'Who can open board-pack.zip' }).locator('.request[data-address="trent@elsewhere.example"]');
   }
   await trent.getByText('I am on the board too.').waitFor();
-  if (canListRequests) await trent.getByText('board-pack.zip').waitFor();
+  if (canListRequests) await trent.getByRole('link', { name: 'board-pack.zip' }).waitFor();
   await env.axe(page, 'requests');
   await env.shot(page, 'requests');
   await trent.getByRole('button', { name: /^Approve/ }).click();

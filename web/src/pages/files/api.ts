@@ -92,38 +92,24 @@ export async function listVersions(id: number): Promise<FileVersion[]> {
 
 // null: the server cannot restore versions yet.
 export function restoreVersion(id: number, version: number): Promise<Item | null> {
-  return optional(postJson<Item>(`/api/v1/items/${id}/versions/${version}/restore`, {}));
+  return optional(call(api.POST('/api/v1/items/{id}/versions/{version}/restore', { params: { path: { id, version } } })));
 }
 
 // The largest upload the server takes (GET /api/v1/me `limits`), when it says.
 export function maxUploadBytes(): number | undefined {
-  const limits = (me.value as { limits?: { max_upload_bytes?: number } } | null)?.limits;
-  const n = limits?.max_upload_bytes;
+  const n = me.value?.limits?.max_upload_bytes;
   return typeof n === 'number' && n > 0 ? n : undefined;
 }
 
 // ---- sharing ------------------------------------------------------------------------------
 
-export interface KindOption {
-  kind: LinkKind;
-  allowed: boolean;
-  reason?: string;
-}
-export interface ExpiryLimits {
-  default: string | null; // a duration like "7d", "0" or null: none
-  max: string | null; // "30d" or null: no maximum
-  max_at: string | null;
-}
-export interface SharingOptions {
-  kinds: KindOption[];
-  default_kind: LinkKind;
-  default_role: LinkRole;
-  roles: LinkRole[];
-  expiry: Partial<Record<'anyone' | 'specific' | 'organization', ExpiryLimits>>;
-  anyone_requires_password: boolean;
-  min_password_length: number;
-  email_code_enabled: boolean;
-}
+export type KindOption = Schemas['KindOption'];
+export type ExpiryLimits = Schemas['ExpiryOption'];
+export type SharingOptions = Schemas['SharingOptions'];
+export type RecipientCheck = Schemas['RecipientCheck'];
+export type RecipientStatus = RecipientCheck['status'];
+
+const kNoLimits: ExpiryLimits = { default: null, max: null, max_at: null };
 
 // What the dialog offers when the server cannot say yet: every kind, no limits; the server still
 // checks everything when the link is created.
@@ -132,30 +118,21 @@ export const kFallbackOptions: SharingOptions = {
   default_kind: 'specific',
   default_role: 'view',
   roles: ['view', 'edit'],
-  expiry: {},
+  expiry: { anyone: kNoLimits, specific: kNoLimits, organization: kNoLimits },
   anyone_requires_password: false,
   min_password_length: 8,
   email_code_enabled: true,
 };
 
+// null: the server cannot say yet.
 export function sharingOptions(id: number): Promise<SharingOptions | null> {
-  return optional(rawJson<SharingOptions>(`/api/v1/items/${id}/sharing-options`));
-}
-
-export type RecipientStatus = 'member' | 'guest' | 'verified' | 'pending' | 'new' | 'blocked' | 'refused' | 'invalid';
-export interface RecipientCheck {
-  address: string;
-  normalized: string | null;
-  status: RecipientStatus;
-  display_name?: string;
-  last_seen_at?: string | null;
-  reason?: string;
+  return optional(call(api.GET('/api/v1/items/{id}/sharing-options', { params: { path: { id } } })));
 }
 
 // null: the server cannot check addresses yet.
-export async function checkRecipients(id: number, addresses: string[], kind?: LinkKind): Promise<RecipientCheck[] | null> {
+export async function checkRecipients(id: number, addresses: string[]): Promise<RecipientCheck[] | null> {
   const r = await optional(
-    postJson<{ recipients: RecipientCheck[] }>(`/api/v1/items/${id}/recipients/check`, { addresses, kind }),
+    call(api.POST('/api/v1/items/{id}/recipients/check', { params: { path: { id } }, body: { addresses, kind: 'specific' } })),
   );
   return r ? r.recipients : null;
 }
@@ -187,16 +164,16 @@ export async function removeGrant(id: number): Promise<void> {
 // false: the server cannot resend yet.
 export async function resendInvitation(link: number, address: string): Promise<boolean> {
   const r = await optional(
-    postJson<unknown>(`/api/v1/links/${link}/recipients/${encodeURIComponent(address)}/resend`, {}).then(() => true),
+    call(api.POST('/api/v1/links/{id}/recipients/{address}/resend', { params: { path: { id: link, address } } })),
   );
-  return r === true;
+  return r !== null;
 }
 
-export type SharedLink = Link & { url?: string; item: { id: number; name: string; kind: 'file' | 'folder' } };
+export type SharedLink = Schemas['SharedByMeLink'];
 
 // null: "Shared by me" is not on the server yet.
 export async function myShares(): Promise<SharedLink[] | null> {
-  const r = await optional(rawJson<{ links: SharedLink[] }>('/api/v1/me/shares'));
+  const r = await optional(call(api.GET('/api/v1/me/shares')));
   return r ? r.links : null;
 }
 
@@ -216,8 +193,8 @@ export interface AccessRequest {
 
 // null: the list of all requests is not on the server yet.
 export async function myAccessRequests(state: 'pending' | 'all' = 'pending'): Promise<AccessRequest[] | null> {
-  const r = await optional(rawJson<{ requests: AccessRequest[] }>(`/api/v1/access-requests?state=${state}`));
-  return r ? r.requests : null;
+  const r = await optional(call(api.GET('/api/v1/access-requests', { params: { query: { state } } })));
+  return r ? (r.requests as AccessRequest[]) : null;
 }
 
 export async function itemAccessRequests(id: number): Promise<AccessRequest[]> {

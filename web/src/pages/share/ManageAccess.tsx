@@ -74,7 +74,16 @@ export function RequestRow({ request, itemName, onDecided }: { request: AccessRe
   return (
     <li class="request" data-address={request.address}>
       <p>
-        <strong>{request.address}</strong> asked for access{itemName ? '' : <> to <strong>{name}</strong></>} on {formatDateTime(request.created_at)}.
+        <strong>{request.address}</strong> asked for access
+        {itemName ? (
+          ''
+        ) : (
+          <>
+            {' '}
+            to <a href={`/files/${request.item_id}`}>{name}</a>
+          </>
+        )}{' '}
+        on {formatDateTime(request.created_at)}.
       </p>
       {request.message ? <blockquote class="request-message">{request.message}</blockquote> : <p class="muted small">No message.</p>}
       {outcome ? (

@@ -9,7 +9,7 @@ import { Dialog } from '../../components/Dialog';
 import { Checkbox, Field, Select, TextArea } from '../../components/Field';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
-import { formatDate, looksLikeEmail, parseDuration } from '../../lib/format';
+import { formatDate, looksLikeEmail } from '../../lib/format';
 import { toast } from '../../state/toasts';
 import {
   accessOf,
@@ -30,11 +30,13 @@ import {
 import {
   chipWords,
   dateInputIn,
-  dateInputToExpiry,
+  defaultDateOf,
   deliveryWords,
+  expiryOf,
   isRefused,
   kKindWords,
   kRoleWords,
+  maxDateOf,
   recipientStateWords,
   splitAddresses,
 } from './words';
@@ -49,19 +51,6 @@ const kPollTimes = 15;
 
 function limitsOf(options: SharingOptions, kind: LinkKind): ExpiryLimits | undefined {
   return kind === 'existing' ? undefined : options.expiry[kind];
-}
-
-function maxDateOf(limits: ExpiryLimits | undefined): string {
-  if (!limits) return '';
-  if (limits.max_at) return limits.max_at.slice(0, 10);
-  const s = parseDuration(limits.max);
-  return s ? dateInputIn(s) : '';
-}
-
-function defaultDateOf(limits: ExpiryLimits | undefined): string {
-  const s = parseDuration(limits?.default ?? null);
-  if (s) return dateInputIn(s);
-  return maxDateOf(limits); // a maximum and no default: the longest allowed
 }
 
 // Copies with the async clipboard, or the old way when the browser refuses it.
@@ -138,7 +127,7 @@ export function ShareDialog({
     if (wanted.length === 0) return;
     let live = true;
     const timer = window.setTimeout(() => {
-      checkRecipients(item.id, wanted, kind)
+      checkRecipients(item.id, wanted)
         .then((found) => {
           if (!live) return;
           if (found === null) return setCheckerMissing(true);
@@ -331,7 +320,7 @@ export function ShareDialog({
     if (Object.values(errs).some(Boolean)) return;
     const body: LinkCreate = { kind, role: kind === 'existing' ? 'view' : role, block_download: blockDownload && kind !== 'existing' };
     if (kind === 'specific') body.recipients = list.map((c) => c.address);
-    const at = dateInputToExpiry(expires);
+    const at = expiryOf(expires, limitsOf(options, kind));
     if (at && kind !== 'existing') body.expires_at = at;
     if (kind === 'anyone' && password) body.password = password;
     if (message.trim()) body.message = message.trim();
@@ -466,7 +455,12 @@ export function ShareDialog({
                         class="icon-button"
                         aria-label={`Remove ${c.address}`}
                         onClick={() => {
-                          setChips(chips.filter((x) => x !== c));
+                          const rest = chips.filter((x) => x !== c);
+                          setChips(rest);
+                          // The refusal named on the field goes once no chip is refused any more.
+                          if (!rest.some((x) => x.refusal || isRefused(checks[x.address.toLowerCase()]))) {
+                            setErrors((e) => ({ ...e, recipients: '' }));
+                          }
                           peopleInput.current?.querySelector('input')?.focus();
                         }}
                       >

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   byExpirySoonest,
+  defaultDateOf,
+  expiryOf,
+  maxDateOf,
   chipWords,
   dateInputToExpiry,
   deliveryWords,
@@ -61,5 +64,22 @@ describe('expiry', () => {
     expect(dateInputToExpiry('2026-12-31')).toBe('2026-12-31T23:59:59Z');
     expect(dateInputToExpiry('')).toBeNull();
     expect(expiryToDateInput('2026-12-31T23:59:59Z')).toBe('2026-12-31');
+  });
+});
+
+describe('expiry within the policy', () => {
+  const limits = { default: '2026-12-06T05:00:00Z', max: '30d', max_at: '2026-12-29T05:00:00Z' };
+  it('offers the default day and the last allowed day', () => {
+    expect(defaultDateOf(limits)).toBe('2026-12-06');
+    expect(maxDateOf(limits)).toBe('2026-12-29');
+    expect(defaultDateOf({ default: null, max: null, max_at: null })).toBe('');
+    expect(defaultDateOf({ default: null, max: '30d', max_at: '2026-12-29T05:00:00Z' })).toBe('2026-12-29');
+    expect(defaultDateOf(undefined)).toBe('');
+  });
+  it('sends the end of the chosen day, never past the maximum', () => {
+    expect(expiryOf('2026-12-10', limits)).toBe('2026-12-10T23:59:59Z');
+    expect(expiryOf('2026-12-29', limits)).toBe('2026-12-29T05:00:00Z');
+    expect(expiryOf('', limits)).toBeNull();
+    expect(expiryOf('2027-03-01', undefined)).toBe('2027-03-01T23:59:59Z');
   });
 });

@@ -1,8 +1,8 @@
 // What the sharing pages say about links, recipients and their emails, in the words of SPEC and
 // UX.md ("pending — never opened", "verified outside (last seen 3 Dec)", "failed: <relay's
 // answer>"). Pure functions, unit-tested beside (words.test.ts).
-import { formatDate, formatDateTime, toDate } from '../../lib/format';
-import type { LinkKind, LinkRecipient, LinkRole, RecipientCheck } from '../files/api';
+import { formatDate, formatDateTime, parseDuration, toDate } from '../../lib/format';
+import type { ExpiryLimits, LinkKind, LinkRecipient, LinkRole, RecipientCheck } from '../files/api';
 
 export const kKindWords: Record<LinkKind, string> = {
   specific: 'Only the people you add',
@@ -145,4 +145,25 @@ export function expiryToDateInput(value: string | null | undefined): string {
 // A date `seconds` from `now` as an <input type=date> value.
 export function dateInputIn(seconds: number, now = new Date()): string {
   return new Date(now.getTime() + seconds * 1000).toISOString().slice(0, 10);
+}
+
+// The last day the policy allows (max_at is the server's "now + maximum").
+export function maxDateOf(limits: ExpiryLimits | undefined): string {
+  if (!limits) return '';
+  if (limits.max_at) return expiryToDateInput(limits.max_at);
+  const s = parseDuration(limits.max);
+  return s ? dateInputIn(s) : '';
+}
+
+// The expiry a link gets when nothing is chosen (already capped by the maximum).
+export function defaultDateOf(limits: ExpiryLimits | undefined): string {
+  return expiryToDateInput(limits?.default ?? null) || maxDateOf(limits);
+}
+
+// The end of the chosen day, but never past the policy's latest moment.
+export function expiryOf(date: string, limits: ExpiryLimits | undefined): string | null {
+  const end = dateInputToExpiry(date);
+  if (!end) return null;
+  const max = toDate(limits?.max_at ?? null);
+  return max && max.getTime() < Date.parse(end) ? max.toISOString().replace(/\.\d{3}Z$/, 'Z') : end;
 }
