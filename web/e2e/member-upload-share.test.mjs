@@ -18,7 +18,8 @@ const MiB = 1024 * 1024;
 
 let env;
 before(async () => {
-  env = await startEnv();
+  // Uploads above 8 MiB are refused, so the queue's "too large" is seen without a huge file.
+  env = await startEnv({ extraArgs: ['--set', `storage.max_upload_bytes=${8 * MiB}`] });
   if (process.env.E2E_TIMING) {
     for (const k of ['axe', 'shot', 'waitForMail']) {
       const f = env[k];
@@ -115,6 +116,16 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await page.getByRole('button', { name: 'meeting-notes.txt', exact: true }).waitFor();
   const size = await page.locator('tr', { has: page.getByRole('button', { name: 'meeting-notes.txt', exact: true }) }).locator('.col-size').innerText();
   assert.equal(size, '2.6 MB');
+  // A file above the upload limit (GET /api/v1/me limits) is refused before a byte is sent.
+  await page.evaluate((size) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(size)], 'scan.tiff'));
+    document.querySelector('.file-list').dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
+  }, 9 * MiB);
+  const tooLarge = page.locator('.upload-queue li[data-name="scan.tiff"]');
+  await tooLarge.getByText('Not uploaded').waitFor();
+  assert.equal(await tooLarge.locator('.field-error').innerText(), 'too large: the limit is 8.0 MB');
+
   // A name the server refuses: the queue says why, in the server's words.
   await page.getByLabel('Upload files').setInputFiles({ name: 'CON.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
   const refused = page.locator('.upload-queue li[data-name="CON.txt"]');
@@ -250,6 +261,10 @@ test('a member uploads by button and by drop, makes a folder and shares a file w
   await request.getByText('may I see it too?').waitFor();
   await env.axe(page, 'manage access');
   await env.shot(page, 'manage-access');
+  await eveRow.getByRole('button', { name: `Resend invitation to ${EVE}` }).click();
+  await access.getByText(`The invitation to ${EVE} is being sent again.`).waitFor();
+  const again = await env.waitForMail({ to: EVE, count: 2 });
+  assert.match(again[1].text, /\/shared\/\d+/, 'the new copy links to the token-free page of the link');
   await request.getByRole('button', { name: /^Decline/ }).click();
   await request.getByText('Declined: mallory@elsewhere.example will not get access to board-pack.zip.').waitFor();
   await page.keyboard.press('Escape');
