@@ -137,6 +137,10 @@ export function Verify({
       const p = problemOf(e);
       if (p.status === 429) {
         setStep({ step: 'throttled', until: Date.now() + (p.retryAfterSeconds ?? 3600) * 1000 });
+      } else if ((p.status === 404 || p.status === 405) && api.byLinkId) {
+        // Reached from "Shared with me": a server without the code routes for `/shared/{id}`.
+        setAddressError('To confirm your address, open this from the link in your invitation email.');
+        if (step.step !== 'address') setStep({ step: 'address' });
       } else if (lost(p)) {
         onLost();
       } else {

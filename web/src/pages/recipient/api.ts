@@ -122,8 +122,10 @@ const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.strin
 
 export class LinkApi {
   readonly base: string;
+  readonly byLinkId: boolean;
   constructor(props: { token?: string; linkId?: string }) {
     this.base = baseOf(props);
+    this.byLinkId = Boolean(props.linkId);
   }
 
   // GET the link's summary: what it is, what it needs, or why it no longer opens.
