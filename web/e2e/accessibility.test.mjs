@@ -408,6 +408,20 @@ state('admin center: resetting a password shows it once', async (seen) => {
   await dialog.getByRole('button', { name: 'Done' }).click();
 });
 
+state('admin center: disabling and enabling an account', async (seen) => {
+  seen.page = admin;
+  await admin.getByRole('button', { name: 'Disable Grace Hopper', exact: true }).click();
+  const dialog = admin.getByRole('dialog', { name: 'Disable Grace Hopper?' });
+  await dialog.getByRole('button', { name: 'Disable account' }).click();
+  await admin.getByText(/Grace Hopper’s account is disabled/).waitFor();
+  const grace = () => env.admin.get('/api/v1/admin/users').then((r) => r.users.find((u) => u.email === 'grace@example.org'));
+  assert.equal((await grace()).disabled, true);
+  await check(admin, 'admin-members-disabled', { noSideScroll: true });
+  await admin.getByRole('button', { name: 'Enable Grace Hopper', exact: true }).click();
+  await admin.getByText(/Grace Hopper’s account is enabled/).waitFor();
+  assert.equal((await grace()).disabled, false);
+});
+
 // ---- the recipient's pages (phone) ----
 
 state('recipient: the address', async (seen) => {
