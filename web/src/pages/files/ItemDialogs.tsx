@@ -328,15 +328,11 @@ export function VersionsDialog({ item, canEdit, onClose, onRestored }: { item: I
                       setDone(null);
                       try {
                         const restored = await restoreVersion(item.id, v.version);
-                        if (!restored) {
-                          setError('This server cannot restore old versions yet. Download the version and upload it again instead.');
-                        } else {
-                          setCurrent(restored.version);
-                          setDone(`Version ${v.version} is the current one again (saved as version ${restored.version}).`);
-                          toast(`Version ${v.version} restored`);
-                          onRestored(restored);
-                          await load();
-                        }
+                        setCurrent(restored.version);
+                        setDone(`Version ${v.version} is the current one again (saved as version ${restored.version}).`);
+                        toast(`Version ${v.version} restored`);
+                        onRestored(restored);
+                        await load();
                       } catch (e) {
                         setError(problemOf(e).message);
                       } finally {

@@ -9,7 +9,7 @@ import { myAccessRequests, type AccessRequest } from './api';
 import { MemberPage } from './MemberHome';
 
 export function RequestsPage() {
-  const [requests, setRequests] = useState<AccessRequest[] | null | undefined>(undefined);
+  const [requests, setRequests] = useState<AccessRequest[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -31,12 +31,8 @@ export function RequestsPage() {
         <Notice kind="error" title="The requests could not be loaded">
           <p>{error}</p>
         </Notice>
-      ) : requests === undefined ? (
-        <Loading what="Loading requests" />
       ) : requests === null ? (
-        <Notice title="This list is not available on this server yet">
-          <p>Until it is, each file's “Manage access” shows the requests for it at the top.</p>
-        </Notice>
+        <Loading what="Loading requests" />
       ) : requests.length === 0 ? (
         <div class="empty">
           <p>

@@ -13,7 +13,7 @@ import { MemberPage } from './MemberHome';
 const kSoonMs = 7 * 86400 * 1000;
 
 export function SharedByMePage() {
-  const [links, setLinks] = useState<SharedLink[] | null | undefined>(undefined);
+  const [links, setLinks] = useState<SharedLink[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [managing, setManaging] = useState<{ id: number; name: string } | null>(null);
   const [version, setVersion] = useState(0);
@@ -21,7 +21,7 @@ export function SharedByMePage() {
   useEffect(() => {
     let live = true;
     myShares()
-      .then((l) => live && setLinks(l ? [...l].sort(byExpirySoonest) : null))
+      .then((l) => live && setLinks([...l].sort(byExpirySoonest)))
       .catch((e) => live && setError(problemOf(e).message));
     return () => {
       live = false;
@@ -37,12 +37,8 @@ export function SharedByMePage() {
         <Notice kind="error" title="What you share could not be loaded">
           <p>{error}</p>
         </Notice>
-      ) : links === undefined ? (
-        <Loading what="Loading what you share" />
       ) : links === null ? (
-        <Notice title="This list is not available on this server yet">
-          <p>Until it is, open a file's “Manage access” in My files to see who can open it.</p>
-        </Notice>
+        <Loading what="Loading what you share" />
       ) : links.length === 0 ? (
         <div class="empty">
           <p>

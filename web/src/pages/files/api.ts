@@ -1,9 +1,6 @@
-// The member's calls: the typed client for what docs/openapi.json describes, and small local
-// interfaces (through rawJson) for the endpoints of API-CONTRACT.md the server is adding now
-// (sharing options, recipient checks, "Shared by me", the access-request list, version restore,
-// resend, upload limits). Each of those answers `null` while the server does not have it yet, so a
-// page can say so in words instead of failing.
-import { api, call, Problem, rawJson, type Schemas } from '../../api/client';
+// The member's calls, all through the typed client (docs/openapi.json). `missingRoute` tells a
+// route the running server lacks ("no such endpoint") from a missing item.
+import { api, call, Problem, type Schemas } from '../../api/client';
 import { me } from '../../state/session';
 
 export type Item = Schemas['Item'];
@@ -25,23 +22,6 @@ export type LinkRole = Link['role'];
 export function missingRoute(e: unknown): boolean {
   if (!(e instanceof Problem)) return false;
   return e.status === 405 || (e.status === 404 && /no such endpoint/i.test(e.message));
-}
-
-async function optional<T>(p: Promise<T>): Promise<T | null> {
-  try {
-    return await p;
-  } catch (e) {
-    if (missingRoute(e)) return null;
-    throw e;
-  }
-}
-
-export function postJson<T>(url: string, body: unknown, method = 'POST'): Promise<T> {
-  return rawJson<T>(url, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
 }
 
 // ---- files --------------------------------------------------------------------------------
@@ -90,9 +70,9 @@ export async function listVersions(id: number): Promise<FileVersion[]> {
   return (await call(api.GET('/api/v1/items/{id}/versions', { params: { path: { id } } }))).versions;
 }
 
-// null: the server cannot restore versions yet.
-export function restoreVersion(id: number, version: number): Promise<Item | null> {
-  return optional(call(api.POST('/api/v1/items/{id}/versions/{version}/restore', { params: { path: { id, version } } })));
+// Makes a kept version the current one again (as a new version); the file as it now is.
+export function restoreVersion(id: number, version: number): Promise<Item> {
+  return call(api.POST('/api/v1/items/{id}/versions/{version}/restore', { params: { path: { id, version } } }));
 }
 
 // The largest upload the server takes (GET /api/v1/me `limits`), when it says.
@@ -109,32 +89,13 @@ export type SharingOptions = Schemas['SharingOptions'];
 export type RecipientCheck = Schemas['RecipientCheck'];
 export type RecipientStatus = RecipientCheck['status'];
 
-const kNoLimits: ExpiryLimits = { default: null, max: null, max_at: null };
-
-// What the dialog offers when the server cannot say yet: every kind, no limits; the server still
-// checks everything when the link is created.
-export const kFallbackOptions: SharingOptions = {
-  kinds: (['specific', 'anyone', 'organization', 'existing'] as LinkKind[]).map((kind) => ({ kind, allowed: true })),
-  default_kind: 'specific',
-  default_role: 'view',
-  roles: ['view', 'edit'],
-  expiry: { anyone: kNoLimits, specific: kNoLimits, organization: kNoLimits },
-  anyone_requires_password: false,
-  min_password_length: 8,
-  email_code_enabled: true,
-};
-
-// null: the server cannot say yet.
-export function sharingOptions(id: number): Promise<SharingOptions | null> {
-  return optional(call(api.GET('/api/v1/items/{id}/sharing-options', { params: { path: { id } } })));
+export function sharingOptions(id: number): Promise<SharingOptions> {
+  return call(api.GET('/api/v1/items/{id}/sharing-options', { params: { path: { id } } }));
 }
 
-// null: the server cannot check addresses yet.
-export async function checkRecipients(id: number, addresses: string[]): Promise<RecipientCheck[] | null> {
-  const r = await optional(
-    call(api.POST('/api/v1/items/{id}/recipients/check', { params: { path: { id } }, body: { addresses, kind: 'specific' } })),
-  );
-  return r ? r.recipients : null;
+export async function checkRecipients(id: number, addresses: string[]): Promise<RecipientCheck[]> {
+  const r = await call(api.POST('/api/v1/items/{id}/recipients/check', { params: { path: { id } }, body: { addresses, kind: 'specific' } }));
+  return r.recipients;
 }
 
 export function createLink(id: number, body: LinkCreate): Promise<LinkCreated> {
@@ -161,20 +122,15 @@ export async function removeGrant(id: number): Promise<void> {
   await call(api.DELETE('/api/v1/grants/{id}', { params: { path: { id } } }));
 }
 
-// false: the server cannot resend yet.
-export async function resendInvitation(link: number, address: string): Promise<boolean> {
-  const r = await optional(
-    call(api.POST('/api/v1/links/{id}/recipients/{address}/resend', { params: { path: { id: link, address } } })),
-  );
-  return r !== null;
+// Queues a new invitation to one recipient; the recipient with the new delivery.
+export function resendInvitation(link: number, address: string): Promise<LinkRecipient> {
+  return call(api.POST('/api/v1/links/{id}/recipients/{address}/resend', { params: { path: { id: link, address } } }));
 }
 
 export type SharedLink = Schemas['SharedByMeLink'];
 
-// null: "Shared by me" is not on the server yet.
-export async function myShares(): Promise<SharedLink[] | null> {
-  const r = await optional(call(api.GET('/api/v1/me/shares')));
-  return r ? r.links : null;
+export async function myShares(): Promise<SharedLink[]> {
+  return (await call(api.GET('/api/v1/me/shares'))).links;
 }
 
 // ---- access requests ----------------------------------------------------------------------
@@ -191,17 +147,17 @@ export interface AccessRequest {
   item?: { id: number; name: string };
 }
 
-// null: the list of all requests is not on the server yet.
-export async function myAccessRequests(state: 'pending' | 'all' = 'pending'): Promise<AccessRequest[] | null> {
-  const r = await optional(call(api.GET('/api/v1/access-requests', { params: { query: { state } } })));
-  return r ? (r.requests as AccessRequest[]) : null;
+export async function myAccessRequests(state: 'pending' | 'all' = 'pending'): Promise<AccessRequest[]> {
+  const r = await call(api.GET('/api/v1/access-requests', { params: { query: { state } } }));
+  return r.requests as AccessRequest[];
 }
 
 export async function itemAccessRequests(id: number): Promise<AccessRequest[]> {
-  const r = await rawJson<{ requests: AccessRequest[] }>(`/api/v1/items/${id}/access-requests`);
-  return r.requests ?? [];
+  const r = await call(api.GET('/api/v1/items/{id}/access-requests', { params: { path: { id } } }));
+  return (r.requests ?? []) as AccessRequest[];
 }
 
-export function decideRequest(id: number, decision: 'approve' | 'decline'): Promise<{ state?: string; link?: Link }> {
-  return postJson(`/api/v1/access-requests/${id}/${decision}`, {});
+export async function decideRequest(id: number, decision: 'approve' | 'decline'): Promise<void> {
+  if (decision === 'approve') await call(api.POST('/api/v1/access-requests/{id}/approve', { params: { path: { id } } }));
+  else await call(api.POST('/api/v1/access-requests/{id}/decline', { params: { path: { id } } }));
 }

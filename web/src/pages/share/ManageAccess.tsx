@@ -131,9 +131,9 @@ function RecipientRow({ link, r, active, say, reload }: { link: Link; r: LinkRec
               onClick={async () => {
                 setBusy(true);
                 try {
-                  const ok = await resendInvitation(link.id, r.address);
-                  say(ok ? `The invitation to ${r.address} is being sent again.` : 'This server cannot resend invitations yet.', ok ? 'success' : 'error');
-                  if (ok) reload();
+                  await resendInvitation(link.id, r.address);
+                  say(`The invitation to ${r.address} is being sent again.`);
+                  reload();
                 } catch (e) {
                   say(problemOf(e).message, 'error');
                 } finally {

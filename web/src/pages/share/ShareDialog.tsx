@@ -15,7 +15,6 @@ import {
   accessOf,
   checkRecipients,
   createLink,
-  kFallbackOptions,
   sharingOptions,
   type ExpiryLimits,
   type LinkCreate,
@@ -75,14 +74,13 @@ export function ShareDialog({
   onManage?: () => void;
 }) {
   const [options, setOptions] = useState<SharingOptions | null>(null);
-  const [optionsMissing, setOptionsMissing] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [kind, setKind] = useState<LinkKind>('specific');
   const [role, setRole] = useState<LinkRole>('view');
   const [chips, setChips] = useState<Chip[]>([]);
   const [draft, setDraft] = useState('');
   const [checks, setChecks] = useState<Record<string, RecipientCheck>>({});
-  const [checkerMissing, setCheckerMissing] = useState(false);
+  const [checkFailed, setCheckFailed] = useState(false);
   const [expires, setExpires] = useState('');
   const [password, setPassword] = useState('');
   const [blockDownload, setBlockDownload] = useState(false);
@@ -101,10 +99,8 @@ export function ShareDialog({
   useEffect(() => {
     let live = true;
     sharingOptions(item.id)
-      .then((o) => {
+      .then((opts) => {
         if (!live) return;
-        const opts = o ?? kFallbackOptions;
-        setOptionsMissing(!o);
         setOptions(opts);
         const allowed = opts.kinds.filter((k) => k.allowed).map((k) => k.kind);
         const first = allowed.includes(opts.default_kind) ? opts.default_kind : allowed[0] ?? opts.default_kind;
@@ -120,7 +116,7 @@ export function ShareDialog({
 
   // Each address is checked as it is typed (debounced): the draft and any chip not checked yet.
   useEffect(() => {
-    if (checkerMissing || kind !== 'specific') return;
+    if (kind !== 'specific') return;
     const wanted = [...chips.map((c) => c.address), ...(looksLikeEmail(draft) ? [draft.trim()] : [])]
       .filter((a) => looksLikeEmail(a) && !checks[a.toLowerCase()])
       .slice(0, 50);
@@ -130,20 +126,19 @@ export function ShareDialog({
       checkRecipients(item.id, wanted)
         .then((found) => {
           if (!live) return;
-          if (found === null) return setCheckerMissing(true);
           setChecks((old) => {
             const next = { ...old };
             for (const r of found) next[r.address.toLowerCase()] = r;
             return next;
           });
         })
-        .catch(() => undefined); // the server checks again on "Share"
+        .catch(() => live && setCheckFailed(true)); // the server checks again on "Share"
     }, 300);
     return () => {
       live = false;
       window.clearTimeout(timer);
     };
-  }, [chips, draft, kind, checkerMissing]);
+  }, [chips, draft, kind]);
 
   // After "Share": follow the invitations until none is still on its way (bounded).
   useEffect(() => {
@@ -205,7 +200,7 @@ export function ShareDialog({
 
   const chipState = (c: Chip): { text: string; tone: string } => {
     if (c.refusal) return { text: c.refusal, tone: 'refused' };
-    if (checkerMissing) return { text: 'will be checked when you share', tone: 'checking' };
+    if (checkFailed && !checks[c.address.toLowerCase()]) return { text: 'will be checked when you share', tone: 'checking' };
     return chipWords(checks[c.address.toLowerCase()], undefined);
   };
 
@@ -297,7 +292,7 @@ export function ShareDialog({
   const limits = limitsOf(options, kind);
   const maxDate = maxDateOf(limits);
   const notAllowed = options.kinds.filter((k) => !k.allowed);
-  const draftCheck = looksLikeEmail(draft) && !checkerMissing ? chipWords(checks[draft.trim().toLowerCase()]) : null;
+  const draftCheck = looksLikeEmail(draft) ? chipWords(checks[draft.trim().toLowerCase()]) : null;
 
   const submit = async () => {
     const list = draft.trim() ? addAddresses(draft) : chips;
@@ -360,11 +355,6 @@ export function ShareDialog({
           void submit();
         }}
       >
-        {optionsMissing && (
-          <Notice kind="info">
-            <p>This server does not say yet which link types its policy allows; it checks everything when you share.</p>
-          </Notice>
-        )}
         {problem && <Notice kind="error">{problem}</Notice>}
         <Select
           label="Link type"
