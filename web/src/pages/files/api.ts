@@ -1,6 +1,6 @@
-// The member's calls, all through the typed client (docs/openapi.json). `missingRoute` tells a
-// route the running server lacks ("no such endpoint") from a missing item.
-import { api, call, Problem, type Schemas } from '../../api/client';
+// The member's calls, all through the typed client (docs/openapi.json): a route or field renamed on
+// the server breaks the build, not a page.
+import { api, call, type Schemas } from '../../api/client';
 import { me } from '../../state/session';
 
 export type Item = Schemas['Item'];
@@ -17,12 +17,6 @@ export type LinkUpdate = Schemas['LinkUpdate'];
 export type RefusedRecipient = Schemas['RefusedRecipient'];
 export type LinkKind = Link['kind'];
 export type LinkRole = Link['role'];
-
-// A route the running server does not have yet: 404 "no such endpoint: …" (or 405).
-export function missingRoute(e: unknown): boolean {
-  if (!(e instanceof Problem)) return false;
-  return e.status === 405 || (e.status === 404 && /no such endpoint/i.test(e.message));
-}
 
 // ---- files --------------------------------------------------------------------------------
 
