@@ -58,6 +58,12 @@ test('sharing a file with the keyboard alone', async () => {
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'My files' }).waitFor();
 
+  // "Upload files" is reached by Tab too (the file input itself); its label shows the focus.
+  const uploadInput = page.getByLabel('Upload files');
+  await tabTo(page, uploadInput);
+  const ring = await page.locator('label', { hasText: 'Upload files' }).evaluate((l) => getComputedStyle(l).boxShadow);
+  assert.notEqual(ring, 'none', 'the "Upload files" label shows the focus of its input');
+
   // The row's actions: Tab to the button, Enter opens them with focus on the first one.
   const actions = page.getByRole('button', { name: 'Actions for roadmap.txt' });
   await tabTo(page, actions);

@@ -1,7 +1,7 @@
 // The member's files: spaces, breadcrumbs, the folder's list (name / modified / modified by /
 // size / sharing), sorting, selection, each row's actions, new folder, and uploads by the button
 // or by dropping files and folders anywhere over the list (the shared upload queue).
-import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { problemOf, type Problem } from '../../api/client';
 import { Breadcrumbs, type Crumb } from '../../components/Breadcrumbs';
@@ -87,8 +87,7 @@ export function FilesView({ itemId }: { itemId: number | null }) {
   const [dragging, setDragging] = useState(false);
   const [version, bump] = useReducer((n: number, _: void) => n + 1, 0);
   const reload = () => bump(undefined);
-  const fileInput = useRef<HTMLInputElement>(null);
-  const folderInput = useRef<HTMLInputElement>(null);
+  const ids = useId();
   const returnFocus = useRef<string | null>(null);
 
   // Where we are: the folder (or a file's folder), its space and the path from the space's root.
@@ -280,12 +279,37 @@ export function FilesView({ itemId }: { itemId: number | null }) {
           <div class="row toolbar">
             {canEdit && (
               <>
-                <button type="button" class="primary" onClick={() => fileInput.current?.click()}>
+                {/* The file inputs themselves take the focus and the keys (Enter, Space open the
+                    picker); their visible labels look like buttons and show that focus. */}
+                <input
+                  id={`upload-files-${ids}`}
+                  type="file"
+                  multiple
+                  class="file-input visually-hidden"
+                  onChange={(e) => {
+                    const list = Array.from(e.currentTarget.files ?? []);
+                    upload(list.map((file) => ({ file, path: file.name })));
+                    e.currentTarget.value = '';
+                  }}
+                />
+                <label for={`upload-files-${ids}`} class="button primary">
                   Upload files
-                </button>
-                <button type="button" onClick={() => folderInput.current?.click()}>
+                </label>
+                <input
+                  id={`upload-folder-${ids}`}
+                  type="file"
+                  multiple
+                  class="file-input visually-hidden"
+                  {...({ webkitdirectory: '' } as Record<string, string>)}
+                  onChange={(e) => {
+                    const list = Array.from(e.currentTarget.files ?? []);
+                    upload(list.map((file) => ({ file, path: file.webkitRelativePath || file.name })));
+                    e.currentTarget.value = '';
+                  }}
+                />
+                <label for={`upload-folder-${ids}`} class="button">
                   Upload a folder
-                </button>
+                </label>
                 <button
                   type="button"
                   data-return-focus="new-folder"
@@ -303,33 +327,6 @@ export function FilesView({ itemId }: { itemId: number | null }) {
             </a>
           </div>
         </div>
-        <input
-          ref={fileInput}
-          type="file"
-          multiple
-          class="visually-hidden"
-          tabIndex={-1}
-          aria-label="Upload files"
-          onChange={(e) => {
-            const list = Array.from(e.currentTarget.files ?? []);
-            upload(list.map((file) => ({ file, path: file.name })));
-            e.currentTarget.value = '';
-          }}
-        />
-        <input
-          ref={folderInput}
-          type="file"
-          multiple
-          class="visually-hidden"
-          tabIndex={-1}
-          aria-label="Upload a folder"
-          {...({ webkitdirectory: '' } as Record<string, string>)}
-          onChange={(e) => {
-            const list = Array.from(e.currentTarget.files ?? []);
-            upload(list.map((file) => ({ file, path: file.webkitRelativePath || file.name })));
-            e.currentTarget.value = '';
-          }}
-        />
         <UploadQueue />
         {notice && (
           <div class="notice notice-success page-notice" role="status">
@@ -389,12 +386,14 @@ export function FilesView({ itemId }: { itemId: number | null }) {
               <thead>
                 <tr>
                   <th scope="col" class="col-select">
-                    <input
-                      type="checkbox"
-                      aria-label="Select all"
-                      checked={selected.size > 0 && selected.size === items.length}
-                      onChange={(e) => setSelected(e.currentTarget.checked ? new Set(items.map((i) => i.id)) : new Set())}
-                    />
+                    <label class="select-box">
+                      <input
+                        type="checkbox"
+                        checked={selected.size > 0 && selected.size === items.length}
+                        onChange={(e) => setSelected(e.currentTarget.checked ? new Set(items.map((i) => i.id)) : new Set())}
+                      />
+                      <span class="visually-hidden">Select all</span>
+                    </label>
                   </th>
                   <SortHeader label="Name" col="name" sort={sort} onSort={(k) => setSort(nextSort(sort, k))} />
                   <SortHeader label="Modified" col="modified" sort={sort} onSort={(k) => setSort(nextSort(sort, k))} class="col-modified" />
@@ -417,17 +416,19 @@ export function FilesView({ itemId }: { itemId: number | null }) {
                   return (
                     <tr key={i.id} data-row={i.id} class={isSel ? 'selected' : undefined}>
                       <td class="col-select">
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${i.name}`}
-                          checked={isSel}
-                          onChange={(e) => {
-                            const next = new Set(selected);
-                            if (e.currentTarget.checked) next.add(i.id);
-                            else next.delete(i.id);
-                            setSelected(next);
-                          }}
-                        />
+                        <label class="select-box">
+                          <input
+                            type="checkbox"
+                            checked={isSel}
+                            onChange={(e) => {
+                              const next = new Set(selected);
+                              if (e.currentTarget.checked) next.add(i.id);
+                              else next.delete(i.id);
+                              setSelected(next);
+                            }}
+                          />
+                          <span class="visually-hidden">Select {i.name}</span>
+                        </label>
                       </td>
                       <th scope="row" class="col-name">
                         <span class="name-line">
