@@ -1,7 +1,10 @@
 #include "api/content.hpp"
 
 #include "api/errors.hpp"
+#include "util/url.hpp"
 
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <memory>
 
@@ -93,27 +96,79 @@ Result<std::optional<ByteRange>> parse_range(std::string_view header, std::uint6
   return R{ByteRange{*first, last - *first + 1}};
 }
 
-std::string content_disposition(std::string_view name) {
+std::string content_disposition(std::string_view name, std::string_view disposition) {
   std::string fallback;
-  std::string encoded;
-  constexpr std::string_view kHex = "0123456789ABCDEF";
+  fallback.reserve(name.size());
   for (const char ch : name) {
     const auto c = static_cast<unsigned char>(ch);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '-' || c == '_' || c == '~';
     fallback += (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%') ? ch : '_';
-    if (plain) {
-      encoded += ch;
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 0x0F];
-    }
   }
-  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
+  return std::string(disposition) + "; filename=\"" + fallback + "\"; filename*=UTF-8''" +
+         util::percent_encode(name);
 }
 
-http::Response content_response(const http::Request& req, domain::FileContent content) {
+std::optional<std::string_view> viewable_type(std::string_view name) {
+  struct Viewable {
+    std::string_view extension;
+    std::string_view type;
+  };
+  constexpr std::string_view kText = "text/plain; charset=utf-8";
+  static constexpr std::array kViewable = {
+      // Images (never SVG: it is a document that can run script).
+      Viewable{"png", "image/png"},
+      Viewable{"jpg", "image/jpeg"},
+      Viewable{"jpeg", "image/jpeg"},
+      Viewable{"gif", "image/gif"},
+      Viewable{"webp", "image/webp"},
+      Viewable{"avif", "image/avif"},
+      Viewable{"bmp", "image/bmp"},
+      Viewable{"ico", "image/x-icon"},
+      Viewable{"pdf", "application/pdf"},
+      // Text, always as plain text: a .json, .xml or .md is never rendered as what it names.
+      Viewable{"txt", kText},
+      Viewable{"md", kText},
+      Viewable{"csv", kText},
+      Viewable{"log", kText},
+      Viewable{"json", kText},
+      Viewable{"xml", kText},
+      Viewable{"yaml", kText},
+      Viewable{"yml", kText},
+      // Audio and video, played with range requests.
+      Viewable{"mp3", "audio/mpeg"},
+      Viewable{"m4a", "audio/mp4"},
+      Viewable{"aac", "audio/aac"},
+      Viewable{"ogg", "audio/ogg"},
+      Viewable{"oga", "audio/ogg"},
+      Viewable{"opus", "audio/ogg"},
+      Viewable{"wav", "audio/wav"},
+      Viewable{"flac", "audio/flac"},
+      Viewable{"mp4", "video/mp4"},
+      Viewable{"m4v", "video/mp4"},
+      Viewable{"webm", "video/webm"},
+      Viewable{"ogv", "video/ogg"},
+      Viewable{"mov", "video/quicktime"},
+  };
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 >= name.size()) {
+    return std::nullopt;
+  }
+  std::string extension(name.substr(dot + 1));
+  for (auto& c : extension) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const auto& v : kViewable) {
+    if (v.extension == extension) {
+      return v.type;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The bytes of `content` as `type` with the given Content-Disposition.
+http::Response serve(const http::Request& req, domain::FileContent content, std::string_view type,
+                     std::string_view disposition) {
   auto file = content.bytes ? nullptr : std::make_shared<http::FileHandle>(content.fd);
   const std::string etag = "\"" + content.blob + "\"";
   const auto size = static_cast<std::uint64_t>(content.size);
@@ -146,8 +201,8 @@ http::Response content_response(const http::Request& req, domain::FileContent co
 
   http::Response r;
   common(r);
-  r.set("Content-Type", "application/octet-stream");
-  r.set("Content-Disposition", content_disposition(content.item.name));
+  r.set("Content-Type", std::string(type));
+  r.set("Content-Disposition", content_disposition(content.item.name, disposition));
   r.set("Content-Security-Policy", "sandbox");
   if (range) {
     r.status = 206;
@@ -168,6 +223,25 @@ http::Response content_response(const http::Request& req, domain::FileContent co
     }
   }
   return r;
+}
+
+}  // namespace
+
+http::Response content_response(const http::Request& req, domain::FileContent content) {
+  return serve(req, std::move(content), "application/octet-stream", "attachment");
+}
+
+http::Response view_response(const http::Request& req, domain::FileContent content) {
+  const auto type = viewable_type(content.item.name);
+  if (!type) {
+    if (content.fd >= 0) {
+      const http::FileHandle close_it(content.fd);  // the response takes it only when served
+    }
+    return unsupported_media_type(
+        "this type of file cannot be viewed in the browser; it can only be downloaded (the "
+        "same path with /content instead of /view)");
+  }
+  return serve(req, std::move(content), *type, "inline");
 }
 
 }  // namespace vestibule::api

@@ -64,7 +64,7 @@ std::string_view error_code(Errc code) {
   return "internal";
 }
 
-http::Response to_response(const Error& error) {
+nlohmann::json error_json(const Error& error) {
   nlohmann::json body = {{"code", error_code(error.code)}, {"message", error.message}};
   if (!error.field.empty()) {
     body["field"] = error.field;
@@ -76,11 +76,25 @@ http::Response to_response(const Error& error) {
     }
     body["refused"] = std::move(refused);
   }
-  auto response = http::Response::json(http_status(error.code), {{"error", body}});
+  return {{"error", body}};
+}
+
+http::Response to_response(const Error& error, const nlohmann::json& extra) {
+  nlohmann::json body = error_json(error);
+  if (extra.is_object()) {
+    for (const auto& [key, value] : extra.items()) {
+      body[key] = value;
+    }
+  }
+  auto response = http::Response::json(http_status(error.code), body);
   if (error.code == Errc::kTooManyRequests && error.retry_after_seconds > 0) {
     response.set("Retry-After", std::to_string(error.retry_after_seconds));
   }
   return response;
+}
+
+http::Response unsupported_media_type(std::string_view message) {
+  return http::error_response(415, "unsupported_media_type", message);
 }
 
 }  // namespace vestibule::api

@@ -1,5 +1,5 @@
-// /api/v1/items: metadata, children, folders, uploads, content, versions (and restoring one),
-// rename and move, trash, restore and purge.
+// /api/v1/items: metadata, children, folders, uploads, content, viewing, versions (and restoring
+// one), rename and move, trash, restore and purge.
 #include "api/content.hpp"
 #include "api/routes.hpp"
 
@@ -97,6 +97,15 @@ void add_item_routes(http::Router& router, Services& s) {
                VST_TRY(id, id_param(req, 0, "item"));
                VST_TRY(content, s.files.open_content(principal_of(who), id));
                return content_response(req, std::move(content));
+             }));
+
+  // Viewing in the browser: an allow-listed type inline, authorized as reading (not
+  // downloading) the item.
+  router.get("/api/v1/items/{id}/view",
+             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
+               VST_TRY(id, id_param(req, 0, "item"));
+               VST_TRY(content, s.files.open_for_view(principal_of(who), id));
+               return view_response(req, std::move(content));
              }));
 
   router.get("/api/v1/items/{id}/versions",

@@ -28,6 +28,8 @@ const std::map<std::string, std::string> kNoItemAccess = {
     {"GET /api/v1/me", "the caller's own account"},
     {"POST /api/v1/me/password", "the caller's own account"},
     {"GET /api/v1/spaces", "lists only the caller's own memberships"},
+    {"GET /api/v1/shared-with-me",
+     "lists only the caller's own grants, each checked by the authorization point"},
     {"GET /api/v1/dev/mail", "development mailbox, only without an SMTP relay"},
     {"GET /dev/mail", "development mailbox, only without an SMTP relay"},
     // Listings across items: each listed item is authorized (share permission) before it is
@@ -60,6 +62,9 @@ const std::map<std::string, std::string> kBodies = {
     {"POST /api/v1/admin/users/{id}/reset-password", R"({})"},
     {"POST /api/v1/shares/{token}/verification/confirm",
      R"({"email":"ada@example.org","code":"12345678"})"},
+    {"POST /api/v1/shared-with-me/{link_id}/items/{id}/children", R"({"name":"new folder"})"},
+    {"PATCH /api/v1/shared-with-me/{link_id}/items/{id}", R"({"name":"renamed"})"},
+    {"POST /api/v1/shared-with-me/{link_id}/access-requests", R"({"email":"ada@example.org"})"},
 };
 
 std::string key_of(const http::Route& route) {
@@ -107,6 +112,9 @@ class RouteAuthorization : public ::testing::Test {
     if (name == "token") {
       return token_;
     }
+    if (name == "link_id") {
+      return std::to_string(link_id_);
+    }
     if (name == "id") {
       if (pattern.starts_with("/api/v1/links/")) {
         return std::to_string(link_id_);
@@ -123,7 +131,9 @@ class RouteAuthorization : public ::testing::Test {
       if (pattern.starts_with("/api/v1/grants/")) {
         return std::to_string(grant_id_);
       }
-      if (pattern.starts_with("/api/v1/shares/") && pattern.find("children") != std::string::npos) {
+      if ((pattern.starts_with("/api/v1/shares/") ||
+           pattern.starts_with("/api/v1/shared-with-me/")) &&
+          pattern.find("children") != std::string::npos) {
         return std::to_string(folder_id_);
       }
       return std::to_string(pattern.find("children") != std::string::npos ||

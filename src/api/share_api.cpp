@@ -1,13 +1,19 @@
 // The recipient's side of a link (/api/v1/shares/{token}/…): what the link is and what it needs,
-// the anyone-link password, and the shared item's content, children and uploads. Every call is
-// authorized for the caller *through the link*, so only the shared item and what is under it can
-// be reached; any other item id is a 404 with the same body as an id that does not exist.
+// the anyone-link password, the verification of an address, and the shared item's content, view,
+// children and uploads. Every call is authorized for the caller *through the link*, so only the
+// shared item and what is under it can be reached; any other item id is a 404 with the same body
+// as an id that does not exist. The same routes without the token, for whoever a specific link
+// was shared with (/api/v1/shared-with-me/{link_id}/…), and the list of what was shared with the
+// caller (GET /api/v1/shared-with-me).
 #include "api/content.hpp"
 #include "api/routes.hpp"
 #include "util/crypto.hpp"
 #include "util/duration.hpp"
 #include "util/email.hpp"
 #include "util/rfc3339.hpp"
+
+#include <algorithm>
+#include <charconv>
 
 namespace vestibule::api {
 
@@ -20,7 +26,17 @@ bool changes_state(http::bhttp::verb method) {
   return method != http::bhttp::verb::get && method != http::bhttp::verb::head;
 }
 
-Result<domain::Principal> through(Services& s, const http::Request& req) {
+// How a family of recipient routes finds its link from the first path parameter: by token, or
+// by id for a recipient. Either way the result is the caller with the link as `via`, and the
+// same kNotFound (body included) when there is no such link for them.
+using LinkLookup = Result<domain::Principal> (*)(Services&, const http::Request&);
+
+struct LinkRoutes {
+  std::string prefix;  // the path up to and including the link's parameter
+  LinkLookup through;
+};
+
+Result<domain::Principal> through_token(Services& s, const http::Request& req) {
   if (changes_state(req.method)) {
     VST_TRYV(check_same_origin(s, req));
   }
@@ -31,6 +47,19 @@ Result<domain::Principal> through(Services& s, const http::Request& req) {
   return s.sharing.through_link(caller(s, req), req.params.at(0), proof);
 }
 
+Result<domain::Principal> through_link_id(Services& s, const http::Request& req) {
+  if (changes_state(req.method)) {
+    VST_TRYV(check_same_origin(s, req));
+  }
+  const std::string& text = req.params.at(0);
+  domain::Id id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size()) {
+    id = 0;  // names no link: the same answer as any other link that is not the caller's
+  }
+  return s.sharing.through_link_id(caller(s, req), id);
+}
+
 // Share pages carry the token in their URL: keep it out of Referer headers.
 http::Response finish(Reply reply) {
   http::Response out = reply ? std::move(reply).value() : to_response(reply.error());
@@ -38,16 +67,40 @@ http::Response finish(Reply reply) {
   return out;
 }
 
+// A dead link (410) says how it ended, so the page can say "expired on …" or "… stopped sharing
+// this": {"state", "expired_at" (expired only), "shared_by": {"display_name"}}; never the item.
+http::Response finish(Services& s, const domain::Principal& who, Reply reply) {
+  if (reply || reply.error().code != Errc::kGone || !who.via) {
+    return finish(std::move(reply));
+  }
+  auto ended = s.sharing.ended(*who.via);
+  if (!ended) {
+    return finish(std::move(reply));
+  }
+  Json link = {{"state", ended.value().state},
+               {"shared_by", {{"display_name", ended.value().shared_by}}}};
+  if (ended.value().expired_at) {
+    link["expired_at"] = format_time(*ended.value().expired_at);
+  }
+  http::Response out = to_response(reply.error(), {{"link", link}});
+  out.set("Referrer-Policy", "no-referrer");
+  return out;
+}
+
 // f(Request&, const Principal&) -> Reply, for a caller reaching the item through the link.
 template <class F>
-http::Handler shared(Services& s, F f) {
-  return [&s, f = std::move(f)](http::Request& req) -> http::Response {
+http::Handler shared(Services& s, LinkLookup through, F f) {
+  return [&s, through, f = std::move(f)](http::Request& req) -> http::Response {
     auto who = through(s, req);
     if (!who) {
       return finish(fail(who.error()));
     }
-    return finish(f(req, who.value()));
+    return finish(s, who.value(), f(req, who.value()));
   };
+}
+
+Json optional_time(const std::optional<util::TimePoint>& t) {
+  return t ? Json(format_time(*t)) : Json(nullptr);
 }
 
 // An item as seen through a link: the shared item is the top, so its parent is not shown.
@@ -90,35 +143,242 @@ std::string mask_address(const std::string& typed) {
   return a.substr(0, 1) + std::string(std::min<std::size_t>(at - 1, 8), '*') + a.substr(at);
 }
 
+// The caller as the share summary sees it: a browser whose recipient session belongs to a
+// blocked address is not signed in for anything else, but its page says why.
+domain::Principal viewer_of(Services& s, const http::Request& req, domain::Principal who) {
+  if (who.kind != domain::PrincipalKind::kAnonymous) {
+    return who;
+  }
+  const auto cookie = cookie_value_of(req, recipient_cookie_name(s.options));
+  if (cookie.empty()) {
+    return who;
+  }
+  auto identified = s.verification.identify(cookie);
+  if (!identified || identified.value().identity_state != domain::IdentityState::kBlocked) {
+    return who;
+  }
+  domain::Principal blocked = std::move(identified).value();
+  blocked.via = std::move(who.via);
+  blocked.link_password_proved = who.link_password_proved;
+  return blocked;
+}
+
+Json summary_json(const domain::ShareSummary& summary, const domain::Principal& who) {
+  Json item = {{"id", summary.item.id},
+               {"name", summary.item.name},
+               {"kind", to_string(summary.item.kind)},
+               {"size", summary.item.size}};
+  const domain::Policy& policy = summary.policy;
+  Json out = {{"item", item},
+              {"shared_by", {{"display_name", summary.shared_by}}},
+              {"kind", to_string(summary.link.kind)},
+              {"role", to_string(summary.link.role)},
+              {"block_download", summary.link.block_download},
+              {"message", summary.link.message},
+              {"needs", summary.needs},
+              {"expires_at", optional_time(summary.expires_at)},
+              {"recipient_expires_at", optional_time(summary.recipient_expires_at)},
+              {"organization",
+               {{"name", policy.organization_name}, {"contact", policy.organization_contact}}}};
+  if (summary.needs == "none") {
+    out["item"] = shared_item_json(summary.item, who);
+    return out;
+  }
+  if (summary.needs == "verification") {
+    // What the code form says: the code's length and lifetime, and for how long "remember this
+    // device" keeps the session (the cookie's real Max-Age; 0 when no device is remembered).
+    const auto remember = policy.reverify_after.count() == 0
+                              ? domain::Policy::Seconds{0}
+                              : std::min(policy.remember_device_for, policy.reverify_after);
+    out["verification"] = {
+        {"code_length", policy.code_length},
+        {"code_lifetime", util::format_duration(policy.code_lifetime)},
+        {"code_lifetime_seconds", policy.code_lifetime.count()},
+        {"remember_device_for", util::format_duration(policy.remember_device_for)},
+        {"remember_device_seconds", remember.count()}};
+  }
+  if (who.kind != domain::PrincipalKind::kAnonymous) {
+    // No dead end: say who this browser is and why that is not enough, so the page can offer to
+    // confirm the address again, to continue with a code for another address, or to sign out.
+    out["signed_in_as"] = {
+        {"kind", who.kind == domain::PrincipalKind::kExternal ? "external" : "member"},
+        {"email", who.email}};
+    out["reason"] = summary.reason;
+    if (summary.proved_at) {
+      out["proved_at"] = format_time(*summary.proved_at);
+    }
+  }
+  return out;
+}
+
+// The routes a recipient uses on a link, registered once per family (by token, by link id).
+void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family) {
+  using domain::Principal;
+  const std::string& prefix = family.prefix;
+  const LinkLookup through = family.through;
+
+  router.get(prefix, shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               const Principal viewer = viewer_of(s, req, who);
+               VST_TRY(summary, s.sharing.summary(viewer));
+               return private_json(200, summary_json(summary, viewer));
+             }));
+
+  router.post(prefix + "/access-requests",
+              shared(s, through,
+                     [&s](http::Request& req, const Principal& who) -> Reply {
+                       VST_TRY(body, parse_object(req));
+                       VST_TRY(email, required_string(body, "email"));
+                       VST_TRY(message, optional_string(body, "message"));
+                       VST_TRYV(s.sharing.request_access(who, email, message.value_or("")));
+                       return private_json(202, {{"status", "accepted"},
+                                                 {"message",
+                                                  "the owner was asked; you will get an email if "
+                                                  "they share it with you"}});
+                     }),
+              s.options.max_json_body);
+
+  router.get(prefix + "/content",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(content, s.files.open_content(who, who.via->item_id));
+               s.sharing.record_use(who, content.access);
+               return content_response(req, std::move(content));
+             }));
+
+  router.get(prefix + "/view",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(content, s.files.open_for_view(who, who.via->item_id));
+               s.sharing.record_use(who, content.access);
+               return view_response(req, std::move(content));
+             }));
+
+  router.get(prefix + "/items/{id}",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(id, id_param(req, 1, "item"));
+               VST_TRY(item, s.files.get(who, id));
+               return private_json(200, shared_item_json(item, who));
+             }));
+
+  router.get(prefix + "/items/{id}/children",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(id, id_param(req, 1, "item"));
+               VST_TRY(items, s.files.children(who, id));
+               auto list = Json::array();
+               for (const auto& item : items) {
+                 list.push_back(shared_item_json(item, who));
+               }
+               return private_json(200, {{"items", list}});
+             }));
+
+  router.get(prefix + "/items/{id}/content",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(id, id_param(req, 1, "item"));
+               VST_TRY(content, s.files.open_content(who, id));
+               s.sharing.record_use(who, content.access);
+               return content_response(req, std::move(content));
+             }));
+
+  router.get(prefix + "/items/{id}/view",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(id, id_param(req, 1, "item"));
+               VST_TRY(content, s.files.open_for_view(who, id));
+               s.sharing.record_use(who, content.access);
+               return view_response(req, std::move(content));
+             }));
+
+  router.post(prefix + "/items/{id}/children",
+              shared(s, through,
+                     [&s](http::Request& req, const Principal& who) -> Reply {
+                       VST_TRY(id, id_param(req, 1, "item"));
+                       VST_TRY(body, parse_object(req));
+                       VST_TRY(name, required_string(body, "name"));
+                       VST_TRY(kind, optional_string(body, "kind"));
+                       if (kind.value_or("folder") != "folder") {
+                         return fail(Errc::kInvalidArgument,
+                                     R"(only folders are created here ("kind": "folder"))", "kind");
+                       }
+                       VST_TRY(folder, s.files.create_folder(who, id, name));
+                       return private_json(201, shared_item_json(folder, who));
+                     }),
+              s.options.max_json_body);
+
+  router.patch(prefix + "/items/{id}",
+               shared(s, through,
+                      [&s](http::Request& req, const Principal& who) -> Reply {
+                        VST_TRY(id, id_param(req, 1, "item"));
+                        VST_TRY(body, parse_object(req));
+                        VST_TRY(name, optional_string(body, "name"));
+                        VST_TRY(parent_id, optional_id(body, "parent_id"));
+                        if (!name && !parent_id) {
+                          return fail(Errc::kInvalidArgument,
+                                      R"(send "name" to rename or "parent_id" to move)");
+                        }
+                        VST_TRY(item, s.files.update(who, id, name, parent_id));
+                        return private_json(200, shared_item_json(item, who));
+                      }),
+               s.options.max_json_body);
+
+  router.del(prefix + "/items/{id}",
+             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
+               VST_TRY(id, id_param(req, 1, "item"));
+               VST_TRYV(s.files.trash(who, id));
+               return http::Response::empty(204);
+             }));
+
+  router.put_stream(
+      prefix + "/items/{id}/files/{name}",
+      [&s, through](
+          http::Request& req) -> std::variant<http::Response, std::unique_ptr<http::BodySink>> {
+        auto who = through(s, req);
+        if (!who) {
+          return finish(fail(who.error()));
+        }
+        auto id = id_param(req, 1, "folder");
+        if (!id) {
+          return finish(fail(id.error()));
+        }
+        auto upload = s.files.begin_upload(who.value(), id.value(), req.params.at(2));
+        if (!upload) {
+          return finish(s, who.value(), fail(upload.error()));
+        }
+        return std::make_unique<SharedUploadSink>(std::move(upload).value(),
+                                                  std::move(who).value());
+      },
+      s.options.max_upload_bytes);
+}
+
+Json shared_with_me_json(const Services& s, const domain::SharedWithMe& entry) {
+  const std::string url = entry.link_id
+                              ? s.options.public_url + "/shared/" + std::to_string(*entry.link_id)
+                              : s.options.public_url + "/files/" + std::to_string(entry.item.id);
+  return {{"item",
+           {{"id", entry.item.id},
+            {"name", entry.item.name},
+            {"kind", to_string(entry.item.kind)},
+            {"size", entry.item.size},
+            {"modified_at", format_time(entry.item.modified_at)}}},
+          {"shared_by", {{"display_name", entry.shared_by}}},
+          {"link_id", entry.link_id ? Json(*entry.link_id) : Json(nullptr)},
+          {"url", url},
+          {"role", to_string(entry.role)},
+          {"expires_at", optional_time(entry.expires_at)},
+          {"block_download", entry.block_download}};
+}
+
 }  // namespace
 
 void add_share_routes(http::Router& router, Services& s) {
   using domain::Principal;
 
-  router.get("/api/v1/shares/{token}",
-             shared(s, [&s](http::Request&, const Principal& who) -> Reply {
-               VST_TRY(summary, s.sharing.summary(who));
-               Json item = {{"id", summary.item.id},
-                            {"name", summary.item.name},
-                            {"kind", to_string(summary.item.kind)},
-                            {"size", summary.item.size}};
-               Json out = {{"item", item},
-                           {"shared_by", {{"display_name", summary.shared_by}}},
-                           {"kind", to_string(summary.link.kind)},
-                           {"role", to_string(summary.link.role)},
-                           {"block_download", summary.link.block_download},
-                           {"message", summary.link.message},
-                           {"needs", summary.needs}};
-               if (summary.needs == "none") {
-                 out["item"] = shared_item_json(summary.item, who);
-               } else if (who.kind != domain::PrincipalKind::kAnonymous) {
-                 // No dead end: say who this browser is, so the page can offer to continue with
-                 // a code for the invited address or to sign out.
-                 out["signed_in_as"] = {
-                     {"kind", who.kind == domain::PrincipalKind::kExternal ? "external" : "member"},
-                     {"email", who.email}};
+  add_link_routes(router, s, {"/api/v1/shares/{token}", &through_token});
+  add_link_routes(router, s, {"/api/v1/shared-with-me/{link_id}", &through_link_id});
+
+  router.get("/api/v1/shared-with-me", open_to_all([&s](http::Request& req) -> Reply {
+               VST_TRY(entries, s.sharing.shared_with_me(caller(s, req)));
+               auto list = Json::array();
+               for (const auto& entry : entries) {
+                 list.push_back(shared_with_me_json(s, entry));
                }
-               return private_json(200, out);
+               return private_json(200, {{"items", list}});
              }));
 
   router.post(
@@ -135,13 +395,20 @@ void add_share_routes(http::Router& router, Services& s) {
                                                    "/api/v1/shares/" + token));
           return response;
         }();
+        if (!reply && reply.error().code == Errc::kGone) {
+          if (auto link = s.sharing.find_by_token(req.params.at(0))) {
+            Principal holder;
+            holder.via = std::move(link).value();
+            return finish(s, holder, std::move(reply));
+          }
+        }
         return finish(std::move(reply));
       },
       s.options.max_json_body);
 
   router.post(
       "/api/v1/shares/{token}/verification",
-      shared(s,
+      shared(s, &through_token,
              [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(body, parse_object(req));
                VST_TRY(email, required_string(body, "email"));
@@ -150,14 +417,18 @@ void add_share_routes(http::Router& router, Services& s) {
                if (new_browser) {
                  browser = util::random_token(32);
                }
-               VST_TRYV(s.verification.request(who, email, browser, req.client_address));
+               VST_TRY(requested, s.verification.request(who, email, browser, req.client_address));
                VST_TRY(policy, s.authz.org_policy());
-               // The same answer whether or not the address was invited.
+               // The same answer whether or not the address was invited: nothing in it depends
+               // on the address but its mask.
                auto response = private_json(
                    202, {{"status", "accepted"},
                          {"message", "if this address was invited, a code is on its way to it"},
                          {"sent_to", mask_address(email)},
-                         {"code_lifetime", util::format_duration(policy.code_lifetime)}});
+                         {"code_lifetime", util::format_duration(policy.code_lifetime)},
+                         {"expires_at", format_time(requested.expires_at)},
+                         {"code_length", requested.code_length},
+                         {"resend_after_seconds", requested.resend_after.count()}});
                if (new_browser) {
                  response.set("Set-Cookie",
                               cookie_header(s.options, browser_cookie_name(s.options), browser,
@@ -169,7 +440,7 @@ void add_share_routes(http::Router& router, Services& s) {
 
   router.post(
       "/api/v1/shares/{token}/verification/confirm",
-      shared(s,
+      shared(s, &through_token,
              [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(body, parse_object(req));
                VST_TRY(email, required_string(body, "email"));
@@ -192,112 +463,6 @@ void add_share_routes(http::Router& router, Services& s) {
                return response;
              }),
       s.options.max_json_body);
-
-  router.post("/api/v1/shares/{token}/access-requests",
-              shared(s,
-                     [&s](http::Request& req, const Principal& who) -> Reply {
-                       VST_TRY(body, parse_object(req));
-                       VST_TRY(email, required_string(body, "email"));
-                       VST_TRY(message, optional_string(body, "message"));
-                       VST_TRYV(s.sharing.request_access(who, email, message.value_or("")));
-                       return private_json(202, {{"status", "accepted"},
-                                                 {"message",
-                                                  "the owner was asked; you will get an email if "
-                                                  "they share it with you"}});
-                     }),
-              s.options.max_json_body);
-
-  router.get("/api/v1/shares/{token}/content",
-             shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(content, s.files.open_content(who, who.via->item_id));
-               s.sharing.record_use(who, content.access);
-               return content_response(req, std::move(content));
-             }));
-
-  router.get("/api/v1/shares/{token}/items/{id}",
-             shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(id, id_param(req, 1, "item"));
-               VST_TRY(item, s.files.get(who, id));
-               return private_json(200, shared_item_json(item, who));
-             }));
-
-  router.get("/api/v1/shares/{token}/items/{id}/children",
-             shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(id, id_param(req, 1, "item"));
-               VST_TRY(items, s.files.children(who, id));
-               auto list = Json::array();
-               for (const auto& item : items) {
-                 list.push_back(shared_item_json(item, who));
-               }
-               return private_json(200, {{"items", list}});
-             }));
-
-  router.get("/api/v1/shares/{token}/items/{id}/content",
-             shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(id, id_param(req, 1, "item"));
-               VST_TRY(content, s.files.open_content(who, id));
-               s.sharing.record_use(who, content.access);
-               return content_response(req, std::move(content));
-             }));
-
-  router.post("/api/v1/shares/{token}/items/{id}/children",
-              shared(s,
-                     [&s](http::Request& req, const Principal& who) -> Reply {
-                       VST_TRY(id, id_param(req, 1, "item"));
-                       VST_TRY(body, parse_object(req));
-                       VST_TRY(name, required_string(body, "name"));
-                       VST_TRY(kind, optional_string(body, "kind"));
-                       if (kind.value_or("folder") != "folder") {
-                         return fail(Errc::kInvalidArgument,
-                                     R"(only folders are created here ("kind": "folder"))", "kind");
-                       }
-                       VST_TRY(folder, s.files.create_folder(who, id, name));
-                       return private_json(201, shared_item_json(folder, who));
-                     }),
-              s.options.max_json_body);
-
-  router.patch("/api/v1/shares/{token}/items/{id}",
-               shared(s,
-                      [&s](http::Request& req, const Principal& who) -> Reply {
-                        VST_TRY(id, id_param(req, 1, "item"));
-                        VST_TRY(body, parse_object(req));
-                        VST_TRY(name, optional_string(body, "name"));
-                        VST_TRY(parent_id, optional_id(body, "parent_id"));
-                        if (!name && !parent_id) {
-                          return fail(Errc::kInvalidArgument,
-                                      R"(send "name" to rename or "parent_id" to move)");
-                        }
-                        VST_TRY(item, s.files.update(who, id, name, parent_id));
-                        return private_json(200, shared_item_json(item, who));
-                      }),
-               s.options.max_json_body);
-
-  router.del("/api/v1/shares/{token}/items/{id}",
-             shared(s, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(id, id_param(req, 1, "item"));
-               VST_TRYV(s.files.trash(who, id));
-               return http::Response::empty(204);
-             }));
-
-  router.put_stream(
-      "/api/v1/shares/{token}/items/{id}/files/{name}",
-      [&s](http::Request& req) -> std::variant<http::Response, std::unique_ptr<http::BodySink>> {
-        auto who = through(s, req);
-        if (!who) {
-          return finish(fail(who.error()));
-        }
-        auto id = id_param(req, 1, "folder");
-        if (!id) {
-          return finish(fail(id.error()));
-        }
-        auto upload = s.files.begin_upload(who.value(), id.value(), req.params.at(2));
-        if (!upload) {
-          return finish(fail(upload.error()));
-        }
-        return std::make_unique<SharedUploadSink>(std::move(upload).value(),
-                                                  std::move(who).value());
-      },
-      s.options.max_upload_bytes);
 }
 
 }  // namespace vestibule::api

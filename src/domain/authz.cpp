@@ -169,6 +169,45 @@ Result<LinkState> Authorizer::link_state(const Principal& who, const Link& link)
   return state_under(who, link, policy);
 }
 
+Result<Link> Authorizer::recipient_link(const Principal& who, Id link_id) {
+  ++t_checks;
+  const auto unknown = [] { return fail(Errc::kNotFound, "no such link"); };
+  std::optional<Grantee> grantee;
+  Id principal_id = 0;
+  if (who.kind == PrincipalKind::kMember && who.user_id != 0) {
+    grantee = Grantee::kUser;
+    principal_id = who.user_id;
+  } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0) {
+    grantee = Grantee::kExternal;
+    principal_id = who.external_id;
+  }
+  if (!grantee) {
+    return unknown();
+  }
+  auto link = sharing_.find_link(link_id);
+  if (!link) {
+    return link.error().code == Errc::kNotFound ? unknown() : fail(link.error());
+  }
+  if (link.value().kind != LinkKind::kSpecific) {
+    return unknown();
+  }
+  VST_TRY(recipients, sharing_.recipients(link_id));
+  const bool listed = std::any_of(recipients.begin(), recipients.end(), [&](const Grant& g) {
+    return g.grantee == *grantee && g.principal_id == principal_id;
+  });
+  if (!listed) {
+    std::optional<TimePoint> removed;
+    if (!who.email.empty()) {
+      VST_TRY(at, sharing_.removed_at(link_id, who.email));
+      removed = at;
+    }
+    if (!removed) {
+      return unknown();
+    }
+  }
+  return std::move(link).value();
+}
+
 Result<std::optional<SpaceRole>> Authorizer::membership(const Principal& who, Id space_id) {
   if (who.user_id == 0) {
     return std::optional<SpaceRole>{};

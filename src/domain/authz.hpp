@@ -21,7 +21,8 @@
 namespace vestibule::domain {
 
 enum class Action {
-  kRead,      // see the item's metadata
+  kRead,      // see the item's metadata, and view a file in the browser (even if downloads are
+              // blocked)
   kList,      // list a folder's children
   kDownload,  // read a file's bytes
   kUpload,    // add files or versions, create folders
@@ -108,6 +109,11 @@ class Authorizer {
 
   // What the link itself requires of this browser now, before grants are looked at.
   Result<LinkState> link_state(const Principal& who, const Link& link);
+  // A specific link reached by its id instead of its token (/api/v1/shared-with-me/{link_id}):
+  // found only when `who` (a member, or an external identity's session) is a recipient of it or
+  // was removed as one, else kNotFound. Finding it gives nothing by itself: what it opens is
+  // decided by authorize() with the link as `who.via`, exactly as for its token.
+  Result<Link> recipient_link(const Principal& who, Id link_id);
 
   // The policy in force in a space: the organization's, tightened by the space's own.
   Result<Policy> policy_in(Id space_id);

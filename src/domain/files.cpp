@@ -125,8 +125,17 @@ Result<std::string> read_whole(FileContent& content) {
 
 Result<FileContent> Files::open_content(const Principal& who, Id id,
                                         std::optional<std::int64_t> version) {
+  return open(who, id, version, Action::kDownload);
+}
+
+Result<FileContent> Files::open_for_view(const Principal& who, Id id) {
+  return open(who, id, std::nullopt, Action::kRead);
+}
+
+Result<FileContent> Files::open(const Principal& who, Id id, std::optional<std::int64_t> version,
+                                Action action) {
   VST_TRY(item, items_.find(id));
-  VST_TRY(access, authz_.authorize(who, Action::kDownload, item));
+  VST_TRY(access, authz_.authorize(who, action, item));
   if (item.kind != ItemKind::kFile) {
     return fail(Errc::kInvalidArgument,
                 "item " + std::to_string(id) +

@@ -63,9 +63,12 @@ class Files {
   // Checks access and the name before any byte is read.
   Result<std::unique_ptr<Upload>> begin_upload(const Principal& who, Id folder_id,
                                                const std::string& name);
-  // The current version, or `version` when given.
+  // The current version, or `version` when given (authorized as a download).
   Result<FileContent> open_content(const Principal& who, Id id,
                                    std::optional<std::int64_t> version = std::nullopt);
+  // The current version, to be shown in the browser rather than downloaded: authorized as
+  // Action::kRead, so a link that blocks downloads still lets its holder view the file.
+  Result<FileContent> open_for_view(const Principal& who, Id id);
   Result<std::vector<FileVersion>> versions(const Principal& who, Id id);
   // Makes the bytes of kept version `number` the file's new current version (a new version, so
   // nothing is lost), recorded as modified by `who`; keep_versions applies. Needs the edit
@@ -88,6 +91,8 @@ class Files {
                                       const std::string& name, const BlobRef& blob);
   void release(const std::vector<std::string>& blobs);
   Result<Item> live_folder(const Principal& who, Action action, Id id);
+  Result<FileContent> open(const Principal& who, Id id, std::optional<std::int64_t> version,
+                           Action action);
 
   ItemRepository& items_;
   SpaceRepository& spaces_;

@@ -2,8 +2,10 @@
 
 #include "util/duration.hpp"
 #include "util/email.hpp"
+#include "util/names.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 
@@ -89,6 +91,46 @@ Result<std::vector<std::string>> read_domains(const std::string& key, const Json
     }
   }
   return out;
+}
+
+// Free text shown to recipients: valid UTF-8, at most `max` characters, no control characters
+// (C0, DEL, C1 and the line and paragraph separators), so it is one plain line wherever it is
+// shown.
+Result<std::string> read_text(const std::string& key, const Json& v, std::size_t max,
+                              const std::string& example) {
+  const std::string shown = "\"" + key + "\": \"" + example + "\"";
+  if (!v.is_string()) {
+    return fail(bad(key, "must be a string (\"\" for none)", shown));
+  }
+  const std::string text = v.get<std::string>();
+  if (!util::is_valid_utf8(text)) {
+    return fail(bad(key, "must be valid UTF-8 text", shown));
+  }
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    std::uint32_t cp = length == 1   ? lead
+                       : length == 2 ? lead & 0x1Fu
+                       : length == 3 ? lead & 0x0Fu
+                                     : lead & 0x07u;
+    for (std::size_t k = 1; k < length; ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    }
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) {
+      return fail(
+          bad(key, "must not contain control characters such as line breaks or tabs", shown));
+    }
+    ++characters;
+    i += length;
+  }
+  if (characters > max) {
+    return fail(bad(key,
+                    "can have at most " + std::to_string(max) + " characters, not " +
+                        std::to_string(characters),
+                    shown));
+  }
+  return text;
 }
 
 std::optional<ExternalSharing> level_from_string(std::string_view text) {
@@ -198,6 +240,18 @@ const std::map<std::string, Setter>& setters() {
     boolean("anyone_link_require_password", &Policy::anyone_link_require_password);
     duration("specific_link_default_lifetime", &Policy::specific_link_default_lifetime, "90d");
     duration("specific_link_max_lifetime", &Policy::specific_link_max_lifetime, "365d");
+    m["organization_name"] = [](Policy& p, const Json& v) -> Result<void> {
+      VST_TRY(text,
+              read_text("organization_name", v, Policy::kMaxOrganizationName, "Example Corp"));
+      p.organization_name = std::move(text);
+      return outcome::success();
+    };
+    m["organization_contact"] = [](Policy& p, const Json& v) -> Result<void> {
+      VST_TRY(text, read_text("organization_contact", v, Policy::kMaxOrganizationContact,
+                              "IT help desk, it-help@example.org"));
+      p.organization_contact = std::move(text);
+      return outcome::success();
+    };
     return m;
   }();
   return table;
@@ -281,6 +335,8 @@ Json to_json(const Policy& p) {
       {"anyone_link_require_password", p.anyone_link_require_password},
       {"specific_link_default_lifetime", d(p.specific_link_default_lifetime)},
       {"specific_link_max_lifetime", d(p.specific_link_max_lifetime)},
+      {"organization_name", p.organization_name},
+      {"organization_contact", p.organization_contact},
   };
 }
 

@@ -26,11 +26,17 @@ std::string_view to_string(ExternalSharing level);
 
 struct Policy {
   using Seconds = std::chrono::seconds;
+  static constexpr std::size_t kMaxOrganizationName = 100;     // characters (code points)
+  static constexpr std::size_t kMaxOrganizationContact = 200;  // characters (code points)
 
   // Grouped by type (not in SPEC order) so the struct has no padding.
   std::vector<std::string> internal_domains;  // lower-case ASCII
   std::vector<std::string> allowed_domains;
   std::vector<std::string> blocked_domains;
+  // Shown to recipients (e.g. on a blocked address's page): who runs this server and how to
+  // reach them. Organization-wide only; a space cannot set them.
+  std::string organization_name;     // at most kMaxOrganizationName characters
+  std::string organization_contact;  // at most kMaxOrganizationContact characters
   Seconds code_lifetime{10 * 60};
   Seconds reverify_after{30 * 86400};
   Seconds remember_device_for{30 * 86400};
@@ -51,7 +57,7 @@ struct Policy {
   bool anyone_link_require_password = false;
 };
 
-// Every key of SPEC §3.
+// Every key of SPEC §3, and organization_name and organization_contact.
 nlohmann::json to_json(const Policy& policy);
 // `base` with the keys of `patch` applied, all or nothing. An unknown key, a wrong type or a bad
 // value is kInvalidArgument naming the key (as the error's field) with an example of a valid

@@ -22,7 +22,9 @@ TEST(Policy, DefaultsAreThoseOfTheSpecification) {
   EXPECT_EQ(j["default_link_role"], "view");
   EXPECT_EQ(j["anyone_link_max_lifetime"], "30d");
   EXPECT_EQ(j["specific_link_max_lifetime"], "0");
-  EXPECT_EQ(j.size(), 21U);
+  EXPECT_EQ(j["organization_name"], "");
+  EXPECT_EQ(j["organization_contact"], "");
+  EXPECT_EQ(j.size(), 23U);
 }
 
 TEST(Policy, APatchRoundTripsThroughItsStoredForm) {
@@ -56,22 +58,58 @@ TEST_P(BadSettings, AreRefusedNamingTheKeyAndNothingChanges) {
 
 INSTANTIATE_TEST_SUITE_P(
     Keys, BadSettings,
-    ::testing::Values(BadSetting{{{"no_such_key", 1}}, "no_such_key"},
-                      BadSetting{{{"reverify_after", "3 weeks"}}, "reverify_after"},
-                      BadSetting{{{"reverify_after", 30}}, "reverify_after"},
-                      BadSetting{{{"code_length", 4}}, "code_length"},
-                      BadSetting{{{"code_length", "8"}}, "code_length"},
-                      BadSetting{{{"external_sharing", "everyone"}}, "external_sharing"},
-                      BadSetting{{{"email_code_enabled", "yes"}}, "email_code_enabled"},
-                      BadSetting{{{"default_link_role", "manage"}}, "default_link_role"},
-                      BadSetting{{{"default_link_kind", "public"}}, "default_link_kind"},
-                      BadSetting{{{"blocked_domains", "example.org"}}, "blocked_domains"},
-                      BadSetting{{{"blocked_domains", {"not a domain"}}}, "blocked_domains"},
-                      BadSetting{
-                          {{"allowed_domains", {"a.example"}}, {"blocked_domains", {"b.example"}}},
-                          "allowed_domains"},
-                      BadSetting{{{"remember_device_for", "60d"}}, "remember_device_for"},
-                      BadSetting{{{"code_lifetime", "5s"}}, "code_lifetime"}));
+    ::testing::Values(
+        BadSetting{{{"no_such_key", 1}}, "no_such_key"},
+        BadSetting{{{"reverify_after", "3 weeks"}}, "reverify_after"},
+        BadSetting{{{"reverify_after", 30}}, "reverify_after"},
+        BadSetting{{{"code_length", 4}}, "code_length"},
+        BadSetting{{{"code_length", "8"}}, "code_length"},
+        BadSetting{{{"external_sharing", "everyone"}}, "external_sharing"},
+        BadSetting{{{"email_code_enabled", "yes"}}, "email_code_enabled"},
+        BadSetting{{{"default_link_role", "manage"}}, "default_link_role"},
+        BadSetting{{{"default_link_kind", "public"}}, "default_link_kind"},
+        BadSetting{{{"blocked_domains", "example.org"}}, "blocked_domains"},
+        BadSetting{{{"blocked_domains", {"not a domain"}}}, "blocked_domains"},
+        BadSetting{{{"allowed_domains", {"a.example"}}, {"blocked_domains", {"b.example"}}},
+                   "allowed_domains"},
+        BadSetting{{{"remember_device_for", "60d"}}, "remember_device_for"},
+        BadSetting{{{"code_lifetime", "5s"}}, "code_lifetime"},
+        BadSetting{{{"organization_name", 42}}, "organization_name"},
+        BadSetting{{{"organization_name", nullptr}}, "organization_name"},
+        BadSetting{{{"organization_name", std::string(101, 'x')}}, "organization_name"},
+        BadSetting{{{"organization_name", "Example\nCorp"}}, "organization_name"},
+        BadSetting{{{"organization_name", "\xff\xfe"}}, "organization_name"},
+        BadSetting{{{"organization_contact", std::string(201, 'x')}}, "organization_contact"},
+        BadSetting{{{"organization_contact", "help\tdesk"}}, "organization_contact"},
+        BadSetting{{{"organization_contact",
+                     "help\xc2\x85"
+                     "desk"}},  // C1 NEL
+                   "organization_contact"},
+        BadSetting{{{"organization_contact",
+                     "a\xe2\x80\xa8"
+                     "b"}},  // U+2028
+                   "organization_contact"}));
+
+TEST(Policy, OrganizationNameAndContactAreCountedInCharactersAndStored) {
+  std::string name;
+  for (int i = 0; i < 100; ++i) {
+    name += "\xc3\xa9";  // é: 100 characters, 200 bytes
+  }
+  const std::string contact = "IT help desk \xe2\x80\x94 it-help@example.org, +1 555 0100";
+  const auto p =
+      apply_patch(Policy{}, {{"organization_name", name}, {"organization_contact", contact}});
+  ASSERT_TRUE(p) << p.error().message;
+  const Policy back = policy_from_stored(to_json(p.value()).dump());
+  EXPECT_EQ(back.organization_name, name);
+  EXPECT_EQ(back.organization_contact, contact);
+  EXPECT_EQ(apply_patch(p.value(), {{"organization_name", ""}}).value().organization_name, "");
+  // Organization-wide only: a space cannot set either.
+  EXPECT_EQ(apply_space_patch({}, {{"organization_name", "Team"}}, Policy{}).error().field,
+            "organization_name");
+  EXPECT_EQ(apply_space_patch({}, {{"organization_contact", "x"}}, Policy{}).error().field,
+            "organization_contact");
+  EXPECT_EQ(effective_policy(p.value(), SpacePolicy{}).organization_name, name);
+}
 
 TEST(Policy, OnlyAnObjectIsAPatch) {
   EXPECT_EQ(apply_patch(Policy{}, Json::array()).error().code, Errc::kInvalidArgument);

@@ -200,8 +200,12 @@ class SharingRepository {
   // password proofs.
   virtual Result<Link> update_link(const Link& link) = 0;
   virtual Result<void> revoke_link(Id id, TimePoint now) = 0;
-  // kNotFound when the address is not a recipient of the link.
-  virtual Result<void> remove_recipient(Id link_id, const std::string& address) = 0;
+  // Removes the address's grant from the link and remembers that it was removed (at `now`), in
+  // one transaction; kNotFound when the address is not a recipient of the link. Any later grant
+  // of the link for the address (re-adding it) forgets the removal.
+  virtual Result<void> remove_recipient(Id link_id, const std::string& address, TimePoint now) = 0;
+  // When the address was removed from the link (and not added again since), if it was.
+  virtual Result<std::optional<TimePoint>> removed_at(Id link_id, const std::string& address) = 0;
   // Links on any of `item_ids`, revoked ones included, newest first.
   virtual Result<std::vector<Link>> links_on(const std::vector<Id>& item_ids) = 0;
   virtual Result<std::vector<Grant>> recipients(Id link_id) = 0;
@@ -213,6 +217,9 @@ class SharingRepository {
   // query whatever the number of items and links.
   virtual Result<std::vector<ApplicableGrant>> applicable_grants(
       Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) = 0;
+  // Every grant of one principal (direct grants and link recipients), each with its link, newest
+  // first: what has been shared with them.
+  virtual Result<std::vector<ApplicableGrant>> grants_of(Grantee grantee, Id principal_id) = 0;
   // A direct grant; granting again to the same principal on the same item changes the role.
   virtual Result<Grant> put_grant(Id item_id, Id user_id, Role role, Id by, TimePoint now) = 0;
   virtual Result<Grant> find_grant(Id id) = 0;

@@ -4,6 +4,7 @@
 #include "util/email.hpp"
 #include "util/html.hpp"
 #include "util/rfc3339.hpp"
+#include "util/url.hpp"
 
 #include <algorithm>
 #include <map>
@@ -344,14 +345,16 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
 
 void Sharing::invite(const Principal& who, const Item& item, const Link& link,
                      const std::string& token, const std::vector<Grant>& recipients) {
-  const std::string url = options_.public_url + "/s/" + token;
+  const std::string link_url = options_.public_url + "/s/" + token;
   const std::string sharer = who.name.empty() ? std::string("Someone") : who.name;
   std::string sharer_address;
   if (auto user = users_.find_by_id(who.user_id)) {
     sharer_address = user.value().email;
   }
   for (const auto& r : recipients) {
-    NewMail mail = invitation_mail(sharer, sharer_address, item, link, r, url, false);
+    // The page prefills the address it was sent to (UX: "prefilled from ?email=").
+    const std::string personal = link_url + "?email=" + util::percent_encode(r.address);
+    NewMail mail = invitation_mail(sharer, sharer_address, item, link, r, personal, false);
     mail.secret = true;  // the link's token
     if (auto queued = outbox_.enqueue(mail); !queued) {
       spdlog::error("could not queue the invitation to {}: {}", r.address, queued.error().message);
@@ -636,7 +639,8 @@ Result<Grant> Sharing::resend_invitation(const Principal& who, Id link_id,
   }
   // The token is not stored: the email points at the token-free page of the link, where the
   // recipient proves the address (or signs in) and their grant lets them in.
-  const std::string url = options_.public_url + "/shared/" + std::to_string(link.id);
+  const std::string url = options_.public_url + "/shared/" + std::to_string(link.id) +
+                          "?email=" + util::percent_encode(normalized);
   NewMail mail = invitation_mail(sharer, sharer_address, item, link, *recipient, url, true);
   VST_TRYV(outbox_.enqueue(mail));
   events_.record({"link.invitation_resent", who, item.id, link.id, normalized});
@@ -723,7 +727,7 @@ Result<void> Sharing::remove_recipient(const Principal& who, Id link_id,
                                        const std::string& address) {
   VST_TRY(normalized, util::normalize_email(address, "address"));
   VST_TRY(found, link_to_manage(who, link_id));
-  VST_TRYV(sharing_.remove_recipient(link_id, normalized));
+  VST_TRYV(sharing_.remove_recipient(link_id, normalized, clock_.now()));
   events_.record({"link.recipient_removed", who, found.second.id, link_id, normalized});
   return outcome::success();
 }
@@ -821,15 +825,50 @@ Result<Principal> Sharing::through_link(Principal who, const std::string& token,
   return who;
 }
 
+Result<Principal> Sharing::through_link_id(Principal who, Id link_id) {
+  auto link = authz_.recipient_link(who, link_id);
+  if (!link) {
+    if (link.error().code == Errc::kNotFound) {
+      return unknown_link();  // the same answer as an unknown token
+    }
+    return fail(link.error());
+  }
+  who.via = std::move(link).value();
+  return who;
+}
+
 Result<ShareSummary> Sharing::summary(const Principal& through) {
   const Link& link = *through.via;
   auto item = items_.find(link.item_id);
   if (!item) {
     return fail(Errc::kGone, "the shared item no longer exists");
   }
-  ShareSummary out{link, item.value(), {}, "none"};
+  ShareSummary out;
+  out.link = link;
+  out.item = item.value();
+  out.needs = "none";
   if (auto by = users_.find_by_id(link.created_by)) {
     out.shared_by = by.value().display_name;
+  }
+  VST_TRY(policy, authz_.policy_in(item.value().space_id));
+  out.expires_at = Authorizer::effective_expiry(link, policy);
+  out.policy = std::move(policy);
+  // The caller's own grant as a recipient of this link, if any.
+  std::optional<Grant> own;
+  if (through.kind != PrincipalKind::kAnonymous && link.kind == LinkKind::kSpecific) {
+    VST_TRY(recipients, sharing_.recipients(link.id));
+    for (auto& r : recipients) {
+      if ((r.grantee == Grantee::kUser && through.user_id != 0 &&
+           r.principal_id == through.user_id) ||
+          (r.grantee == Grantee::kExternal && through.external_id != 0 &&
+           r.principal_id == through.external_id)) {
+        own = std::move(r);
+        break;
+      }
+    }
+  }
+  if (own && own->expires_at && (!out.expires_at || *own->expires_at < *out.expires_at)) {
+    out.recipient_expires_at = own->expires_at;
   }
   auto decided = authz_.authorize(through, Action::kRead, item.value());
   if (decided) {
@@ -853,6 +892,122 @@ Result<ShareSummary> Sharing::summary(const Principal& through) {
     out.needs = "verification";
   } else {
     return fail(error);
+  }
+  if (through.kind == PrincipalKind::kAnonymous) {
+    return out;  // no reason for anonymous callers: nothing to enumerate recipients with
+  }
+  const TimePoint now = clock_.now();
+  const bool current_recipient = own && (!own->expires_at || *own->expires_at > now);
+  if (through.kind == PrincipalKind::kExternal &&
+      through.identity_state == IdentityState::kBlocked) {
+    out.reason = "blocked";
+  } else if (through.kind == PrincipalKind::kExternal && current_recipient &&
+             !Authorizer::verification_current(through, out.policy, now)) {
+    out.reason = "reverification_due";
+    out.proved_at = through.proved_at;
+  } else {
+    std::optional<TimePoint> removed;
+    if (!through.email.empty()) {
+      VST_TRY(at, sharing_.removed_at(link.id, through.email));
+      removed = at;
+    }
+    out.reason = removed && !current_recipient ? "removed" : "not_invited";
+  }
+  return out;
+}
+
+Result<EndedLink> Sharing::ended(const Link& link) {
+  EndedLink out;
+  out.shared_by = link.created_by_name;
+  auto item = items_.find(link.item_id);
+  Policy policy;
+  if (item) {
+    VST_TRY(in_space, authz_.policy_in(item.value().space_id));
+    policy = std::move(in_space);
+  } else {
+    VST_TRY(org, authz_.org_policy());
+    policy = std::move(org);
+  }
+  const std::string_view status = link_status(link, policy, clock_.now());
+  if (status == "active") {
+    out.state = "deleted";  // the link still works: what ended is the item it shares
+  } else {
+    out.state = std::string(status);
+    if (status == "expired") {
+      out.expired_at = Authorizer::effective_expiry(link, policy);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<SharedWithMe>> Sharing::shared_with_me(const Principal& who) {
+  std::optional<Grantee> grantee;
+  Id principal_id = 0;
+  if (who.kind == PrincipalKind::kMember && who.user_id != 0) {
+    grantee = Grantee::kUser;
+    principal_id = who.user_id;
+  } else if (who.kind == PrincipalKind::kExternal && who.external_id != 0) {
+    VST_TRY(org, authz_.org_policy());
+    if (!Authorizer::verification_current(who, org, clock_.now())) {
+      return fail(Errc::kUnauthenticated,
+                  "it is time to prove your address again: open a link you were sent and ask "
+                  "for a new code");
+    }
+    grantee = Grantee::kExternal;
+    principal_id = who.external_id;
+  }
+  if (!grantee) {
+    return fail(Errc::kUnauthenticated,
+                "sign in, or open a link shared with you and confirm your address, to see what "
+                "was shared with you");
+  }
+  VST_TRY(grants, sharing_.grants_of(*grantee, principal_id));
+  const TimePoint now = clock_.now();
+  std::vector<SharedWithMe> out;
+  for (auto& [grant, link] : grants) {
+    if (grant.expires_at && *grant.expires_at <= now) {
+      continue;
+    }
+    if (link && link->kind != LinkKind::kSpecific) {
+      continue;
+    }
+    if (!link && *grantee != Grantee::kUser) {
+      continue;
+    }
+    auto item = items_.find(grant.item_id);
+    if (!item || item.value().trashed_at) {
+      continue;
+    }
+    // The same decision as a request through the link (or, for a direct grant, as the member's
+    // own request): revoked, expired, refused by policy, blocked or trashed give nothing.
+    Principal asking = who;
+    if (link) {
+      asking.via = *link;
+    }
+    if (!authz_.authorize(asking, Action::kRead, item.value())) {
+      continue;
+    }
+    SharedWithMe entry;
+    entry.item = std::move(item).value();
+    entry.shared_at = grant.created_at;
+    entry.expires_at = grant.expires_at;
+    if (link) {
+      VST_TRY(policy, authz_.policy_in(entry.item.space_id));
+      const auto link_expiry = Authorizer::effective_expiry(*link, policy);
+      if (link_expiry && (!entry.expires_at || *link_expiry < *entry.expires_at)) {
+        entry.expires_at = link_expiry;
+      }
+      entry.link_id = link->id;
+      entry.role = link->role;
+      entry.block_download = link->block_download;
+      entry.shared_by = link->created_by_name;
+    } else {
+      entry.role = grant.role;
+      if (auto by = users_.find_by_id(grant.created_by)) {
+        entry.shared_by = by.value().display_name;
+      }
+    }
+    out.push_back(std::move(entry));
   }
   return out;
 }

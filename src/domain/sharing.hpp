@@ -97,6 +97,36 @@ struct ShareSummary {
   Item item;
   std::string shared_by;
   std::string needs;  // none, password, sign_in, verification
+  Policy policy;      // in force in the item's space
+  // When the link stops working under `policy` (Authorizer::effective_expiry); none if never.
+  std::optional<TimePoint> expires_at;
+  // The caller's own recipient grant on this link ends earlier than the link.
+  std::optional<TimePoint> recipient_expires_at;
+  // Only when `needs` is not none and the browser is signed in (never for anonymous callers, so
+  // nothing about the recipients can be learnt without a session): why the session does not
+  // open the link. reverification_due (a current recipient whose proof is older than
+  // reverify_after; `proved_at` says when), removed (the address was removed from the link),
+  // blocked (the identity is blocked in the external directory), not_invited (anything else).
+  std::string reason;
+  std::optional<TimePoint> proved_at;
+};
+
+// A link that no longer works, as its page may describe it: never the item's name.
+struct EndedLink {
+  std::string state;                    // expired, revoked, off_by_policy, deleted (the item)
+  std::optional<TimePoint> expired_at;  // expired: when
+  std::string shared_by;                // the display name of the link's creator
+};
+
+// One item shared with the caller (GET /api/v1/shared-with-me).
+struct SharedWithMe {
+  Item item;
+  std::string shared_by;      // display name of whoever created the link or the grant
+  std::optional<Id> link_id;  // the specific link; none for a member's direct grant
+  Role role = Role::kView;
+  std::optional<TimePoint> expires_at;  // the earlier of the link's and the recipient's
+  bool block_download = false;
+  TimePoint shared_at;
 };
 
 // What the share dialog says of one typed address (UX "Share dialog"): who this is, or why link
@@ -231,7 +261,18 @@ class Sharing {
   // `who` asking through the link, with a password proof when the browser holds one.
   Result<Principal> through_link(Principal who, const std::string& token,
                                  const std::optional<std::string>& proof_token);
+  // `who` asking through a specific link named by its id (the token-free twin of the recipient's
+  // routes): the same kNotFound as an unknown token unless `who` is, or was removed as, one of
+  // its recipients (Authorizer::recipient_link).
+  Result<Principal> through_link_id(Principal who, Id link_id);
   Result<ShareSummary> summary(const Principal& through);
+  // Why a link is dead, for the `410` of its routes.
+  Result<EndedLink> ended(const Link& link);
+  // Every live item shared with the caller's address through a specific link that opens it now
+  // (the link usable, the recipient's grant not expired, the caller allowed in by the
+  // Authorizer), and for members their direct grants too; newest first. kUnauthenticated for an
+  // anonymous caller, and for an external one whose proof is past the reverification period.
+  Result<std::vector<SharedWithMe>> shared_with_me(const Principal& who);
   // Checks an anyone link's password (throttled per link and client address); the returned
   // token proves it for this browser.
   Result<std::string> prove_password(const std::string& token, const std::string& password,
@@ -290,9 +331,10 @@ class Sharing {
   void invite(const Principal& who, const Item& item, const Link& link, const std::string& token,
               const std::vector<Grant>& recipients);
   // An invitation to `recipient` (also a resent one, which says so) pointing at `url`.
-  NewMail invitation_mail(const std::string& sharer, const std::string& sharer_address,
-                          const Item& item, const Link& link, const Grant& recipient,
-                          const std::string& url, bool resent) const;
+  [[nodiscard]] NewMail invitation_mail(const std::string& sharer,
+                                        const std::string& sharer_address, const Item& item,
+                                        const Link& link, const Grant& recipient,
+                                        const std::string& url, bool resent) const;
 
   SharingRepository& sharing_;
   ItemRepository& items_;

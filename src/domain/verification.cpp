@@ -68,9 +68,9 @@ std::string Verification::code_hmac(Id link_id, const std::string& address,
       std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
-Result<void> Verification::request(const Principal& through, const std::string& email,
-                                   const std::string& browser_token,
-                                   const std::string& client_address) {
+Result<CodeRequested> Verification::request(const Principal& through, const std::string& email,
+                                            const std::string& browser_token,
+                                            const std::string& client_address) {
   const Link& link = *through.via;
   VST_TRY(address, util::normalize_email(email, "email"));
   VST_TRYV(check_link(through));
@@ -92,7 +92,7 @@ Result<void> Verification::request(const Principal& through, const std::string& 
   if (wake_) {
     wake_();
   }
-  return outcome::success();
+  return CodeRequested{now + policy.code_lifetime, policy.code_length, kResendAfter};
 }
 
 Result<void> Verification::check_link(const Principal& through) {
@@ -312,6 +312,14 @@ Result<VerifiedSession> Verification::confirm(const Principal& through, const st
 }
 
 Result<Principal> Verification::authenticate(const std::string& session_token) {
+  VST_TRY(who, identify(session_token));
+  if (who.identity_state == IdentityState::kBlocked) {
+    return fail(Errc::kUnauthenticated, "the verified session has ended");
+  }
+  return who;
+}
+
+Result<Principal> Verification::identify(const std::string& session_token) {
   if (session_token.empty() || session_token.size() > 128) {
     return fail(Errc::kUnauthenticated, "no verified session");
   }
@@ -320,7 +328,7 @@ Result<Principal> Verification::authenticate(const std::string& session_token) {
     return fail(Errc::kUnauthenticated, "no verified session");
   }
   const ExternalSession& s = found.value();
-  if (s.expires_at <= clock_.now() || s.state == IdentityState::kBlocked) {
+  if (s.expires_at <= clock_.now()) {
     return fail(Errc::kUnauthenticated, "the verified session has ended");
   }
   Principal p;

@@ -85,6 +85,13 @@ class VerificationRepository {
   virtual Result<void> remove_session(const std::string& token_hash) = 0;
 };
 
+// What the answer to a code request may say, the same for every address (no enumeration).
+struct CodeRequested {
+  TimePoint expires_at;  // now + code_lifetime: a code sent for this request expires by then
+  int code_length = 0;
+  std::chrono::seconds resend_after{0};  // the cool-down before the page offers "Resend code"
+};
+
 struct VerificationOptions {
   std::string server_key;  // 32 bytes; codes are stored as HMAC-SHA-256 under it
   std::chrono::seconds unremembered_session_lifetime{12 * 3600};
@@ -100,14 +107,20 @@ struct VerifiedSession {
 
 class Verification {
  public:
+  // How long the recipient's page waits before it offers "Resend code". Advisory: the server
+  // does not refuse an earlier request; the send budgets (code_sends_per_address_per_hour,
+  // code_sends_per_link_per_hour) are what bound the codes sent.
+  static constexpr std::chrono::seconds kResendAfter{30};
+
   Verification(VerificationRepository& repository, SharingRepository& sharing,
                ItemRepository& items, Authorizer& authz, Outbox& outbox, SharingEvents& events,
                const util::Clock& clock, VerificationOptions options);
 
   // Records a request for a code. The answer never depends on the address: kTooManyRequests
   // only when this client address asked too often for this link.
-  Result<void> request(const Principal& through, const std::string& email,
-                       const std::string& browser_token, const std::string& client_address);
+  Result<CodeRequested> request(const Principal& through, const std::string& email,
+                                const std::string& browser_token,
+                                const std::string& client_address);
   // Turns recorded requests into codes and emails for real recipients; returns how many it read.
   std::size_t process_pending();
   // kInvalidArgument for a wrong, used or expired code; kTooManyRequests when the code is burned.
@@ -117,6 +130,10 @@ class Verification {
                                   const std::string& client_address, const std::string& user_agent);
   // The external principal behind a session cookie (kUnauthenticated when there is none).
   Result<Principal> authenticate(const std::string& session_token);
+  // Like authenticate(), but a session of a blocked identity is returned too (with
+  // `identity_state` kBlocked): for telling a browser whom it is signed in as and why that
+  // opens nothing — never for deciding access (the Authorizer refuses blocked identities anyway).
+  Result<Principal> identify(const std::string& session_token);
   Result<void> sign_out(const std::string& session_token);
 
   void set_public_url(std::string url) { public_url_ = std::move(url); }

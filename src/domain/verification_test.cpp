@@ -115,6 +115,20 @@ TEST(Verification, NonRecipientsGetTheSameAnswerAndNoMail) {
   EXPECT_TRUE(s.f.mail_sender.sent.empty());
 }
 
+TEST(Verification, TheAnswerToARequestSaysTheSameToEveryAddress) {
+  Shared s;
+  const auto invited =
+      s.f.verification.request(s.holder, "eve@partner.example", "b", "198.51.100.9").value();
+  const auto stranger =
+      s.f.verification.request(s.holder, "eva@partner.example", "c", "198.51.100.9").value();
+  EXPECT_EQ(invited.expires_at, s.f.clock.now() + std::chrono::minutes(10));
+  EXPECT_EQ(invited.code_length, 8);
+  EXPECT_EQ(invited.resend_after, Verification::kResendAfter);
+  EXPECT_EQ(stranger.expires_at, invited.expires_at);
+  EXPECT_EQ(stranger.code_length, invited.code_length);
+  EXPECT_EQ(stranger.resend_after, invited.resend_after);
+}
+
 TEST(Verification, SendBudgetsHoldPerAddressAndPerClient) {
   Shared s;
   int codes = 0;

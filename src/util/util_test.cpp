@@ -4,6 +4,7 @@
 #include "util/file_io.hpp"
 #include "util/names.hpp"
 #include "util/rfc3339.hpp"
+#include "util/url.hpp"
 
 #include <set>
 
@@ -101,6 +102,14 @@ TEST(Rfc3339, RefusesOtherShapesNamingTheField) {
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().field, "expires_at");
   }
+}
+
+TEST(Url, PercentEncodesAllButUnreservedCharacters) {
+  EXPECT_EQ(percent_encode("b@partner.example"), "b%40partner.example");
+  EXPECT_EQ(percent_encode("a+b c/d?e=f&g"), "a%2Bb%20c%2Fd%3Fe%3Df%26g");
+  EXPECT_EQ(percent_encode("Az09-._~"), "Az09-._~");
+  EXPECT_EQ(percent_encode("\xc3\xa9\r\n"), "%C3%A9%0D%0A");
+  EXPECT_EQ(percent_encode(""), "");
 }
 
 TEST(Crypto, TokensAreLongAndDistinct) {

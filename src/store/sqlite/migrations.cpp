@@ -227,6 +227,27 @@ CREATE TABLE change_counter (
 );
 INSERT INTO change_counter (id, value) VALUES (1, 0);
 )sql",
+      // 7: addresses removed from a specific link, so its page can tell a removed recipient
+      // ("they stopped sharing this with you") from someone it was never shared with, and the
+      // link can be reached by id (GET /api/v1/shared-with-me/{link_id}) by who was on it.
+      // Written with the removal, in its transaction; adding the address to the link again
+      // (any grant of that link for it) clears the row.
+      R"sql(
+CREATE TABLE removed_recipients (
+  link_id INTEGER NOT NULL REFERENCES links(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  removed_at INTEGER NOT NULL,
+  PRIMARY KEY (link_id, address)
+) WITHOUT ROWID;
+CREATE TRIGGER removed_recipients_readded AFTER INSERT ON grants
+WHEN NEW.link_id IS NOT NULL
+BEGIN
+  DELETE FROM removed_recipients
+  WHERE link_id = NEW.link_id
+    AND address = COALESCE((SELECT email FROM users WHERE id = NEW.user_id),
+                           (SELECT address FROM external_identities WHERE id = NEW.external_id));
+END;
+)sql",
   };
   return kMigrations;
 }

@@ -96,7 +96,10 @@ class SharingStore final : public domain::SharingRepository {
   Result<domain::Link> find_link_by_token_hash(const std::string& token_hash) override;
   Result<domain::Link> update_link(const domain::Link& link) override;
   Result<void> revoke_link(domain::Id id, domain::TimePoint now) override;
-  Result<void> remove_recipient(domain::Id link_id, const std::string& address) override;
+  Result<void> remove_recipient(domain::Id link_id, const std::string& address,
+                                domain::TimePoint now) override;
+  Result<std::optional<domain::TimePoint>> removed_at(domain::Id link_id,
+                                                      const std::string& address) override;
   Result<std::vector<domain::Link>> links_on(const std::vector<domain::Id>& item_ids) override;
   Result<std::vector<domain::Grant>> recipients(domain::Id link_id) override;
   Result<std::vector<domain::Link>> links_created_by(domain::Id user_id) override;
@@ -104,6 +107,8 @@ class SharingStore final : public domain::SharingRepository {
   Result<std::vector<domain::ApplicableGrant>> applicable_grants(
       domain::Grantee grantee, domain::Id principal_id,
       const std::vector<domain::Id>& item_ids) override;
+  Result<std::vector<domain::ApplicableGrant>> grants_of(domain::Grantee grantee,
+                                                         domain::Id principal_id) override;
   Result<domain::Grant> put_grant(domain::Id item_id, domain::Id user_id, domain::Role role,
                                   domain::Id by, domain::TimePoint now) override;
   Result<domain::Grant> find_grant(domain::Id id) override;

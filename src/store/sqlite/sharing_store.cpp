@@ -229,7 +229,8 @@ Result<void> SharingStore::revoke_link(Id id, domain::TimePoint now) {
   });
 }
 
-Result<void> SharingStore::remove_recipient(Id link_id, const std::string& address) {
+Result<void> SharingStore::remove_recipient(Id link_id, const std::string& address,
+                                            domain::TimePoint now) {
   return db_.write<void>([&](Connection& c) {
     c.prepare(
          "DELETE FROM grants WHERE link_id = ?1 AND ("
@@ -240,6 +241,21 @@ Result<void> SharingStore::remove_recipient(Id link_id, const std::string& addre
     if (c.changes() == 0) {
       refuse(Errc::kNotFound, address + " is not a recipient of this link");
     }
+    c.prepare(
+         "INSERT INTO removed_recipients (link_id, address, removed_at) VALUES (?1, ?2, ?3) "
+         "ON CONFLICT (link_id, address) DO UPDATE SET removed_at = excluded.removed_at")
+        .with(link_id, address, to_unix(now))
+        .run();
+  });
+}
+
+Result<std::optional<domain::TimePoint>> SharingStore::removed_at(Id link_id,
+                                                                  const std::string& address) {
+  return db_.read<std::optional<domain::TimePoint>>([&](Connection& c) {
+    auto& s =
+        c.prepare("SELECT removed_at FROM removed_recipients WHERE link_id = ?1 AND address = ?2");
+    s.with(link_id, address);
+    return s.step() ? std::optional<domain::TimePoint>(from_unix(s.int64(0))) : std::nullopt;
   });
 }
 
@@ -307,6 +323,31 @@ Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
                               "WHERE g.external_id = ?1 AND "
                               "g.item_id IN (SELECT value FROM json_each(?2))");
     s.with(principal_id, id_list(item_ids));
+    std::vector<domain::ApplicableGrant> out;
+    while (s.step()) {
+      domain::ApplicableGrant a{read_grant(s), std::nullopt};
+      if (!s.is_null(14)) {
+        a.link = read_link(s, 14);
+      }
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::ApplicableGrant>> SharingStore::grants_of(domain::Grantee grantee,
+                                                                     Id principal_id) {
+  return db_.read<std::vector<domain::ApplicableGrant>>([&](Connection& c) {
+    auto& s = grantee == domain::Grantee::kUser
+                  ? c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                              "LEFT JOIN links l ON l.id = g.link_id "
+                              "LEFT JOIN users u ON u.id = l.created_by "
+                              "WHERE g.user_id = ?1 ORDER BY g.created_at DESC, g.id DESC")
+                  : c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                              "LEFT JOIN links l ON l.id = g.link_id "
+                              "LEFT JOIN users u ON u.id = l.created_by "
+                              "WHERE g.external_id = ?1 ORDER BY g.created_at DESC, g.id DESC");
+    s.with(principal_id);
     std::vector<domain::ApplicableGrant> out;
     while (s.step()) {
       domain::ApplicableGrant a{read_grant(s), std::nullopt};
