@@ -1,59 +1,27 @@
 // The calls of the recipient's page, against one base: `/api/v1/shares/{token}` for a link opened
 // from an email, `/api/v1/shared-with-me/{linkId}` for the same link reached from "Shared with me"
 // (tokens are stored only as hashes). Everything under the base is the same for both, so the typed
-// client's per-route paths cannot express it; the shapes below are the schema's own types, widened
-// with the fields of the contract the server is adding (docs/openapi.json gains them as they land).
+// client's per-route paths cannot express it; the shapes are the schema's own types
+// (docs/openapi.json), so a renamed field still breaks the build.
 import { Problem, problemOf, type Schemas } from '../../api/client';
+import type { operations } from '../../api/schema';
 
 export type SharedItem = Schemas['SharedItem'];
-
-export type Reason = 'reverification_due' | 'removed' | 'blocked' | 'not_invited';
-
-export interface VerificationPolicy {
-  code_length: number;
-  code_lifetime: string;
-  code_lifetime_seconds: number;
-  remember_device_for: string;
-  remember_device_seconds: number;
-}
-
-export type Summary = Schemas['ShareSummary'] &
-  Partial<{
-    expires_at: string | null;
-    recipient_expires_at: string | null;
-    organization: { name: string; contact: string };
-    verification: VerificationPolicy;
-    reason: Reason;
-    proved_at: string;
-  }>;
-
-// The `link` object of a 410: why the link no longer opens, and whose it was.
-export interface GoneLink {
-  state: 'expired' | 'revoked' | 'off_by_policy' | 'deleted';
-  expired_at?: string | null;
-  shared_by?: { display_name: string };
-}
+export type Summary = Schemas['ShareSummary'];
+export type Reason = NonNullable<Summary['reason']>;
+// How a link ended (the `link` of a 410).
+export type GoneLink = Schemas['DeadLink']['link'];
 
 export type Opened =
   | { kind: 'ok'; summary: Summary }
   | { kind: 'gone'; link: GoneLink | null; message: string }
   | { kind: 'unknown' };
 
-export interface CodeSent {
-  status?: string;
-  message?: string;
-  sent_to?: string;
-  code_lifetime?: string;
-  expires_at?: string;
-  code_length?: number;
-  resend_after_seconds?: number;
-}
-
-export interface Confirmed {
-  needs?: string;
-  email?: string;
-  remembered?: boolean;
-}
+type Json<O, S extends number> = O extends { responses: { [K in S]: { content: { 'application/json': infer B } } } }
+  ? B
+  : never;
+export type CodeSent = Json<operations['requestVerificationCode'], 202>;
+export type Confirmed = Json<operations['confirmVerificationCode'], 200>;
 
 // The server's clock minus the browser's, learnt from the Date header of answers (0 until known).
 // Absolute server times (a link's expiry, when an address was proved) are compared with
