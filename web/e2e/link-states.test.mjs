@@ -142,7 +142,7 @@ test('an expired link says when it expired and takes a request', async () => {
   await env.advanceClock('3d');
   const page = await env.newPage({ phone: true });
   await page.goto(url);
-  await heading(page, /^This link expired on \d{1,2} [A-Z][a-z]{2}( \d{4})?\.$/);
+  await heading(page, /^This link expired on \d{1,2}\s[A-Z][a-z]{2}(\s\d{4})?\.$/);
   await env.assertNoHorizontalScroll(page);
   await env.shot(page, 'expired');
   await env.axe(page, 'expired');

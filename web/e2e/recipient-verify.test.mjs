@@ -25,7 +25,7 @@ test('an invited address verifies with a code and opens text, image and PDF', as
   const image = await upload(owner.api, owner.root, 'pixel.png', png);
   const plan = await upload(owner.api, owner.root, 'plan.pdf', pdf);
   const first = await shareWith(env, owner.api, notes.id, EVE, { message: 'The notes from Tuesday' });
-  const second = await shareWith(env, owner.api, image.id, EVE);
+  const second = await shareWith(env, owner.api, image.id, EVE, { expires_in: '30d' });
   const third = await shareWith(env, owner.api, plan.id, EVE);
   assert.match(first.url, /\?email=eve%40partner\.example$|\?email=eve@partner\.example$/);
 
@@ -104,6 +104,7 @@ test('an invited address verifies with a code and opens text, image and PDF', as
     return el instanceof HTMLImageElement && el.complete && el.naturalWidth > 0;
   });
   assert.equal(await img.evaluate((el) => el.naturalWidth), 48);
+  await page.getByText(/^You can open this until \d{1,2}\s[A-Z][a-z]{2}(\s\d{4})?\.$/).waitFor();
   await env.assertNoHorizontalScroll(page);
   await env.shot(page, 'open-image');
   await env.axe(page, 'open image');
@@ -129,4 +130,16 @@ test('an invited address verifies with a code and opens text, image and PDF', as
     page.getByRole('link', { name: 'Download' }).click(),
   ]);
   assert.equal(sha256(await readFile(await pdfDownload.path())), sha256(pdf));
+
+  // Everything shared with the address, one tap from any item; each entry opens its page.
+  await page.getByRole('link', { name: 'Shared with me' }).click();
+  await heading(page, 'Shared with me');
+  for (const name of ['notes.txt', 'pixel.png', 'plan.pdf']) await page.getByRole('link', { name }).waitFor();
+  await env.assertNoHorizontalScroll(page);
+  await env.shot(page, 'shared-with-me');
+  await env.axe(page, 'shared with me');
+  await page.getByRole('link', { name: 'notes.txt' }).click();
+  await heading(page, 'notes.txt');
+  assert.match(new URL(page.url()).pathname, /^\/shared\/\d+$/);
+  await page.getByText('here is the plan for the quarter.').waitFor();
 });

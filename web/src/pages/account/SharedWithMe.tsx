@@ -36,7 +36,9 @@ function day(value: string | null | undefined): string {
   const d = toDate(value);
   if (!d) return '';
   const sameYear = d.getFullYear() === new Date().getFullYear();
-  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) });
+  return d
+    .toLocaleDateString(undefined, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })
+    .replace(/ /g, '\u00a0');
 }
 
 export function SharedWithMeList({ emptyText }: { emptyText?: string }) {

@@ -70,8 +70,8 @@ describe('helpers', () => {
     expect(openUntil({ expires_at: null, recipient_expires_at: null })).toBeNull();
   });
   it('writes days without the year of now', () => {
-    expect(formatDay('2026-11-28T12:00:00Z', now, 'en-GB')).toBe('28 Nov');
-    expect(formatDay('2027-01-02T12:00:00Z', now, 'en-GB')).toBe('2 Jan 2027');
+    expect(formatDay('2026-11-28T12:00:00Z', now, 'en-GB')).toBe('28\u00a0Nov');
+    expect(formatDay('2027-01-02T12:00:00Z', now, 'en-GB')).toBe('2\u00a0Jan\u00a02027');
   });
   it('makes sentences of server messages', () => {
     expect(sentence("that is not the link's password")).toBe("That is not the link's password.");

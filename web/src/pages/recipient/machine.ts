@@ -64,7 +64,10 @@ export function formatDay(value: Date | string | null | undefined, now: number, 
   const d = toDate(value);
   if (!d) return '';
   const sameYear = d.getUTCFullYear() === new Date(now).getUTCFullYear();
-  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) });
+  // No break inside a date ("1 Dec" never splits over two lines).
+  return d
+    .toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })
+    .replace(/ /g, '\u00a0');
 }
 
 // A code as typed or pasted ("1234 5678", "1234-5678", "Code: 12345678") → its digits.
