@@ -65,3 +65,43 @@ test('a revoked link ends access at the next action and offers a request', async
   await heading(eve, 'Ada Lovelace stopped sharing this with you.');
   await eve.getByRole('button', { name: 'Request access' }).waitFor();
 });
+
+test('a removed recipient and a blocked address each see what happened and what they can do', async () => {
+  await env.admin.ok(
+    'PATCH',
+    '/api/v1/admin/settings',
+    { organization_name: 'Example Corp', organization_contact: 'it-help@example.org' },
+    200,
+  );
+  const owner = await ownerOf(env, 'grace@example.org', 'Grace Hopper');
+  const one = await upload(owner.api, owner.root, 'one.txt', Buffer.from('one\n'));
+  const two = await upload(owner.api, owner.root, 'two.txt', Buffer.from('two\n'));
+  const MAY = 'may@partner.example';
+  const first = await shareWith(env, owner.api, one.id, MAY);
+  const second = await shareWith(env, owner.api, two.id, MAY);
+  const page = await env.newPage({ phone: true });
+  await page.goto(first.url);
+  await verifyInBrowser(env, page, MAY);
+  await heading(page, 'one.txt');
+
+  // Removed from the first link: the next visit says so and offers a request as May.
+  await owner.api.ok('DELETE', `/api/v1/links/${first.link.id}/recipients/${encodeURIComponent(MAY)}`);
+  await page.reload();
+  await heading(page, 'Grace Hopper stopped sharing this with you.');
+  await page.getByRole('button', { name: 'Request access' }).click();
+  assert.equal(await page.getByLabel('Your email address').inputValue(), MAY);
+  await env.shot(page, 'removed');
+  await env.axe(page, 'removed');
+
+  // Blocked by an admin: no code form, the organization's contact instead.
+  await env.admin.ok('PATCH', `/api/v1/admin/external-identities/${encodeURIComponent(MAY)}`, { state: 'blocked' }, 200);
+  await page.goto(second.url);
+  await heading(page, 'Access for this address has been turned off by the organization.');
+  await page.getByRole('link', { name: 'it-help@example.org' }).waitFor();
+  assert.equal(await page.getByLabel('Code from the email').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Send code' }).count(), 0);
+  assert.equal(await page.getByText('two\n').count(), 0);
+  await env.assertNoHorizontalScroll(page);
+  await env.shot(page, 'blocked');
+  await env.axe(page, 'blocked');
+});
