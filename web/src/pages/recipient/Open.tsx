@@ -167,10 +167,12 @@ function Folder({ api, summary, root, onLost }: { api: LinkApi; summary: Summary
     }
   }
 
+  // Listed again whenever it comes back on screen, so what it shows (and whether the link still
+  // opens) is current.
+  useEffect(() => setItems(null), [folderId]);
   useEffect(() => {
-    setItems(null);
-    void list(folderId);
-  }, [folderId]);
+    if (!file) void list(folderId);
+  }, [folderId, file]);
 
   // Uploads into this folder list it again; a refused upload may mean the link changed.
   const target: Target = useMemo(
