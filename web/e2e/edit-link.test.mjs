@@ -61,10 +61,12 @@ test('edit link: upload, new folder, rename and delete inside the shared folder'
   await eve.getByRole('button', { name: 'Rename' }).click();
   await eve.getByLabel('New name').fill('notes-from-eve.txt');
   await env.shot(eve, 'rename');
+  await env.axe(eve, 'rename dialog');
   await eve.getByRole('button', { name: 'Rename', exact: true }).click();
   await eve.getByRole('button', { name: 'notes-from-eve.txt', exact: true }).waitFor();
   await eve.getByText(`Changed`).first().waitFor();
   await env.shot(eve, 'renamed');
+  await env.axe(eve, 'renamed');
 
   // The owner's view of the folder.
   const { items } = await owner.api.get(`/api/v1/items/${folder.id}/children`);

@@ -86,6 +86,7 @@ test('a forwarded link gives nothing until the owner approves a request', async 
   const request = ada.locator('li', { hasText: MAL });
   await request.getByText(/I take the minutes now/).waitFor();
   await env.shot(ada, 'owner-requests');
+  await env.axe(ada, 'owner requests');
   const beforeApproval = await mailCount(env);
   await request.getByRole('button', { name: /^Approve/ }).click();
   await ada.getByText(new RegExp(`Approved: ${MAL.replace(/\./g, '\\.')}`)).waitFor();

@@ -68,6 +68,7 @@ test('signed in as someone else: continue with another address, or request acces
   await heading(page, 'Request sent');
   await waitForNew(env, seen, (m) => m.to.includes(owner.email));
   await env.shot(page, 'someone-else-request-sent');
+  await env.axe(page, 'request sent as someone else');
 
   // "Continue with another address" starts verification here.
   await page.goto(bobLink.url);
@@ -157,6 +158,7 @@ test('an expired link says when it expired and takes a request', async () => {
   await page.getByText(/We told Ada Lovelace/).waitFor();
   await waitForNew(env, seen, (m) => m.to.includes(owner.email));
   await env.shot(page, 'expired-request-sent');
+  await env.axe(page, 'expired request sent');
 });
 
 test('reverification is due after the period: a code to the same address opens it again', async () => {

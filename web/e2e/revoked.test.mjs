@@ -25,6 +25,7 @@ test('a revoked link ends access at the next action and offers a request', async
   await heading(eve, 'budget.csv');
   await eve.getByRole('link', { name: 'Download' }).waitFor();
   await env.shot(eve, 'open-before-revoke');
+  await env.axe(eve, 'open before revoke');
 
   // The owner revokes it in the member pages.
   const ada = await env.newPage();
@@ -35,6 +36,9 @@ test('a revoked link ends access at the next action and offers a request', async
   await ada.getByRole('button', { name: 'Actions for budget.csv' }).click();
   await ada.getByRole('button', { name: 'Manage access' }).click();
   const dialog = ada.getByRole('dialog', { name: 'Who can open budget.csv' });
+  await dialog.getByRole('button', { name: 'Revoke link' }).waitFor();
+  await env.shot(ada, 'owner-manage-access');
+  await env.axe(ada, 'owner manage access');
   await dialog.getByRole('button', { name: 'Revoke link' }).click();
   await dialog.getByRole('button', { name: 'Revoke now' }).click();
   await dialog.getByText(/revoked/i).first().waitFor();
