@@ -46,7 +46,14 @@ test('edit link: upload, new folder, rename and delete inside the shared folder'
   await env.shot(eve, 'new-folder');
   await env.axe(eve, 'new folder dialog');
   await eve.getByRole('button', { name: 'Create' }).click();
-  await eve.getByRole('button', { name: 'Scratch', exact: true }).waitFor();
+  // Into the new folder and back by the breadcrumbs.
+  await eve.getByRole('button', { name: 'Scratch', exact: true }).click();
+  const crumbs = eve.getByRole('navigation', { name: 'Folder path' });
+  await crumbs.getByText('Scratch').waitFor();
+  await eve.getByText('Scratch is empty.').waitFor();
+  await env.shot(eve, 'subfolder');
+  await env.axe(eve, 'subfolder');
+  await crumbs.getByRole('button', { name: 'Project Zephyr' }).click();
   await eve.getByRole('button', { name: 'Actions for Scratch' }).click();
   await eve.getByRole('button', { name: 'Delete' }).click();
   const confirm = eve.getByRole('dialog', { name: 'Delete Scratch?' });

@@ -284,7 +284,7 @@ function Folder({ api, summary, root, onLost }: { api: LinkApi; summary: Summary
           {items === null && !error && <Loading what="Opening the folder" />}
           {items !== null && items.length === 0 && (
             <p class="muted rcp-empty">
-              {folderName} is rcp-empty.{canEdit ? ' Upload files or add a folder.' : ''}
+              {folderName} is empty.{canEdit ? ' Upload files or add a folder.' : ''}
             </p>
           )}
           {items !== null && items.length > 0 && (
