@@ -240,6 +240,17 @@ export async function startEnv({ extraArgs = [] } = {}) {
       );
     },
 
+    // How the SMTP relay answers from now on, e.g. { rcpt_reply: '550 5.1.1 Mailbox unavailable' }
+    // to make deliveries fail; { rcpt_reply: null } accepts again.
+    async setRelay(answers) {
+      const r = await fetch(`${mailBase}/relay`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(answers),
+      });
+      assert.equal(r.status, 204, 'the mail sink took the relay answers');
+    },
+
     // Moves the server's test clock (e.g. '31d').
     async advanceClock(by) {
       return admin.ok('POST', '/api/v1/dev/clock', { advance: by }, 200);

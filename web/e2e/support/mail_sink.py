@@ -5,6 +5,8 @@ Node.js journeys can open the links and read the codes a person would find in th
     /usr/bin/python3 mail_sink.py      # prints "READY <smtp port> <http port>", runs until stdin closes
 
 GET /messages -> [{"to": [...], "subject", "text", "html"}], oldest first.
+POST /relay {"rcpt_reply": "550 5.1.1 Mailbox unavailable" | null, "data_reply": … | null} -> 204:
+    how the relay answers from now on (null accepts), e.g. to make a delivery fail.
 """
 
 import http.server
@@ -33,6 +35,18 @@ def main():
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self):
+            if self.path != "/relay":
+                self.send_error(404)
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            answers = json.loads(self.rfile.read(length) or b"{}")
+            for key in ("rcpt_reply", "data_reply"):
+                if key in answers:
+                    setattr(sink, key, answers[key])
+            self.send_response(204)
+            self.end_headers()
 
         def log_message(self, *args):
             pass
