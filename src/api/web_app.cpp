@@ -145,10 +145,9 @@ class WebApp {
 
  private:
   static http::Response answer_from(const Bundle& bundle, const http::Request& req) {
-    const auto& files_ = bundle.files;
+    const auto& files = bundle.files;
     const std::string_view path = req.path;
-    if (const auto it = files_.find(std::string(path));
-        it != files_.end() && path != "/index.html") {
+    if (const auto it = files.find(std::string(path)); it != files.end() && path != "/index.html") {
       const bool hashed = path.starts_with("/assets/");
       return file(req, it->second,
                   hashed ? "public, max-age=31536000, immutable" : "public, max-age=86400");
@@ -163,8 +162,8 @@ class WebApp {
       r.set("X-Content-Type-Options", "nosniff");
       return r;
     }
-    const auto index = files_.find("/index.html");
-    if (index == files_.end()) {
+    const auto index = files.find("/index.html");
+    if (index == files.end()) {
       return http::error_response(503, "unavailable",
                                   "this build of Vestibule has no web interface; use the API");
     }

@@ -8,6 +8,7 @@ import { problemOf, type Problem } from '../../api/client';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
 import { Page } from '../../components/Page';
+import { formatDateTime } from '../../lib/format';
 import { me, refreshMe, signOut } from '../../state/session';
 import { LinkApi, openEarly, serverNow, SignInCodeApi, type Opened } from './api';
 import { sentence, stepOf } from './machine';
@@ -216,7 +217,9 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
                   <p>
                     {step.days
                       ? `It's been ${step.days} ${step.days === 1 ? 'day' : 'days'} since you confirmed your address.`
-                      : "It's been a while since you confirmed your address."}{' '}
+                      : s.proved_at
+                        ? `You last confirmed your address on ${formatDateTime(s.proved_at)}.`
+                        : "It's been a while since you confirmed your address."}{' '}
                     Confirm it again to keep access to <strong>{s.item.name}</strong>.
                   </p>
                 </>
