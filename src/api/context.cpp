@@ -1,8 +1,12 @@
 #include "api/context.hpp"
 
 #include "api/errors.hpp"
+#include "util/crypto.hpp"
+#include "util/duration.hpp"
+#include "util/email.hpp"
 #include "util/rfc3339.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -95,6 +99,47 @@ std::string cookie_header(const ApiOptions& options, std::string_view name, std:
     cookie.append("; Secure");
   }
   return cookie;
+}
+
+BrowserBinding browser_binding(const Services& services, const http::Request& req) {
+  BrowserBinding binding{cookie_value_of(req, browser_cookie_name(services.options)), false};
+  if (binding.token.size() != 43) {  // 32 random bytes, base64url
+    binding = {util::random_token(32), true};
+  }
+  return binding;
+}
+
+std::string browser_cookie(const ApiOptions& options, const BrowserBinding& binding) {
+  return cookie_header(options, browser_cookie_name(options), binding.token, kBrowserCookiePath,
+                       std::chrono::seconds{365 * 86400});
+}
+
+std::string mask_address(const std::string& typed) {
+  auto address = util::normalize_email(typed, "email");
+  const std::string a = address ? address.value() : typed;
+  const auto at = a.rfind('@');
+  if (at == std::string::npos || at == 0) {
+    return "***";
+  }
+  return a.substr(0, 1) + std::string(std::min<std::size_t>(at - 1, 8), '*') + a.substr(at);
+}
+
+http::Response code_requested(const ApiOptions& options, const std::string& email,
+                              const domain::CodeRequested& requested, std::string_view message,
+                              const BrowserBinding& binding) {
+  auto response =
+      private_json(202, {{"status", "accepted"},
+                         {"message", message},
+                         {"sent_to", mask_address(email)},
+                         {"code_lifetime", util::format_duration(requested.code_lifetime)},
+                         {"expires_at", format_time(requested.expires_at)},
+                         {"code_length", requested.code_length},
+                         {"resend_after_seconds", requested.resend_after.count()},
+                         {"remember_device_seconds", requested.remember_device.count()}});
+  if (binding.fresh) {
+    response.set("Set-Cookie", browser_cookie(options, binding));
+  }
+  return response;
 }
 
 std::string session_cookie_name(const ApiOptions& options) {

@@ -57,6 +57,9 @@ std::string session_cookie_name(const ApiOptions& options);
 std::string recipient_cookie_name(const ApiOptions& options);
 // The cookie that binds verification codes to the browser that asked for them.
 std::string browser_cookie_name(const ApiOptions& options);
+// Where the browser cookie is sent: every route that asks for or confirms a code, a link's
+// (/api/v1/shares/{token}/verification…) and sign-in's (/api/v1/session/code…).
+inline constexpr std::string_view kBrowserCookiePath = "/api/v1";
 // The proof of an anyone link's password, scoped by its path to that link's API.
 std::string link_cookie_name(const ApiOptions& options);
 // A Set-Cookie value: `name=value; Path=path; HttpOnly; SameSite=Lax`, with `Max-Age` when given
@@ -64,6 +67,23 @@ std::string link_cookie_name(const ApiOptions& options);
 std::string cookie_header(const ApiOptions& options, std::string_view name, std::string_view value,
                           std::string_view path,
                           std::optional<std::chrono::seconds> max_age = std::nullopt);
+
+// The token that binds codes to this browser: its browser cookie's, or a new random one that the
+// answer must set (`fresh`, with browser_cookie()).
+struct BrowserBinding {
+  std::string token;
+  bool fresh = false;
+};
+BrowserBinding browser_binding(const Services& services, const http::Request& req);
+// The Set-Cookie value keeping `binding` in the browser for a year (Path=kBrowserCookiePath).
+std::string browser_cookie(const ApiOptions& options, const BrowserBinding& binding);
+// "ada@example.org" -> "a**@example.org": enough to recognize, not to read it off a screen.
+std::string mask_address(const std::string& typed);
+// The 202 of a code request, a link's or sign-in's: nothing in it depends on the address but its
+// mask, so invited and other addresses get the same bytes; the browser cookie when it is new.
+http::Response code_requested(const ApiOptions& options, const std::string& email,
+                              const domain::CodeRequested& requested, std::string_view message,
+                              const BrowserBinding& binding);
 
 // kForbidden when a browser sent a state-changing request from another site (Origin or
 // Sec-Fetch-Site); requests without those headers come from non-browser clients and pass.

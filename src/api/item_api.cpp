@@ -9,12 +9,17 @@ namespace vestibule::api {
 
 namespace {
 
-nlohmann::json item_list(const std::vector<domain::Item>& items) {
+// Items as a member's listing shows them: each with `shared`, whether the item itself has an
+// active link or a direct grant (one query for the whole list).
+Result<nlohmann::json> listed_items(Services& s, const std::vector<domain::Item>& items) {
+  VST_TRY(shared, s.sharing.shared_among(items));
   auto list = nlohmann::json::array();
   for (const auto& item : items) {
-    list.push_back(to_json(item));
+    auto j = to_json(item);
+    j["shared"] = shared.contains(item.id);
+    list.push_back(std::move(j));
   }
-  return {{"items", list}};
+  return list;
 }
 
 // Receives an upload's body and commits it when the last byte has arrived.
@@ -44,14 +49,16 @@ void add_item_routes(http::Router& router, Services& s) {
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
                VST_TRY(id, id_param(req, 0, "item"));
                VST_TRY(item, s.files.get(principal_of(who), id));
-               return private_json(200, to_json(item));
+               VST_TRY(listed, listed_items(s, {item}));
+               return private_json(200, listed.at(0));
              }));
 
   router.get("/api/v1/items/{id}/children",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
                VST_TRY(id, id_param(req, 0, "item"));
                VST_TRY(items, s.files.children(principal_of(who), id));
-               return private_json(200, item_list(items));
+               VST_TRY(listed, listed_items(s, items));
+               return private_json(200, {{"items", listed}});
              }));
 
   router.post("/api/v1/items/{id}/children",

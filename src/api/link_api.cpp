@@ -19,7 +19,10 @@ Json time_or_null(const std::optional<util::TimePoint>& t) {
   return t ? Json(format_time(*t)) : Json(nullptr);
 }
 
-Json recipient_json(const domain::Grant& g, const domain::Delivery& delivery) {
+// A recipient as manage access shows it; `policy` (of the link's item's space) says when its
+// proof of the address runs out.
+Json recipient_json(const domain::Grant& g, const domain::Delivery& delivery,
+                    const domain::Policy& policy) {
   const bool member = g.grantee == domain::Grantee::kUser;
   return {
       {"address", g.address},
@@ -30,6 +33,8 @@ Json recipient_json(const domain::Grant& g, const domain::Delivery& delivery) {
       {"expires_at", time_or_null(g.expires_at)},
       {"first_used_at", time_or_null(g.first_used_at)},
       {"last_used_at", time_or_null(g.last_used_at)},
+      {"verified_at", member ? Json(nullptr) : time_or_null(g.verified_at)},
+      {"reverify_at", time_or_null(domain::reverify_at(g, policy))},
       {"delivery", delivery.state},
       {"delivery_error", delivery.detail}};
 }
@@ -38,7 +43,7 @@ Json link_json(const domain::Link& link, const std::vector<domain::Grant>& recip
                const domain::Policy& policy, util::TimePoint now, domain::Sharing& sharing) {
   auto list = Json::array();
   for (const auto& r : recipients) {
-    list.push_back(recipient_json(r, sharing.delivery(link.id, r.address)));
+    list.push_back(recipient_json(r, sharing.delivery(link.id, r.address), policy));
   }
   return {
       {"id", link.id},
@@ -469,10 +474,14 @@ void add_link_routes(http::Router& router, Services& s) {
       signed_in(s,
                 [&s](http::Request& req, const Authenticated& who) -> Reply {
                   VST_TRY(id, id_param(req, 0, "link"));
-                  VST_TRY(recipient,
-                          s.sharing.resend_invitation(principal_of(who), id, req.params[1]));
+                  const auto principal = principal_of(who);
+                  VST_TRY(recipient, s.sharing.resend_invitation(principal, id, req.params[1]));
+                  VST_TRY(found, s.sharing.link(principal, id));
+                  VST_TRY(item, s.files.get(principal, found.link.item_id));
+                  VST_TRY(policy, s.authz.policy_in(item.space_id));
                   return private_json(
-                      202, recipient_json(recipient, s.sharing.delivery(id, recipient.address)));
+                      202,
+                      recipient_json(recipient, s.sharing.delivery(id, recipient.address), policy));
                 }),
       s.options.max_json_body);
 

@@ -1,4 +1,5 @@
-// POST/DELETE /api/v1/session, GET /api/v1/me, POST /api/v1/me/password.
+// POST/DELETE /api/v1/session, sign-in by email code (POST /api/v1/session/code and …/confirm),
+// GET /api/v1/me, POST /api/v1/me/password.
 #include "api/routes.hpp"
 
 namespace vestibule::api {
@@ -11,6 +12,15 @@ std::string session_cookie(const Services& s, const std::string& token) {
 
 std::string cleared_cookie(const Services& s, const std::string& name) {
   return cookie_header(s.options, name, "", "/", std::chrono::seconds{0});
+}
+
+// GET /api/v1/me's answer for a recipient session.
+nlohmann::json external_me(domain::Id external_id, const std::string& email) {
+  return {{"id", external_id},
+          {"email", email},
+          {"display_name", email},
+          {"kind", "external"},
+          {"role", nullptr}};
 }
 
 }  // namespace
@@ -60,6 +70,50 @@ void add_session_routes(http::Router& router, Services& s) {
                return response;
              }));
 
+  // Sign-in by email code, without a link: the same request, budgets and session as a link's
+  // verification (docs/external-sharing.md, "Signing in with a code, without a link").
+  router.post(
+      "/api/v1/session/code", open_to_all([&s](http::Request& req) -> Result<http::Response> {
+        VST_TRYV(check_same_origin(s, req));
+        VST_TRY(body, parse_object(req));
+        VST_TRY(email, required_string(body, "email"));
+        const BrowserBinding browser = browser_binding(s, req);
+        VST_TRY(requested,
+                s.verification.request_sign_in(email, browser.token, req.client_address));
+        // The same answer for every address: nothing in it depends on the address but
+        // its mask.
+        return code_requested(s.options, email, requested,
+                              "if this address can sign in with a code, one is on its way to it",
+                              browser);
+      }),
+      s.options.max_json_body);
+
+  router.post(
+      "/api/v1/session/code/confirm",
+      open_to_all([&s](http::Request& req) -> Result<http::Response> {
+        VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
+        VST_TRY(body, parse_object(req));
+        VST_TRY(email, required_string(body, "email"));
+        VST_TRY(code, required_string(body, "code"));
+        VST_TRY(remember, optional_bool(body, "remember"));
+        const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+        VST_TRY(verified, s.verification.confirm_sign_in(email, code, remember.value_or(false),
+                                                         browser, req.client_address,
+                                                         std::string(req.header("User-Agent"))));
+        // A new session id at every sign-in; the recipient session the browser had is ended.
+        if (const auto old = cookie_value_of(req, recipient_cookie_name(s.options)); !old.empty()) {
+          std::ignore = s.verification.sign_out(old);  // gone already is fine
+        }
+        const auto& session = verified.session;
+        auto response =
+            private_json(200, {{"user", external_me(session.external_id, session.address)},
+                               {"remembered", session.remembered}});
+        response.set("Set-Cookie", cookie_header(s.options, recipient_cookie_name(s.options),
+                                                 verified.token, "/", verified.max_age));
+        return response;
+      }),
+      s.options.max_json_body);
+
   router.get("/api/v1/me", open_to_all([&s](http::Request& req) -> Result<http::Response> {
                if (auto who = authenticate(s, req)) {
                  auto me = to_json(who.value().user);
@@ -69,11 +123,7 @@ void add_session_routes(http::Router& router, Services& s) {
                }
                const domain::Principal who = caller(s, req);
                if (who.kind == domain::PrincipalKind::kExternal) {
-                 return private_json(200, {{"id", who.external_id},
-                                           {"email", who.email},
-                                           {"display_name", who.email},
-                                           {"kind", "external"},
-                                           {"role", nullptr}});
+                 return private_json(200, external_me(who.external_id, who.email));
                }
                return fail(Errc::kUnauthenticated,
                            "you are not signed in; sign in with POST /api/v1/session");

@@ -7,9 +7,7 @@
 // caller (GET /api/v1/shared-with-me).
 #include "api/content.hpp"
 #include "api/routes.hpp"
-#include "util/crypto.hpp"
 #include "util/duration.hpp"
-#include "util/email.hpp"
 #include "util/rfc3339.hpp"
 
 #include <algorithm>
@@ -131,17 +129,6 @@ class SharedUploadSink final : public http::BodySink {
   std::unique_ptr<domain::Upload> upload_;
   domain::Principal who_;
 };
-
-// "ada@example.org" -> "a**@example.org": enough to recognize, not to read it off a screen.
-std::string mask_address(const std::string& typed) {
-  auto address = util::normalize_email(typed, "email");
-  const std::string a = address ? address.value() : typed;
-  const auto at = a.rfind('@');
-  if (at == std::string::npos || at == 0) {
-    return "***";
-  }
-  return a.substr(0, 1) + std::string(std::min<std::size_t>(at - 1, 8), '*') + a.substr(at);
-}
 
 // The caller as the share summary sees it: a browser whose recipient session belongs to a
 // blocked address is not signed in for anything else, but its page says why.
@@ -406,37 +393,21 @@ void add_share_routes(http::Router& router, Services& s) {
       },
       s.options.max_json_body);
 
-  router.post(
-      "/api/v1/shares/{token}/verification",
-      shared(s, &through_token,
-             [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(body, parse_object(req));
-               VST_TRY(email, required_string(body, "email"));
-               std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
-               const bool new_browser = browser.size() != 43;
-               if (new_browser) {
-                 browser = util::random_token(32);
-               }
-               VST_TRY(requested, s.verification.request(who, email, browser, req.client_address));
-               VST_TRY(policy, s.authz.org_policy());
-               // The same answer whether or not the address was invited: nothing in it depends
-               // on the address but its mask.
-               auto response = private_json(
-                   202, {{"status", "accepted"},
-                         {"message", "if this address was invited, a code is on its way to it"},
-                         {"sent_to", mask_address(email)},
-                         {"code_lifetime", util::format_duration(policy.code_lifetime)},
-                         {"expires_at", format_time(requested.expires_at)},
-                         {"code_length", requested.code_length},
-                         {"resend_after_seconds", requested.resend_after.count()}});
-               if (new_browser) {
-                 response.set("Set-Cookie",
-                              cookie_header(s.options, browser_cookie_name(s.options), browser,
-                                            "/api/v1/shares", std::chrono::seconds{365 * 86400}));
-               }
-               return response;
-             }),
-      s.options.max_json_body);
+  router.post("/api/v1/shares/{token}/verification",
+              shared(s, &through_token,
+                     [&s](http::Request& req, const Principal& who) -> Reply {
+                       VST_TRY(body, parse_object(req));
+                       VST_TRY(email, required_string(body, "email"));
+                       const BrowserBinding browser = browser_binding(s, req);
+                       VST_TRY(requested, s.verification.request(who, email, browser.token,
+                                                                 req.client_address));
+                       // The same answer whether or not the address was invited: nothing in it
+                       // depends on the address but its mask.
+                       return code_requested(
+                           s.options, email, requested,
+                           "if this address was invited, a code is on its way to it", browser);
+                     }),
+              s.options.max_json_body);
 
   router.post(
       "/api/v1/shares/{token}/verification/confirm",

@@ -160,6 +160,9 @@ struct Grant {
   std::string address;
   std::string display_name;
   std::optional<IdentityState> identity_state;  // external identities only
+  // External identities only: when the address last proved itself with a code (a link's or a
+  // sign-in code); none when never.
+  std::optional<TimePoint> verified_at;
 };
 
 // Someone holding a link that is not (or no longer) for them asks its owner for access.

@@ -187,6 +187,15 @@ struct ExternalSharePage {
   std::vector<AncestorName> ancestors;  // every folder above the records' items, each once
 };
 
+// What may make items shared, as stored (the listings' `shared` mark): the links on them that are
+// neither revoked nor past their own expiry (with the fields link_status() reads: id, item_id,
+// kind, expires_at, created_at, password_hash, revoked_at), and the items with a direct grant
+// that has not expired.
+struct ShareMarks {
+  std::vector<Link> links;
+  std::vector<Id> granted;
+};
+
 // Links, grants, link password proofs and the external directory.
 class SharingRepository {
  public:
@@ -213,6 +222,9 @@ class SharingRepository {
   virtual Result<std::vector<Link>> links_created_by(Id user_id) = 0;
   // Direct grants (not link recipients) on any of `item_ids`.
   virtual Result<std::vector<Grant>> grants_on(const std::vector<Id>& item_ids) = 0;
+  // What may make any of `item_ids` (not their ancestors) shared at `now`, in one query that
+  // finds its rows through the (item) indexes of links and grants, whatever the number of ids.
+  virtual Result<ShareMarks> share_marks(const std::vector<Id>& item_ids, TimePoint now) = 0;
   // Every grant of one principal on any of `item_ids` (an item and its ancestors): one indexed
   // query whatever the number of items and links.
   virtual Result<std::vector<ApplicableGrant>> applicable_grants(

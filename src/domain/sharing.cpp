@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -95,6 +96,14 @@ std::string_view link_status(const Link& link, const Policy& policy, TimePoint n
     return "off_by_policy";
   }
   return "active";
+}
+
+std::optional<TimePoint> reverify_at(const Grant& recipient, const Policy& policy) {
+  if (recipient.grantee != Grantee::kExternal || !recipient.verified_at ||
+      policy.reverify_after.count() == 0) {
+    return std::nullopt;
+  }
+  return *recipient.verified_at + policy.reverify_after;
 }
 
 Sharing::Sharing(SharingRepository& sharing, ItemRepository& items, SpaceRepository& spaces,
@@ -574,6 +583,39 @@ Result<std::vector<RequestOnItem>> Sharing::requests_to_decide(const Principal& 
   return out;
 }
 
+Result<std::unordered_set<Id>> Sharing::shared_among(const std::vector<Item>& items) {
+  std::unordered_set<Id> shared;
+  if (items.empty()) {
+    return shared;
+  }
+  std::vector<Id> ids;
+  ids.reserve(items.size());
+  std::unordered_map<Id, Id> space_of;
+  for (const auto& item : items) {
+    ids.push_back(item.id);
+    space_of.emplace(item.id, item.space_id);
+  }
+  const TimePoint now = clock_.now();
+  VST_TRY(marks, sharing_.share_marks(ids, now));
+  shared.insert(marks.granted.begin(), marks.granted.end());
+  std::unordered_map<Id, Policy> policies;  // by space; a listing is usually one space
+  for (const auto& link : marks.links) {
+    if (shared.contains(link.item_id)) {
+      continue;
+    }
+    const Id space_id = space_of.at(link.item_id);
+    auto policy = policies.find(space_id);
+    if (policy == policies.end()) {
+      VST_TRY(read, authz_.policy_in(space_id));
+      policy = policies.emplace(space_id, std::move(read)).first;
+    }
+    if (link_status(link, policy->second, now) == "active") {
+      shared.insert(link.item_id);
+    }
+  }
+  return shared;
+}
+
 Result<Grant> Sharing::resend_invitation(const Principal& who, Id link_id,
                                          const std::string& address) {
   VST_TRY(normalized, util::normalize_email(address, "address"));
@@ -950,16 +992,16 @@ Result<std::vector<SharedWithMe>> Sharing::shared_with_me(const Principal& who) 
     VST_TRY(org, authz_.org_policy());
     if (!Authorizer::verification_current(who, org, clock_.now())) {
       return fail(Errc::kUnauthenticated,
-                  "it is time to prove your address again: open a link you were sent and ask "
-                  "for a new code");
+                  "it is time to prove your address again: ask for a new code with POST "
+                  "/api/v1/session/code, or open a link you were sent");
     }
     grantee = Grantee::kExternal;
     principal_id = who.external_id;
   }
   if (!grantee) {
     return fail(Errc::kUnauthenticated,
-                "sign in, or open a link shared with you and confirm your address, to see what "
-                "was shared with you");
+                "sign in, with your password or with a code sent to your address (POST "
+                "/api/v1/session/code), to see what was shared with you");
   }
   VST_TRY(grants, sharing_.grants_of(*grantee, principal_id));
   const TimePoint now = clock_.now();

@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace vestibule::domain {
@@ -90,6 +91,12 @@ struct Delivery {
 
 // A link's state as listed to its owner.
 std::string_view link_status(const Link& link, const Policy& policy, TimePoint now);
+
+// When a recipient has to prove the address again (manage access: "reverification due …"): the
+// last proof (`verified_at`) plus the reverify_after of `policy` (the item's space's). None for
+// members, for an address never verified, and when reverify_after is 0 (a code for every new
+// session: nothing lasts to be due).
+std::optional<TimePoint> reverify_at(const Grant& recipient, const Policy& policy);
 
 // What the holder of a link sees before anything else (GET /api/v1/shares/{token}).
 struct ShareSummary {
@@ -229,6 +236,12 @@ class Sharing {
 
   Result<AccessReport> access(const Principal& who, Id item_id);
   Delivery delivery(Id link_id, const std::string& address);
+
+  // Which of `items` are shared, for the mark in listings: the item itself (not a folder above
+  // it) has a link that is active under the policy of its space (link_status), or a direct grant
+  // that has not expired. One query for all the items. Authorizes nothing: for items the caller
+  // was already allowed to list or read.
+  Result<std::unordered_set<Id>> shared_among(const std::vector<Item>& items);
 
   // The share dialog's check of typed addresses (at most kMaxCheckedAddresses): each classified
   // by the very rules create_link applies under the item's policy, so an accepted address is

@@ -51,11 +51,12 @@ std::string Verification::generate_code(int length) {
   return code;
 }
 
-std::string Verification::code_hmac(Id link_id, const std::string& address,
+std::string Verification::code_hmac(std::optional<Id> link_id, const std::string& address,
                                     const std::string& browser_hash,
                                     const std::string& code) const {
-  const std::string message =
-      std::to_string(link_id) + "\n" + address + "\n" + browser_hash + "\n" + code;
+  // A sign-in code is bound to no link: "-" is never a link id.
+  const std::string message = (link_id ? std::to_string(*link_id) : std::string("-")) + "\n" +
+                              address + "\n" + browser_hash + "\n" + code;
   std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state,
@@ -75,24 +76,44 @@ Result<CodeRequested> Verification::request(const Principal& through, const std:
   VST_TRY(address, util::normalize_email(email, "email"));
   VST_TRYV(check_link(through));
   VST_TRY(policy, authz_.org_policy());
+  return record_request(link.id, address, browser_token, client_address, policy,
+                        "too many code requests for this link from your network; try again in an "
+                        "hour");
+}
+
+Result<CodeRequested> Verification::request_sign_in(const std::string& email,
+                                                    const std::string& browser_token,
+                                                    const std::string& client_address) {
+  VST_TRY(address, util::normalize_email(email, "email"));
+  VST_TRY(policy, authz_.org_policy());
+  return record_request(std::nullopt, address, browser_token, client_address, policy,
+                        "too many sign-in code requests from your network; try again in an hour");
+}
+
+Result<CodeRequested> Verification::record_request(
+    std::optional<Id> link_id, const std::string& address, const std::string& browser_token,
+    const std::string& client_address, const Policy& org, std::string_view budget_refusal) {
   const TimePoint now = clock_.now();
-  VST_TRY(asked, repository_.count_requests(link.id, client_address, now - kBudgetWindow));
-  if (asked >= policy.code_sends_per_link_per_hour) {
-    Error error = make_error(Errc::kTooManyRequests,
-                             "too many code requests for this link from your network; try again "
-                             "in an hour");
+  VST_TRY(asked, repository_.count_requests(link_id, client_address, now - kBudgetWindow));
+  if (asked >= org.code_sends_per_link_per_hour) {
+    Error error = make_error(Errc::kTooManyRequests, std::string(budget_refusal));
     error.retry_after_seconds =
         static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(kBudgetWindow).count());
     return fail(std::move(error));
   }
-  // The same single write for every address: whether it is a recipient is decided later, by the
+  // The same single write for every address: whether it may have a code is decided later, by the
   // worker, so neither the answer nor its timing tells.
   VST_TRYV(repository_.add_request(
-      {0, link.id, address, browser_hash_of(browser_token), client_address, now}));
+      {0, link_id, address, browser_hash_of(browser_token), client_address, now}));
   if (wake_) {
     wake_();
   }
-  return CodeRequested{now + policy.code_lifetime, policy.code_length, kResendAfter};
+  const auto remember =
+      org.reverify_after.count() == 0
+          ? std::chrono::seconds{0}
+          : std::chrono::seconds{std::min(org.remember_device_for, org.reverify_after)};
+  return CodeRequested{now + org.code_lifetime, org.code_lifetime, org.code_length, kResendAfter,
+                       remember};
 }
 
 Result<void> Verification::check_link(const Principal& through) {
@@ -127,44 +148,97 @@ std::size_t Verification::process_pending() {
       spdlog::error("verification: cannot mark request {}: {}", request.id, done.error().message);
       continue;
     }
-    auto link = sharing_.find_link(request.link_id);
-    if (!link || link.value().kind != LinkKind::kSpecific) {
+    if (request.link_id) {
+      process_link_request(request);
+    } else {
+      process_sign_in_request(request);
+    }
+  }
+  return pending.value().size();
+}
+
+void Verification::process_link_request(const VerificationRequest& request) {
+  auto link = sharing_.find_link(*request.link_id);
+  if (!link || link.value().kind != LinkKind::kSpecific) {
+    return;
+  }
+  auto item = items_.find(link.value().item_id);
+  if (!item) {
+    return;
+  }
+  Principal nobody;
+  nobody.via = link.value();
+  auto state = authz_.link_state(nobody, link.value());
+  if (!state || state.value() != LinkState::kUsable) {
+    return;  // revoked or expired: the share page says so already
+  }
+  auto recipients = sharing_.recipients(link.value().id);
+  if (!recipients) {
+    return;
+  }
+  const Grant* recipient = nullptr;
+  for (const auto& r : recipients.value()) {
+    if (r.address == request.address && (!r.expires_at || *r.expires_at > clock_.now())) {
+      recipient = &r;
+    }
+  }
+  if (recipient == nullptr) {
+    return;  // not a recipient: nothing is sent, and the requester cannot tell
+  }
+  auto policy = authz_.policy_in(item.value().space_id);
+  if (!policy) {
+    return;
+  }
+  if (recipient->grantee == Grantee::kUser) {
+    send_member_hint(request, item.value());
+    return;
+  }
+  send_code(request, &item.value(), recipient->principal_id, policy.value());
+}
+
+void Verification::process_sign_in_request(const VerificationRequest& request) {
+  // Only an address of the external directory (never blocked; a deleted one has no record)...
+  auto identity = sharing_.find_identity_by_address(request.address);
+  if (!identity || identity.value().state == IdentityState::kBlocked) {
+    return;  // nothing is sent, and the requester cannot tell
+  }
+  auto grants = sharing_.grants_of(Grantee::kExternal, identity.value().id);
+  if (!grants) {
+    return;
+  }
+  // ...that still has a recipient grant opening something now, decided exactly as a request of
+  // the address through that link would be once proved: the link usable, the grant not expired,
+  // the item live, the policy of its space letting the address in.
+  Principal proved;
+  proved.kind = PrincipalKind::kExternal;
+  proved.external_id = identity.value().id;
+  proved.name = identity.value().address;
+  proved.email = identity.value().address;
+  proved.proved_at = clock_.now();
+  proved.identity_state = identity.value().state;
+  for (const auto& [grant, link] : grants.value()) {
+    if (!link || link->kind != LinkKind::kSpecific) {
       continue;
     }
-    auto item = items_.find(link.value().item_id);
-    if (!item) {
+    if (grant.expires_at && *grant.expires_at <= clock_.now()) {
       continue;
     }
-    Principal nobody;
-    nobody.via = link.value();
-    auto state = authz_.link_state(nobody, link.value());
-    if (!state || state.value() != LinkState::kUsable) {
-      continue;  // revoked or expired: the share page says so already
-    }
-    auto recipients = sharing_.recipients(link.value().id);
-    if (!recipients) {
+    auto item = items_.find(grant.item_id);
+    if (!item || item.value().trashed_at) {
       continue;
     }
-    const Grant* recipient = nullptr;
-    for (const auto& r : recipients.value()) {
-      if (r.address == request.address && (!r.expires_at || *r.expires_at > clock_.now())) {
-        recipient = &r;
-      }
-    }
-    if (recipient == nullptr) {
-      continue;  // not a recipient: nothing is sent, and the requester cannot tell
+    Principal through = proved;
+    through.via = *link;
+    if (!authz_.authorize(through, Action::kRead, item.value())) {
+      continue;
     }
     auto policy = authz_.policy_in(item.value().space_id);
     if (!policy) {
-      continue;
+      return;
     }
-    if (recipient->grantee == Grantee::kUser) {
-      send_member_hint(request, item.value());
-      continue;
-    }
-    send_code(request, link.value(), item.value(), recipient->principal_id, policy.value());
+    send_code(request, nullptr, identity.value().id, policy.value());
+    return;
   }
-  return pending.value().size();
 }
 
 void Verification::send_member_hint(const VerificationRequest& request, const Item& item) {
@@ -187,8 +261,8 @@ void Verification::send_member_hint(const VerificationRequest& request, const It
   }
 }
 
-void Verification::send_code(const VerificationRequest& request, const Link& link, const Item& item,
-                             Id external_id, const Policy& policy) {
+void Verification::send_code(const VerificationRequest& request, const Item* item, Id external_id,
+                             const Policy& policy) {
   const TimePoint now = clock_.now();
   auto identity = sharing_.find_identity(external_id);
   if (!identity || identity.value().state == IdentityState::kBlocked) {
@@ -213,11 +287,11 @@ void Verification::send_code(const VerificationRequest& request, const Link& lin
   }
   const std::string code = generate_code(policy.code_length);
   VerificationCode row;
-  row.link_id = link.id;
+  row.link_id = request.link_id;
   row.address = request.address;
   row.external_id = external_id;
   row.browser_hash = request.browser_hash;
-  row.code_hmac = code_hmac(link.id, request.address, request.browser_hash, code);
+  row.code_hmac = code_hmac(request.link_id, request.address, request.browser_hash, code);
   row.created_at = now;
   row.expires_at = now + policy.code_lifetime;
   if (auto created = repository_.create_code(row); !created) {
@@ -229,25 +303,41 @@ void Verification::send_code(const VerificationRequest& request, const Link& lin
   mail.kind = MailKind::kCode;
   mail.to = request.address;
   // The code stays out of the subject, which is kept after the body is scrubbed.
-  mail.subject = "Your code for \"" + item.name + "\"";
-  mail.text = "Your code to open \"" + item.name + "\" is\n\n    " + code +
-              "\n\nIt works once, until " + until +
-              ", and only in the browser where you asked for it.\nIf you did not ask for it, "
-              "you can ignore this email: nobody can use it without your mailbox.\n";
-  mail.html = "<p>Your code to open <strong>" + util::html_escape(item.name) +
-              "</strong> is</p><p style=\"font-size:1.6em;letter-spacing:.2em\"><strong>" + code +
-              "</strong></p><p>It works once, until " + until +
-              ", and only in the browser where you asked for it. If you did not ask for it, you "
-              "can ignore this email.</p>";
+  if (item != nullptr) {
+    mail.subject = "Your code for \"" + item->name + "\"";
+    mail.text = "Your code to open \"" + item->name + "\" is\n\n    " + code +
+                "\n\nIt works once, until " + until +
+                ", and only in the browser where you asked for it.\nIf you did not ask for it, "
+                "you can ignore this email: nobody can use it without your mailbox.\n";
+    mail.html = "<p>Your code to open <strong>" + util::html_escape(item->name) +
+                "</strong> is</p><p style=\"font-size:1.6em;letter-spacing:.2em\"><strong>" + code +
+                "</strong></p><p>It works once, until " + until +
+                ", and only in the browser where you asked for it. If you did not ask for it, "
+                "you can ignore this email.</p>";
+  } else {
+    mail.subject = "Your sign-in code for Vestibule";
+    mail.text = "Your code to sign in to Vestibule as " + request.address + " is\n\n    " + code +
+                "\n\nIt works once, until " + until +
+                ", and only in the browser where you asked for it. Once signed in you see what "
+                "was shared with this address.\nIf you didn't ask for this, ignore it: nobody "
+                "can use the code without your mailbox.\n";
+    mail.html = "<p>Your code to sign in to Vestibule as " + util::html_escape(request.address) +
+                " is</p><p style=\"font-size:1.6em;letter-spacing:.2em\"><strong>" + code +
+                "</strong></p><p>It works once, until " + until +
+                ", and only in the browser where you asked for it. Once signed in you see what "
+                "was shared with this address.</p><p>If you didn't ask for this, ignore it: "
+                "nobody can use the code without your mailbox.</p>";
+  }
   mail.secret = true;
-  mail.link_id = link.id;
+  mail.link_id = request.link_id;
   mail.expires_at = row.expires_at;
   if (auto queued = outbox_.enqueue(mail); !queued) {
     spdlog::error("verification: cannot queue a code: {}", queued.error().message);
     return;
   }
   Principal nobody;
-  events_.record({"verification.code_sent", nobody, link.item_id, link.id, request.address});
+  events_.record({"verification.code_sent", nobody, item != nullptr ? item->id : 0,
+                  request.link_id.value_or(0), request.address});
 }
 
 Result<VerifiedSession> Verification::confirm(const Principal& through, const std::string& email,
@@ -260,9 +350,29 @@ Result<VerifiedSession> Verification::confirm(const Principal& through, const st
   VST_TRYV(check_link(through));
   VST_TRY(item, items_.find(link.item_id));
   VST_TRY(policy, authz_.policy_in(item.space_id));
+  return confirm_code(link.id, link.item_id, through, address, code, remember, browser_token,
+                      policy, client_address, user_agent);
+}
+
+Result<VerifiedSession> Verification::confirm_sign_in(const std::string& email,
+                                                      const std::string& code, bool remember,
+                                                      const std::string& browser_token,
+                                                      const std::string& client_address,
+                                                      const std::string& user_agent) {
+  VST_TRY(address, util::normalize_email(email, "email"));
+  VST_TRY(policy, authz_.org_policy());
+  return confirm_code(std::nullopt, 0, Principal{}, address, code, remember, browser_token, policy,
+                      client_address, user_agent);
+}
+
+Result<VerifiedSession> Verification::confirm_code(
+    std::optional<Id> link_id, Id item_id, const Principal& through, const std::string& address,
+    const std::string& code, bool remember, const std::string& browser_token, const Policy& policy,
+    const std::string& client_address, const std::string& user_agent) {
   const TimePoint now = clock_.now();
   const std::string browser_hash = browser_hash_of(browser_token);
-  VST_TRY(live, repository_.live_code(link.id, address, browser_hash, now));
+  const Id event_link = link_id.value_or(0);
+  VST_TRY(live, repository_.live_code(link_id, address, browser_hash, now));
   if (!live) {
     return fail(wrong_code());
   }
@@ -270,10 +380,10 @@ Result<VerifiedSession> Verification::confirm(const Principal& through, const st
     return fail(Errc::kTooManyRequests, "too many wrong tries for this code; request a new code");
   }
   const std::string expected = live->code_hmac;
-  const std::string given = code_hmac(link.id, address, browser_hash, code);
+  const std::string given = code_hmac(link_id, address, browser_hash, code);
   if (!util::secure_equal(expected, given)) {
     VST_TRYV(repository_.record_wrong_try(live->id, live->external_id));
-    events_.record({"verification.failed", through, link.item_id, link.id, address});
+    events_.record({"verification.failed", through, item_id, event_link, address});
     return fail(wrong_code());
   }
   VST_TRY(consumed, repository_.consume(live->id, policy.code_max_tries, now));
@@ -307,7 +417,7 @@ Result<VerifiedSession> Verification::confirm(const Principal& through, const st
   session.client_address = client_address;
   session.user_agent = user_agent.substr(0, 512);
   VST_TRYV(repository_.create_session(session));
-  events_.record({"verification.verified", through, link.item_id, link.id, address});
+  events_.record({"verification.verified", through, item_id, event_link, address});
   return out;
 }
 

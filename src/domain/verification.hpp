@@ -1,11 +1,15 @@
 // Verification of external recipients (SPEC §2 "Verification code", "Session"; §4 flows 3 and 5;
-// §7). A recipient types the invited address; the request is recorded the same way whether or not
-// the address is a recipient (one write, no answer that differs), and a worker later sends a code
-// to real recipients within the send budgets. A code is `code_length` CSPRNG digits, stored only
-// as HMAC-SHA-256 under the server key, bound to (link, address, the browser that asked), valid
-// for `code_lifetime`, burned after `code_max_tries` wrong tries, consumed atomically on first
-// success. Confirming creates a session for the external identity; the reverification period is
-// checked on every request by the Authorizer. Thread-safe.
+// §5 "sign-in by email code"; §7). A recipient types the invited address, on a link's page or on
+// the sign-in page without a link; the request is recorded the same way whether or not the
+// address may have a code (one write, no answer that differs), and a worker later sends a code
+// within the send budgets: for a link, to its external recipients; without a link, to an address
+// of the external directory (pending, verified or guest) that still has a recipient grant that
+// opens something. A code is `code_length` CSPRNG digits, stored only as HMAC-SHA-256 under the
+// server key, bound to (the link or none, address, the browser that asked), valid for
+// `code_lifetime`, burned after `code_max_tries` wrong tries, consumed atomically on first
+// success; wrong tries also count per address across codes. Confirming creates a session for the
+// external identity; the reverification period is checked on every request by the Authorizer.
+// Thread-safe.
 #pragma once
 
 #include "domain/authz.hpp"
@@ -18,13 +22,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vestibule::domain {
 
 struct VerificationRequest {
   Id id = 0;
-  Id link_id = 0;
+  std::optional<Id> link_id;  // none: a sign-in code (POST /api/v1/session/code)
   std::string address;
   std::string browser_hash;
   std::string client_address;
@@ -33,7 +38,7 @@ struct VerificationRequest {
 
 struct VerificationCode {
   Id id = 0;
-  Id link_id = 0;
+  std::optional<Id> link_id;  // none: a sign-in code
   std::string address;
   Id external_id = 0;
   std::string browser_hash;
@@ -61,15 +66,19 @@ class VerificationRepository {
  public:
   virtual ~VerificationRepository() = default;
   virtual Result<void> add_request(const VerificationRequest& request) = 0;
-  virtual Result<int> count_requests(Id link_id, const std::string& client_address,
+  // Requests from a client address since `since`, for the link (or, with none, for sign-in
+  // codes): the per-client budget.
+  virtual Result<int> count_requests(std::optional<Id> link_id, const std::string& client_address,
                                      TimePoint since) = 0;
   virtual Result<std::vector<VerificationRequest>> pending_requests(std::size_t limit) = 0;
   virtual Result<void> mark_processed(Id request_id) = 0;
   // Codes created for an address since `since` (the per-address send budget).
   virtual Result<int> count_codes(const std::string& address, TimePoint since) = 0;
   virtual Result<void> create_code(const VerificationCode& code) = 0;
-  // The newest code of (link, address, browser) that is neither consumed nor expired.
-  virtual Result<std::optional<VerificationCode>> live_code(Id link_id, const std::string& address,
+  // The newest code of (link or none, address, browser) that is neither consumed nor expired: a
+  // link's code is never a sign-in code, nor the reverse.
+  virtual Result<std::optional<VerificationCode>> live_code(std::optional<Id> link_id,
+                                                            const std::string& address,
                                                             const std::string& browser_hash,
                                                             TimePoint now) = 0;
   // One wrong try: the code's count and the identity's consecutive failures both grow.
@@ -77,7 +86,8 @@ class VerificationRepository {
   // Consumes the code if it is still unconsumed and below `max_tries`; false if another request
   // consumed it first.
   virtual Result<bool> consume(Id code_id, int max_tries, TimePoint now) = 0;
-  // After a success: failures back to 0 and the state moved (pending -> verified or guest).
+  // After a success: failures back to 0, the state moved (pending -> verified or guest), and
+  // `now` recorded as when the address last proved itself.
   virtual Result<void> mark_verified(Id external_id, IdentityState state, TimePoint now) = 0;
   virtual Result<int> consecutive_failures(Id external_id) = 0;
   virtual Result<void> create_session(const ExternalSession& session) = 0;
@@ -88,8 +98,12 @@ class VerificationRepository {
 // What the answer to a code request may say, the same for every address (no enumeration).
 struct CodeRequested {
   TimePoint expires_at;  // now + code_lifetime: a code sent for this request expires by then
+  std::chrono::seconds code_lifetime{0};
   int code_length = 0;
   std::chrono::seconds resend_after{0};  // the cool-down before the page offers "Resend code"
+  // How long "remember this device" keeps the session: min(remember_device_for, reverify_after),
+  // 0 when reverify_after is 0 (no device is remembered).
+  std::chrono::seconds remember_device{0};
 };
 
 struct VerificationOptions {
@@ -116,11 +130,18 @@ class Verification {
                ItemRepository& items, Authorizer& authz, Outbox& outbox, SharingEvents& events,
                const util::Clock& clock, VerificationOptions options);
 
-  // Records a request for a code. The answer never depends on the address: kTooManyRequests
-  // only when this client address asked too often for this link.
+  // Records a request for a code for the link `through.via`. The answer never depends on the
+  // address: kTooManyRequests only when this client address asked too often for this link.
   Result<CodeRequested> request(const Principal& through, const std::string& email,
                                 const std::string& browser_token,
                                 const std::string& client_address);
+  // The same without a link (sign-in by email code): the same single write, the same answer for
+  // every address; kTooManyRequests only when this client address asked for more than
+  // code_sends_per_link_per_hour sign-in codes in the last hour. The worker sends a code only to
+  // an address of the external directory that is pending, verified or guest and still has a
+  // recipient grant that opens something now; every other address gets nothing.
+  Result<CodeRequested> request_sign_in(const std::string& email, const std::string& browser_token,
+                                        const std::string& client_address);
   // Turns recorded requests into codes and emails for real recipients; returns how many it read.
   std::size_t process_pending();
   // kInvalidArgument for a wrong, used or expired code; kTooManyRequests when the code is burned.
@@ -128,6 +149,11 @@ class Verification {
                                   const std::string& code, bool remember,
                                   const std::string& browser_token,
                                   const std::string& client_address, const std::string& user_agent);
+  // The same for a sign-in code (no link): the same session as a link's code gives.
+  Result<VerifiedSession> confirm_sign_in(const std::string& email, const std::string& code,
+                                          bool remember, const std::string& browser_token,
+                                          const std::string& client_address,
+                                          const std::string& user_agent);
   // The external principal behind a session cookie (kUnauthenticated when there is none).
   Result<Principal> authenticate(const std::string& session_token);
   // Like authenticate(), but a session of a blocked identity is returned too (with
@@ -142,15 +168,33 @@ class Verification {
 
   // `length` digits from the CSPRNG, each uniform over 0-9.
   static std::string generate_code(int length);
-  [[nodiscard]] std::string code_hmac(Id link_id, const std::string& address,
+  // Over (link or none, address, browser hash, code).
+  [[nodiscard]] std::string code_hmac(std::optional<Id> link_id, const std::string& address,
                                       const std::string& browser_hash,
                                       const std::string& code) const;
 
  private:
-  void send_code(const VerificationRequest& request, const Link& link, const Item& item,
-                 Id external_id, const Policy& policy);
+  // The one write of a request, after the per-client budget (`budget` requests per hour).
+  Result<CodeRequested> record_request(std::optional<Id> link_id, const std::string& address,
+                                       const std::string& browser_token,
+                                       const std::string& client_address, const Policy& org,
+                                       std::string_view budget_refusal);
+  void process_link_request(const VerificationRequest& request);
+  void process_sign_in_request(const VerificationRequest& request);
+  // A code for the request to the external identity, within the budgets; `item` names what the
+  // code opens (a link's item), none for a sign-in code.
+  void send_code(const VerificationRequest& request, const Item* item, Id external_id,
+                 const Policy& policy);
   void send_member_hint(const VerificationRequest& request, const Item& item);
   Result<void> check_link(const Principal& through);
+  // Checks the code against the newest live one of (link or none, address, browser) and starts a
+  // session; `policy` gives the tries, the promotion and how long a remembered device lasts.
+  Result<VerifiedSession> confirm_code(std::optional<Id> link_id, Id item_id,
+                                       const Principal& through, const std::string& address,
+                                       const std::string& code, bool remember,
+                                       const std::string& browser_token, const Policy& policy,
+                                       const std::string& client_address,
+                                       const std::string& user_agent);
 
   VerificationRepository& repository_;
   SharingRepository& sharing_;

@@ -145,7 +145,7 @@ class SummaryFieldsTest(RecipientPagesCase):
         self.assertEqual(r.json()["error"].get("field"), "organization_name")
 
     def test_code_request_answer_says_when_the_code_expires_and_when_to_resend(self):
-        self.settings(code_length=7, code_lifetime="12m")
+        self.settings(code_length=7, code_lifetime="12m", remember_device_for="3d")
         _, link = self.share([EVE])
         now = self.now()
         invited, stranger = self.browser(), self.browser()
@@ -159,6 +159,7 @@ class SummaryFieldsTest(RecipientPagesCase):
         self.assertEqual(body["code_length"], 7)
         self.assertEqual(body["resend_after_seconds"], 30)
         self.assertEqual(body["code_lifetime"], "12m")
+        self.assertEqual(body["remember_device_seconds"], 3 * 86400)
 
 
 # -- why a signed-in browser is not let in ---------------------------------------------------

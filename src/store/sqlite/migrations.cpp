@@ -248,6 +248,61 @@ BEGIN
                            (SELECT address FROM external_identities WHERE id = NEW.external_id));
 END;
 )sql",
+      // 8: sign-in by email code without a link (POST /api/v1/session/code): a code request and
+      // a code may belong to no link (link_id NULL; SQLite cannot drop a NOT NULL, so both tables
+      // are rebuilt with the same columns and indexes).
+      R"sql(
+CREATE TABLE verification_requests_8 (
+  id INTEGER PRIMARY KEY,
+  link_id INTEGER REFERENCES links(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  browser_hash TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  processed INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO verification_requests_8 (id, link_id, address, browser_hash, client_address,
+                                     created_at, processed)
+  SELECT id, link_id, address, browser_hash, client_address, created_at, processed
+  FROM verification_requests;
+DROP TABLE verification_requests;
+ALTER TABLE verification_requests_8 RENAME TO verification_requests;
+CREATE INDEX verification_requests_pending ON verification_requests(id) WHERE processed = 0;
+CREATE INDEX verification_requests_budget
+  ON verification_requests(link_id, client_address, created_at);
+CREATE TABLE verification_codes_8 (
+  id INTEGER PRIMARY KEY,
+  link_id INTEGER REFERENCES links(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,
+  external_id INTEGER NOT NULL REFERENCES external_identities(id) ON DELETE CASCADE,
+  browser_hash TEXT NOT NULL,
+  code_hmac TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  tries INTEGER NOT NULL DEFAULT 0,
+  consumed_at INTEGER
+);
+INSERT INTO verification_codes_8 (id, link_id, address, external_id, browser_hash, code_hmac,
+                                  created_at, expires_at, tries, consumed_at)
+  SELECT id, link_id, address, external_id, browser_hash, code_hmac, created_at, expires_at,
+         tries, consumed_at
+  FROM verification_codes;
+DROP TABLE verification_codes;
+ALTER TABLE verification_codes_8 RENAME TO verification_codes;
+CREATE INDEX verification_codes_live ON verification_codes(link_id, address, browser_hash);
+CREATE INDEX verification_codes_budget ON verification_codes(address, created_at);
+)sql",
+      // 9: when an address last proved itself with a code, a link's or a sign-in code (manage
+      // access shows it, and when reverification is due). Every confirmed code writes it;
+      // existing records start from their newest recipient session's proof, else from when they
+      // were first verified.
+      R"sql(
+ALTER TABLE external_identities ADD COLUMN last_verified_at INTEGER;
+UPDATE external_identities
+SET last_verified_at = COALESCE(
+  (SELECT max(proved_at) FROM external_sessions WHERE external_id = external_identities.id),
+  verified_at);
+)sql",
   };
   return kMigrations;
 }

@@ -7,6 +7,8 @@
 #include "domain/verification.hpp"
 #include "store/sqlite/database.hpp"
 
+#include <string_view>
+
 namespace vestibule::store::sqlite {
 
 class UserStore final : public domain::UserRepository {
@@ -104,6 +106,19 @@ class SharingStore final : public domain::SharingRepository {
   Result<std::vector<domain::Grant>> recipients(domain::Id link_id) override;
   Result<std::vector<domain::Link>> links_created_by(domain::Id user_id) override;
   Result<std::vector<domain::Grant>> grants_on(const std::vector<domain::Id>& item_ids) override;
+  Result<domain::ShareMarks> share_marks(const std::vector<domain::Id>& item_ids,
+                                         domain::TimePoint now) override;
+  // share_marks()' one statement (?1 the ids as a JSON array, ?2 now), each half finding its
+  // rows through its table's index on the item (links_by_item, grants_direct or grants_by_item);
+  // share_marks_plan_test.cpp checks the plan.
+  static constexpr std::string_view kShareMarksQuery =
+      "SELECT 1, l.item_id, l.id, l.kind, l.expires_at, l.created_at, l.password_hash "
+      "FROM links l WHERE l.item_id IN (SELECT value FROM json_each(?1)) "
+      "AND l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > ?2) "
+      "UNION ALL "
+      "SELECT 0, g.item_id, g.id, NULL, NULL, NULL, NULL "
+      "FROM grants g WHERE g.item_id IN (SELECT value FROM json_each(?1)) "
+      "AND g.link_id IS NULL AND (g.expires_at IS NULL OR g.expires_at > ?2)";
   Result<std::vector<domain::ApplicableGrant>> applicable_grants(
       domain::Grantee grantee, domain::Id principal_id,
       const std::vector<domain::Id>& item_ids) override;
@@ -168,13 +183,13 @@ class VerificationStore final : public domain::VerificationRepository {
  public:
   explicit VerificationStore(Database& db) : db_(db) {}
   Result<void> add_request(const domain::VerificationRequest& request) override;
-  Result<int> count_requests(domain::Id link_id, const std::string& client_address,
+  Result<int> count_requests(std::optional<domain::Id> link_id, const std::string& client_address,
                              domain::TimePoint since) override;
   Result<std::vector<domain::VerificationRequest>> pending_requests(std::size_t limit) override;
   Result<void> mark_processed(domain::Id request_id) override;
   Result<int> count_codes(const std::string& address, domain::TimePoint since) override;
   Result<void> create_code(const domain::VerificationCode& code) override;
-  Result<std::optional<domain::VerificationCode>> live_code(domain::Id link_id,
+  Result<std::optional<domain::VerificationCode>> live_code(std::optional<domain::Id> link_id,
                                                             const std::string& address,
                                                             const std::string& browser_hash,
                                                             domain::TimePoint now) override;

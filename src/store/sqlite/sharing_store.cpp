@@ -59,10 +59,13 @@ Link read_link(const Statement& s, int first = 0) {
 #define VST_GRANT_COLUMNS                                                                      \
   "g.id, g.item_id, g.user_id, g.external_id, g.role, g.link_id, g.expires_at, g.created_by, " \
   "g.created_at, g.first_used_at, g.last_used_at, COALESCE(gu.email, e.address), "             \
-  "COALESCE(gu.display_name, e.address), e.state"
+  "COALESCE(gu.display_name, e.address), e.state, e.last_verified_at"
 #define VST_GRANT_FROM                                      \
   " FROM grants g LEFT JOIN users gu ON gu.id = g.user_id " \
   "LEFT JOIN external_identities e ON e.id = g.external_id "
+
+// The number of grant columns; columns read after them (a link's) start here.
+constexpr int kGrantColumns = 15;
 
 Grant read_grant(const Statement& s) {
   Grant g;
@@ -87,6 +90,7 @@ Grant read_grant(const Statement& s) {
   if (!s.is_null(13)) {
     g.identity_state = domain::identity_state_from_string(s.text(13));
   }
+  g.verified_at = optional_time(s, 14);
   return g;
 }
 
@@ -305,6 +309,30 @@ Result<std::vector<Grant>> SharingStore::grants_on(const std::vector<Id>& item_i
   });
 }
 
+Result<domain::ShareMarks> SharingStore::share_marks(const std::vector<Id>& item_ids,
+                                                     domain::TimePoint now) {
+  return db_.read<domain::ShareMarks>([&](Connection& c) {
+    auto& s = c.prepare(kShareMarksQuery);
+    s.with(id_list(item_ids), to_unix(now));
+    domain::ShareMarks out;
+    while (s.step()) {
+      if (s.int64(0) == 0) {
+        out.granted.push_back(s.int64(1));
+        continue;
+      }
+      Link l;
+      l.item_id = s.int64(1);
+      l.id = s.int64(2);
+      l.kind = domain::link_kind_from_string(s.text(3)).value_or(domain::LinkKind::kSpecific);
+      l.expires_at = optional_time(s, 4);
+      l.created_at = from_unix(s.int64(5));
+      l.password_hash = s.text(6);
+      out.links.push_back(std::move(l));
+    }
+    return out;
+  });
+}
+
 Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
     domain::Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) {
   const std::string key = std::string(grantee == domain::Grantee::kUser ? "grants:u" : "grants:e") +
@@ -326,8 +354,8 @@ Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
     std::vector<domain::ApplicableGrant> out;
     while (s.step()) {
       domain::ApplicableGrant a{read_grant(s), std::nullopt};
-      if (!s.is_null(14)) {
-        a.link = read_link(s, 14);
+      if (!s.is_null(kGrantColumns)) {
+        a.link = read_link(s, kGrantColumns);
       }
       out.push_back(std::move(a));
     }
@@ -351,8 +379,8 @@ Result<std::vector<domain::ApplicableGrant>> SharingStore::grants_of(domain::Gra
     std::vector<domain::ApplicableGrant> out;
     while (s.step()) {
       domain::ApplicableGrant a{read_grant(s), std::nullopt};
-      if (!s.is_null(14)) {
-        a.link = read_link(s, 14);
+      if (!s.is_null(kGrantColumns)) {
+        a.link = read_link(s, kGrantColumns);
       }
       out.push_back(std::move(a));
     }

@@ -16,13 +16,18 @@ Result<void> VerificationStore::add_request(const domain::VerificationRequest& r
   });
 }
 
-Result<int> VerificationStore::count_requests(Id link_id, const std::string& client_address,
+Result<int> VerificationStore::count_requests(std::optional<Id> link_id,
+                                              const std::string& client_address,
                                               domain::TimePoint since) {
   return db_.read<int>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT count(*) FROM verification_requests WHERE link_id = ?1 AND client_address = ?2 "
-        "AND created_at > ?3");
-    s.with(link_id, client_address, to_unix(since));
+    // Two statements rather than `link_id IS ?1`, so each uses the budget index.
+    auto& s = link_id ? c.prepare(
+                            "SELECT count(*) FROM verification_requests WHERE link_id = ?1 AND "
+                            "client_address = ?2 AND created_at > ?3")
+                      : c.prepare(
+                            "SELECT count(*) FROM verification_requests WHERE link_id IS NULL "
+                            "AND client_address = ?2 AND created_at > ?3");
+    s.with(link_id, client_address, to_unix(since));  // ?1 unused (NULL) for sign-in codes
     s.step();
     return static_cast<int>(s.int64(0));
   });
@@ -37,8 +42,8 @@ Result<std::vector<domain::VerificationRequest>> VerificationStore::pending_requ
     s.with(static_cast<std::int64_t>(limit));
     std::vector<domain::VerificationRequest> out;
     while (s.step()) {
-      out.push_back(
-          {s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), from_unix(s.int64(5))});
+      out.push_back({s.int64(0), s.optional_int64(1), s.text(2), s.text(3), s.text(4),
+                     from_unix(s.int64(5))});
     }
     return out;
   });
@@ -74,20 +79,29 @@ Result<void> VerificationStore::create_code(const domain::VerificationCode& code
 }
 
 Result<std::optional<domain::VerificationCode>> VerificationStore::live_code(
-    Id link_id, const std::string& address, const std::string& browser_hash,
+    std::optional<Id> link_id, const std::string& address, const std::string& browser_hash,
     domain::TimePoint now) {
   return db_.read<std::optional<domain::VerificationCode>>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT id, link_id, address, external_id, browser_hash, code_hmac, created_at, "
-        "expires_at, tries FROM verification_codes WHERE link_id = ?1 AND address = ?2 AND "
-        "browser_hash = ?3 AND consumed_at IS NULL AND expires_at > ?4 ORDER BY id DESC LIMIT 1");
-    s.with(link_id, address, browser_hash, to_unix(now));
+    // Two statements rather than `link_id IS ?1`, so each uses the index on (link, address,
+    // browser); a sign-in code (no link) is never a link's code, nor the reverse.
+    auto& s = link_id
+                  ? c.prepare(
+                        "SELECT id, link_id, address, external_id, browser_hash, code_hmac, "
+                        "created_at, expires_at, tries FROM verification_codes WHERE link_id = ?1 "
+                        "AND address = ?2 AND browser_hash = ?3 AND consumed_at IS NULL AND "
+                        "expires_at > ?4 ORDER BY id DESC LIMIT 1")
+                  : c.prepare(
+                        "SELECT id, link_id, address, external_id, browser_hash, code_hmac, "
+                        "created_at, expires_at, tries FROM verification_codes WHERE link_id IS "
+                        "NULL AND address = ?2 AND browser_hash = ?3 AND consumed_at IS NULL AND "
+                        "expires_at > ?4 ORDER BY id DESC LIMIT 1");
+    s.with(link_id, address, browser_hash, to_unix(now));  // ?1 unused (NULL) for sign-in codes
     if (!s.step()) {
       return std::optional<domain::VerificationCode>{};
     }
     domain::VerificationCode code;
     code.id = s.int64(0);
-    code.link_id = s.int64(1);
+    code.link_id = s.optional_int64(1);
     code.address = s.text(2);
     code.external_id = s.int64(3);
     code.browser_hash = s.text(4);
@@ -126,7 +140,7 @@ Result<void> VerificationStore::mark_verified(Id external_id, domain::IdentitySt
   return db_.write<void>([&](Connection& c) {
     c.prepare(
          "UPDATE external_identities SET consecutive_failures = 0, state = ?1, "
-         "verified_at = COALESCE(verified_at, ?2) WHERE id = ?3")
+         "verified_at = COALESCE(verified_at, ?2), last_verified_at = ?2 WHERE id = ?3")
         .with(to_string(state), to_unix(now), external_id)
         .run();
   });

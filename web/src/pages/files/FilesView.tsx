@@ -22,6 +22,7 @@ import {
   myShares,
   restoreItem,
   type Item,
+  type ListedItem,
   type Space,
 } from './api';
 import { DeleteDialog, MoveDialog, NewFolderDialog, RenameDialog, VersionsDialog, ViewDialog } from './ItemDialogs';
@@ -412,6 +413,9 @@ export function FilesView({ itemId }: { itemId: number | null }) {
               <tbody>
                 {sorted.map((i) => {
                   const links = shared.get(i.id) ?? 0;
+                  // `shared`: an active link or a direct grant on the item, by anyone; `links`: this
+                  // member's own active links on it.
+                  const isShared = Boolean((i as Partial<ListedItem>).shared) || links > 0;
                   const isSel = selected.has(i.id);
                   return (
                     <tr key={i.id} data-row={i.id} class={isSel ? 'selected' : undefined}>
@@ -454,15 +458,18 @@ export function FilesView({ itemId }: { itemId: number | null }) {
                         <span class="row-meta muted small">
                           {formatDateTime(i.modified_at)}
                           {i.kind === 'file' ? ` · ${formatBytes(i.size)}` : ''}
-                          {links > 0 ? ' · shared' : ''}
+                          {isShared ? ' · shared' : ''}
                         </span>
                       </th>
                       <td class="col-modified">{formatDateTime(i.modified_at)}</td>
                       <td class="col-by">{i.modified_by.display_name}</td>
                       <td class="col-size">{i.kind === 'file' ? formatBytes(i.size) : <span class="muted">folder</span>}</td>
                       <td class="col-sharing">
-                        {links > 0 && (
-                          <span class="badge badge-shared" title={`${links} active link${links === 1 ? '' : 's'}`}>
+                        {isShared && (
+                          <span
+                            class="badge badge-shared"
+                            title={links > 0 ? `${links} active link${links === 1 ? '' : 's'} of yours` : 'Shared by someone with access'}
+                          >
                             Shared
                           </span>
                         )}

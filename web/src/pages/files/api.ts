@@ -4,6 +4,8 @@ import { api, call, type Schemas } from '../../api/client';
 import { me } from '../../state/session';
 
 export type Item = Schemas['Item'];
+// An item as a listing gives it: with `shared`.
+export type ListedItem = Schemas['ListedItem'];
 export type Space = Schemas['Space'];
 export type FileVersion = Schemas['FileVersion'];
 export type AccessReport = Schemas['AccessReport'];
@@ -32,7 +34,7 @@ export function getItem(id: number): Promise<Item> {
   return call(api.GET('/api/v1/items/{id}', { params: { path: { id } } }));
 }
 
-export async function listChildren(id: number): Promise<Item[]> {
+export async function listChildren(id: number): Promise<ListedItem[]> {
   return (await call(api.GET('/api/v1/items/{id}/children', { params: { path: { id } } }))).items;
 }
 

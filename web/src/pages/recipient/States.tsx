@@ -7,8 +7,9 @@ import { Field, TextArea } from '../../components/Field';
 import { Notice } from '../../components/Notice';
 import { SignInForm } from '../../components/SignInForm';
 import { formatBytes, looksLikeEmail } from '../../lib/format';
-import type { GoneLink, LinkApi, Summary } from './api';
+import type { CodeApi, GoneLink, LinkApi, Summary } from './api';
 import { formatDay, goneStateOf, sentence } from './machine';
+import { Verify } from './Verify';
 
 export function Heading({ children }: { children: ComponentChildren }) {
   return (
@@ -164,27 +165,84 @@ export function Unknown() {
   );
 }
 
-// `/shared/{id}` for a browser that is not signed in as one of the link's recipients.
-export function NotHere({ signedIn }: { signedIn: string | null }) {
+// `/shared/{id}` for a browser signed in as someone the link is not shared with.
+export function NotHere({
+  signedIn,
+  home,
+  onContinue,
+  onSignOut,
+}: {
+  signedIn: string;
+  home: string; // where "Shared with me" is for this account
+  onContinue: () => void;
+  onSignOut: () => void;
+}) {
   return (
     <State>
-      <Heading>Open this from the email you got</Heading>
+      <Heading>This isn't shared with {signedIn}</Heading>
       <p>
-        {signedIn ? (
-          <>
-            You're signed in as <strong>{signedIn}</strong>, and this isn't shared with that address.
-          </>
-        ) : (
-          'This browser is not signed in as the person it was shared with.'
-        )}{' '}
-        Open the link in the invitation email: it asks you to confirm your address with a code.
+        You're signed in as <strong>{signedIn}</strong>. If it was shared with another of your addresses, confirm that
+        address with a code, or open the link in the invitation email.
       </p>
-      {signedIn && (
-        <a class="button wide" href="/">
-          Shared with me
-        </a>
-      )}
+      <button type="button" class="primary wide" onClick={onContinue}>
+        Continue with another address
+      </button>
+      <button type="button" class="wide" onClick={onSignOut}>
+        Sign out
+      </button>
+      <p class="muted small">
+        <a href={home}>See what's shared with {signedIn}</a>
+      </p>
     </State>
+  );
+}
+
+// `/shared/{id}` for a browser not signed in (the landing of a resent invitation, a bookmark):
+// the address is proved with a code sent to it; a member signs in with their password instead.
+export function SignInHere({
+  codes,
+  prefill,
+  onSignedIn,
+}: {
+  codes: CodeApi;
+  prefill: string;
+  onSignedIn: () => void;
+}) {
+  const [member, setMember] = useState(false);
+  if (member) {
+    return (
+      <State>
+        <Heading>Sign in with your account</Heading>
+        <p>Sign in with your organization account to open what was shared with you.</p>
+        <SignInForm onSignedIn={onSignedIn} />
+        <button type="button" class="link-button" onClick={() => setMember(false)}>
+          I don't have an account: email me a code
+        </button>
+      </State>
+    );
+  }
+  return (
+    <>
+      <Verify
+        key="sign-in"
+        api={codes}
+        prefill={prefill}
+        intro={
+          <>
+            <Heading>Confirm your email address to open what was shared with you</Heading>
+            <p>Type the address the invitation was sent to.</p>
+          </>
+        }
+        onVerified={onSignedIn}
+        onLost={onSignedIn}
+      />
+      <p class="rcp-aside muted small">
+        Have an account with the organization?{' '}
+        <button type="button" class="link-button" onClick={() => setMember(true)}>
+          Sign in with your password
+        </button>
+      </p>
+    </>
   );
 }
 

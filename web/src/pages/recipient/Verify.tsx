@@ -8,7 +8,7 @@ import { problemOf, type Problem } from '../../api/client';
 import { Checkbox, Field } from '../../components/Field';
 import { Notice } from '../../components/Notice';
 import { formatRelative, formatSeconds, formatTime, looksLikeEmail, maskEmail, parseDuration } from '../../lib/format';
-import type { CodeSent, LinkApi, Summary } from './api';
+import type { CodeApi, CodeSent, Summary } from './api';
 import { clock, digitsOf, sentence } from './machine';
 
 interface Pending {
@@ -17,6 +17,7 @@ interface Pending {
   expiresAt: number; // browser clock, ms
   codeLength: number | null;
   resendAt: number; // browser clock, ms
+  rememberSeconds?: number; // from the request's answer, when the page has no policy of its own
 }
 
 type Step =
@@ -72,17 +73,20 @@ export function Verify({
   onLost,
   onRequestAccess,
 }: {
-  api: LinkApi;
-  summary: Summary;
+  api: CodeApi;
+  // The link's summary: the code's length and lifetime, "remember this device". None for sign-in
+  // without a link, where the answer to the code request says them.
+  summary?: Summary;
   prefill: string;
   // Reverification: the code goes to this (signed-in) address; no field for it.
   fixedEmail?: string;
   intro: ComponentChildren;
   onVerified: () => void;
   onLost: () => void;
-  onRequestAccess: (email: string) => void;
+  // None where there is nothing to ask access to (sign-in without a link).
+  onRequestAccess?: (email: string) => void;
 }) {
-  const policy = summary.verification;
+  const policy = summary?.verification;
   const [step, setStep] = useState<Step>(() => {
     const p = loadPending(api.base);
     return p && (!fixedEmail || p.email === fixedEmail) ? { step: 'code', pending: p } : { step: 'address' };
@@ -128,6 +132,7 @@ export function Verify({
         expiresAt: Date.now() + lifetime * 1000,
         codeLength: r.code_length ?? policy?.code_length ?? null,
         resendAt: Date.now() + (r.resend_after_seconds ?? kDefaultResendSeconds) * 1000,
+        rememberSeconds: r.remember_device_seconds,
       };
       savePending(api.base, pending);
       setCode('');
@@ -137,10 +142,6 @@ export function Verify({
       const p = problemOf(e);
       if (p.status === 429) {
         setStep({ step: 'throttled', until: Date.now() + (p.retryAfterSeconds ?? 3600) * 1000 });
-      } else if ((p.status === 404 || p.status === 405) && api.byLinkId) {
-        // Reached from "Shared with me": a server without the code routes for `/shared/{id}`.
-        setAddressError('To confirm your address, open this from the link in your invitation email.');
-        if (step.step !== 'address') setStep({ step: 'address' });
       } else if (lost(p)) {
         onLost();
       } else {
@@ -185,7 +186,9 @@ export function Verify({
     }
   }
 
-  const requestAccess = () => onRequestAccess(step.step === 'code' || step.step === 'burnt' ? step.pending.email : email);
+  const requestAccess = onRequestAccess
+    ? () => onRequestAccess(step.step === 'code' || step.step === 'burnt' ? step.pending.email : email)
+    : null;
 
   if (step.step === 'throttled') {
     const left = (step.until - Date.now()) / 1000;
@@ -206,10 +209,16 @@ export function Verify({
             Send code
           </button>
         )}
-        <p class="muted">If you can't wait, ask the person who shared it to give you access.</p>
-        <button type="button" class={left > 0 ? 'primary wide' : 'wide'} onClick={requestAccess}>
-          Request access
-        </button>
+        {requestAccess ? (
+          <>
+            <p class="muted">If you can't wait, ask the person who shared it to give you access.</p>
+            <button type="button" class={left > 0 ? 'primary wide' : 'wide'} onClick={requestAccess}>
+              Request access
+            </button>
+          </>
+        ) : (
+          <p class="muted">If you can't wait, open the link in the email you were sent.</p>
+        )}
       </section>
     );
   }
@@ -247,7 +256,7 @@ export function Verify({
     const now = Date.now();
     const expired = p.expiresAt <= now;
     const resendIn = (p.resendAt - now) / 1000;
-    const remember_s = policy?.remember_device_seconds ?? 0;
+    const remember_s = policy?.remember_device_seconds ?? p.rememberSeconds ?? 0;
     const digits = p.codeLength ? `an ${p.codeLength}-digit code`.replace(/^an (?=[^8])/, 'a ') : 'a code';
     return (
       <section class="rcp-state" aria-labelledby="verify-h">
@@ -331,12 +340,19 @@ export function Verify({
             Use a different address
           </button>
         </div>
-        <div class="rcp-aside">
-          <p class="muted small">Nothing arrives at all? This link may have been shared with another address.</p>
-          <button type="button" class="link-button" onClick={requestAccess}>
-            Request access
-          </button>
-        </div>
+        {requestAccess ? (
+          <div class="rcp-aside">
+            <p class="muted small">Nothing arrives at all? This link may have been shared with another address.</p>
+            <button type="button" class="link-button" onClick={requestAccess}>
+              Request access
+            </button>
+          </div>
+        ) : (
+          <p class="rcp-aside muted small">
+            Nothing arrives at all? A code goes only to an address something is shared with: check that it's the
+            address the invitation was sent to.
+          </p>
+        )}
       </section>
     );
   }

@@ -23,6 +23,14 @@ type Json<O, S extends number> = O extends { responses: { [K in S]: { content: {
 export type CodeSent = Json<operations['requestVerificationCode'], 202>;
 export type Confirmed = Json<operations['confirmVerificationCode'], 200>;
 
+// Asking for and confirming an emailed code: a link's (LinkApi) or sign-in's without a link
+// (SignInCodeApi). `base` keys the code step kept across a reload of the page.
+export interface CodeApi {
+  readonly base: string;
+  requestCode(email: string): Promise<CodeSent>;
+  confirmCode(email: string, code: string, remember: boolean): Promise<unknown>;
+}
+
 // The server's clock minus the browser's, learnt from the Date header of answers (0 until known).
 // Absolute server times (a link's expiry, when an address was proved) are compared with
 // serverNow(), so a browser whose clock is off still says the right number of days.
@@ -88,7 +96,21 @@ export function openEarly(path: string): void {
 
 const post = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
 
-export class LinkApi {
+// Sign-in with a code sent to the address, without a link: POST /api/v1/session/code and
+// …/confirm. The session it gives is the one a link's code gives.
+export class SignInCodeApi implements CodeApi {
+  readonly base = '/api/v1/session/code';
+
+  requestCode(email: string): Promise<CodeSent> {
+    return json(this.base, post({ email }));
+  }
+
+  confirmCode(email: string, code: string, remember: boolean): Promise<unknown> {
+    return json(`${this.base}/confirm`, post({ email, code, remember }));
+  }
+}
+
+export class LinkApi implements CodeApi {
   readonly base: string;
   readonly byLinkId: boolean;
   constructor(props: { token?: string; linkId?: string }) {

@@ -10,7 +10,7 @@ import { Notice } from '../../components/Notice';
 import { Page } from '../../components/Page';
 import { formatDateTime } from '../../lib/format';
 import { me, refreshMe, signOut } from '../../state/session';
-import { LinkApi, openEarly, serverNow, type Opened } from './api';
+import { LinkApi, openEarly, serverNow, SignInCodeApi, type Opened } from './api';
 import { sentence, stepOf } from './machine';
 import { OpenItem } from './Open';
 import {
@@ -25,6 +25,7 @@ import {
   RequestSent,
   ShareIntro,
   SignInGate,
+  SignInHere,
   Unknown,
 } from './States';
 import { Verify } from './Verify';
@@ -38,6 +39,9 @@ type View = { s: 'loading' } | { s: 'failed'; problem: Problem } | { s: 'link'; 
 
 export default function RecipientPage(props: { token?: string; linkId?: string }) {
   const api = useMemo(() => new LinkApi(props), [props.token, props.linkId]);
+  // Codes are asked for through the link's token; `/shared/{id}` has none, so there the address is
+  // proved by signing in with a code, which gives the same session.
+  const codes = useMemo(() => (props.linkId ? new SignInCodeApi() : api), [api, props.linkId]);
   const { query } = useLocation();
   const [view, setView] = useState<View>({ s: 'loading' });
   // Choices the person made on top of the link's state.
@@ -124,8 +128,20 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
     const o = view.opened;
     if (o.kind === 'unknown' && props.linkId) {
       // `/shared/{id}` answers only the link's recipients: this browser is not (or no longer) one.
-      title = 'Open it from your email';
-      body = <NotHere signedIn={me.value?.email ?? null} />;
+      // A resent invitation lands here (`?email=`): the address is proved with a code, or a member
+      // signs in, and the link is asked for again.
+      const signedIn = me.value?.email ?? null;
+      if (signedIn && !another) {
+        title = 'Not shared with this address';
+        account = <Account onSignOut={() => void leave()} />;
+        body = <NotHere
+            signedIn={signedIn}
+            home={me.value?.kind === 'external' ? '/' : '/shared-with-me'}
+            onContinue={() => setAnother(true)} onSignOut={() => void leave()} />;
+      } else {
+        title = 'Confirm your email address';
+        body = <SignInHere codes={codes} prefill={another ? '' : (query.email ?? '')} onSignedIn={reset} />;
+      }
     } else if (o.kind === 'unknown') {
       title = 'Link not found';
       body = <Unknown />;
@@ -173,7 +189,7 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
             ) : (
               <Verify
                 key="verify"
-                api={api}
+                api={codes}
                 summary={s}
                 prefill={another ? '' : (query.email ?? '')}
                 intro={
@@ -191,7 +207,7 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
           body = (
             <Verify
               key="reverify"
-              api={api}
+              api={codes}
               summary={s}
               prefill=""
               fixedEmail={step.email}
