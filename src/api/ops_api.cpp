@@ -48,12 +48,27 @@ void add_ops_routes(http::Router& router, Services& s, const http::Metrics& metr
 
 namespace {
 
+// A page of the mailbox: `body` inside the document frame, with headers that keep it inert.
+http::Response dev_mail_html(const std::string& body) {
+  http::Response response;
+  response.body =
+      "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "content=\"width=device-width\"><title>Vestibule development mailbox</title><style>"
+      "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+      "article{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}"
+      "pre{white-space:pre-wrap}</style></head><body>" +
+      body + "</body></html>";
+  response.set("Content-Type", "text/html; charset=utf-8");
+  response.set("Cache-Control", "no-store");
+  response.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  return response;
+}
+
 http::Response dev_mail_page(const nlohmann::json& messages) {
   std::string html =
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>Vestibule development "
-      "mailbox</title><style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
-      "article{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}"
-      "pre{white-space:pre-wrap}</style></head><body><h1>Development mailbox</h1>"
+      "<h1>Development mailbox</h1>"
       "<p>No SMTP relay is configured, so every email the server sends lands here, newest "
       "first.</p>";
   if (messages.empty()) {
@@ -65,13 +80,15 @@ http::Response dev_mail_page(const nlohmann::json& messages) {
             "<br><strong>Sent:</strong> " + util::html_escape(m.value("sent_at", "")) +
             "</p><pre>" + util::html_escape(m.value("text", "")) + "</pre></article>";
   }
-  html += "</body></html>";
-  http::Response response;
-  response.body = std::move(html);
-  response.set("Content-Type", "text/html; charset=utf-8");
-  response.set("Cache-Control", "no-store");
-  response.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-  response.set("X-Content-Type-Options", "nosniff");
+  return dev_mail_html(html);
+}
+
+// The page's answer to a browser not signed in as an admin: what to do, and where.
+http::Response dev_mail_refusal(unsigned status, std::string_view why) {
+  http::Response response =
+      dev_mail_html("<h1>Development mailbox</h1><p>" + util::html_escape(why) +
+                    "</p><p><a href=\"/\">Sign in</a>, then open this page again.</p>");
+  response.status = status;
   return response;
 }
 
@@ -81,10 +98,26 @@ void add_dev_mail_routes(http::Router& router, Services& s) {
   if (!s.dev_mail) {
     return;
   }
-  router.get("/api/v1/dev/mail", open_to_all([&s](http::Request&) -> Result<http::Response> {
-               return private_json(200, {{"messages", s.dev_mail()}});
-             }));
-  router.get("/dev/mail", [&s](http::Request&) { return dev_mail_page(s.dev_mail()); });
+  // Every code and link token the server sent is in there: admins only.
+  router.get(
+      "/api/v1/dev/mail",
+      signed_in(s,
+                [&s](http::Request&, const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRYV(s.authz.authorize_admin(principal_of(who)));
+                  return private_json(200, {{"messages", s.dev_mail()}});
+                }));
+  router.get("/dev/mail", [&s](http::Request& req) {
+    auto who = authenticate(s, req);
+    if (!who) {
+      return dev_mail_refusal(401, "Sign in as an administrator to read the development mailbox.");
+    }
+    if (!s.authz.authorize_admin(principal_of(who.value()))) {
+      return dev_mail_refusal(403,
+                              "Only administrators can read the development mailbox: it shows "
+                              "every code and link the server sent. Sign in as an administrator.");
+    }
+    return dev_mail_page(s.dev_mail());
+  });
 }
 
 void add_all_routes(http::Router& router, Services& services, const http::Metrics& metrics) {

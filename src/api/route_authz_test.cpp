@@ -33,8 +33,8 @@ const std::map<std::string, std::string> kNoItemAccess = {
     {"GET /api/v1/spaces", "lists only the caller's own memberships"},
     {"GET /api/v1/shared-with-me",
      "lists only the caller's own grants, each checked by the authorization point"},
-    {"GET /api/v1/dev/mail", "development mailbox, only without an SMTP relay"},
-    {"GET /dev/mail", "development mailbox, only without an SMTP relay"},
+    {"GET /api/v1/dev/mail", "development mailbox: admins only, authorize_admin"},
+    {"GET /dev/mail", "development mailbox: admins only, authorize_admin"},
     // Listings across items: each listed item is authorized (share permission) before it is
     // listed, so a caller with nothing to list asks nothing; CrossItemListings checks them.
     {"GET /api/v1/me/shares", "the caller's own links, each item authorized before listing"},

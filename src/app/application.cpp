@@ -1,6 +1,7 @@
 #include "app/application.hpp"
 
 #include "api/routes.hpp"
+#include "app/exposure.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -77,6 +78,14 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
     return fail(Errc::kUnavailable, "cannot create the data folder " + data_dir.string() + ": " +
                                         ec.message() + "; choose another with --data-dir");
   }
+  // A folder made before files were kept private (or by hand) is closed to others now: nothing
+  // inside is reachable without passing through it.
+  fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) {
+    return fail(Errc::kUnavailable, "cannot make the data folder " + data_dir.string() +
+                                        " private (mode 0700): " + ec.message() +
+                                        "; run the server as the folder's owner");
+  }
   if (test_clock) {
     auto manual = std::make_unique<util::ManualClock>(std::chrono::system_clock::now());
     app->manual_clock_ = manual.get();
@@ -123,6 +132,18 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->outbox_repo_ = std::make_unique<store::sqlite::OutboxStore>(*app->db_);
   const auto& smtp = app->config_.smtp;
   if (smtp.host.empty()) {
+    if (!dev_mailbox_allowed(app->config_)) {
+      return fail(
+          Errc::kInvalidArgument,
+          "no SMTP relay is configured (smtp.host), and the development mailbox, which "
+          "shows every code and link it holds, is off for a server listening on " +
+              app->config_.server.listen +
+              (app->config_.server.public_url.empty() ? std::string()
+                                                      : " at " + app->config_.server.public_url) +
+              " (smtp.dev_mailbox = \"" + smtp.dev_mailbox +
+              "\"); set smtp.host to your mail relay, or smtp.dev_mailbox = \"on\" for "
+              "a development instance");
+    }
     app->dev_mailbox_ = std::make_unique<mail::DevMailbox>(data_dir / "mail", *app->clock_);
   } else {
     mail::SmtpSettings settings{
@@ -235,6 +256,7 @@ int Application::serve() {
     return 1;
   }
   const std::string bound = "http://" + options.host + ":" + std::to_string(server.port());
+  server.allow_hosts(allowed_hosts(config_, server.port()));
   services.options.public_url =
       config_.server.public_url.empty() ? bound : config_.server.public_url;
   services.options.secure_cookies = services.options.public_url.starts_with("https://");
@@ -267,8 +289,8 @@ int Application::serve() {
   std::cout << "Data folder: " << fs::absolute(config_.server.data_dir).string() << "\n"
             << std::flush;
   if (dev_mailbox_) {
-    std::cout << "Development mailbox (no SMTP relay configured): " << services.options.public_url
-              << "/dev/mail\n"
+    std::cout << "Development mailbox (no SMTP relay configured; sign in as an admin to read it): "
+              << services.options.public_url << "/dev/mail\n"
               << std::flush;
   }
   server.run();

@@ -186,6 +186,7 @@ const std::vector<Key>& keys() {
       {"smtp", "password", text(&C::smtp, &C::Smtp::password)},
       {"smtp", "from", text(&C::smtp, &C::Smtp::from)},
       {"smtp", "ca_file", text(&C::smtp, &C::Smtp::ca_file)},
+      {"smtp", "dev_mailbox", choice(&C::smtp, &C::Smtp::dev_mailbox, {"auto", "on", "off"})},
       {"bootstrap", "admin_email", text(&C::bootstrap, &C::Bootstrap::admin_email)},
       {"bootstrap", "admin_password", text(&C::bootstrap, &C::Bootstrap::admin_password)},
   };

@@ -56,6 +56,10 @@ struct Config {
     std::string password;
     std::string from;
     std::string ca_file;  // certificates to trust for the relay; empty: the system's
+    // Without a relay, mail goes to the development mailbox, which hands out every code and link
+    // token: "auto" keeps it to a plain development instance (a loopback listen address and no
+    // https public URL), "on" allows it anywhere, "off" never.
+    std::string dev_mailbox = "auto";  // auto | on | off
   } smtp;
   struct Bootstrap {
     std::string admin_email;

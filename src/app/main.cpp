@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 namespace {
 
@@ -80,6 +81,9 @@ vestibule::Result<std::unique_ptr<Application>> open_app(
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything the server writes — the database and its WAL, blobs, the key, mail — is for this
+  // user alone: folders 0700, files 0600.
+  ::umask(077);
   CLI::App cli{"Vestibule: secure external file sharing for an organization"};
   cli.require_subcommand(1);
 

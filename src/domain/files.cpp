@@ -55,8 +55,9 @@ Result<std::vector<Item>> Files::children(const Principal& who, Id folder_id) {
   return items_.children(folder.id);
 }
 
-Result<Item> Files::create_folder(const Principal& who, Id parent_id, const std::string& name) {
-  VST_TRYV(util::validate_item_name(name));
+Result<Item> Files::create_folder(const Principal& who, Id parent_id,
+                                  const std::string& given_name) {
+  VST_TRY(name, util::normalized_item_name(given_name));
   VST_TRY(parent, live_folder(who, Action::kUpload, parent_id));
   auto created = items_.create_folder(parent, name, actor_of(who), clock_.now());
   if (!created && created.error().code == Errc::kConflict) {
@@ -67,8 +68,8 @@ Result<Item> Files::create_folder(const Principal& who, Id parent_id, const std:
 }
 
 Result<std::unique_ptr<Upload>> Files::begin_upload(const Principal& who, Id folder_id,
-                                                    const std::string& name) {
-  VST_TRYV(util::validate_item_name(name));
+                                                    const std::string& given_name) {
+  VST_TRY(name, util::normalized_item_name(given_name));
   VST_TRY(folder, live_folder(who, Action::kUpload, folder_id));
   auto existing = items_.child_by_name(folder.id, name);
   if (existing && existing.value().kind == ItemKind::kFolder) {
@@ -209,8 +210,7 @@ Result<Item> Files::update(const Principal& who, Id id, const std::optional<std:
   if (!item.parent_id) {
     return fail(Errc::kInvalidArgument, "a space's root folder cannot be renamed or moved", "id");
   }
-  const std::string new_name = name.value_or(item.name);
-  VST_TRYV(util::validate_item_name(new_name));
+  VST_TRY(new_name, util::normalized_item_name(name.value_or(item.name)));
   Item parent;
   if (parent_id && *parent_id != *item.parent_id) {
     VST_TRY(target, live_folder(who, Action::kUpload, *parent_id));
@@ -252,8 +252,7 @@ Result<Item> Files::restore(const Principal& who, Id id, const std::optional<std
   if (!item.trashed_at) {
     return fail(Errc::kConflict, "this item is not in the trash", "id");
   }
-  const std::string new_name = name.value_or(item.name);
-  VST_TRYV(util::validate_item_name(new_name));
+  VST_TRY(new_name, util::normalized_item_name(name.value_or(item.name)));
   auto restored = items_.restore(item, new_name);
   if (!restored && restored.error().code == Errc::kConflict) {
     return fail(

@@ -10,9 +10,9 @@ Result<std::vector<SpaceWithRole>> Spaces::list(const Principal& who) {
   return spaces_.list_for_user(who.user_id);
 }
 
-Result<Space> Spaces::create_team(const Principal& who, const std::string& name) {
+Result<Space> Spaces::create_team(const Principal& who, const std::string& given_name) {
   VST_TRYV(authz_.authorize_admin(who));
-  VST_TRYV(util::validate_item_name(name));
+  VST_TRY(name, util::normalized_item_name(given_name));
   return spaces_.create_team(name, who.user_id, clock_.now());
 }
 

@@ -190,7 +190,7 @@ void Verification::process_link_request(const VerificationRequest& request) {
     return;
   }
   if (recipient->grantee == Grantee::kUser) {
-    send_member_hint(request, item.value());
+    send_member_hint(request, item.value(), policy.value());
     return;
   }
   send_code(request, &item.value(), recipient->principal_id, policy.value());
@@ -241,7 +241,14 @@ void Verification::process_sign_in_request(const VerificationRequest& request) {
   }
 }
 
-void Verification::send_member_hint(const VerificationRequest& request, const Item& item) {
+void Verification::send_member_hint(const VerificationRequest& request, const Item& item,
+                                    const Policy& policy) {
+  // The same hourly budget as codes to an address: requests for a member's address, from any
+  // browser or network, past it send nothing more (no mail bombing through the code form).
+  auto asked = repository_.count_requests_for(request.address, clock_.now() - kBudgetWindow);
+  if (!asked || asked.value() > policy.code_sends_per_address_per_hour) {
+    return;
+  }
   NewMail mail;
   mail.kind = MailKind::kNotification;
   mail.to = request.address;

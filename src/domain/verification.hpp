@@ -70,6 +70,8 @@ class VerificationRepository {
   // codes): the per-client budget.
   virtual Result<int> count_requests(std::optional<Id> link_id, const std::string& client_address,
                                      TimePoint since) = 0;
+  // Requests for an address since `since`, from any client and for any link or none.
+  virtual Result<int> count_requests_for(const std::string& address, TimePoint since) = 0;
   virtual Result<std::vector<VerificationRequest>> pending_requests(std::size_t limit) = 0;
   virtual Result<void> mark_processed(Id request_id) = 0;
   // Codes created for an address since `since` (the per-address send budget).
@@ -185,7 +187,8 @@ class Verification {
   // code opens (a link's item), none for a sign-in code.
   void send_code(const VerificationRequest& request, const Item* item, Id external_id,
                  const Policy& policy);
-  void send_member_hint(const VerificationRequest& request, const Item& item);
+  // At most code_sends_per_address_per_hour hints per address per hour.
+  void send_member_hint(const VerificationRequest& request, const Item& item, const Policy& policy);
   Result<void> check_link(const Principal& through);
   // Checks the code against the newest live one of (link or none, address, browser) and starts a
   // session; `policy` gives the tries, the promotion and how long a remembered device lasts.

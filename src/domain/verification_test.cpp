@@ -2,6 +2,7 @@
 
 #include "support/recipient_fixture.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <regex>
@@ -148,6 +149,36 @@ TEST(Verification, SendBudgetsHoldPerAddressAndPerClient) {
   EXPECT_GT(refused.error().retry_after_seconds, 0);
   s.f.clock.advance(std::chrono::minutes(61));
   EXPECT_FALSE(s.code_for("browser-z").empty());
+}
+
+TEST(Verification, SignInHintsToAMemberKeepTheAddressBudget) {
+  Shared s;
+  const auto mia = s.f.add_user("mia@corp.example");
+  LinkRequest request;
+  request.kind = LinkKind::kSpecific;
+  request.recipients = {{mia.email, {}}};
+  Principal holder;
+  holder.via = s.f.sharing.create_link(s.f.as(s.owner), s.file.id, request).value().link.link;
+  const auto hints = [&] {
+    return std::count_if(s.f.mail_sender.sent.begin(), s.f.mail_sender.sent.end(),
+                         [&](const auto& m) { return m.to == mia.email; });
+  };
+  s.f.outbox.deliver_due();
+  const auto invitations = hints();
+  // Requests from many browsers and networks: a hint each, up to the address's hourly budget.
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(s.f.verification.request(holder, mia.email, "browser-" + std::to_string(i),
+                                         "203.0.113." + std::to_string(i)));
+    s.f.verification.process_pending();
+    s.f.outbox.deliver_due();
+  }
+  EXPECT_EQ(hints() - invitations, 5);  // code_sends_per_address_per_hour
+  EXPECT_EQ(s.f.mail_sender.sent.back().kind, MailKind::kNotification);
+  s.f.clock.advance(std::chrono::minutes(61));
+  ASSERT_TRUE(s.f.verification.request(holder, mia.email, "browser-later", "203.0.113.99"));
+  s.f.verification.process_pending();
+  s.f.outbox.deliver_due();
+  EXPECT_EQ(hints() - invitations, 6);
 }
 
 TEST(Verification, TheReverificationPeriodIsCheckedOnEveryDecision) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <exception>
@@ -226,6 +227,7 @@ class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router, Metrics& metrics);
   ~Impl();
+  void allow_hosts(std::vector<std::string> hosts) { options_.allowed_hosts = std::move(hosts); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
@@ -472,6 +474,25 @@ std::optional<Response> Server::Impl::Connection::check_head(const Parser& parse
   if (head.count(bhttp::field::transfer_encoding) != 0 && !parser.chunked()) {
     return error_response(400, "bad_request",
                           "only the chunked transfer coding is supported for request bodies");
+  }
+  if (!options_.allowed_hosts.empty()) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
+      std::string host(head[bhttp::field::host]);
+      std::transform(host.begin(), host.end(), host.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (host.empty()) {
+        return error_response(400, "bad_request",
+                              "the request has no Host header; HTTP/1.1 requires one");
+      }
+      const auto& allowed = options_.allowed_hosts;
+      if (std::find(allowed.begin(), allowed.end(), host) == allowed.end()) {
+        return error_response(
+            421, "misdirected_request",
+            fmt::format("this server does not answer for the host \"{}\"; reach it at {}",
+                        host.substr(0, 200), allowed.front()));
+      }
+    }
   }
   return std::nullopt;
 }
@@ -1282,6 +1303,8 @@ Server::~Server() = default;
 void Server::bind() { impl_->bind(); }
 
 std::uint16_t Server::port() const { return impl_->port(); }
+
+void Server::allow_hosts(std::vector<std::string> hosts) { impl_->allow_hosts(std::move(hosts)); }
 
 void Server::run() { impl_->run(); }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace vestibule::http {
 
@@ -35,6 +36,11 @@ struct ServerOptions {
   std::size_t max_connections = 10000;
   AccessLogFormat access_log = AccessLogFormat::kText;
   bool secure = false;  // public URL is https: adds HSTS
+  // The Host header values requests may carry (lower case, "host:port" or "host"); others get
+  // 421, so a page from another site cannot reach this server through a DNS name it controls.
+  // /healthz, /readyz and /metrics answer any Host (probes often use the node's address). Empty:
+  // no check.
+  std::vector<std::string> allowed_hosts;
 };
 
 class Server {
@@ -48,6 +54,8 @@ class Server {
   void bind();
   // The bound port (after bind()).
   [[nodiscard]] std::uint16_t port() const;
+  // Sets ServerOptions::allowed_hosts once the port is known (after bind(), before run()).
+  void allow_hosts(std::vector<std::string> hosts);
   // Serves until stop() and graceful completion; returns then. Handles SIGTERM and SIGINT itself.
   void run();
   void stop();

@@ -8,7 +8,10 @@ std::string csv_field(std::string_view text) {
     field = "'";
   }
   field.append(text);
-  if (field.find_first_of(",\"\r\n") == std::string::npos) {
+  // Only empty fields and plain numbers go bare: every other field is quoted, so a spreadsheet
+  // that splits on another separator (Excel's ";" in many locales) still reads it as one cell and
+  // cannot find a formula start after that separator.
+  if (field.empty() || field.find_first_not_of("0123456789") == std::string::npos) {
     return field;
   }
   std::string quoted = "\"";

@@ -1,5 +1,6 @@
-// CSV as RFC 4180 writes it (comma-separated, CRLF line ends, a field quoted when it holds a
-// comma, a quote or a line break, quotes doubled), for reports that people open in spreadsheets.
+// CSV as RFC 4180 writes it (comma-separated, CRLF line ends, quotes doubled), for reports that
+// people open in spreadsheets. Every field but an empty one or a plain number (digits only) is
+// quoted, so a spreadsheet splitting on ";" (Excel in many locales) keeps it one cell.
 // A field starting with = + - @ (or a tab or carriage return) gets a leading single quote, so a
 // spreadsheet shows it as text instead of running it as a formula.
 #pragma once

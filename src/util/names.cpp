@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include <unictype.h>
+#include <uninorm.h>
 
 namespace vestibule::util {
 
@@ -50,6 +56,37 @@ bool is_valid_utf8(std::string_view text) {
 
 namespace {
 
+// `text` (valid UTF-8) in Unicode Normalization Form C.
+Result<std::string> nfc(std::string_view text) {
+  std::size_t length = 0;
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libunistring's uint8_t strings
+  const auto* in = reinterpret_cast<const std::uint8_t*>(text.data());
+  std::uint8_t* out = u8_normalize(UNINORM_NFC, in, text.size(), nullptr, &length);
+  if (out == nullptr) {
+    return fail(Errc::kInvalidArgument, "invalid name: it cannot be put in Unicode NFC", "name");
+  }
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  std::string normalized(reinterpret_cast<const char*>(out), length);
+  std::free(out);  // NOLINT(cppcoreguidelines-no-malloc): allocated by libunistring
+  return normalized;
+}
+
+// The code points of valid UTF-8.
+std::vector<char32_t> code_points(std::string_view text) {
+  std::vector<char32_t> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+    char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (std::size_t k = 1; k < len; ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    }
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
 bool is_reserved_device_name(std::string_view name) {
   // Windows device names, with or without an extension, cannot be created on synced clients.
   static constexpr std::array<std::string_view, 22> kReserved = {
@@ -64,21 +101,38 @@ bool is_reserved_device_name(std::string_view name) {
 
 }  // namespace
 
-Result<void> validate_item_name(std::string_view name) {
+Result<std::string> normalized_item_name(std::string_view given) {
   const auto refuse = [](const std::string& why) {
     return fail(Errc::kInvalidArgument, "invalid name: " + why, "name");
   };
-  if (name.empty()) {
+  if (given.empty()) {
     return refuse("a name cannot be empty");
   }
+  if (!is_valid_utf8(given)) {
+    return refuse("a name must be valid UTF-8");
+  }
+  VST_TRY(normalized, nfc(given));
+  const std::string_view name = normalized;
   if (name.size() > kMaxNameBytes) {
     return refuse("a name is at most 255 bytes long");
   }
   if (name == "." || name == "..") {
     return refuse("'.' and '..' are not allowed as names");
   }
-  if (!is_valid_utf8(name)) {
-    return refuse("a name must be valid UTF-8");
+  const auto points = code_points(name);
+  for (const char32_t cp : points) {
+    if (cp >= 0x80 && cp <= 0x9F) {
+      return refuse("a name cannot contain control characters (U+0080 to U+009F)");
+    }
+    if (uc_is_property_bidi_control(static_cast<ucs4_t>(cp))) {
+      return refuse(
+          "a name cannot contain bidirectional formatting characters (such as U+202E), which "
+          "make it read differently from what it is");
+    }
+  }
+  if (uc_is_property_white_space(static_cast<ucs4_t>(points.front())) ||
+      uc_is_property_white_space(static_cast<ucs4_t>(points.back())) || points.front() == 0xFEFF) {
+    return refuse("a name cannot begin or end with white space (no-break spaces included)");
   }
   for (const char ch : name) {
     const auto c = static_cast<unsigned char>(ch);
@@ -95,6 +149,11 @@ Result<void> validate_item_name(std::string_view name) {
   if (is_reserved_device_name(name)) {
     return refuse("'" + std::string(name) + "' is a reserved device name on Windows");
   }
+  return normalized;
+}
+
+Result<void> validate_item_name(std::string_view name) {
+  VST_TRYV(normalized_item_name(name));
   return outcome::success();
 }
 

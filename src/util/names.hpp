@@ -11,7 +11,12 @@ namespace vestibule::util {
 
 inline constexpr std::size_t kMaxNameBytes = 255;
 
-// Ok, or kInvalidArgument with a message naming the rule that was broken.
+// The name as stored: valid UTF-8 in Unicode NFC (so the NFD and NFC spellings of one name are
+// one name), or kInvalidArgument with a message naming the rule that was broken — control
+// characters (C0, DEL, C1), bidirectional formatting characters (U+202E and the like, which make a
+// name read differently from what it is), white space (no-break spaces included) at either end.
+Result<std::string> normalized_item_name(std::string_view name);
+// The same check, for a caller that keeps the name as given.
 Result<void> validate_item_name(std::string_view name);
 
 // True when `text` is well-formed UTF-8 (no overlong forms, no surrogates).

@@ -7,6 +7,8 @@
 #include "util/url.hpp"
 
 #include <set>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -58,6 +60,43 @@ TEST(Names, RefusesEveryBrokenRule) {
     EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
     EXPECT_EQ(r.error().field, "name");
   }
+}
+
+TEST(Names, NfdAndNfcSpellingsAreOneName) {
+  const std::string nfc = "R\xC3\xA9sum\xC3\xA9.pdf";    // é as U+00E9
+  const std::string nfd = "Re\xCC\x81sume\xCC\x81.pdf";  // e + U+0301
+  EXPECT_EQ(normalized_item_name(nfd).value(), nfc);
+  EXPECT_EQ(normalized_item_name(nfc).value(), nfc);
+  EXPECT_EQ(normalized_item_name("plain.txt").value(), "plain.txt");
+}
+
+TEST(Names, RefusesBidiAndC1ControlsAndEdgeNoBreakSpacesNamingTheRule) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"invoice\xE2\x80\xAEtxt.exe", "bidirectional"},  // U+202E RIGHT-TO-LEFT OVERRIDE
+      {"a\xE2\x81\xA6"
+       "b",
+       "bidirectional"},  // U+2066 LEFT-TO-RIGHT ISOLATE
+      {"a\xE2\x80\x8F"
+       "b",
+       "bidirectional"},  // U+200F RIGHT-TO-LEFT MARK
+      {"a\xC2\x85"
+       "b",
+       "U+0080 to U+009F"},                      // U+0085 NEXT LINE
+      {"\xC2\xA0lead.txt", "white space"},       // U+00A0 NO-BREAK SPACE
+      {"trail.txt\xE2\x80\xAF", "white space"},  // U+202F NARROW NO-BREAK SPACE
+      {"\xEF\xBB\xBF"
+       "bom.txt",
+       "white space"},  // U+FEFF
+  };
+  for (const auto& [bad, rule] : cases) {
+    auto r = normalized_item_name(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().field, "name");
+    EXPECT_NE(r.error().message.find(rule), std::string::npos) << r.error().message;
+  }
+  EXPECT_TRUE(
+      normalized_item_name("a\xC2\xA0"
+                           "b.txt"));  // inside a name, a no-break space is fine
 }
 
 TEST(Email, NormalizesCaseAndSpaces) {

@@ -14,6 +14,7 @@ import io
 import itertools
 import json as jsonlib
 import os
+import re
 import socket
 import unittest
 import urllib.parse
@@ -48,8 +49,8 @@ def raw_get(port, path, cookies):
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     try:
         cookie = "; ".join("%s=%s" % kv for kv in cookies.items())
-        sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\nConnection: close"
-                      "\r\n\r\n" % (path, cookie)).encode())
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nCookie: %s\r\n"
+                      "Connection: close\r\n\r\n" % (path, port, cookie)).encode())
         data = b""
         while True:
             got = sock.recv(65536)
@@ -252,6 +253,12 @@ class ReportTest(ReportCase):
         self.assertEqual(records[0], COLUMNS)
         for rec in records[1:]:
             self.assertEqual(len(rec), len(COLUMNS))
+        # Every field is quoted but empty ones and plain numbers, so a spreadsheet that splits on
+        # ";" keeps each one a single cell.
+        raw = re.findall(r'("(?:[^"]|"")*"|[^,"\r\n]*)(,|\r\n)', text)
+        self.assertEqual("".join(f + sep for f, sep in raw), text)
+        bare = [f for f, _ in raw if f and not f.startswith('"') and not f.isdigit()]
+        self.assertEqual(bare, [])
         rows = [dict(zip(COLUMNS, rec)) for rec in records[1:]]
         self.assertEqual(len(rows), 2)
         # The JSON has the raw values; the CSV the same with a quote before formula starts.

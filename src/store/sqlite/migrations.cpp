@@ -303,6 +303,10 @@ SET last_verified_at = COALESCE(
   (SELECT max(proved_at) FROM external_sessions WHERE external_id = external_identities.id),
   verified_at);
 )sql",
+      // 10: code requests by address, for the budget of sign-in hints to members.
+      R"sql(
+CREATE INDEX verification_requests_by_address ON verification_requests(address, created_at);
+)sql",
   };
   return kMigrations;
 }

@@ -183,6 +183,7 @@ class VerificationStore final : public domain::VerificationRepository {
  public:
   explicit VerificationStore(Database& db) : db_(db) {}
   Result<void> add_request(const domain::VerificationRequest& request) override;
+  Result<int> count_requests_for(const std::string& address, domain::TimePoint since) override;
   Result<int> count_requests(std::optional<domain::Id> link_id, const std::string& client_address,
                              domain::TimePoint since) override;
   Result<std::vector<domain::VerificationRequest>> pending_requests(std::size_t limit) override;

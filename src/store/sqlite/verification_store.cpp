@@ -16,6 +16,17 @@ Result<void> VerificationStore::add_request(const domain::VerificationRequest& r
   });
 }
 
+Result<int> VerificationStore::count_requests_for(const std::string& address,
+                                                  domain::TimePoint since) {
+  return db_.read<int>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT count(*) FROM verification_requests WHERE address = ?1 AND created_at > ?2");
+    s.with(address, to_unix(since));
+    s.step();
+    return static_cast<int>(s.int64(0));
+  });
+}
+
 Result<int> VerificationStore::count_requests(std::optional<Id> link_id,
                                               const std::string& client_address,
                                               domain::TimePoint since) {
