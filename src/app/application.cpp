@@ -6,6 +6,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "util/crypto.hpp"
+#include "util/net.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -228,6 +229,9 @@ int Application::serve() {
                        : config_.http.access_log == "off" ? http::AccessLogFormat::kOff
                                                           : http::AccessLogFormat::kText;
   options.secure = config_.server.public_url.starts_with("https://");
+  if (auto proxies = util::parse_networks(config_.http.trusted_proxies)) {  // checked at load
+    options.trusted_proxies = std::move(proxies.value());
+  }
 
   http::Metrics metrics;
   http::Router router;

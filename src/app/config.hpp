@@ -33,6 +33,8 @@ struct Config {
     std::string access_log = "text";  // text | json | off
     std::size_t max_json_body = 1024 * 1024;
     std::string web_dir;  // empty: the web bundle embedded in the binary; else serve this folder
+    // Reverse proxies (addresses, CIDR networks) whose X-Forwarded-For names the client.
+    std::string trusted_proxies;
   } http;
   struct Storage {
     std::uint64_t max_upload_bytes = std::uint64_t{10} << 30;

@@ -4,6 +4,7 @@
 #include "http/request_context.hpp"
 #include "util/crypto.hpp"
 #include "util/file_io.hpp"
+#include "util/net.hpp"
 #include "util/read_scope.hpp"
 
 #include <algorithm>
@@ -39,6 +40,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -273,6 +275,10 @@ class Server::Impl {
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;
+  // Heavy handlers (Route::heavy). Declared last, so it is joined first: its work refers to
+  // connections suspended in the loops above.
+  std::atomic<std::size_t> heavy_in_flight_{0};
+  asio::thread_pool heavy_pool_;
 };
 
 // One client connection: reads requests one after the other and answers each. Everything runs on
@@ -312,6 +318,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     unsigned status = 0;
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
+    std::string client;  // behind trusted proxies: the forwarded client; empty: the peer
   };
 
   asio::awaitable<Next> exchange();
@@ -562,7 +569,13 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
     request.query = std::string(target.substr(question + 1));
   }
   request.headers = static_cast<const bhttp::fields&>(head);
-  request.client_address = client_;
+  if (options_.trusted_proxies.empty()) {
+    request.client_address = client_;
+  } else {
+    ex.client =
+        util::client_behind_proxies(client_, head["X-Forwarded-For"], options_.trusted_proxies);
+    request.client_address = ex.client;
+  }
   request.request_id = ex.request_id;
   const auto declared = parser.content_length();
   request.content_length = declared.value_or(0);
@@ -621,11 +634,31 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   }
 
   Response response;
-  if (auto failure = guarded(ex, [&] {
-        const util::ReadScope scope;  // one request: stored state is checked for changes once
-        response = route.handler(request);
-      })) {
-    response = std::move(*failure);
+  const auto run_handler = [&] {
+    if (auto failure = guarded(ex, [&] {
+          const util::ReadScope scope;  // one request: stored state is checked for changes once
+          response = route.handler(request);
+        })) {
+      response = std::move(*failure);
+    }
+  };
+  if (!route.heavy) {
+    run_handler();
+  } else if (server_.heavy_in_flight_.fetch_add(1) >= options_.max_heavy_in_flight) {
+    server_.heavy_in_flight_.fetch_sub(1);
+    response = error_response(503, "unavailable",
+                              "the server is busy checking passwords; try again in a moment");
+    response.set("Retry-After", "1");
+  } else {
+    // On the worker pool; this coroutine waits without holding its event loop.
+    co_await asio::co_spawn(
+        server_.heavy_pool_.get_executor(),
+        [&]() -> asio::awaitable<void> {
+          run_handler();
+          co_return;
+        },
+        asio::use_awaitable);
+    server_.heavy_in_flight_.fetch_sub(1);
   }
   co_return co_await respond(ex, std::move(response), parser.is_done());
 }
@@ -1053,8 +1086,9 @@ void Server::Impl::Connection::record(const Exchange& ex) {
   const auto duration =
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - ex.start);
   server_.metrics_.record_request(ex.route, ex.status, duration, ex.bytes_in, ex.bytes_out);
-  server_.access_log_.write(AccessLogEntry{client_, ex.method, ex.path, ex.route, ex.request_id,
-                                           ex.status, ex.bytes_in, ex.bytes_out, duration});
+  server_.access_log_.write(AccessLogEntry{ex.client.empty() ? client_ : ex.client, ex.method,
+                                           ex.path, ex.route, ex.request_id, ex.status, ex.bytes_in,
+                                           ex.bytes_out, duration});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,7 +1105,8 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
       control_(asio::make_strand(ioc_)),
       acceptor_(control_),
       signals_(control_),
-      grace_timer_(control_) {
+      grace_timer_(control_),
+      heavy_pool_(std::max(1U, options_.heavy_threads)) {
   util::crypto_init();  // request ids come from the CSPRNG
   for (unsigned i = 1; i < threads_; ++i) {
     other_loops_.push_back(std::make_unique<asio::io_context>(1));

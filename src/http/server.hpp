@@ -7,6 +7,7 @@
 
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "util/net.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -34,6 +35,10 @@ struct ServerOptions {
       30};  // no byte moved for this long while reading a body or writing a response
   std::chrono::seconds shutdown_grace{30};  // in-flight requests get this long after stop()
   std::size_t max_connections = 10000;
+  // Threads of the worker pool for heavy routes (Route::heavy), and how many heavy requests may be
+  // running or waiting for it at once; past that they get 503 with Retry-After.
+  unsigned heavy_threads = 2;
+  std::size_t max_heavy_in_flight = 64;
   AccessLogFormat access_log = AccessLogFormat::kText;
   bool secure = false;  // public URL is https: adds HSTS
   // The Host header values requests may carry (lower case, "host:port" or "host"); others get
@@ -41,6 +46,9 @@ struct ServerOptions {
   // /healthz, /readyz and /metrics answer any Host (probes often use the node's address). Empty:
   // no check.
   std::vector<std::string> allowed_hosts;
+  // Peers whose X-Forwarded-For names the client (Request::client_address, the access log, every
+  // throttle); empty: the peer is the client.
+  std::vector<util::IpNetwork> trusted_proxies;
 };
 
 class Server {

@@ -280,6 +280,12 @@ class ServerTest : public ::testing::Test {
       slow_release_.wait();
       return Response::json(200, {{"slow", true}});
     });
+    router_.get("/heavy", [this](Request&) {
+      heavy_entered_.open();
+      heavy_release_.wait();
+      return Response::json(200, {{"heavy", true}});
+    });
+    router_.heavy(bhttp::verb::get, "/heavy");
     router_.get("/file", [this](Request&) {
       const int file = ::open(file_path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (file < 0) {
@@ -344,6 +350,7 @@ class ServerTest : public ::testing::Test {
 
   void TearDown() override {
     slow_release_.open();
+    heavy_release_.open();
     shut_down();
     ::unlink(file_path_.c_str());
   }
@@ -383,6 +390,8 @@ class ServerTest : public ::testing::Test {
   std::string file_path_;
   Gate slow_entered_;
   Gate slow_release_;
+  Gate heavy_entered_;
+  Gate heavy_release_;
   std::shared_ptr<UploadStats> uploads_ = std::make_shared<UploadStats>();
   std::shared_ptr<std::atomic<int>> produced_calls_ = std::make_shared<std::atomic<int>>(0);
 };
@@ -851,6 +860,31 @@ TEST(ServerBind, UnusableAddressThrowsClearly) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("203.0.113.1"), std::string::npos);
   }
+}
+
+TEST_F(ServerTest, HeavyRoutesRunOffTheEventLoopsWithinABound) {
+  auto options = test_options();
+  options.threads = 1;  // one event loop: a handler running on it would stall everything
+  options.heavy_threads = 1;
+  options.max_heavy_in_flight = 1;
+  restart(options);
+  std::thread first([this] {
+    Client client(port());
+    const auto response = client.get("/heavy");
+    EXPECT_EQ(response.result_int(), 200);
+  });
+  heavy_entered_.wait();
+  // While the heavy handler runs, the only event loop still answers...
+  Client other(port());
+  EXPECT_EQ(other.get("/hello").result_int(), 200);
+  // ...and a heavy request past the bound is turned away at once, with when to come back.
+  const auto busy = other.get("/heavy");
+  EXPECT_EQ(busy.result_int(), 503);
+  EXPECT_EQ(error_code_of(busy), "unavailable");
+  EXPECT_EQ(busy[bhttp::field::retry_after], "1");
+  heavy_release_.open();
+  first.join();
+  EXPECT_EQ(other.get("/heavy").result_int(), 200);  // the slot is free again
 }
 
 }  // namespace
