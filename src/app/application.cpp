@@ -225,6 +225,8 @@ int Application::serve() {
   options.io_timeout = config_.http.io_timeout;
   options.shutdown_grace = config_.http.shutdown_grace;
   options.max_connections = config_.http.max_connections;
+  options.max_connections_per_client = config_.http.max_connections_per_client;
+  options.min_body_rate = config_.http.min_body_rate;
   options.access_log = config_.http.access_log == "json"  ? http::AccessLogFormat::kJson
                        : config_.http.access_log == "off" ? http::AccessLogFormat::kOff
                                                           : http::AccessLogFormat::kText;

@@ -259,6 +259,8 @@ class Server::Impl {
 
   std::mutex mutex_;  // guards the three members below
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::unordered_map<std::uint64_t, std::string> client_of_;  // connection id -> its client
+  std::unordered_map<std::string, std::size_t> per_client_;   // open connections per client
   std::uint64_t next_id_ = 0;
   bool tearing_down_ = false;
 
@@ -344,6 +346,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   static Result<std::optional<std::string>> next_piece(const Exchange& ex,
                                                        const BodyProducer& produce);
   asio::awaitable<bool> send_continue(Exchange& ex);
+  // Whether a body that has brought `received` bytes since `started` is below the minimum rate.
+  [[nodiscard]] bool too_slow(Clock::time_point started, std::uint64_t received) const;
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
                                          const std::function<bool(std::string_view)>& consume);
   asio::awaitable<void> drain();
@@ -802,6 +806,8 @@ asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection:
     Parser& parser, Exchange& ex, const std::function<bool(std::string_view)>& consume) {
   char* const buffer = chunk();
   std::size_t filled = 0;
+  const auto started = Clock::now();
+  std::uint64_t received = 0;
   while (!parser.is_done()) {
     auto& body = parser.get().body();
     body.data = buffer + filled;
@@ -809,8 +815,13 @@ asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection:
     body.more = true;
     stream_.expires_after(options_.io_timeout);
     error_code ec;
-    ex.bytes_in += co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
+    const auto got = co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
+    ex.bytes_in += got;
+    received += got;
     filled = kChunkBytes - parser.get().body().size;
+    if (!ec && !parser.is_done() && too_slow(started, received)) {
+      co_return BodyOutcome::kTimedOut;
+    }
     if (ec == bhttp::error::need_buffer) {
       ec = {};
     }
@@ -834,6 +845,15 @@ asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection:
     }
   }
   co_return BodyOutcome::kComplete;
+}
+
+bool Server::Impl::Connection::too_slow(Clock::time_point started, std::uint64_t received) const {
+  const auto elapsed = Clock::now() - started;
+  if (options_.min_body_rate == 0 || elapsed <= options_.body_rate_grace) {
+    return false;
+  }
+  const double seconds = std::chrono::duration<double>(elapsed - options_.body_rate_grace).count();
+  return static_cast<double>(received) < seconds * static_cast<double>(options_.min_body_rate);
 }
 
 asio::awaitable<bool> Server::Impl::Connection::send_continue(Exchange& ex) {
@@ -1286,8 +1306,19 @@ void Server::Impl::start_connection(tcp::socket socket) {
       socket.close(ec);
       return;
     }
+    auto client = client_address(remote);
+    auto& open_from_client = per_client_[client];
+    if (open_from_client >= options_.max_connections_per_client &&
+        !util::in_networks(options_.trusted_proxies, client)) {
+      spdlog::warn("refusing a connection from {}: it has {} connections open", client,
+                   open_from_client);
+      socket.close(ec);
+      return;
+    }
+    ++open_from_client;
     const auto id = next_id_++;
-    connection = std::make_shared<Connection>(*this, std::move(socket), id, client_address(remote));
+    client_of_.emplace(id, client);
+    connection = std::make_shared<Connection>(*this, std::move(socket), id, std::move(client));
     connections_.emplace(id, connection);
   }
   const auto executor = connection->executor();
@@ -1298,6 +1329,13 @@ void Server::Impl::start_connection(tcp::socket socket) {
 void Server::Impl::connection_ended(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   connections_.erase(id);
+  if (const auto client = client_of_.find(id); client != client_of_.end()) {
+    if (const auto count = per_client_.find(client->second);
+        count != per_client_.end() && --count->second == 0) {
+      per_client_.erase(count);
+    }
+    client_of_.erase(client);
+  }
   if (stopping_ && connections_.empty() && !tearing_down_) {
     stop_loops();
   }

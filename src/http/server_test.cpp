@@ -114,6 +114,7 @@ class Client {
   ClientResponse get(const std::string& target) { return request(bhttp::verb::get, target); }
 
   void send_raw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  tcp::socket& socket() { return socket_; }
 
   ClientResponse read_response(bool head = false) {
     bhttp::response_parser<bhttp::string_body> parser;
@@ -885,6 +886,50 @@ TEST_F(ServerTest, HeavyRoutesRunOffTheEventLoopsWithinABound) {
   heavy_release_.open();
   first.join();
   EXPECT_EQ(other.get("/heavy").result_int(), 200);  // the slot is free again
+}
+
+TEST_F(ServerTest, ABodyTricklingBelowTheMinimumRateIsCutOff) {
+  auto options = test_options();
+  options.body_rate_grace = std::chrono::seconds(1);
+  options.min_body_rate = 1000;  // after 1 s, 1000 bytes for every further second
+  restart(options);
+  Client client(port());
+  client.send_raw(
+      "POST /small HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n"
+      "Content-Type: application/json\r\n\r\n");
+  // A byte now and then, each well within the I/O timeout: the average is what gives it away.
+  // (The pauses make the client slow; the outcome does not depend on how long they last.)
+  bool cut = false;
+  for (int i = 0; i < 6 && !cut; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    boost::system::error_code ec;
+    asio::write(client.socket(), asio::buffer("x", 1), ec);
+    cut = static_cast<bool>(ec);
+  }
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, ABodyAtAGoodRateIsNotCutOff) {
+  auto options = test_options();
+  options.body_rate_grace = std::chrono::seconds(0);
+  options.min_body_rate = 1;  // any real client sends far faster
+  restart(options);
+  Client client(port());
+  const auto response = client.request(bhttp::verb::post, "/small", std::string(1000, 'x'));
+  EXPECT_EQ(response.result_int(), 200U);
+}
+
+TEST_F(ServerTest, OneClientAddressHoldsAtMostItsShareOfConnections) {
+  auto options = test_options();
+  options.max_connections_per_client = 2;
+  restart(options);
+  Client first(port());
+  Client second(port());
+  EXPECT_EQ(first.get("/hello").result_int(), 200U);
+  EXPECT_EQ(second.get("/hello").result_int(), 200U);
+  Client third(port());
+  EXPECT_TRUE(third.closed_by_server());
+  EXPECT_EQ(first.get("/hello").result_int(), 200U);  // the others are untouched
 }
 
 }  // namespace
