@@ -4,6 +4,10 @@
 #include "util/duration.hpp"
 #include "util/html.hpp"
 
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+
 namespace vestibule::generated {
 std::string_view openapi_document();
 }
@@ -130,6 +134,19 @@ void add_all_routes(http::Router& router, Services& services, const http::Metric
   add_share_routes(router, services);
   add_dev_mail_routes(router, services);
   add_web_routes(router, services.options.web_dir);
+  // Routes that hash or check a password (Argon2id, tens of milliseconds of CPU and 64 MiB each)
+  // run on the server's bounded worker pool, so a burst of sign-ins cannot stall the event loops.
+  using bhttp = boost::beast::http::verb;
+  for (const auto& [method, pattern] : std::initializer_list<std::pair<bhttp, std::string_view>>{
+           {bhttp::post, "/api/v1/session"},
+           {bhttp::post, "/api/v1/me/password"},
+           {bhttp::post, "/api/v1/admin/users"},
+           {bhttp::post, "/api/v1/admin/users/{id}/reset-password"},
+           {bhttp::post, "/api/v1/shares/{token}/password"},
+           {bhttp::post, "/api/v1/items/{id}/links"},
+           {bhttp::patch, "/api/v1/links/{id}"}}) {
+    router.heavy(method, pattern);
+  }
 }
 
 }  // namespace vestibule::api

@@ -6,6 +6,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "util/crypto.hpp"
+#include "util/net.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -224,10 +225,15 @@ int Application::serve() {
   options.io_timeout = config_.http.io_timeout;
   options.shutdown_grace = config_.http.shutdown_grace;
   options.max_connections = config_.http.max_connections;
+  options.max_connections_per_client = config_.http.max_connections_per_client;
+  options.min_body_rate = config_.http.min_body_rate;
   options.access_log = config_.http.access_log == "json"  ? http::AccessLogFormat::kJson
                        : config_.http.access_log == "off" ? http::AccessLogFormat::kOff
                                                           : http::AccessLogFormat::kText;
   options.secure = config_.server.public_url.starts_with("https://");
+  if (auto proxies = util::parse_networks(config_.http.trusted_proxies)) {  // checked at load
+    options.trusted_proxies = std::move(proxies.value());
+  }
 
   http::Metrics metrics;
   http::Router router;

@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "util/duration.hpp"
+#include "util/net.hpp"
 
 #include <charconv>
 #include <functional>
@@ -96,6 +97,21 @@ Setter text(T Config::*section_ptr, std::string T::*member) {
   };
 }
 
+// Addresses and CIDR networks, as util::parse_networks reads them.
+template <class T>
+Setter networks(T Config::*section_ptr, std::string T::*member) {
+  return [=](Config& c, const std::string& v) -> Result<void> {
+    if (auto parsed = util::parse_networks(v); !parsed) {
+      return fail(
+          refused("IP addresses or networks separated by commas, like \"10.0.0.0/8, "
+                  "192.168.1.7\" (" +
+                  parsed.error().message + ")"));
+    }
+    (c.*section_ptr).*member = v;
+    return outcome::success();
+  };
+}
+
 template <class T>
 Setter choice(T Config::*section_ptr, std::string T::*member, std::vector<std::string> allowed) {
   return [=](Config& c, const std::string& v) -> Result<void> {
@@ -162,9 +178,13 @@ const std::vector<Key>& keys() {
       {"http", "shutdown_grace",
        duration(&C::http, &C::Http::shutdown_grace, std::chrono::seconds{0})},
       {"http", "max_connections", integer(&C::http, &C::Http::max_connections, 1, 1000000)},
+      {"http", "max_connections_per_client",
+       integer(&C::http, &C::Http::max_connections_per_client, 1, 1000000)},
+      {"http", "min_body_rate", integer(&C::http, &C::Http::min_body_rate, 0, 1LL << 30)},
       {"http", "access_log", choice(&C::http, &C::Http::access_log, {"text", "json", "off"})},
       {"http", "max_json_body", size(&C::http, &C::Http::max_json_body, 1024)},
       {"http", "web_dir", text(&C::http, &C::Http::web_dir)},
+      {"http", "trusted_proxies", networks(&C::http, &C::Http::trusted_proxies)},
       {"storage", "max_upload_bytes", size(&C::storage, &C::Storage::max_upload_bytes, 1)},
       {"storage", "keep_versions", integer(&C::storage, &C::Storage::keep_versions, 1, 1000)},
       {"storage", "blob_gc_grace",
@@ -244,9 +264,14 @@ Result<void> apply_file(Config& config, const std::string& path) {
         value = std::to_string(i->get());
       } else if (const auto* b = node.as_boolean()) {
         value = b->get() ? "true" : "false";
+      } else if (const auto* a = node.as_array();
+                 a != nullptr && a->is_homogeneous<std::string>()) {
+        for (const auto& element : *a) {  // a list setting: its entries joined by commas
+          value += (value.empty() ? "" : ",") + element.as_string()->get();
+        }
       } else {
         return fail(Errc::kInvalidArgument, path + ": [" + section + "] " + std::string(key.str()) +
-                                                " must be a string or a number");
+                                                " must be a string, a number or a list of strings");
       }
       VST_TRYV(apply(config, path, section, std::string(key.str()), value));
     }

@@ -30,9 +30,13 @@ struct Config {
     std::chrono::seconds io_timeout{30};
     std::chrono::seconds shutdown_grace{30};
     std::size_t max_connections = 10000;
-    std::string access_log = "text";  // text | json | off
+    std::size_t max_connections_per_client = 256;
+    std::size_t min_body_rate = 1024;  // bytes per second, after 10 s; 0: no minimum
+    std::string access_log = "text";   // text | json | off
     std::size_t max_json_body = 1024 * 1024;
     std::string web_dir;  // empty: the web bundle embedded in the binary; else serve this folder
+    // Reverse proxies (addresses, CIDR networks) whose X-Forwarded-For names the client.
+    std::string trusted_proxies;
   } http;
   struct Storage {
     std::uint64_t max_upload_bytes = std::uint64_t{10} << 30;

@@ -80,7 +80,7 @@ Result<SignedIn> Members::sign_in(const std::string& email, const std::string& p
     throttle_.record_failure(account, client.address);
     return fail(invalid_credentials());
   }
-  throttle_.record_success(account);
+  throttle_.record_success(account, client.address);
   const auto now = clock_.now();
   Session session;
   session.user_id = user.value().id;

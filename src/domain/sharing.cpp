@@ -1081,7 +1081,7 @@ Result<std::string> Sharing::prove_password(const std::string& token, const std:
     events_.record({"link.password_failed", nobody, link.item_id, link.id, client_address});
     return fail(Errc::kUnauthenticated, "that is not the link's password", "password");
   }
-  password_throttle_.record_success(account);
+  password_throttle_.record_success(account, client_address);
   const std::string proof = util::random_token(32);
   const TimePoint now = clock_.now();
   VST_TRYV(sharing_.create_link_session(util::sha256_hex(proof), link.id, now,

@@ -4,13 +4,25 @@
 
 namespace vestibule::domain {
 
+std::string SignInThrottle::pair_key(const std::string& account,
+                                     const std::string& client_address) {
+  return account + '\n' + client_address;  // neither holds a line break
+}
+
 long SignInThrottle::wait_seconds(const std::string& account, const std::string& client_address) {
   std::lock_guard lock(mutex_);
   const auto now = clock_.now();
+  const auto find = [](std::unordered_map<std::string, Entry>& map,
+                       const std::string& key) -> const Entry* {
+    const auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  };
+  const Entry* pair = find(pairs_, pair_key(account, client_address));
+  // The account-wide count holds back only clients that have failed on this account.
+  const Entry* account_wide =
+      pair != nullptr && pair->failures > 0 ? find(accounts_, account) : nullptr;
   long wait = 0;
-  for (const auto* entry :
-       {accounts_.contains(account) ? &accounts_[account] : nullptr,
-        addresses_.contains(client_address) ? &addresses_[client_address] : nullptr}) {
+  for (const Entry* entry : {pair, account_wide, find(addresses_, client_address)}) {
     if (entry != nullptr && entry->blocked_until > now) {
       const auto left = std::chrono::ceil<std::chrono::seconds>(entry->blocked_until - now).count();
       wait = std::max(wait, static_cast<long>(left));
@@ -33,12 +45,14 @@ void SignInThrottle::fail_one(std::unordered_map<std::string, Entry>& map, const
 void SignInThrottle::record_failure(const std::string& account, const std::string& client_address) {
   std::lock_guard lock(mutex_);
   prune();
-  fail_one(accounts_, account, options_.free_failures_per_account);
+  fail_one(pairs_, pair_key(account, client_address), options_.free_failures_per_pair);
+  fail_one(accounts_, account, options_.soft_failures_per_account);
   fail_one(addresses_, client_address, options_.free_failures_per_address);
 }
 
-void SignInThrottle::record_success(const std::string& account) {
+void SignInThrottle::record_success(const std::string& account, const std::string& client_address) {
   std::lock_guard lock(mutex_);
+  pairs_.erase(pair_key(account, client_address));
   accounts_.erase(account);
 }
 
@@ -46,7 +60,7 @@ void SignInThrottle::prune() {
   // Bounded memory under a spray of addresses: entries idle past the maximum delay are forgotten.
   constexpr std::size_t kPruneAbove = 100000;
   const auto now = clock_.now();
-  for (auto* map : {&accounts_, &addresses_}) {
+  for (auto* map : {&pairs_, &accounts_, &addresses_}) {
     if (map->size() > kPruneAbove) {
       std::erase_if(
           *map, [&](const auto& kv) { return kv.second.blocked_until + options_.max_delay < now; });

@@ -6,6 +6,7 @@
 #include "util/rfc3339.hpp"
 
 #include <array>
+#include <tuple>
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -105,6 +106,7 @@ Result<CodeRequested> Verification::record_request(
   // worker, so neither the answer nor its timing tells.
   VST_TRYV(repository_.add_request(
       {0, link_id, address, browser_hash_of(browser_token), client_address, now}));
+  note_request(link_id, address, browser_hash_of(browser_token), now);
   if (wake_) {
     wake_();
   }
@@ -347,6 +349,57 @@ void Verification::send_code(const VerificationRequest& request, const Item* ite
                   request.link_id.value_or(0), request.address});
 }
 
+std::string Verification::request_key(std::optional<Id> link_id, const std::string& address,
+                                      const std::string& browser_hash) {
+  return (link_id ? std::to_string(*link_id) : std::string("-")) + '\n' + address + '\n' +
+         browser_hash;
+}
+
+void Verification::note_request(std::optional<Id> link_id, const std::string& address,
+                                const std::string& browser_hash, TimePoint now) {
+  std::lock_guard lock(requests_mutex_);
+  if (requests_.size() > kMaxRememberedRequests) {
+    // Bounded under a spray of addresses: requests older than any code can live are forgotten.
+    std::erase_if(requests_, [&](const auto& kv) { return kv.second.at + kMaxCodeLifetime < now; });
+  }
+  requests_[request_key(link_id, address, browser_hash)] = RequestTries{now, 0};
+}
+
+void Verification::forget_request(std::optional<Id> link_id, const std::string& address,
+                                  const std::string& browser_hash) {
+  std::lock_guard lock(requests_mutex_);
+  requests_.erase(request_key(link_id, address, browser_hash));
+}
+
+Result<VerifiedSession> Verification::phantom_try(std::optional<Id> link_id,
+                                                  const std::string& address,
+                                                  const std::string& browser_hash,
+                                                  const std::string& code, const Policy& policy,
+                                                  TimePoint now) {
+  // No code was sent for this request (not a recipient, or a budget said no), or it expired or
+  // was used. A code that was asked for in the last code_lifetime is answered as if it existed —
+  // the same wrong-code answers, the same 429 after code_max_tries, and the same work (a keyed
+  // hash and a write) — so the answers never tell a recipient from anyone else.
+  std::optional<int> tries;
+  {
+    std::lock_guard lock(requests_mutex_);
+    const auto it = requests_.find(request_key(link_id, address, browser_hash));
+    if (it != requests_.end() && it->second.at + policy.code_lifetime > now) {
+      tries = it->second.tries;
+      if (*tries < policy.code_max_tries) {
+        ++it->second.tries;
+      }
+    }
+  }
+  if (tries && *tries >= policy.code_max_tries) {
+    return fail(Errc::kTooManyRequests, "too many wrong tries for this code; request a new code");
+  }
+  std::ignore = util::secure_equal(std::string(crypto_auth_hmacsha256_BYTES * 2, '0'),
+                                   code_hmac(link_id, address, browser_hash, code));
+  VST_TRYV(repository_.record_wrong_try(0, 0));  // no such rows: the same statements, no change
+  return fail(wrong_code());
+}
+
 Result<VerifiedSession> Verification::confirm(const Principal& through, const std::string& email,
                                               const std::string& code, bool remember,
                                               const std::string& browser_token,
@@ -381,7 +434,7 @@ Result<VerifiedSession> Verification::confirm_code(
   const Id event_link = link_id.value_or(0);
   VST_TRY(live, repository_.live_code(link_id, address, browser_hash, now));
   if (!live) {
-    return fail(wrong_code());
+    return phantom_try(link_id, address, browser_hash, code, policy, now);
   }
   if (live->tries >= policy.code_max_tries) {
     return fail(Errc::kTooManyRequests, "too many wrong tries for this code; request a new code");
@@ -397,6 +450,7 @@ Result<VerifiedSession> Verification::confirm_code(
   if (!consumed) {
     return fail(wrong_code());
   }
+  forget_request(link_id, address, browser_hash);
   VST_TRY(identity, sharing_.find_identity(live->external_id));
   IdentityState state = identity.state;
   if (state == IdentityState::kPending || state == IdentityState::kVerified) {

@@ -20,9 +20,11 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace vestibule::domain {
@@ -199,6 +201,17 @@ class Verification {
                                        const std::string& client_address,
                                        const std::string& user_agent);
 
+  // Confirming without a live code (see phantom_try()).
+  static std::string request_key(std::optional<Id> link_id, const std::string& address,
+                                 const std::string& browser_hash);
+  void note_request(std::optional<Id> link_id, const std::string& address,
+                    const std::string& browser_hash, TimePoint now);
+  void forget_request(std::optional<Id> link_id, const std::string& address,
+                      const std::string& browser_hash);
+  Result<VerifiedSession> phantom_try(std::optional<Id> link_id, const std::string& address,
+                                      const std::string& browser_hash, const std::string& code,
+                                      const Policy& policy, TimePoint now);
+
   VerificationRepository& repository_;
   SharingRepository& sharing_;
   ItemRepository& items_;
@@ -209,6 +222,16 @@ class Verification {
   VerificationOptions options_;
   std::string public_url_ = "http://127.0.0.1:8080";
   std::function<void()> wake_;
+  // When each (link or none, address, browser) last asked for a code, and the wrong tries since,
+  // for answering confirms the same whether or not a code was sent. Held in this process.
+  struct RequestTries {
+    TimePoint at;
+    int tries = 0;
+  };
+  static constexpr std::size_t kMaxRememberedRequests = 100000;
+  static constexpr std::chrono::seconds kMaxCodeLifetime{86400};  // the longest code_lifetime
+  std::mutex requests_mutex_;
+  std::unordered_map<std::string, RequestTries> requests_;
 };
 
 }  // namespace vestibule::domain

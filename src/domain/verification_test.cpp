@@ -181,6 +181,43 @@ TEST(Verification, SignInHintsToAMemberKeepTheAddressBudget) {
   EXPECT_EQ(hints() - invitations, 6);
 }
 
+TEST(Verification, ConfirmingAnswersRecipientsAndOthersAlike) {
+  Shared s;
+  const std::string code = s.code_for("browser-eve");
+  ASSERT_FALSE(code.empty());
+  const std::string wrong = code == "00000000" ? "11111111" : "00000000";
+  ASSERT_TRUE(
+      s.f.verification.request(s.holder, "eva@partner.example", "browser-eva", "198.51.100.7"));
+  s.f.verification.process_pending();
+  const auto answers = [&](const std::string& address, const std::string& browser) {
+    std::vector<std::pair<Errc, std::string>> out;
+    for (int i = 0; i < 7; ++i) {
+      auto r = s.f.verification.confirm(s.holder, address, wrong, false, browser, "198.51.100.7",
+                                        "test");
+      EXPECT_FALSE(r);
+      out.emplace_back(r.error().code, r.error().message);
+    }
+    return out;
+  };
+  const auto recipient = answers("eve@partner.example", "browser-eve");
+  const auto stranger = answers("eva@partner.example", "browser-eva");
+  EXPECT_EQ(recipient, stranger);
+  ASSERT_EQ(recipient.size(), 7U);
+  EXPECT_EQ(recipient[4].first, Errc::kInvalidArgument);  // code_max_tries = 5 wrong answers...
+  EXPECT_EQ(recipient[5].first, Errc::kTooManyRequests);  // ...then the code is burnt
+  // A new request starts again for both; after code_lifetime both are plain wrong-code answers.
+  ASSERT_FALSE(s.code_for("browser-eve").empty());
+  ASSERT_TRUE(
+      s.f.verification.request(s.holder, "eva@partner.example", "browser-eva", "198.51.100.7"));
+  s.f.verification.process_pending();
+  EXPECT_EQ(answers("eve@partner.example", "browser-eve")[0].first, Errc::kInvalidArgument);
+  EXPECT_EQ(answers("eva@partner.example", "browser-eva")[0].first, Errc::kInvalidArgument);
+  s.f.clock.advance(std::chrono::minutes(11));
+  EXPECT_EQ(answers("eve@partner.example", "browser-eve"),
+            answers("eva@partner.example", "browser-eva"));
+  EXPECT_EQ(answers("eva@partner.example", "browser-eva")[6].first, Errc::kInvalidArgument);
+}
+
 TEST(Verification, TheReverificationPeriodIsCheckedOnEveryDecision) {
   Shared s;
   const auto admin = s.f.add_user("admin@corp.example", true);

@@ -95,6 +95,16 @@ void Router::get(std::string pattern, Handler h, std::size_t body_limit) {
   add(Route{bhttp::verb::get, std::move(pattern), body_limit, std::move(h), {}});
 }
 
+void Router::heavy(bhttp::verb method, std::string_view pattern) {
+  for (auto& route : routes_) {
+    if (route.method == method && route.pattern == pattern && route.handler) {
+      route.heavy = true;
+      return;
+    }
+  }
+  throw std::invalid_argument("no buffered route to mark heavy: " + std::string(pattern));
+}
+
 void Router::post(std::string pattern, Handler h, std::size_t body_limit) {
   add(Route{bhttp::verb::post, std::move(pattern), body_limit, std::move(h), {}});
 }

@@ -26,6 +26,9 @@ struct Route {
   std::size_t body_limit = 0;  // bytes; for buffered routes the body is read whole up to this
   Handler handler;             // buffered route
   StreamHandler stream;        // streaming route (uploads); exactly one of the two is set
+  // CPU-heavy (password hashing): the handler runs on the server's bounded worker pool, never on
+  // an event-loop thread, so it cannot stall other connections.
+  bool heavy = false;
 };
 
 struct RouteMatch {
@@ -42,10 +45,13 @@ class Router {
   void patch(std::string pattern, Handler h, std::size_t body_limit);
   void del(std::string pattern, Handler h);
   void put_stream(std::string pattern, StreamHandler h, std::size_t body_limit);
-  // Answers GET (and so HEAD; other methods get 405 Allow: GET) for every path no route matches, except the reserved prefixes of
-  // SPEC §5 (/api, /dav, /healthz, /readyz, /metrics), which keep their JSON 404: the web app
-  // owns every other path. `label` names it in metrics and the access log.
+  // Answers GET (and so HEAD; other methods get 405 Allow: GET) for every path no route matches,
+  // except the reserved prefixes of SPEC §5 (/api, /dav, /healthz, /readyz, /metrics), which keep
+  // their JSON 404: the web app owns every other path. `label` names it in metrics and the access
+  // log.
   void fallback(std::string label, Handler h);
+  // Marks the buffered route `method pattern` heavy (Route::heavy); throws when there is none.
+  void heavy(bhttp::verb method, std::string_view pattern);
 
   // `path` is the raw (percent-encoded) path without the query.
   [[nodiscard]] RouteMatch match(bhttp::verb method, std::string_view path) const;

@@ -4,6 +4,7 @@
 #include "http/request_context.hpp"
 #include "util/crypto.hpp"
 #include "util/file_io.hpp"
+#include "util/net.hpp"
 #include "util/read_scope.hpp"
 
 #include <algorithm>
@@ -39,6 +40,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -257,6 +259,8 @@ class Server::Impl {
 
   std::mutex mutex_;  // guards the three members below
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
+  std::unordered_map<std::uint64_t, std::string> client_of_;  // connection id -> its client
+  std::unordered_map<std::string, std::size_t> per_client_;   // open connections per client
   std::uint64_t next_id_ = 0;
   bool tearing_down_ = false;
 
@@ -273,6 +277,10 @@ class Server::Impl {
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;
+  // Heavy handlers (Route::heavy). Declared last, so it is joined first: its work refers to
+  // connections suspended in the loops above.
+  std::atomic<std::size_t> heavy_in_flight_{0};
+  asio::thread_pool heavy_pool_;
 };
 
 // One client connection: reads requests one after the other and answers each. Everything runs on
@@ -312,6 +320,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     unsigned status = 0;
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
+    std::string client;  // behind trusted proxies: the forwarded client; empty: the peer
   };
 
   asio::awaitable<Next> exchange();
@@ -337,6 +346,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   static Result<std::optional<std::string>> next_piece(const Exchange& ex,
                                                        const BodyProducer& produce);
   asio::awaitable<bool> send_continue(Exchange& ex);
+  // Whether a body that has brought `received` bytes since `started` is below the minimum rate.
+  [[nodiscard]] bool too_slow(Clock::time_point started, std::uint64_t received) const;
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
                                          const std::function<bool(std::string_view)>& consume);
   asio::awaitable<void> drain();
@@ -562,7 +573,13 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
     request.query = std::string(target.substr(question + 1));
   }
   request.headers = static_cast<const bhttp::fields&>(head);
-  request.client_address = client_;
+  if (options_.trusted_proxies.empty()) {
+    request.client_address = client_;
+  } else {
+    ex.client =
+        util::client_behind_proxies(client_, head["X-Forwarded-For"], options_.trusted_proxies);
+    request.client_address = ex.client;
+  }
   request.request_id = ex.request_id;
   const auto declared = parser.content_length();
   request.content_length = declared.value_or(0);
@@ -621,11 +638,31 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   }
 
   Response response;
-  if (auto failure = guarded(ex, [&] {
-        const util::ReadScope scope;  // one request: stored state is checked for changes once
-        response = route.handler(request);
-      })) {
-    response = std::move(*failure);
+  const auto run_handler = [&] {
+    if (auto failure = guarded(ex, [&] {
+          const util::ReadScope scope;  // one request: stored state is checked for changes once
+          response = route.handler(request);
+        })) {
+      response = std::move(*failure);
+    }
+  };
+  if (!route.heavy) {
+    run_handler();
+  } else if (server_.heavy_in_flight_.fetch_add(1) >= options_.max_heavy_in_flight) {
+    server_.heavy_in_flight_.fetch_sub(1);
+    response = error_response(503, "unavailable",
+                              "the server is busy checking passwords; try again in a moment");
+    response.set("Retry-After", "1");
+  } else {
+    // On the worker pool; this coroutine waits without holding its event loop.
+    co_await asio::co_spawn(
+        server_.heavy_pool_.get_executor(),
+        [&]() -> asio::awaitable<void> {
+          run_handler();
+          co_return;
+        },
+        asio::use_awaitable);
+    server_.heavy_in_flight_.fetch_sub(1);
   }
   co_return co_await respond(ex, std::move(response), parser.is_done());
 }
@@ -769,6 +806,8 @@ asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection:
     Parser& parser, Exchange& ex, const std::function<bool(std::string_view)>& consume) {
   char* const buffer = chunk();
   std::size_t filled = 0;
+  const auto started = Clock::now();
+  std::uint64_t received = 0;
   while (!parser.is_done()) {
     auto& body = parser.get().body();
     body.data = buffer + filled;
@@ -776,8 +815,13 @@ asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection:
     body.more = true;
     stream_.expires_after(options_.io_timeout);
     error_code ec;
-    ex.bytes_in += co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
+    const auto got = co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
+    ex.bytes_in += got;
+    received += got;
     filled = kChunkBytes - parser.get().body().size;
+    if (!ec && !parser.is_done() && too_slow(started, received)) {
+      co_return BodyOutcome::kTimedOut;
+    }
     if (ec == bhttp::error::need_buffer) {
       ec = {};
     }
@@ -801,6 +845,15 @@ asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection:
     }
   }
   co_return BodyOutcome::kComplete;
+}
+
+bool Server::Impl::Connection::too_slow(Clock::time_point started, std::uint64_t received) const {
+  const auto elapsed = Clock::now() - started;
+  if (options_.min_body_rate == 0 || elapsed <= options_.body_rate_grace) {
+    return false;
+  }
+  const double seconds = std::chrono::duration<double>(elapsed - options_.body_rate_grace).count();
+  return static_cast<double>(received) < seconds * static_cast<double>(options_.min_body_rate);
 }
 
 asio::awaitable<bool> Server::Impl::Connection::send_continue(Exchange& ex) {
@@ -1053,8 +1106,9 @@ void Server::Impl::Connection::record(const Exchange& ex) {
   const auto duration =
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - ex.start);
   server_.metrics_.record_request(ex.route, ex.status, duration, ex.bytes_in, ex.bytes_out);
-  server_.access_log_.write(AccessLogEntry{client_, ex.method, ex.path, ex.route, ex.request_id,
-                                           ex.status, ex.bytes_in, ex.bytes_out, duration});
+  server_.access_log_.write(AccessLogEntry{ex.client.empty() ? client_ : ex.client, ex.method,
+                                           ex.path, ex.route, ex.request_id, ex.status, ex.bytes_in,
+                                           ex.bytes_out, duration});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,7 +1125,8 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
       control_(asio::make_strand(ioc_)),
       acceptor_(control_),
       signals_(control_),
-      grace_timer_(control_) {
+      grace_timer_(control_),
+      heavy_pool_(std::max(1U, options_.heavy_threads)) {
   util::crypto_init();  // request ids come from the CSPRNG
   for (unsigned i = 1; i < threads_; ++i) {
     other_loops_.push_back(std::make_unique<asio::io_context>(1));
@@ -1251,8 +1306,19 @@ void Server::Impl::start_connection(tcp::socket socket) {
       socket.close(ec);
       return;
     }
+    auto client = client_address(remote);
+    auto& open_from_client = per_client_[client];
+    if (open_from_client >= options_.max_connections_per_client &&
+        !util::in_networks(options_.trusted_proxies, client)) {
+      spdlog::warn("refusing a connection from {}: it has {} connections open", client,
+                   open_from_client);
+      socket.close(ec);
+      return;
+    }
+    ++open_from_client;
     const auto id = next_id_++;
-    connection = std::make_shared<Connection>(*this, std::move(socket), id, client_address(remote));
+    client_of_.emplace(id, client);
+    connection = std::make_shared<Connection>(*this, std::move(socket), id, std::move(client));
     connections_.emplace(id, connection);
   }
   const auto executor = connection->executor();
@@ -1263,6 +1329,13 @@ void Server::Impl::start_connection(tcp::socket socket) {
 void Server::Impl::connection_ended(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   connections_.erase(id);
+  if (const auto client = client_of_.find(id); client != client_of_.end()) {
+    if (const auto count = per_client_.find(client->second);
+        count != per_client_.end() && --count->second == 0) {
+      per_client_.erase(count);
+    }
+    client_of_.erase(client);
+  }
   if (stopping_ && connections_.empty() && !tearing_down_) {
     stop_loops();
   }

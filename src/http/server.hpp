@@ -7,6 +7,7 @@
 
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "util/net.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -34,6 +35,18 @@ struct ServerOptions {
       30};  // no byte moved for this long while reading a body or writing a response
   std::chrono::seconds shutdown_grace{30};  // in-flight requests get this long after stop()
   std::size_t max_connections = 10000;
+  // Open connections from one client address; more are closed at once. Not applied to trusted
+  // proxies, which carry everyone's connections.
+  std::size_t max_connections_per_client = 256;
+  // A request body must keep coming at this many bytes per second on average once
+  // `body_rate_grace` has passed since its first byte was awaited, or the connection is closed
+  // (a client trickling a byte now and then would pass every idle timeout).
+  std::size_t min_body_rate = 1024;
+  std::chrono::seconds body_rate_grace{10};
+  // Threads of the worker pool for heavy routes (Route::heavy), and how many heavy requests may be
+  // running or waiting for it at once; past that they get 503 with Retry-After.
+  unsigned heavy_threads = 2;
+  std::size_t max_heavy_in_flight = 64;
   AccessLogFormat access_log = AccessLogFormat::kText;
   bool secure = false;  // public URL is https: adds HSTS
   // The Host header values requests may carry (lower case, "host:port" or "host"); others get
@@ -41,6 +54,9 @@ struct ServerOptions {
   // /healthz, /readyz and /metrics answer any Host (probes often use the node's address). Empty:
   // no check.
   std::vector<std::string> allowed_hosts;
+  // Peers whose X-Forwarded-For names the client (Request::client_address, the access log, every
+  // throttle); empty: the peer is the client.
+  std::vector<util::IpNetwork> trusted_proxies;
 };
 
 class Server {

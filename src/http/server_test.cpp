@@ -114,6 +114,7 @@ class Client {
   ClientResponse get(const std::string& target) { return request(bhttp::verb::get, target); }
 
   void send_raw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  tcp::socket& socket() { return socket_; }
 
   ClientResponse read_response(bool head = false) {
     bhttp::response_parser<bhttp::string_body> parser;
@@ -280,6 +281,12 @@ class ServerTest : public ::testing::Test {
       slow_release_.wait();
       return Response::json(200, {{"slow", true}});
     });
+    router_.get("/heavy", [this](Request&) {
+      heavy_entered_.open();
+      heavy_release_.wait();
+      return Response::json(200, {{"heavy", true}});
+    });
+    router_.heavy(bhttp::verb::get, "/heavy");
     router_.get("/file", [this](Request&) {
       const int file = ::open(file_path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (file < 0) {
@@ -344,6 +351,7 @@ class ServerTest : public ::testing::Test {
 
   void TearDown() override {
     slow_release_.open();
+    heavy_release_.open();
     shut_down();
     ::unlink(file_path_.c_str());
   }
@@ -383,6 +391,8 @@ class ServerTest : public ::testing::Test {
   std::string file_path_;
   Gate slow_entered_;
   Gate slow_release_;
+  Gate heavy_entered_;
+  Gate heavy_release_;
   std::shared_ptr<UploadStats> uploads_ = std::make_shared<UploadStats>();
   std::shared_ptr<std::atomic<int>> produced_calls_ = std::make_shared<std::atomic<int>>(0);
 };
@@ -851,6 +861,75 @@ TEST(ServerBind, UnusableAddressThrowsClearly) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("203.0.113.1"), std::string::npos);
   }
+}
+
+TEST_F(ServerTest, HeavyRoutesRunOffTheEventLoopsWithinABound) {
+  auto options = test_options();
+  options.threads = 1;  // one event loop: a handler running on it would stall everything
+  options.heavy_threads = 1;
+  options.max_heavy_in_flight = 1;
+  restart(options);
+  std::thread first([this] {
+    Client client(port());
+    const auto response = client.get("/heavy");
+    EXPECT_EQ(response.result_int(), 200);
+  });
+  heavy_entered_.wait();
+  // While the heavy handler runs, the only event loop still answers...
+  Client other(port());
+  EXPECT_EQ(other.get("/hello").result_int(), 200);
+  // ...and a heavy request past the bound is turned away at once, with when to come back.
+  const auto busy = other.get("/heavy");
+  EXPECT_EQ(busy.result_int(), 503);
+  EXPECT_EQ(error_code_of(busy), "unavailable");
+  EXPECT_EQ(busy[bhttp::field::retry_after], "1");
+  heavy_release_.open();
+  first.join();
+  EXPECT_EQ(other.get("/heavy").result_int(), 200);  // the slot is free again
+}
+
+TEST_F(ServerTest, ABodyTricklingBelowTheMinimumRateIsCutOff) {
+  auto options = test_options();
+  options.body_rate_grace = std::chrono::seconds(1);
+  options.min_body_rate = 1000;  // after 1 s, 1000 bytes for every further second
+  restart(options);
+  Client client(port());
+  client.send_raw(
+      "POST /small HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n"
+      "Content-Type: application/json\r\n\r\n");
+  // A byte now and then, each well within the I/O timeout: the average is what gives it away.
+  // (The pauses make the client slow; the outcome does not depend on how long they last.)
+  bool cut = false;
+  for (int i = 0; i < 6 && !cut; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    boost::system::error_code ec;
+    asio::write(client.socket(), asio::buffer("x", 1), ec);
+    cut = static_cast<bool>(ec);
+  }
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, ABodyAtAGoodRateIsNotCutOff) {
+  auto options = test_options();
+  options.body_rate_grace = std::chrono::seconds(0);
+  options.min_body_rate = 1;  // any real client sends far faster
+  restart(options);
+  Client client(port());
+  const auto response = client.request(bhttp::verb::post, "/small", std::string(1000, 'x'));
+  EXPECT_EQ(response.result_int(), 200U);
+}
+
+TEST_F(ServerTest, OneClientAddressHoldsAtMostItsShareOfConnections) {
+  auto options = test_options();
+  options.max_connections_per_client = 2;
+  restart(options);
+  Client first(port());
+  Client second(port());
+  EXPECT_EQ(first.get("/hello").result_int(), 200U);
+  EXPECT_EQ(second.get("/hello").result_int(), 200U);
+  Client third(port());
+  EXPECT_TRUE(third.closed_by_server());
+  EXPECT_EQ(first.get("/hello").result_int(), 200U);  // the others are untouched
 }
 
 }  // namespace
