@@ -27,6 +27,8 @@ const std::map<std::string, std::string> kNoItemAccess = {
     {"POST /api/v1/session/code",
      "sign-in itself: records a code request for the typed address, the same for every address"},
     {"POST /api/v1/session/code/confirm", "sign-in itself: the caller's own code"},
+    {"POST /api/v1/verification/one-time",
+     "the caller's own one-time link; through a link, Verification::confirm checks it"},
     {"DELETE /api/v1/session", "the caller's own session"},
     {"GET /api/v1/me", "the caller's own account"},
     {"POST /api/v1/me/password", "the caller's own account"},

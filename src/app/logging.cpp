@@ -52,7 +52,15 @@ void setup_logging(const std::string& level, const std::string& format) {
   sink->set_formatter(std::move(formatter));
   spdlog::drop_all();
   auto main_logger = std::make_shared<spdlog::logger>("vestibule", sink);
-  auto access_logger = std::make_shared<spdlog::logger>("access", sink);
+  // Access lines are already whole records (a JSON object each with http.access_log = "json"):
+  // in JSON logs they are written as they are, not wrapped again as the "msg" of another record.
+  auto access_sink = sink;
+  if (format == "json") {
+    access_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    access_sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%v", spdlog::pattern_time_type::utc, std::string("\n")));
+  }
+  auto access_logger = std::make_shared<spdlog::logger>("access", access_sink);
   const auto lvl = spdlog::level::from_str(level);
   main_logger->set_level(lvl);
   access_logger->set_level(spdlog::level::info);

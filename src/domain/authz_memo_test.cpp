@@ -124,7 +124,14 @@ std::vector<Change> changes() {
        },
        share_again},
       {"block the address", [=](Recipient& r) { set_eve(r, IdentityState::kBlocked); },
-       [=](Recipient& r) { set_eve(r, IdentityState::kVerified); }},
+       [=](Recipient& r) {
+         set_eve(r, IdentityState::kVerified);
+         // Lifting the block ended eve's sessions: she proves her address again.
+         auto again = r.confirm_sign_in(r.sign_in_code_for("browser-a"), "browser-a",
+                                        "eve@partner.example", true);
+         ASSERT_TRUE(again) << again.error().message;
+         r.session = again.value().token;
+       }},
       {"let the link expire", [](Recipient& r) { r.f.clock.advance(std::chrono::hours(2)); },
        share_again},
       {"block the address's domain",
@@ -183,8 +190,9 @@ TEST(AuthorizationMemo, ConcurrentReadersNeverSeeAStaleAnswer) {
   std::atomic<int> phase{0};
   std::atomic<bool> done{false};
   std::atomic<int> decided_in_phase{0};
-  std::mutex token_mutex;
+  std::mutex token_mutex;  // guards the two below: what a request presents
   std::string current_token = r.token;
+  std::string current_session = r.session;
   std::atomic<int> stale{0};
   std::atomic<int> wrongly_refused{0};
   std::atomic<int> refused_in_change{0};
@@ -197,11 +205,13 @@ TEST(AuthorizationMemo, ConcurrentReadersNeverSeeAStaleAnswer) {
     while (!done.load()) {
       const int p0 = phase.load();
       std::string token;
+      std::string session;
       {
         std::lock_guard lock(token_mutex);
         token = current_token;
+        session = current_session;
       }
-      const auto outcome = request_as_recipient(r.f, r.session, token, r.file.id);
+      const auto outcome = request_as_recipient(r.f, session, token, r.file.id);
       if (phase.load() != p0) {
         continue;  // overlapped a change: either answer is right
       }
@@ -248,6 +258,7 @@ TEST(AuthorizationMemo, ConcurrentReadersNeverSeeAStaleAnswer) {
       {
         std::lock_guard lock(token_mutex);
         current_token = r.token;
+        current_session = r.session;
       }
       ++phase;  // shared again
     }

@@ -154,11 +154,11 @@ TEST(SignInCode, IsBoundToTheBrowserAndBurnedAfterTheTriesThatCountPerAddress) {
 
 TEST(SignInCode, ShareTheLinkCodesBudgetsAndFailureBlock) {
   Shared s;
-  // Per address, link codes and sign-in codes together: 5 an hour.
+  // Per address and browser, link codes and sign-in codes together: 5 an hour.
   int codes = 0;
   for (int i = 0; i < 4; ++i) {
-    codes += s.code_for("link-" + std::to_string(i)).empty() ? 0 : 1;
-    codes += s.sign_in_code_for("sign-in-" + std::to_string(i)).empty() ? 0 : 1;
+    codes += s.code_for("one-browser").empty() ? 0 : 1;
+    codes += s.sign_in_code_for("one-browser").empty() ? 0 : 1;
   }
   EXPECT_EQ(codes, 5);
   // Per client address: the 21st sign-in request in an hour is refused with a retry time.
@@ -173,13 +173,19 @@ TEST(SignInCode, ShareTheLinkCodesBudgetsAndFailureBlock) {
   EXPECT_TRUE(s.f.verification.request_sign_in("x@partner.example", "b", "203.0.113.1"));
   s.f.clock.advance(std::chrono::minutes(61));
   EXPECT_FALSE(s.sign_in_code_for("browser-z").empty());
-  // 100 consecutive failures (across codes of any kind): no more sign-in codes either.
+  // 100 consecutive failures (across codes of any kind): no more guessable sign-in codes
+  // either, a one-time link instead (Verification.PastTheFailureBudgetAOneTimeLinkReplacesTheCode).
   const auto identity = s.f.sharing_store.find_identity_by_address(kEve).value();
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(s.f.verification_store.record_wrong_try(0, identity.id));
   }
   s.f.clock.advance(std::chrono::minutes(61));
-  EXPECT_TRUE(s.sign_in_code_for("browser-y").empty());
+  const std::size_t before = s.f.mail_sender.sent.size();
+  ASSERT_TRUE(s.f.verification.request_sign_in(kEve, "browser-y", "198.51.100.7"));
+  s.f.verification.process_pending();
+  s.f.outbox.deliver_due();
+  ASSERT_EQ(s.f.mail_sender.sent.size(), before + 1);
+  EXPECT_NE(s.f.mail_sender.sent.back().text.find("/verify#email="), std::string::npos);
 }
 
 TEST(SignInCode, ALapsedCodeIsRefused) {

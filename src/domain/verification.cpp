@@ -4,6 +4,7 @@
 #include "util/email.hpp"
 #include "util/html.hpp"
 #include "util/rfc3339.hpp"
+#include "util/url.hpp"
 
 #include <array>
 #include <tuple>
@@ -281,20 +282,25 @@ void Verification::send_code(const VerificationRequest& request, const Item* ite
                                identity.value().state == IdentityState::kGuest)) {
     return;  // the policy no longer lets this address in; a code would open nothing
   }
+  // Each browser has its own hourly budget, so the requests of someone holding a forwarded link
+  // never use up the recipient's; a larger cap per address bounds the mail an address gets.
+  auto sent_here = repository_.count_codes_for_browser(request.address, request.browser_hash,
+                                                       now - kBudgetWindow);
   auto sent = repository_.count_codes(request.address, now - kBudgetWindow);
-  if (!sent || sent.value() >= policy.code_sends_per_address_per_hour) {
+  if (!sent_here || !sent || sent_here.value() >= policy.code_sends_per_address_per_hour ||
+      sent.value() >= policy.code_sends_per_address_per_hour * kAddressCapFactor) {
     spdlog::info("verification: send budget of an address reached; no code sent");
     return;
   }
   auto failures = repository_.consecutive_failures(external_id);
-  if (!failures || failures.value() >= options_.max_consecutive_failures) {
-    spdlog::warn(
-        "verification: {} consecutive wrong codes for external identity {}; no more "
-        "codes are sent until an admin lifts the block",
-        failures ? failures.value() : -1, external_id);
+  if (!failures) {
     return;
   }
-  const std::string code = generate_code(policy.code_length);
+  // Past the failure budget no guessable code is sent: a one-time link of 256 bits instead, which
+  // works only in the browser that asked, so the real recipient is never locked out.
+  const bool one_time_link = failures.value() >= options_.max_consecutive_failures;
+  const std::string code =
+      one_time_link ? util::random_token(32) : generate_code(policy.code_length);
   VerificationCode row;
   row.link_id = request.link_id;
   row.address = request.address;
@@ -312,7 +318,24 @@ void Verification::send_code(const VerificationRequest& request, const Item* ite
   mail.kind = MailKind::kCode;
   mail.to = request.address;
   // The code stays out of the subject, which is kept after the body is scrubbed.
-  if (item != nullptr) {
+  if (one_time_link) {
+    const std::string url = one_time_url(request.link_id, request.address, code);
+    const std::string what =
+        item != nullptr ? "open \"" + item->name + "\"" : "sign in to Vestibule";
+    mail.subject = item != nullptr ? "Your link to open \"" + item->name + "\""
+                                   : "Your sign-in link for Vestibule";
+    mail.text = "Many wrong codes were typed for " + request.address +
+                ", so instead of a code here is a link to " + what + ":\n\n    " + url +
+                "\n\nIt works once, until " + until +
+                ", and only in the browser where you asked for it.\nIf you did not ask for it, "
+                "you can ignore this email: nobody can use it without your mailbox.\n";
+    mail.html = "<p>Many wrong codes were typed for " + util::html_escape(request.address) +
+                ", so instead of a code here is a link to " + util::html_escape(what) +
+                ":</p><p><a href=\"" + util::html_escape(url) + "\">" + util::html_escape(url) +
+                "</a></p><p>It works once, until " + until +
+                ", and only in the browser where you asked for it. If you did not ask for it, you "
+                "can ignore this email.</p>";
+  } else if (item != nullptr) {
     mail.subject = "Your code for \"" + item->name + "\"";
     mail.text = "Your code to open \"" + item->name + "\" is\n\n    " + code +
                 "\n\nIt works once, until " + until +
@@ -347,6 +370,13 @@ void Verification::send_code(const VerificationRequest& request, const Item* ite
   Principal nobody;
   events_.record({"verification.code_sent", nobody, item != nullptr ? item->id : 0,
                   request.link_id.value_or(0), request.address});
+}
+
+std::string Verification::one_time_url(std::optional<Id> link_id, const std::string& address,
+                                       const std::string& token) const {
+  // In the fragment: the browser keeps it out of requests, logs and Referer; the page sends it.
+  return public_url_ + "/verify#" + (link_id ? "link=" + std::to_string(*link_id) + "&" : "") +
+         "email=" + util::percent_encode(address) + "&token=" + token;
 }
 
 std::string Verification::request_key(std::optional<Id> link_id, const std::string& address,
@@ -412,6 +442,24 @@ Result<VerifiedSession> Verification::confirm(const Principal& through, const st
   VST_TRY(policy, authz_.policy_in(item.space_id));
   return confirm_code(link.id, link.item_id, through, address, code, remember, browser_token,
                       policy, client_address, user_agent);
+}
+
+Result<VerifiedSession> Verification::confirm_one_time(std::optional<Id> link_id,
+                                                       const std::string& email,
+                                                       const std::string& token, bool remember,
+                                                       const std::string& browser_token,
+                                                       const std::string& client_address,
+                                                       const std::string& user_agent) {
+  if (!link_id) {
+    return confirm_sign_in(email, token, remember, browser_token, client_address, user_agent);
+  }
+  auto link = sharing_.find_link(*link_id);
+  if (!link) {
+    return fail(Errc::kNotFound, "this link no longer exists", "link_id");
+  }
+  Principal through;
+  through.via = link.value();
+  return confirm(through, email, token, remember, browser_token, client_address, user_agent);
 }
 
 Result<VerifiedSession> Verification::confirm_sign_in(const std::string& email,

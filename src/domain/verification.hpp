@@ -78,6 +78,9 @@ class VerificationRepository {
   virtual Result<void> mark_processed(Id request_id) = 0;
   // Codes created for an address since `since` (the per-address send budget).
   virtual Result<int> count_codes(const std::string& address, TimePoint since) = 0;
+  // Codes created for an address and one browser since `since` (that browser's share of it).
+  virtual Result<int> count_codes_for_browser(const std::string& address,
+                                              const std::string& browser_hash, TimePoint since) = 0;
   virtual Result<void> create_code(const VerificationCode& code) = 0;
   // The newest code of (link or none, address, browser) that is neither consumed nor expired: a
   // link's code is never a sign-in code, nor the reverse.
@@ -153,6 +156,13 @@ class Verification {
                                   const std::string& code, bool remember,
                                   const std::string& browser_token,
                                   const std::string& client_address, const std::string& user_agent);
+  // The one-time link sent instead of a code past the failure budget: its token is confirmed as
+  // the code of (the link or none, address, browser).
+  Result<VerifiedSession> confirm_one_time(std::optional<Id> link_id, const std::string& email,
+                                           const std::string& token, bool remember,
+                                           const std::string& browser_token,
+                                           const std::string& client_address,
+                                           const std::string& user_agent);
   // The same for a sign-in code (no link): the same session as a link's code gives.
   Result<VerifiedSession> confirm_sign_in(const std::string& email, const std::string& code,
                                           bool remember, const std::string& browser_token,
@@ -201,6 +211,12 @@ class Verification {
                                        const std::string& client_address,
                                        const std::string& user_agent);
 
+  // The page a one-time link opens (`{public_url}/verify#link=…&email=…&token=…`).
+  [[nodiscard]] std::string one_time_url(std::optional<Id> link_id, const std::string& address,
+                                         const std::string& token) const;
+  // Codes per address per hour: this many times a browser's budget
+  // (code_sends_per_address_per_hour).
+  static constexpr int kAddressCapFactor = 4;
   // Confirming without a live code (see phantom_try()).
   static std::string request_key(std::optional<Id> link_id, const std::string& address,
                                  const std::string& browser_hash);

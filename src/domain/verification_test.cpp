@@ -130,17 +130,31 @@ TEST(Verification, TheAnswerToARequestSaysTheSameToEveryAddress) {
   EXPECT_EQ(stranger.resend_after, invited.resend_after);
 }
 
-TEST(Verification, SendBudgetsHoldPerAddressAndPerClient) {
+TEST(Verification, SendBudgetsHoldPerBrowserAndPerClientWithALargerCapPerAddress) {
   Shared s;
   int codes = 0;
   for (int i = 0; i < 8; ++i) {
-    if (!s.code_for("browser-" + std::to_string(i)).empty()) {
+    if (!s.code_for("browser-forwarded").empty()) {
       ++codes;
     }
   }
-  EXPECT_EQ(codes, 5);  // code_sends_per_address_per_hour
-  // Per (link, client address): the 21st request in an hour is refused with a retry time.
-  for (int i = 8; i < 20; ++i) {
+  EXPECT_EQ(codes, 5);  // code_sends_per_address_per_hour, for this browser
+  // Someone else's browser used up its own budget, not the recipient's.
+  EXPECT_FALSE(s.code_for("browser-eve").empty());
+  // Across browsers (and networks), an address gets at most 4 times that in an hour.
+  for (int i = 0; i < 20; ++i) {
+    const std::size_t before = s.f.mail_sender.sent.size();
+    ASSERT_TRUE(s.f.verification.request(s.holder, "eve@partner.example",
+                                         "browser-" + std::to_string(i),
+                                         "203.0.113." + std::to_string(i)));
+    s.f.verification.process_pending();
+    s.f.outbox.deliver_due();
+    codes += static_cast<int>(s.f.mail_sender.sent.size() - before);
+  }
+  EXPECT_EQ(codes + 1, 20);
+  // Per (link, client address): the 21st request in an hour is refused with a retry time (nine
+  // came from 198.51.100.7 above).
+  for (int i = 9; i < 20; ++i) {
     ASSERT_TRUE(s.f.verification.request(s.holder, "x@partner.example", "b", "198.51.100.7"));
   }
   const auto refused = s.f.verification.request(s.holder, "x@partner.example", "b", "198.51.100.7");
@@ -248,15 +262,57 @@ TEST(Verification, PeriodZeroAcceptsNoRememberedDevice) {
                                   s.file));
 }
 
-TEST(Verification, FailuresAcrossCodesStopNewCodesUntilASuccess) {
+TEST(Verification, PastTheFailureBudgetAOneTimeLinkReplacesTheCode) {
   Shared s;
   auto identity = s.f.sharing_store.find_identity_by_address("eve@partner.example").value();
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(s.f.verification_store.record_wrong_try(0, identity.id));
   }
-  EXPECT_TRUE(s.code_for("browser-a").empty());
-  ASSERT_TRUE(s.f.sharing_store.reset_failures(identity.id));  // an admin lifts the block
+  s.f.verification.set_public_url("https://files.example.org");
+  ASSERT_TRUE(
+      s.f.verification.request(s.holder, "eve@partner.example", "browser-a", "198.51.100.7"));
+  s.f.verification.process_pending();
+  s.f.outbox.deliver_due();
+  ASSERT_FALSE(s.f.mail_sender.sent.empty());
+  const auto& mail = s.f.mail_sender.sent.back();
+  EXPECT_EQ(mail.to, "eve@partner.example");
+  // No guessable code: a link to /verify whose token has 256 bits, in the URL's fragment.
+  std::smatch m;
+  const std::string text = mail.text;
+  ASSERT_TRUE(
+      std::regex_search(text, m,
+                        std::regex("https://files\\.example\\.org/"
+                                   "verify#link=([0-9]+)&email=([^&]+)&token=([A-Za-z0-9_-]+)")))
+      << text;
+  EXPECT_EQ(m[1].str(), std::to_string(s.link.id));
+  const std::string token = m[3].str();
+  EXPECT_EQ(token.size(), 43U);
+  EXPECT_EQ(mail.subject.find(token), std::string::npos);
+  // Only in the browser that asked, and once.
+  EXPECT_FALSE(s.f.verification.confirm_one_time(s.link.id, "eve@partner.example", token, false,
+                                                 "browser-b", "198.51.100.8", "test"));
+  auto verified = s.f.verification.confirm_one_time(s.link.id, "eve@partner.example", token, false,
+                                                    "browser-a", "198.51.100.7", "test");
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_TRUE(s.f.verification.authenticate(verified.value().token));
+  EXPECT_FALSE(s.f.verification.confirm_one_time(s.link.id, "eve@partner.example", token, false,
+                                                 "browser-a", "198.51.100.7", "test"));
+  // The success starts the count again: the next request gets a code.
+  EXPECT_EQ(s.f.verification_store.consecutive_failures(identity.id).value(), 0);
   EXPECT_FALSE(s.code_for("browser-a").empty());
+}
+
+TEST(Verification, LiftingABlockDoesNotBringBackOldSessions) {
+  Shared s;
+  const auto verified = s.confirm(s.code_for("browser-a"), "browser-a");
+  ASSERT_TRUE(verified);
+  const auto id = s.f.sharing_store.find_identity_by_address("eve@partner.example").value().id;
+  ASSERT_TRUE(s.f.sharing_store.set_identity_state(id, IdentityState::kBlocked, s.f.clock.now()));
+  EXPECT_FALSE(s.f.verification.authenticate(verified.value().token));
+  EXPECT_TRUE(s.f.verification.identify(verified.value().token));  // its pages say "blocked"
+  ASSERT_TRUE(s.f.sharing_store.set_identity_state(id, IdentityState::kVerified, s.f.clock.now()));
+  EXPECT_FALSE(s.f.verification.authenticate(verified.value().token));
+  EXPECT_FALSE(s.f.verification.identify(verified.value().token));
 }
 
 TEST(Outbox, RetriesTemporaryFailuresWithBackOffAndDropsExpiredCodes) {

@@ -473,6 +473,24 @@ std::optional<Response> Server::Impl::Connection::check_head(const Parser& parse
                           fmt::format("the request line is longer than {} bytes; shorten the URL",
                                       options_.max_request_line_bytes));
   }
+  // The whole head as received ("Name: value" CRLF per field), counted here rather than left to
+  // the parser, whose limit applies to each read and so let a head of many fields pass it.
+  std::size_t head_bytes = line_bytes + 2;
+  for (const auto& field : head) {
+    const std::size_t field_bytes = field.name_string().size() + field.value().size() + 4;
+    if (field_bytes > options_.max_header_field_bytes) {
+      return error_response(431, "header_too_large",
+                            fmt::format("the header field {} is larger than {} bytes",
+                                        std::string(field.name_string().substr(0, 64)),
+                                        options_.max_header_field_bytes));
+    }
+    head_bytes += field_bytes;
+  }
+  if (head_bytes > options_.max_header_bytes) {
+    return error_response(
+        431, "header_too_large",
+        fmt::format("the request head is larger than {} bytes", options_.max_header_bytes));
+  }
   const auto field_count = static_cast<std::size_t>(std::distance(head.begin(), head.end()));
   if (field_count > options_.max_header_fields) {
     return error_response(431, "header_too_large",

@@ -28,6 +28,7 @@ struct ServerOptions {
   std::size_t max_header_bytes =
       16 * 1024;  // request line + all headers; above it 431 (414 for the line)
   std::size_t max_request_line_bytes = 8 * 1024;
+  std::size_t max_header_field_bytes = 8 * 1024;  // one field line; above it 431
   std::size_t max_header_fields = 100;
   std::chrono::seconds header_timeout{10};  // time to receive a whole request head
   std::chrono::seconds idle_timeout{60};    // keep-alive idle time between requests

@@ -932,5 +932,26 @@ TEST_F(ServerTest, OneClientAddressHoldsAtMostItsShareOfConnections) {
   EXPECT_EQ(first.get("/hello").result_int(), 200U);  // the others are untouched
 }
 
+TEST_F(ServerTest, ManyFieldsAddingUpAboveTheHeadLimitAre431) {
+  auto options = test_options();
+  options.max_header_bytes = 16 * 1024;
+  restart(options);
+  Client client(port());
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (int i = 0; i < 20; ++i) {  // 20 fields of 1 KiB: 20 KiB, each well under the limit
+    fields.emplace_back("X-Field-" + std::to_string(i), std::string(1024, 'a'));
+  }
+  const auto response = client.request(bhttp::verb::get, "/hello", {}, fields);
+  EXPECT_EQ(response.result_int(), 431U);
+  EXPECT_EQ(error_code_of(response), "header_too_large");
+  Client one_big(port());  // one field line above 8 KiB, the head under 16 KiB
+  const auto big =
+      one_big.request(bhttp::verb::get, "/hello", {}, {{"X-Big", std::string(9000, 'a')}});
+  EXPECT_EQ(big.result_int(), 431U);
+  Client small(port());
+  fields.resize(10);  // 10 KiB: served
+  EXPECT_EQ(small.request(bhttp::verb::get, "/hello", {}, fields).result_int(), 200U);
+}
+
 }  // namespace
 }  // namespace vestibule::http

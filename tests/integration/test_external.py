@@ -499,6 +499,21 @@ class SingleUseTest(ExternalCase):
 
 class ForwardedLinkTest(ExternalCase):
 
+    def test_a_forwarded_links_requests_never_use_up_the_recipients_codes(self):
+        _, link = self.share([EVE])
+        token = link["token"]
+        # Whoever holds the forwarded link asks, again and again, from their own browser.
+        b = self.browser(source="127.0.0.2")
+        for _ in range(8):
+            self.request_code(b, token, EVE)
+        self.code_mails(EVE, 5)  # that browser's hourly budget, all to Eve's mailbox
+        # Eve's own browser still gets a code (the 6th), and it works.
+        a = self.browser()
+        self.request_code(a, token, EVE)
+        r = self.confirm(a, token, EVE, self.nth_code(EVE, 6))
+        self.assertStatus(r, 200)
+        self.assertStatus(a.get(shares(token, "/content")), 200)
+
     def test_another_browser_gets_nothing_and_cannot_burn_the_recipients_code(self):
         _, link = self.share([EVE])
         token = link["token"]

@@ -189,6 +189,8 @@ class VerificationStore final : public domain::VerificationRepository {
   Result<std::vector<domain::VerificationRequest>> pending_requests(std::size_t limit) override;
   Result<void> mark_processed(domain::Id request_id) override;
   Result<int> count_codes(const std::string& address, domain::TimePoint since) override;
+  Result<int> count_codes_for_browser(const std::string& address, const std::string& browser_hash,
+                                      domain::TimePoint since) override;
   Result<void> create_code(const domain::VerificationCode& code) override;
   Result<std::optional<domain::VerificationCode>> live_code(std::optional<domain::Id> link_id,
                                                             const std::string& address,

@@ -501,6 +501,14 @@ Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
                                                                   domain::IdentityState state,
                                                                   domain::TimePoint now) {
   return db_.write<domain::ExternalIdentity>([&](Connection& c) {
+    // Lifting a block never brings back the sessions the address had: they end here, so the
+    // address proves itself again with a new code. (While blocked they are kept, so its pages can
+    // say it is blocked.)
+    c.prepare(
+         "DELETE FROM external_sessions WHERE external_id = ?1 AND ?2 <> 'blocked' AND "
+         "(SELECT state FROM external_identities WHERE id = ?1) = 'blocked'")
+        .with(id, to_string(state))
+        .run();
     c.prepare(
          "UPDATE external_identities SET state = ?1, verified_at = CASE WHEN ?1 = 'verified' "
          "THEN COALESCE(verified_at, ?2) ELSE verified_at END WHERE id = ?3")

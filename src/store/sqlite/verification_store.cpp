@@ -78,6 +78,19 @@ Result<int> VerificationStore::count_codes(const std::string& address, domain::T
   });
 }
 
+Result<int> VerificationStore::count_codes_for_browser(const std::string& address,
+                                                       const std::string& browser_hash,
+                                                       domain::TimePoint since) {
+  return db_.read<int>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT count(*) FROM verification_codes WHERE address = ?1 AND created_at > ?2 AND "
+        "browser_hash = ?3");
+    s.with(address, to_unix(since), browser_hash);
+    s.step();
+    return static_cast<int>(s.int64(0));
+  });
+}
+
 Result<void> VerificationStore::create_code(const domain::VerificationCode& code) {
   return db_.write<void>([&](Connection& c) {
     c.prepare(
