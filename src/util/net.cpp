@@ -119,8 +119,8 @@ std::string client_behind_proxies(std::string_view peer, std::string_view forwar
     start = end + 1;
   }
   std::string client(peer);
-  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
-    const auto address = address_of(*hop);
+  for (std::size_t i = hops.size(); i-- > 0;) {  // from the nearest hop outwards
+    const auto address = address_of(hops[i]);
     if (!address) {
       return client;  // not an address: the last hop that was one is the client
     }
