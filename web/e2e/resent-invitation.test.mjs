@@ -1,7 +1,8 @@
-// An invitation that went astray is sent again from manage access. The new email cannot carry
-// the link's token, so it opens `/shared/{link_id}?email=…`: there the recipient, on a phone and
-// not signed in, confirms the prefilled address with a code and the file opens. A browser signed
-// in as someone the link is not shared with is told so and offered another address or sign-out.
+// Coming back without a link. An invitation that went astray is sent again from manage access;
+// the new email cannot carry the link's token, so it opens `/shared/{link_id}?email=…`: there the
+// recipient, on a phone and not signed in, confirms the prefilled address with a code and the file
+// opens. A browser signed in as someone the link is not shared with is told so and offered another
+// address or sign-out. And at the front door, someone outside signs in with an email code.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { heading, mailCount, ownerOf, PASSWORD, shareWith, upload, waitForNew } from './support/recipient.mjs';
@@ -77,4 +78,29 @@ test('a resent invitation opens with a code for the prefilled address', async ()
   await eve.getByRole('button', { name: 'Continue with another address' }).click();
   await heading(eve, 'Confirm your email address to open what was shared with you');
   assert.equal(await eve.getByLabel('Your email address').inputValue(), '', 'another address starts empty');
+});
+
+test('someone outside signs in at the front door with an email code and sees what was shared', async () => {
+  const owner = await ownerOf(env, 'bea@example.org', 'Bea Sharer');
+  const file = await upload(owner.api, owner.root, 'brief.txt', Buffer.from('The brief.\n'));
+  await shareWith(env, owner.api, file.id, EVE);
+
+  const eve = await env.newPage({ phone: true });
+  await eve.goto('/');
+  await eve.getByRole('heading', { level: 1, name: 'Sign in to Vestibule' }).waitFor();
+  await eve.getByRole('button', { name: 'Get a code by email' }).click();
+  await eve.getByRole('heading', { level: 1, name: 'Sign in with an email code' }).waitFor();
+  await eve.getByLabel('Your email address').fill(EVE);
+  await env.shot(eve, 'front-door-code');
+  await env.axe(eve, 'front door: sign in with an email code');
+  const seen = await mailCount(env);
+  await eve.getByRole('button', { name: 'Send code' }).click();
+  await heading(eve, 'Check your email');
+  const mail = await waitForNew(env, seen, (m) => m.to.includes(EVE) && /sign-in code/i.test(m.subject));
+  await eve.getByLabel('Code from the email').fill(codeOf(mail));
+  await eve.getByRole('button', { name: 'Open', exact: true }).click();
+  await eve.getByRole('heading', { level: 1, name: 'Shared with me' }).waitFor();
+  await eve.getByText('brief.txt').first().waitFor();
+  await env.assertNoHorizontalScroll(eve);
+  await env.shot(eve, 'front-door-shared-with-me');
 });
