@@ -618,10 +618,11 @@ def raw_exchange(port, data, timeout=15, read_body=True, shutdown_write=False):
 
 
 def connection_refused(port):
-    """True when a TCP connect to 127.0.0.1:port is refused."""
+    """True when a TCP connect to 127.0.0.1:port is refused. A connect reset while the listener
+    closes (the attempt was queued on a socket that then went away) is a refusal too."""
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=2)
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     s.close()
     return False
