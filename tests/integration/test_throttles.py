@@ -6,9 +6,10 @@ client is the one X-Forwarded-For names, and from anyone else that header is ign
 Each test starts its own server on 127.0.0.1; the clients differ only by X-Forwarded-For.
 """
 
+import threading
 import unittest
 
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, VestibuleTestCase
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Client, VestibuleTestCase
 
 ATTACKER = "198.51.100.66"
 REAL_ADA = "203.0.113.7"
@@ -99,6 +100,51 @@ class LinkPasswordThrottleTest(ThrottleCase):
         content = visitor.get("/api/v1/shares/%s/content" % link["token"],
                               headers=visitor.default_headers)
         self.assertEqual(content.body, b"the plan")
+
+
+class PasswordHashingPoolTest(VestibuleTestCase):
+    """Password hashing runs on a bounded pool off the event loops: under a burst of 200
+    concurrent sign-ins /healthz still answers while they run, the pool's overflow is turned away
+    at once with 503 + Retry-After, and everyone else signs in."""
+
+    def test_a_burst_of_sign_ins_never_stalls_the_server(self):
+        server = self.start_server()
+        statuses = []
+        lock = threading.Lock()
+        started = threading.Barrier(201)
+
+        def sign_in():
+            c = Client(server.port)
+            try:
+                started.wait(60)
+                r = c.post("/api/v1/session",
+                           json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+                with lock:
+                    statuses.append((r.status, r.headers.get("Retry-After")))
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=sign_in) for _ in range(200)]
+        for t in threads:
+            t.start()
+        started.wait(60)
+        probe = Client(server.port)
+        r = probe.get("/healthz")
+        with lock:
+            finished_when_healthy = len(statuses)
+        probe.close()
+        for t in threads:
+            t.join(300)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(len(statuses), 200)
+        # /healthz answered while sign-ins were still being hashed.
+        self.assertLess(finished_when_healthy, 200)
+        ok = [s for s in statuses if s[0] == 200]
+        busy = [s for s in statuses if s[0] == 503]
+        self.assertEqual(len(ok) + len(busy), 200, statuses)
+        self.assertGreater(len(ok), 0)
+        self.assertGreater(len(busy), 0, "200 at once and none beyond the pool's bound")
+        self.assertTrue(all(retry == "1" for _, retry in busy), busy)
 
 
 if __name__ == "__main__":
