@@ -142,6 +142,20 @@ http::Response code_requested(const ApiOptions& options, const std::string& emai
   return response;
 }
 
+http::Response recipient_signed_in(Services& services, const http::Request& req,
+                                   const domain::VerifiedSession& verified,
+                                   const nlohmann::json& body) {
+  if (const auto old = cookie_value_of(req, recipient_cookie_name(services.options));
+      !old.empty()) {
+    std::ignore = services.verification.sign_out(old);  // gone already is fine
+  }
+  auto response = private_json(200, body);
+  response.set("Set-Cookie",
+               cookie_header(services.options, recipient_cookie_name(services.options),
+                             verified.token, "/", verified.max_age));
+  return response;
+}
+
 std::string session_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Host-vestibule_session" : "vestibule_session";
 }

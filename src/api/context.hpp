@@ -85,6 +85,13 @@ http::Response code_requested(const ApiOptions& options, const std::string& emai
                               const domain::CodeRequested& requested, std::string_view message,
                               const BrowserBinding& binding);
 
+// The 200 of a confirmed code (a link's, sign-in's, a one-time link's): `body`, and the new
+// recipient session's cookie; the recipient session the browser had before is ended, so every
+// verification gives a new session id.
+http::Response recipient_signed_in(Services& services, const http::Request& req,
+                                   const domain::VerifiedSession& verified,
+                                   const nlohmann::json& body);
+
 // kForbidden when a browser sent a state-changing request from another site (Origin or
 // Sec-Fetch-Site); requests without those headers come from non-browser clients and pass.
 Result<void> check_same_origin(const Services& services, const http::Request& req);

@@ -100,47 +100,34 @@ void add_session_routes(http::Router& router, Services& s) {
         VST_TRY(verified, s.verification.confirm_sign_in(email, code, remember.value_or(false),
                                                          browser, req.client_address,
                                                          std::string(req.header("User-Agent"))));
-        // A new session id at every sign-in; the recipient session the browser had is ended.
-        if (const auto old = cookie_value_of(req, recipient_cookie_name(s.options)); !old.empty()) {
-          std::ignore = s.verification.sign_out(old);  // gone already is fine
-        }
         const auto& session = verified.session;
-        auto response =
-            private_json(200, {{"user", external_me(session.external_id, session.address)},
-                               {"remembered", session.remembered}});
-        response.set("Set-Cookie", cookie_header(s.options, recipient_cookie_name(s.options),
-                                                 verified.token, "/", verified.max_age));
-        return response;
+        return recipient_signed_in(s, req, verified,
+                                   {{"user", external_me(session.external_id, session.address)},
+                                    {"remembered", session.remembered}});
       }),
       s.options.max_json_body);
 
   // The one-time link sent instead of a code past the failure budget: the page at /verify posts
   // what the link's fragment carries.
-  router.post(
-      "/api/v1/verification/one-time",
-      open_to_all([&s](http::Request& req) -> Result<http::Response> {
-        VST_TRYV(check_same_origin(s, req));
-        VST_TRY(body, parse_object(req));
-        VST_TRY(link_id, optional_id(body, "link_id"));
-        VST_TRY(email, required_string(body, "email"));
-        VST_TRY(token, required_string(body, "token"));
-        VST_TRY(remember, optional_bool(body, "remember"));
-        const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
-        VST_TRY(verified, s.verification.confirm_one_time(
-                              link_id, email, token, remember.value_or(false), browser,
-                              req.client_address, std::string(req.header("User-Agent"))));
-        if (const auto old = cookie_value_of(req, recipient_cookie_name(s.options)); !old.empty()) {
-          std::ignore = s.verification.sign_out(old);  // gone already is fine
-        }
-        auto response = private_json(
-            200, {{"email", verified.session.address},
-                  {"remembered", verified.session.remembered},
-                  {"next", link_id ? "/shared/" + std::to_string(*link_id) : std::string("/")}});
-        response.set("Set-Cookie", cookie_header(s.options, recipient_cookie_name(s.options),
-                                                 verified.token, "/", verified.max_age));
-        return response;
-      }),
-      s.options.max_json_body);
+  router.post("/api/v1/verification/one-time",
+              open_to_all([&s](http::Request& req) -> Result<http::Response> {
+                VST_TRYV(check_same_origin(s, req));
+                VST_TRY(body, parse_object(req));
+                VST_TRY(link_id, optional_id(body, "link_id"));
+                VST_TRY(email, required_string(body, "email"));
+                VST_TRY(token, required_string(body, "token"));
+                VST_TRY(remember, optional_bool(body, "remember"));
+                const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+                VST_TRY(verified, s.verification.confirm_one_time(
+                                      link_id, email, token, remember.value_or(false), browser,
+                                      req.client_address, std::string(req.header("User-Agent"))));
+                return recipient_signed_in(
+                    s, req, verified,
+                    {{"email", verified.session.address},
+                     {"remembered", verified.session.remembered},
+                     {"next", link_id ? "/shared/" + std::to_string(*link_id) : std::string("/")}});
+              }),
+              s.options.max_json_body);
 
   router.get("/api/v1/me", open_to_all([&s](http::Request& req) -> Result<http::Response> {
                if (auto who = authenticate(s, req)) {

@@ -421,17 +421,10 @@ void add_share_routes(http::Router& router, Services& s) {
                VST_TRY(verified, s.verification.confirm(who, email, code, remember.value_or(false),
                                                         browser, req.client_address,
                                                         std::string(req.header("User-Agent"))));
-               // A new session id at every verification; the one the browser had is ended.
-               if (const auto old = cookie_value_of(req, recipient_cookie_name(s.options));
-                   !old.empty()) {
-                 std::ignore = s.verification.sign_out(old);  // gone already is fine
-               }
-               auto response = private_json(200, {{"needs", "none"},
-                                                  {"email", verified.session.address},
-                                                  {"remembered", verified.session.remembered}});
-               response.set("Set-Cookie", cookie_header(s.options, recipient_cookie_name(s.options),
-                                                        verified.token, "/", verified.max_age));
-               return response;
+               return recipient_signed_in(s, req, verified,
+                                          {{"needs", "none"},
+                                           {"email", verified.session.address},
+                                           {"remembered", verified.session.remembered}});
              }),
       s.options.max_json_body);
 }

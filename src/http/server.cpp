@@ -507,15 +507,15 @@ std::optional<Response> Server::Impl::Connection::check_head(const Parser& parse
   if (!options_.allowed_hosts.empty()) {
     const std::string_view path = target.substr(0, target.find('?'));
     if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
-      std::string host(head[bhttp::field::host]);
-      std::transform(host.begin(), host.end(), host.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string_view host = head[bhttp::field::host];
       if (host.empty()) {
         return error_response(400, "bad_request",
                               "the request has no Host header; HTTP/1.1 requires one");
       }
+      // The allowed names are lower case; compared without copying the header.
       const auto& allowed = options_.allowed_hosts;
-      if (std::find(allowed.begin(), allowed.end(), host) == allowed.end()) {
+      if (std::none_of(allowed.begin(), allowed.end(),
+                       [&](const std::string& name) { return beast::iequals(host, name); })) {
         return error_response(
             421, "misdirected_request",
             fmt::format("this server does not answer for the host \"{}\"; reach it at {}",

@@ -78,7 +78,7 @@ export function FilesView({ itemId }: { itemId: number | null }) {
   const { route } = useLocation();
   const [spaces, setSpaces] = useState<Space[] | null>(null);
   const [place, setPlace] = useState<Place | null>(null);
-  const [items, setItems] = useState<Item[] | null>(null);
+  const [items, setItems] = useState<ListedItem[] | null>(null);
   const [failure, setFailure] = useState<Problem | null>(null);
   const [sort, setSort] = useState<Sort>({ key: 'name', dir: 'ascending' });
   const [selected, setSelected] = useState<Set<number>>(new Set());
@@ -415,7 +415,7 @@ export function FilesView({ itemId }: { itemId: number | null }) {
                   const links = shared.get(i.id) ?? 0;
                   // `shared`: an active link or a direct grant on the item, by anyone; `links`: this
                   // member's own active links on it.
-                  const isShared = Boolean((i as Partial<ListedItem>).shared) || links > 0;
+                  const isShared = i.shared || links > 0;
                   const isSel = selected.has(i.id);
                   return (
                     <tr key={i.id} data-row={i.id} class={isSel ? 'selected' : undefined}>
