@@ -44,6 +44,9 @@ void add_admin_routes(http::Router& router, Services& s) {
             VST_TRY(display_name, optional_string(body, "display_name"));
             VST_TRY(role_text, optional_string(body, "role"));
             VST_TRY(role, read_user_role(role_text.value_or("member")));
+            auto added = audit_entry("member.added", principal_of(who), "user", email);
+            added.details = {{"role", std::string(to_string(role))}};
+            const auto audited = s.audit.before_change(std::move(added));
             VST_TRY(user, s.members.add_user(email, password, display_name.value_or(""), role));
             return private_json(201, to_json(user));
           }),
@@ -62,63 +65,75 @@ void add_admin_routes(http::Router& router, Services& s) {
                   return private_json(200, {{"users", list}});
                 }));
 
-  router.patch("/api/v1/admin/users/{id}",
-               signed_in(s,
-                         [&s](http::Request& req,
-                              const domain::Authenticated& who) -> Result<http::Response> {
-                           VST_TRYV(s.authz.authorize_admin(principal_of(who)));
-                           VST_TRY(id, id_param(req, 0, "member"));
-                           VST_TRY(body, parse_object(req));
-                           for (const auto& [key, value] : body.items()) {
-                             if (key != "disabled" && key != "role" && key != "display_name") {
-                               return fail(Errc::kInvalidArgument,
-                                           "unknown field \"" + key +
-                                               "\"; the fields are: disabled, role, display_name",
-                                           key);
-                             }
-                           }
-                           domain::UserChange change;
-                           VST_TRY(disabled, optional_bool(body, "disabled"));
-                           change.disabled = disabled;
-                           VST_TRY(role_text, optional_string(body, "role"));
-                           if (role_text) {
-                             VST_TRY(role, read_user_role(*role_text));
-                             change.role = role;
-                           }
-                           VST_TRY(display_name, optional_string(body, "display_name"));
-                           change.display_name = std::move(display_name);
-                           if (!change.disabled && !change.role && !change.display_name) {
-                             return fail(Errc::kInvalidArgument,
-                                         "send at least one of disabled, role, display_name");
-                           }
-                           VST_TRY(user, s.members.change_account(who.user.id, id, change));
-                           return private_json(200, admin_user_json(user));
-                         }),
-               s.options.max_json_body);
+  router.patch(
+      "/api/v1/admin/users/{id}",
+      signed_in(
+          s,
+          [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRYV(s.authz.authorize_admin(principal_of(who)));
+            VST_TRY(id, id_param(req, 0, "member"));
+            VST_TRY(body, parse_object(req));
+            for (const auto& [key, value] : body.items()) {
+              if (key != "disabled" && key != "role" && key != "display_name") {
+                return fail(
+                    Errc::kInvalidArgument,
+                    "unknown field \"" + key + "\"; the fields are: disabled, role, display_name",
+                    key);
+              }
+            }
+            domain::UserChange change;
+            VST_TRY(disabled, optional_bool(body, "disabled"));
+            change.disabled = disabled;
+            VST_TRY(role_text, optional_string(body, "role"));
+            if (role_text) {
+              VST_TRY(role, read_user_role(*role_text));
+              change.role = role;
+            }
+            VST_TRY(display_name, optional_string(body, "display_name"));
+            change.display_name = std::move(display_name);
+            if (!change.disabled && !change.role && !change.display_name) {
+              return fail(Errc::kInvalidArgument,
+                          "send at least one of disabled, role, display_name");
+            }
+            auto changed = audit_entry(
+                change.disabled ? (*change.disabled ? "member.disabled" : "member.enabled")
+                                : "member.changed",
+                principal_of(who), "user:" + std::to_string(id));
+            if (change.role) {
+              changed.details["role"] = std::string(to_string(*change.role));
+            }
+            const auto audited = s.audit.before_change(std::move(changed));
+            VST_TRY(user, s.members.change_account(who.user.id, id, change));
+            return private_json(200, admin_user_json(user));
+          }),
+      s.options.max_json_body);
 
-  router.post("/api/v1/admin/users/{id}/reset-password",
-              signed_in(s,
-                        [&s](http::Request& req,
-                             const domain::Authenticated& who) -> Result<http::Response> {
-                          VST_TRYV(s.authz.authorize_admin(principal_of(who)));
-                          VST_TRY(id, id_param(req, 0, "member"));
-                          std::optional<std::string> given;
-                          if (!req.body.empty()) {
-                            VST_TRY(body, parse_object(req));
-                            VST_TRY(password, optional_string(body, "password"));
-                            given = std::move(password);
-                          }
-                          std::string password;
-                          if (given) {
-                            VST_TRYV(s.members.reset_password(id, *given));
-                            password = std::move(*given);
-                          } else {
-                            VST_TRY(generated, s.members.reset_password_generated(id));
-                            password = std::move(generated);
-                          }
-                          return private_json(200, {{"password", password}});
-                        }),
-              s.options.max_json_body);
+  router.post(
+      "/api/v1/admin/users/{id}/reset-password",
+      signed_in(
+          s,
+          [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRYV(s.authz.authorize_admin(principal_of(who)));
+            VST_TRY(id, id_param(req, 0, "member"));
+            std::optional<std::string> given;
+            if (!req.body.empty()) {
+              VST_TRY(body, parse_object(req));
+              VST_TRY(password, optional_string(body, "password"));
+              given = std::move(password);
+            }
+            std::string password;
+            const auto audited = s.audit.before_change(audit_entry(
+                "member.password_reset", principal_of(who), "user:" + std::to_string(id)));
+            if (given) {
+              VST_TRYV(s.members.reset_password(id, *given));
+              password = std::move(*given);
+            } else {
+              VST_TRY(generated, s.members.reset_password_generated(id));
+              password = std::move(generated);
+            }
+            return private_json(200, {{"password", password}});
+          }),
+      s.options.max_json_body);
 
   router.post("/api/v1/admin/spaces",
               signed_in(s,

@@ -1,6 +1,7 @@
 #include "api/context.hpp"
 
 #include "api/errors.hpp"
+#include "domain/audit_events.hpp"
 #include "util/crypto.hpp"
 #include "util/duration.hpp"
 #include "util/email.hpp"
@@ -190,6 +191,16 @@ Result<domain::Authenticated> authenticate(const Services& services, const http:
   }
   VST_TRYV(check_same_origin(services, req));
   return services.members.authenticate(token);
+}
+
+domain::AuditEntry audit_entry(std::string event, const domain::Principal& who, std::string target,
+                               std::string target_address) {
+  domain::AuditEntry entry;
+  entry.event = std::move(event);
+  domain::set_actor(entry, who);
+  entry.target = std::move(target);
+  entry.personal.target_address = std::move(target_address);
+  return entry;
 }
 
 domain::Principal principal_of(const domain::Authenticated& who) {

@@ -3,6 +3,7 @@
 // Handlers follow four steps: parse → authorize (inside the domain call) → domain call → map.
 #pragma once
 
+#include "domain/audit.hpp"
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
@@ -44,6 +45,7 @@ struct Services {
   domain::Sharing& sharing;
   domain::Authorizer& authz;
   domain::Verification& verification;
+  domain::AuditLog& audit;
   const util::Clock& clock;
   util::ManualClock* manual_clock;  // set only with --test-clock
   ReadinessCheck ready;
@@ -123,6 +125,11 @@ nlohmann::json to_json(const domain::Item& item);
 nlohmann::json to_json(const domain::FileVersion& version);
 nlohmann::json to_json(const domain::Space& space, domain::SpaceRole role);
 nlohmann::json to_json(const domain::SpaceMember& member);
+
+// An audit entry of `event` by `who` about `target` (e.g. "user:4"), with the address it concerns
+// when there is one; client address and agent are the request's.
+domain::AuditEntry audit_entry(std::string event, const domain::Principal& who,
+                               std::string target = {}, std::string target_address = {});
 
 // Cache-Control: no-store on everything that depends on who asks.
 http::Response private_json(unsigned status, const nlohmann::json& body);

@@ -130,6 +130,7 @@ void add_all_routes(http::Router& router, Services& services, const http::Metric
   add_space_routes(router, services);
   add_item_routes(router, services);
   add_admin_routes(router, services);
+  add_audit_routes(router, services);
   add_link_routes(router, services);
   add_share_routes(router, services);
   add_dev_mail_routes(router, services);

@@ -16,6 +16,7 @@ void add_session_routes(http::Router& router, Services& services);
 void add_space_routes(http::Router& router, Services& services);
 void add_item_routes(http::Router& router, Services& services);
 void add_admin_routes(http::Router& router, Services& services);
+void add_audit_routes(http::Router& router, Services& services);
 void add_link_routes(http::Router& router, Services& services);
 void add_share_routes(http::Router& router, Services& services);
 // Only when no SMTP relay is configured: the development mailbox.

@@ -26,25 +26,36 @@ nlohmann::json external_me(domain::Id external_id, const std::string& email) {
 }  // namespace
 
 void add_session_routes(http::Router& router, Services& s) {
-  router.post("/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
-                VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
-                VST_TRY(body, parse_object(req));
-                VST_TRY(email, required_string(body, "email"));
-                VST_TRY(password, required_string(body, "password"));
-                VST_TRY(signed_in, s.members.sign_in(email, password,
-                                                     {req.client_address,
-                                                      std::string(req.header("User-Agent"))}));
-                auto response = private_json(200, {{"user", to_json(signed_in.user)}});
-                response.set("Set-Cookie", session_cookie(s, signed_in.token));
-                return response;
-              }),
-              s.options.max_json_body);
+  router.post(
+      "/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
+        VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
+        VST_TRY(body, parse_object(req));
+        VST_TRY(email, required_string(body, "email"));
+        VST_TRY(password, required_string(body, "password"));
+        auto signed_in = s.members.sign_in(
+            email, password, {req.client_address, std::string(req.header("User-Agent"))});
+        if (!signed_in) {
+          if (signed_in.error().code == Errc::kUnauthenticated) {
+            auto failed = audit_entry("member.sign_in_failed", domain::Principal{});
+            failed.personal.actor_address = email;
+            s.audit.record(std::move(failed));
+          }
+          return fail(signed_in.error());
+        }
+        s.audit.record(audit_entry("member.signed_in", principal_of({signed_in.value().user, {}})));
+        auto response = private_json(200, {{"user", to_json(signed_in.value().user)}});
+        response.set("Set-Cookie", session_cookie(s, signed_in.value().token));
+        return response;
+      }),
+      s.options.max_json_body);
 
   // Signs out a member, a verified recipient, or both on this browser.
   router.del("/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
                bool signed_out = false;
                auto response = http::Response::empty(204);
                if (auto who = authenticate(s, req)) {
+                 const auto audited = s.audit.before_change(
+                     audit_entry("member.signed_out", principal_of(who.value())));
                  VST_TRYV(s.members.sign_out(who.value().session));
                  signed_out = true;
                } else if (who.error().code == Errc::kForbidden) {
@@ -121,6 +132,11 @@ void add_session_routes(http::Router& router, Services& s) {
                 VST_TRY(verified, s.verification.confirm_one_time(
                                       link_id, email, token, remember.value_or(false), browser,
                                       req.client_address, std::string(req.header("User-Agent"))));
+                auto used = audit_entry("verification.one_time_used", domain::Principal{},
+                                        link_id ? "link:" + std::to_string(*link_id) : "sign_in",
+                                        verified.session.address);
+                used.actor_kind = "external";
+                s.audit.record(std::move(used));
                 return recipient_signed_in(
                     s, req, verified,
                     {{"email", verified.session.address},

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <mutex>
+#include <unordered_map>
 
 namespace vestibule::api {
 
@@ -113,10 +115,21 @@ Json shared_item_json(const domain::Item& item, const domain::Principal& who) {
 
 class SharedUploadSink final : public http::BodySink {
  public:
-  SharedUploadSink(std::unique_ptr<domain::Upload> upload, domain::Principal who)
-      : upload_(std::move(upload)), who_(std::move(who)) {}
+  SharedUploadSink(std::unique_ptr<domain::Upload> upload, domain::Principal who,
+                   domain::AuditLog& audit, domain::Id folder, std::string name)
+      : upload_(std::move(upload)),
+        who_(std::move(who)),
+        audit_(audit),
+        folder_(folder),
+        name_(std::move(name)) {}
   Result<void> write(std::string_view chunk) override { return upload_->write(chunk); }
   http::Response finish() override {
+    auto uploaded = audit_entry("share.uploaded", who_, "item:" + std::to_string(folder_));
+    uploaded.details = {{"folder", folder_}, {"name", name_}};
+    if (who_.via) {
+      uploaded.details["link"] = who_.via->id;
+    }
+    const auto audited = audit_.before_change(std::move(uploaded));
     auto committed = upload_->commit();
     if (!committed) {
       return api::finish(fail(committed.error()));
@@ -128,7 +141,64 @@ class SharedUploadSink final : public http::BodySink {
  private:
   std::unique_ptr<domain::Upload> upload_;
   domain::Principal who_;
+  domain::AuditLog& audit_;
+  domain::Id folder_;
+  std::string name_;
 };
+
+// Downloads and views are recorded once per person, item and minute: a player fetching ranges
+// of one video, or a client re-reading a file in a loop, is one entry, not thousands.
+class DownloadLedger {
+ public:
+  bool first_this_minute(const domain::Principal& who, domain::Id item, domain::TimePoint now) {
+    const auto minute = util::to_unix(now) / 60;
+    const std::string key = std::to_string(static_cast<int>(who.kind)) + ":" +
+                            std::to_string(who.user_id) + ":" + std::to_string(who.external_id) +
+                            ":" + std::to_string(who.via ? who.via->id : 0) + ":" +
+                            std::to_string(item);
+    const std::lock_guard lock(mutex_);
+    if (seen_.size() > 50'000) {
+      seen_.clear();
+    }
+    auto [it, inserted] = seen_.try_emplace(key, minute);
+    if (!inserted && it->second == minute) {
+      return false;
+    }
+    it->second = minute;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::int64_t> seen_;
+};
+
+void audit_read(Services& s, const domain::Principal& who, domain::Id item, const char* event) {
+  static DownloadLedger ledger;
+  if (!ledger.first_this_minute(who, item, s.clock.now())) {
+    return;
+  }
+  auto entry = audit_entry(event, who, "item:" + std::to_string(item));
+  entry.details = {{"item", item}};
+  if (who.via) {
+    entry.details["link"] = who.via->id;
+    entry.target = "link:" + std::to_string(who.via->id);
+  }
+  s.audit.record(std::move(entry));
+}
+
+// An entry for a change made inside a share, announced before the change's write.
+domain::AuditChange audit_share_change(Services& s, const domain::Principal& who, const char* event,
+                                       domain::Id item,
+                                       nlohmann::json details = nlohmann::json::object()) {
+  auto entry = audit_entry(event, who, "item:" + std::to_string(item));
+  entry.details = std::move(details);
+  entry.details["item"] = item;
+  if (who.via) {
+    entry.details["link"] = who.via->id;
+  }
+  return s.audit.before_change(std::move(entry));
+}
 
 // The caller as the share summary sees it: a browser whose recipient session belongs to a
 // blocked address is not signed in for anything else, but its page says why.
@@ -228,6 +298,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
              shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(content, s.files.open_content(who, who.via->item_id));
                s.sharing.record_use(who, content.access);
+               audit_read(s, who, who.via->item_id, "item.downloaded");
                return content_response(req, std::move(content));
              }));
 
@@ -235,6 +306,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
              shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(content, s.files.open_for_view(who, who.via->item_id));
                s.sharing.record_use(who, content.access);
+               audit_read(s, who, who.via->item_id, "item.viewed");
                return view_response(req, std::move(content));
              }));
 
@@ -261,6 +333,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                VST_TRY(id, id_param(req, 1, "item"));
                VST_TRY(content, s.files.open_content(who, id));
                s.sharing.record_use(who, content.access);
+               audit_read(s, who, id, "item.downloaded");
                return content_response(req, std::move(content));
              }));
 
@@ -269,6 +342,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                VST_TRY(id, id_param(req, 1, "item"));
                VST_TRY(content, s.files.open_for_view(who, id));
                s.sharing.record_use(who, content.access);
+               audit_read(s, who, id, "item.viewed");
                return view_response(req, std::move(content));
              }));
 
@@ -283,6 +357,8 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                          return fail(Errc::kInvalidArgument,
                                      R"(only folders are created here ("kind": "folder"))", "kind");
                        }
+                       const auto audited =
+                           audit_share_change(s, who, "share.folder_created", id, {{"name", name}});
                        VST_TRY(folder, s.files.create_folder(who, id, name));
                        return private_json(201, shared_item_json(folder, who));
                      }),
@@ -299,6 +375,16 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                           return fail(Errc::kInvalidArgument,
                                       R"(send "name" to rename or "parent_id" to move)");
                         }
+                        nlohmann::json details = nlohmann::json::object();
+                        if (name) {
+                          details["name"] = *name;
+                        }
+                        if (parent_id) {
+                          details["parent"] = *parent_id;
+                        }
+                        const auto audited = audit_share_change(
+                            s, who, parent_id ? "share.item_moved" : "share.item_renamed", id,
+                            std::move(details));
                         VST_TRY(item, s.files.update(who, id, name, parent_id));
                         return private_json(200, shared_item_json(item, who));
                       }),
@@ -307,6 +393,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
   router.del(prefix + "/items/{id}",
              shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
                VST_TRY(id, id_param(req, 1, "item"));
+               const auto audited = audit_share_change(s, who, "share.item_deleted", id);
                VST_TRYV(s.files.trash(who, id));
                return http::Response::empty(204);
              }));
@@ -327,8 +414,8 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
         if (!upload) {
           return finish(s, who.value(), fail(upload.error()));
         }
-        return std::make_unique<SharedUploadSink>(std::move(upload).value(),
-                                                  std::move(who).value());
+        return std::make_unique<SharedUploadSink>(std::move(upload).value(), std::move(who).value(),
+                                                  s.audit, id.value(), req.params.at(2));
       },
       s.options.max_upload_bytes);
 }

@@ -119,6 +119,13 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->link_password_throttle_ =
       std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
   app->sharing_events_ = std::make_unique<domain::LoggedSharingEvents>();
+  // The audit key is its own file: whoever can write the database but not read this file cannot
+  // forge the chain (back up both; a lost key makes the log unverifiable, not unreadable).
+  VST_TRY(audit_key, load_or_create_key(data_dir / "keys" / "audit.key"));
+  app->audit_ =
+      std::make_unique<store::sqlite::AuditStore>(*app->db_, *app->clock_, std::move(audit_key));
+  app->audited_events_ =
+      std::make_unique<domain::AuditedSharingEvents>(*app->audit_, *app->sharing_events_);
   domain::MembersOptions members_options;
   members_options.session_lifetime = app->config_.security.session_lifetime;
   members_options.session_idle = app->config_.security.session_idle;
@@ -163,7 +170,7 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   sharing_options.password_cost = members_options.password_cost;
   app->sharing_ = std::make_unique<domain::Sharing>(
       *app->sharing_repo_, *app->items_, *app->spaces_repo_, *app->users_, *app->policies_,
-      *app->authz_, *app->sharing_events_, *app->link_password_throttle_, *app->outbox_,
+      *app->authz_, *app->audited_events_, *app->link_password_throttle_, *app->outbox_,
       *app->clock_, sharing_options);
   VST_TRY(server_key, load_or_create_key(data_dir / "keys" / "server.key"));
   app->verification_repo_ = std::make_unique<store::sqlite::VerificationStore>(*app->db_);
@@ -171,8 +178,33 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   verification_options.server_key = std::move(server_key);
   app->verification_ = std::make_unique<domain::Verification>(
       *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->authz_, *app->outbox_,
-      *app->sharing_events_, *app->clock_, std::move(verification_options));
+      *app->audited_events_, *app->clock_, std::move(verification_options));
   return app;
+}
+
+void Application::apply_audit_retention() {
+  // At most once an hour of the server's clock (so the test clock's jumps apply it at once).
+  const auto now = clock_->now();
+  if (last_retention_ && now - *last_retention_ < std::chrono::hours{1}) {
+    return;
+  }
+  last_retention_ = now;
+  const auto& a = config_.audit;
+  if (a.client_address_retention.count() > 0) {
+    if (auto r = audit_->forget_origins(now - a.client_address_retention); !r) {
+      spdlog::warn("audit: removing old client addresses failed: {}", r.error().message);
+    }
+  }
+  if (a.retention.count() > 0) {
+    domain::AuditEntry actor;
+    actor.actor_kind = "system";
+    auto pruned = audit_->prune(now - a.retention, actor);
+    if (!pruned) {
+      spdlog::warn("audit: pruning failed: {}", pruned.error().message);
+    } else if (pruned.value() > 0) {
+      spdlog::info("audit: pruned {} entries older than the retention", pruned.value());
+    }
+  }
 }
 
 Result<std::string> Application::bootstrap_admin() {
@@ -242,17 +274,12 @@ int Application::serve() {
   api_options.max_upload_bytes = config_.storage.max_upload_bytes;
   api_options.test_clock = manual_clock_ != nullptr;
   api_options.web_dir = config_.http.web_dir;
-  api::Services services{*members_,
-                         *files_,
-                         *spaces_,
-                         *sharing_,
-                         *authz_,
-                         *verification_,
-                         *clock_,
-                         manual_clock_,
-                         [this] { return db_->schema_version().has_value(); },
-                         api_options,
-                         {}};
+  api::Services services{*members_,     *files_,
+                         *spaces_,      *sharing_,
+                         *authz_,       *verification_,
+                         *audit_,       *clock_,
+                         manual_clock_, [this] { return db_->schema_version().has_value(); },
+                         api_options,   {}};
   http::Server server(options, router, metrics);
   try {
     server.bind();
@@ -283,8 +310,10 @@ int Application::serve() {
     };
   }
   api::add_all_routes(router, services, metrics);
-  mail::OutboxWorker outbox_worker(*outbox_, std::chrono::milliseconds{200},
-                                   [this] { return verification_->process_pending(); });
+  mail::OutboxWorker outbox_worker(*outbox_, std::chrono::milliseconds{200}, [this] {
+    apply_audit_retention();
+    return verification_->process_pending();
+  });
   outbox_worker.start();
   verification_->on_request([&outbox_worker] { outbox_worker.wake(); });
 

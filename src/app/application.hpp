@@ -5,6 +5,7 @@
 
 #include "app/config.hpp"
 #include "blob/local_blob_store.hpp"
+#include "domain/audit_events.hpp"
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
@@ -15,11 +16,13 @@
 #include "mail/dev_mailbox.hpp"
 #include "mail/outbox_worker.hpp"
 #include "mail/smtp_sender.hpp"
+#include "store/sqlite/audit_store.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "util/clock.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace vestibule::app {
 
@@ -37,10 +40,13 @@ class Application {
   domain::Members& members() { return *members_; }
   domain::Sharing& sharing() { return *sharing_; }
   store::sqlite::Database& database() { return *db_; }
+  domain::AuditLog& audit() { return *audit_; }
   const Config& config() const { return config_; }
 
  private:
   explicit Application(Config config) : config_(std::move(config)) {}
+  // [audit] retention and client_address_retention, on the outbox worker's thread.
+  void apply_audit_retention();
 
   Config config_;
   std::unique_ptr<util::Clock> clock_;
@@ -57,6 +63,8 @@ class Application {
   std::unique_ptr<domain::Authorizer> authz_;
   std::unique_ptr<domain::SignInThrottle> link_password_throttle_;
   std::unique_ptr<domain::LoggedSharingEvents> sharing_events_;
+  std::unique_ptr<store::sqlite::AuditStore> audit_;
+  std::unique_ptr<domain::AuditedSharingEvents> audited_events_;
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Files> files_;
   std::unique_ptr<domain::Spaces> spaces_;
@@ -67,6 +75,7 @@ class Application {
   std::unique_ptr<domain::Sharing> sharing_;
   std::unique_ptr<store::sqlite::VerificationStore> verification_repo_;
   std::unique_ptr<domain::Verification> verification_;
+  std::optional<util::TimePoint> last_retention_;
 };
 
 }  // namespace vestibule::app

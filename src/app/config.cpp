@@ -207,6 +207,9 @@ const std::vector<Key>& keys() {
       {"smtp", "from", text(&C::smtp, &C::Smtp::from)},
       {"smtp", "ca_file", text(&C::smtp, &C::Smtp::ca_file)},
       {"smtp", "dev_mailbox", choice(&C::smtp, &C::Smtp::dev_mailbox, {"auto", "on", "off"})},
+      {"audit", "retention", duration(&C::audit, &C::Audit::retention, std::chrono::seconds{0})},
+      {"audit", "client_address_retention",
+       duration(&C::audit, &C::Audit::client_address_retention, std::chrono::seconds{0})},
       {"bootstrap", "admin_email", text(&C::bootstrap, &C::Bootstrap::admin_email)},
       {"bootstrap", "admin_password", text(&C::bootstrap, &C::Bootstrap::admin_password)},
   };

@@ -65,6 +65,12 @@ struct Config {
     // https public URL), "on" allows it anywhere, "off" never.
     std::string dev_mailbox = "auto";  // auto | on | off
   } smtp;
+  struct Audit {
+    // Entries older than this are pruned (a checkpoint keeps the rest verifiable); 0: kept.
+    std::chrono::seconds retention{0};
+    // Client addresses and user agents in entries older than this are removed; 0: kept.
+    std::chrono::seconds client_address_retention{365 * 86400};
+  } audit;
   struct Bootstrap {
     std::string admin_email;
     std::string admin_password;

@@ -1,5 +1,6 @@
-// vestibule: the server and its command line (serve, migrate, user, report).
+// vestibule: the server and its command line (serve, migrate, user, report, audit, settings).
 #include "api/external_sharing_report.hpp"
+#include "app/admin_cli.hpp"
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
@@ -158,6 +159,46 @@ int main(int argc, char** argv) {
   report_external->add_option("--expires-before", report_options["expires_before"],
                               "only rows whose access ends before this RFC 3339 time");
 
+  auto* audit = cli.add_subcommand("audit", "the audit log: verify its chain, read it, prune it");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "check the whole chain; exit 0 when intact, 1 naming the first bad entry");
+  common.add_to(audit_verify);
+  auto* audit_head = audit->add_subcommand(
+      "head", "print the newest entry's id and hash, to keep somewhere the server cannot write");
+  common.add_to(audit_head);
+  auto* audit_list = audit->add_subcommand("list", "list entries, newest first");
+  common.add_to(audit_list);
+  std::map<std::string, std::string, std::less<>> audit_options;
+  for (const char* name : {"event", "actor", "target", "since", "until", "limit", "format"}) {
+    audit_list->add_option(std::string("--") + name, audit_options[name],
+                           std::string(name) == "format" ? "table (the default), json or csv"
+                           : std::string(name) == "event"
+                               ? "an event name, or a prefix ending in a dot (link.)"
+                           : std::string(name) == "actor"  ? "an address or an id"
+                           : std::string(name) == "target" ? "a target (link:12) or an address"
+                           : std::string(name) == "limit"  ? "at most this many (default 100)"
+                                                           : "an RFC 3339 time");
+  }
+  auto* audit_prune = audit->add_subcommand(
+      "prune", "remove entries older than --before, leaving a checkpoint so the rest verifies");
+  common.add_to(audit_prune);
+  std::string prune_before;
+  audit_prune->add_option("--before", prune_before, "an RFC 3339 time")->required();
+
+  auto* settings = cli.add_subcommand("settings", "the organization's sharing policy");
+  settings->require_subcommand(1);
+  auto* settings_get = settings->add_subcommand("get", "print every setting, or one");
+  common.add_to(settings_get);
+  std::string setting_key;
+  std::string setting_value;
+  settings_get->add_option("key", setting_key, "a setting (snake_case, as in the API)");
+  auto* settings_set = settings->add_subcommand("set", "change one setting");
+  common.add_to(settings_set);
+  settings_set->add_option("key", setting_key, "a setting (snake_case, as in the API)")->required();
+  settings_set->add_option("value", setting_value, "its value: JSON (true, 5, [\"a.org\"]) or text")
+      ->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -228,8 +269,30 @@ int main(int argc, char** argv) {
     if (!app) {
       return fail_with(app.error().message);
     }
+    if (audit_verify->parsed()) {
+      return vestibule::app::audit_verify(*app.value());
+    }
+    if (audit_head->parsed()) {
+      return vestibule::app::audit_head(*app.value());
+    }
+    if (audit_list->parsed()) {
+      return vestibule::app::audit_list(*app.value(), audit_options);
+    }
+    if (audit_prune->parsed()) {
+      return vestibule::app::audit_prune(*app.value(), prune_before);
+    }
+    if (settings_get->parsed()) {
+      return vestibule::app::settings_get(*app.value(), setting_key);
+    }
+    if (settings_set->parsed()) {
+      return vestibule::app::settings_set(*app.value(), setting_key, setting_value);
+    }
     auto& members = app.value()->members();
+    auto& audit = app.value()->audit();
     if (user_add->parsed()) {
+      auto added = vestibule::app::cli_entry("member.added", "user", email);
+      added.details = {{"role", admin ? "admin" : "member"}};
+      const auto audited = audit.before_change(std::move(added));
       auto created = members.add_user(
           email, password, display_name,
           admin ? vestibule::domain::UserRole::kAdmin : vestibule::domain::UserRole::kUser);
@@ -258,6 +321,9 @@ int main(int argc, char** argv) {
     }
     if (user_disable->parsed() || user_enable->parsed()) {
       const bool disable = user_disable->parsed();
+      const auto audited = audit.before_change(vestibule::app::cli_entry(
+          disable ? "member.disabled" : "member.enabled",
+          "user:" + std::to_string(found.value().id), found.value().email));
       if (auto r = members.set_disabled(found.value().id, disable); !r) {
         return fail_with(r.error().message);
       }
@@ -267,6 +333,9 @@ int main(int argc, char** argv) {
     if (user_reset->parsed()) {
       const bool generated = password.empty();
       const std::string replacement = generated ? vestibule::util::random_token(15) : password;
+      const auto audited = audit.before_change(vestibule::app::cli_entry(
+          "member.password_reset", "user:" + std::to_string(found.value().id),
+          found.value().email));
       if (auto r = members.reset_password(found.value().id, replacement); !r) {
         return fail_with(r.error().message);
       }

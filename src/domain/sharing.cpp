@@ -50,6 +50,18 @@ std::string keys_of(const nlohmann::json& patch) {
   return out;
 }
 
+// {"changes": {key: {"old", "new"}}} for every setting whose value differs.
+nlohmann::json changed_values(const nlohmann::json& before, const nlohmann::json& after) {
+  nlohmann::json changes = nlohmann::json::object();
+  for (const auto& [key, value] : after.items()) {
+    const auto old = before.find(key);
+    if (old == before.end() || *old != value) {
+      changes[key] = {{"old", old == before.end() ? nlohmann::json() : *old}, {"new", value}};
+    }
+  }
+  return {{"changes", std::move(changes)}};
+}
+
 }  // namespace
 
 void LoggedSharingEvents::record(const SharingEvent& event) {
@@ -684,8 +696,9 @@ Result<Grant> Sharing::resend_invitation(const Principal& who, Id link_id,
   const std::string url = options_.public_url + "/shared/" + std::to_string(link.id) +
                           "?email=" + util::percent_encode(normalized);
   NewMail mail = invitation_mail(sharer, sharer_address, item, link, *recipient, url, true);
+  const auto audited =
+      events_.before_change({"link.invitation_resent", who, item.id, link.id, normalized});
   VST_TRYV(outbox_.enqueue(mail));
-  events_.record({"link.invitation_resent", who, item.id, link.id, normalized});
   return *recipient;
 }
 
@@ -751,16 +764,16 @@ Result<Link> Sharing::update_link(const Principal& who, Id link_id, const LinkCh
       link.password_hash.clear();
     }
   }
+  const auto audited = events_.before_change({"link.changed", who, item.id, link.id, {}});
   VST_TRY(updated, sharing_.update_link(link));
-  events_.record({"link.changed", who, item.id, link.id, {}});
   return updated;
 }
 
 Result<void> Sharing::revoke_link(const Principal& who, Id link_id) {
   VST_TRY(found, link_to_manage(who, link_id));
   if (!found.first.revoked_at) {
+    const auto audited = events_.before_change({"link.revoked", who, found.second.id, link_id, {}});
     VST_TRYV(sharing_.revoke_link(link_id, clock_.now()));
-    events_.record({"link.revoked", who, found.second.id, link_id, {}});
   }
   return outcome::success();
 }
@@ -769,8 +782,9 @@ Result<void> Sharing::remove_recipient(const Principal& who, Id link_id,
                                        const std::string& address) {
   VST_TRY(normalized, util::normalize_email(address, "address"));
   VST_TRY(found, link_to_manage(who, link_id));
+  const auto audited =
+      events_.before_change({"link.recipient_removed", who, found.second.id, link_id, normalized});
   VST_TRYV(sharing_.remove_recipient(link_id, normalized, clock_.now()));
-  events_.record({"link.recipient_removed", who, found.second.id, link_id, normalized});
   return outcome::success();
 }
 
@@ -792,8 +806,8 @@ Result<Grant> Sharing::put_grant(const Principal& who, Id item_id, const std::st
   if (user.value().disabled) {
     return fail(Errc::kInvalidArgument, "the account of " + address + " is disabled", "email");
   }
+  const auto audited = events_.before_change({"grant.put", who, item.id, 0, address});
   VST_TRY(grant, sharing_.put_grant(item.id, user.value().id, role, who.user_id, clock_.now()));
-  events_.record({"grant.put", who, item.id, 0, address});
   return grant;
 }
 
@@ -810,8 +824,9 @@ Result<void> Sharing::remove_grant(const Principal& who, Id grant_id) {
     }
     return fail(allowed.error());
   }
+  const auto audited =
+      events_.before_change({"grant.removed", who, item.id, 0, grant.value().address});
   VST_TRYV(sharing_.remove_grant(grant_id));
-  events_.record({"grant.removed", who, item.id, 0, grant.value().address});
   return outcome::success();
 }
 
@@ -1125,9 +1140,10 @@ Result<void> Sharing::request_access(const Principal& through, const std::string
   if (!item) {
     return outcome::success();
   }
+  const auto audited =
+      events_.before_change({"access.requested", through, link.item_id, link.id, address});
   VST_TRYV(sharing_.add_access_request(
       {0, link.id, link.item_id, address, message, "pending", clock_.now(), std::nullopt}));
-  events_.record({"access.requested", through, link.item_id, link.id, address});
   if (auto owner = users_.find_by_id(link.created_by)) {
     NewMail mail;
     mail.kind = MailKind::kNotification;
@@ -1184,10 +1200,11 @@ Result<std::optional<CreatedLink>> Sharing::decide(const Principal& who, Id requ
     VST_TRY(link, create_link(who, item.id, share));
     created = std::move(link);
   }
+  const auto audited =
+      events_.before_change({approve ? "access.approved" : "access.declined", who, item.id,
+                             request.value().link_id, request.value().address});
   VST_TRYV(sharing_.decide_access_request(request_id, approve ? "approved" : "declined",
                                           who.user_id, clock_.now()));
-  events_.record({approve ? "access.approved" : "access.declined", who, item.id,
-                  request.value().link_id, request.value().address});
   return created;
 }
 
@@ -1222,6 +1239,15 @@ Result<ExternalIdentity> Sharing::change_identity(const Principal& who, const st
   VST_TRYV(authz_.authorize_admin(who));
   VST_TRY(normalized, util::normalize_email(address, "address"));
   VST_TRY(identity, directory_entry(normalized));
+  nlohmann::json details = {{"from", to_string(identity.state)}};
+  if (state) {
+    details["to"] = to_string(*state);
+  }
+  if (lift_block) {
+    details["failures_reset"] = true;
+  }
+  const auto audited =
+      events_.before_change({"identity.changed", who, 0, 0, normalized, std::move(details)});
   if (lift_block) {
     VST_TRYV(sharing_.reset_failures(identity.id));
   }
@@ -1229,7 +1255,6 @@ Result<ExternalIdentity> Sharing::change_identity(const Principal& who, const st
     VST_TRY(changed, sharing_.set_identity_state(identity.id, *state, clock_.now()));
     identity = std::move(changed);
   }
-  events_.record({"identity.changed", who, 0, 0, normalized});
   return identity;
 }
 
@@ -1237,8 +1262,8 @@ Result<void> Sharing::delete_identity(const Principal& who, const std::string& a
   VST_TRYV(authz_.authorize_admin(who));
   VST_TRY(normalized, util::normalize_email(address, "address"));
   VST_TRY(identity, directory_entry(normalized));
+  const auto audited = events_.before_change({"identity.deleted", who, 0, 0, normalized});
   VST_TRYV(sharing_.delete_identity(identity.id));
-  events_.record({"identity.deleted", who, 0, 0, normalized});
   return outcome::success();
 }
 
@@ -1296,8 +1321,9 @@ Result<Policy> Sharing::change_org_settings(const Principal& who, const nlohmann
   VST_TRYV(authz_.authorize_admin(who));
   VST_TRY(current, authz_.org_policy());
   VST_TRY(changed, apply_patch(current, patch));
+  const auto audited = events_.before_change({"settings.changed", who, 0, 0, keys_of(patch),
+                                              changed_values(to_json(current), to_json(changed))});
   VST_TRYV(policies_.save_org(to_json(changed).dump()));
-  events_.record({"settings.changed", who, 0, 0, keys_of(patch)});
   return changed;
 }
 
@@ -1312,9 +1338,13 @@ Result<SpacePolicy> Sharing::change_space_settings(const Principal& who, Id spac
   VST_TRYV(authz_.authorize_space(who, Action::kManage, space_id));
   VST_TRY(org, authz_.org_policy());
   VST_TRY(text, policies_.load_space(space_id));
-  VST_TRY(changed, apply_space_patch(space_policy_from_stored(text), patch, org));
+  const SpacePolicy before = space_policy_from_stored(text);
+  VST_TRY(changed, apply_space_patch(before, patch, org));
+  nlohmann::json details = changed_values(to_json(before), to_json(changed));
+  details["space"] = space_id;
+  const auto audited = events_.before_change(
+      {"space_settings.changed", who, 0, 0, keys_of(patch), std::move(details)});
   VST_TRYV(policies_.save_space(space_id, to_json(changed).dump()));
-  events_.record({"space_settings.changed", who, 0, 0, keys_of(patch)});
   return changed;
 }
 

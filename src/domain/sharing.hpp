@@ -5,6 +5,7 @@
 // to the injected SharingEvents sink, one event per action. Thread-safe.
 #pragma once
 
+#include "domain/audit.hpp"
 #include "domain/authz.hpp"
 #include "domain/external_sharing_report.hpp"
 #include "domain/outbox.hpp"
@@ -29,13 +30,21 @@ struct SharingEvent {
   Principal actor;
   Id item_id = 0;
   Id link_id = 0;
-  std::string subject;  // an address, a setting's keys
+  std::string subject;                                // an address, a setting's keys
+  nlohmann::json details = nlohmann::json::object();  // e.g. a setting's old and new values
 };
 
 class SharingEvents {
  public:
   virtual ~SharingEvents() = default;
+  // An event that has happened (or has no change of its own: a failed password).
   virtual void record(const SharingEvent& event) = 0;
+  // An event about to happen: announced before the change's write, so a sink that keeps a
+  // record (the audit log) writes it in the change's own transaction; see domain/audit.hpp.
+  [[nodiscard]] virtual AuditChange before_change(const SharingEvent& event) {
+    record(event);
+    return {};
+  }
 };
 
 // Writes each event as a line of the application log.

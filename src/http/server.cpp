@@ -6,6 +6,7 @@
 #include "util/file_io.hpp"
 #include "util/net.hpp"
 #include "util/read_scope.hpp"
+#include "util/request_origin.hpp"
 
 #include <algorithm>
 #include <array>
@@ -321,6 +322,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::string client;  // behind trusted proxies: the forwarded client; empty: the peer
+    std::string user_agent;
   };
 
   asio::awaitable<Next> exchange();
@@ -599,6 +601,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
     request.client_address = ex.client;
   }
   request.request_id = ex.request_id;
+  ex.user_agent = std::string(head[bhttp::field::user_agent]);
   const auto declared = parser.content_length();
   request.content_length = declared.value_or(0);
 
@@ -807,6 +810,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::refuse
 template <class F>
 std::optional<Response> Server::Impl::Connection::guarded(const Exchange& ex, F&& f) {
   RequestIdScope scope(ex.request_id);
+  const util::RequestOriginScope origin({ex.client.empty() ? client_ : ex.client, ex.user_agent});
   try {
     std::forward<F>(f)();
     return std::nullopt;

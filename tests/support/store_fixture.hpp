@@ -9,6 +9,7 @@
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
+#include "store/sqlite/audit_store.hpp"
 #include "store/sqlite/database.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "support/temp_dir.hpp"
@@ -52,6 +53,7 @@ struct StoreFixture {
   TempDir dir;
   util::ManualClock clock;
   store::sqlite::Database db;
+  store::sqlite::AuditStore audit{db, clock, std::string(32, 'k')};
   store::sqlite::UserStore users{db};
   store::sqlite::SessionStore sessions{db};
   store::sqlite::SpaceStore space_store{db};

@@ -174,13 +174,16 @@ Database::Database(std::string path, std::size_t pool_size, bool create)
   }
 }
 
-void Database::commit(Connection& c, bool write) const {
-  if (write && counted_.load(std::memory_order_acquire)) {
+void Database::commit(Connection& c, bool write, bool versioned) const {
+  if (write && before_commit_) {
+    before_commit_(c);
+  }
+  if (write && versioned && counted_.load(std::memory_order_acquire)) {
     c.prepare("UPDATE change_counter SET value = value + 1 WHERE id = 1").run();
   }
   c.reset_statements();
   c.prepare("COMMIT").run();
-  if (write) {
+  if (write && versioned) {
     util::ReadScope::note_write();
   }
 }

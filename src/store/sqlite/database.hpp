@@ -145,6 +145,11 @@ class Database {
   Result<T> write(const std::function<T(Connection&)>& body) {
     return run<T>(body, true);
   }
+  // write() for rows no memoized read depends on (the audit log's own entries): the change
+  // counter stays, so recording an event does not empty every thread's memo.
+  Result<void> write_unversioned(const std::function<void(Connection&)>& body) {
+    return run<void>(body, true, false);
+  }
   // read(), answered from this thread's memo when the same `key` was read since the last write
   // to the database and a ReadScope is open; `key` names the query and its arguments, and `body`
   // must depend on nothing else (not on the clock). Failures are not memoized.
@@ -162,6 +167,11 @@ class Database {
   void checkpoint_truncate();
   // "ok" or the problems `PRAGMA integrity_check` reports.
   Result<std::string> integrity_check();
+  // Runs inside every write transaction just before it commits (the audit log appends the
+  // entries announced for the change there). Set once, before the database is shared.
+  void set_before_commit(std::function<void(Connection&)> hook) {
+    before_commit_ = std::move(hook);
+  }
 
  private:
   class Lease;
@@ -170,15 +180,16 @@ class Database {
   Error translate(const SqliteError& e) const;
 
   template <class T>
-  Result<T> run(const std::function<T(Connection&)>& body, bool write);
-  // Ends a transaction whose body succeeded; a write also advances the change counter.
-  void commit(Connection& c, bool write) const;
+  Result<T> run(const std::function<T(Connection&)>& body, bool write, bool versioned = true);
+  // Ends a transaction whose body succeeded; a versioned write also advances the change counter.
+  void commit(Connection& c, bool write, bool versioned = true) const;
   // Whether this thread's memo may answer now (a scope is open and the counter is read for it).
   bool memo_ready();
   [[nodiscard]] const std::any* memo_find(const std::string& key) const;
   void memo_store(std::string key, std::any value);
 
   std::string path_;
+  std::function<void(Connection&)> before_commit_;
   const std::uint64_t id_;            // tells this thread's memo which database it holds
   std::atomic<bool> counted_{false};  // the change counter exists (schema 6 reached)
   std::mutex mutex_;
@@ -206,7 +217,7 @@ class Database::Lease {
 };
 
 template <class T>
-Result<T> Database::run(const std::function<T(Connection&)>& body, bool write) {
+Result<T> Database::run(const std::function<T(Connection&)>& body, bool write, bool versioned) {
   auto lease = acquire();
   Connection& c = *lease;
   try {
@@ -214,11 +225,11 @@ Result<T> Database::run(const std::function<T(Connection&)>& body, bool write) {
     try {
       if constexpr (std::is_void_v<T>) {
         body(c);
-        commit(c, write);
+        commit(c, write, versioned);
         return outcome::success();
       } else {
         T value = body(c);
-        commit(c, write);
+        commit(c, write, versioned);
         return value;
       }
     } catch (...) {

@@ -307,6 +307,35 @@ SET last_verified_at = COALESCE(
       R"sql(
 CREATE INDEX verification_requests_by_address ON verification_requests(address, created_at);
 )sql",
+      // 11: the audit log (src/domain/audit.hpp). Personal values live beside the chained entries
+      // with their salts, so erasing them leaves every entry and its hash in place.
+      R"sql(
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor_id INTEGER NOT NULL DEFAULT 0,
+  target TEXT NOT NULL DEFAULT '',
+  details TEXT NOT NULL DEFAULT '{}',
+  commitments TEXT NOT NULL DEFAULT '{}',
+  hash TEXT NOT NULL,
+  erased_at INTEGER,
+  erased_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_by_event ON audit_log(event, id);
+CREATE INDEX audit_log_by_target ON audit_log(target, id);
+CREATE INDEX audit_log_by_actor ON audit_log(actor_id, id);
+CREATE INDEX audit_log_by_time ON audit_log(at);
+CREATE TABLE audit_personal (
+  entry INTEGER NOT NULL REFERENCES audit_log(id) ON DELETE CASCADE,
+  field TEXT NOT NULL,
+  value TEXT NOT NULL,
+  salt TEXT NOT NULL,
+  PRIMARY KEY (entry, field)
+) WITHOUT ROWID;
+CREATE INDEX audit_personal_by_value ON audit_personal(value, field);
+)sql",
   };
   return kMigrations;
 }

@@ -9,6 +9,7 @@ import { Notice } from '../../components/Notice';
 import { Page } from '../../components/Page';
 import { SignInForm } from '../../components/SignInForm';
 import { me, meLoaded, refreshMe, signOut } from '../../state/session';
+import { AuditTab } from './AuditTab';
 import { DirectoryTab } from './DirectoryTab';
 import { MembersTab } from './MembersTab';
 import { OutboxTab } from './OutboxTab';
@@ -33,6 +34,7 @@ const kTabs: Tab[] = [
   },
   { path: '/admin/outbox', label: 'Outbox', title: 'Outbox', render: () => <OutboxTab /> },
   { path: '/admin/members', label: 'Members', title: 'Members', render: () => <MembersTab /> },
+  { path: '/admin/audit', label: 'Audit log', title: 'Audit log', render: () => <AuditTab /> },
 ];
 
 function tabFor(path: string): Tab | null {

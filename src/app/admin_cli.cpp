@@ -1,0 +1,159 @@
+#include "app/admin_cli.hpp"
+
+#include "api/audit_view.hpp"
+#include "domain/policy.hpp"
+#include "util/rfc3339.hpp"
+
+#include <iostream>
+
+namespace vestibule::app {
+
+namespace {
+
+int error(const std::string& message) {
+  std::cerr << "vestibule: " << message << "\n";
+  return 2;
+}
+
+// The command line acts as an administrator of the installation; the audit log names it "cli".
+domain::Principal operator_principal() {
+  return domain::Principal::member(0, true, "command line", "");
+}
+
+}  // namespace
+
+domain::AuditEntry cli_entry(std::string event, std::string target, std::string target_address) {
+  domain::AuditEntry entry;
+  entry.event = std::move(event);
+  entry.actor_kind = "cli";
+  entry.target = std::move(target);
+  entry.personal.target_address = std::move(target_address);
+  return entry;
+}
+
+int audit_verify(Application& app) {
+  auto verdict = app.audit().verify();
+  if (!verdict) {
+    return error(verdict.error().message);
+  }
+  const auto& v = verdict.value();
+  if (v.ok) {
+    auto head = app.audit().head();
+    std::cout << "audit log intact: " << v.entries << " entries";
+    if (head && head.value().id != 0) {
+      std::cout << ", head " << head.value().id << " " << head.value().hash;
+    }
+    std::cout << "\n";
+    return 0;
+  }
+  std::cout << "audit log BROKEN at entry " << v.first_bad.value_or(0) << ": " << v.reason << "\n";
+  return 1;
+}
+
+int audit_head(Application& app) {
+  auto head = app.audit().head();
+  if (!head) {
+    return error(head.error().message);
+  }
+  std::cout << head.value().id << " " << head.value().hash << "\n";
+  return 0;
+}
+
+int audit_list(Application& app, const std::map<std::string, std::string, std::less<>>& options) {
+  auto request = api::read_audit_request(
+      [&options](std::string_view name) -> std::optional<std::string> {
+        const auto it = options.find(name);
+        return it != options.end() && !it->second.empty() ? std::optional(it->second)
+                                                          : std::nullopt;
+      },
+      "table");
+  if (!request) {
+    return error("--" + request.error().field + ": " + request.error().message);
+  }
+  auto page = app.audit().list(request.value().filter);
+  if (!page) {
+    return error(page.error().message);
+  }
+  const std::string& format = request.value().format;
+  if (format == "csv") {
+    std::cout << api::audit_csv_header();
+    for (const auto& e : page.value().entries) {
+      std::cout << api::audit_csv_record(e);
+    }
+  } else if (format == "json") {
+    auto list = nlohmann::json::array();
+    for (const auto& e : page.value().entries) {
+      list.push_back(api::audit_entry_json(e));
+    }
+    std::cout << list.dump(2) << "\n";
+  } else {
+    std::cout << "ID\tAT\tEVENT\tACTOR\tTARGET\tCLIENT\n";
+    for (const auto& e : page.value().entries) {
+      const std::string actor = e.personal.actor_address.empty()
+                                    ? e.actor_kind
+                                    : e.actor_kind + " " + e.personal.actor_address;
+      const std::string target =
+          e.personal.target_address.empty() ? e.target : e.target + " " + e.personal.target_address;
+      std::cout << e.id << "\t" << util::format_rfc3339(e.at) << "\t" << e.event << "\t" << actor
+                << "\t" << target << "\t" << e.personal.client_ip
+                << (e.erased_at ? "\t(erased)" : "") << "\n";
+    }
+  }
+  return 0;
+}
+
+int audit_prune(Application& app, const std::string& before) {
+  auto t = util::parse_rfc3339(before, "before");
+  if (!t) {
+    return error("--before: " + t.error().message);
+  }
+  domain::AuditEntry actor;
+  actor.actor_kind = "cli";
+  auto removed = app.audit().prune(t.value(), actor);
+  if (!removed) {
+    return error(removed.error().message);
+  }
+  std::cout << "removed " << removed.value() << " entries older than " << before
+            << "; the rest still verifies from the checkpoint\n";
+  return 0;
+}
+
+int settings_get(Application& app, const std::string& key) {
+  auto policy = app.sharing().org_settings(operator_principal());
+  if (!policy) {
+    return error(policy.error().message);
+  }
+  const auto all = domain::to_json(policy.value());
+  if (key.empty()) {
+    std::cout << all.dump(2) << "\n";
+    return 0;
+  }
+  const auto it = all.find(key);
+  if (it == all.end()) {
+    std::string keys;
+    for (const auto& [k, v] : all.items()) {
+      keys += (keys.empty() ? "" : ", ") + k;
+    }
+    return error("no setting \"" + key + "\"; the settings are: " + keys);
+  }
+  std::cout << (it->is_string() ? it->get<std::string>() : it->dump()) << "\n";
+  return 0;
+}
+
+int settings_set(Application& app, const std::string& key, const std::string& value) {
+  // A value that reads as JSON (true, 5, ["a.org"]) is taken as such; anything else as text.
+  nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
+  if (parsed.is_discarded()) {
+    parsed = value;
+  }
+  auto changed = app.sharing().change_org_settings(operator_principal(), {{key, parsed}});
+  if (!changed) {
+    return error(changed.error().message);
+  }
+  const auto all = domain::to_json(changed.value());
+  const auto it = all.find(key);
+  std::cout << key << " = " << (it != all.end() ? it->dump() : parsed.dump()) << "\n";
+  return 0;
+}
+
+}  // namespace vestibule::app

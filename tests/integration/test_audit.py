@@ -1,0 +1,343 @@
+"""The audit log over real HTTP and from the command line, against a real SMTP sink.
+
+Every security-relevant action of a member, an admin and an outside recipient appears once with
+its actor and the client address it came from; editing, deleting, inserting or reordering any row
+of the database file makes verify (API and `vestibule audit verify`, exit 1) name the first bad
+entry; an untouched log verifies after concurrent writers from two processes and after a SIGKILL
+in the middle of writes; pruning and erasing one address keep it verifiable, and the erased
+address is nowhere in the database file afterwards. Assertions are on statuses, fields, exit codes
+and the bytes of the database file, never on message wording.
+
+SPEC §2 "Audit log", §5 governance contract; issue "Governance"; SECURITY-CHECKLIST G37.
+"""
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import unittest
+
+from harness import ADMIN_EMAIL, VestibuleTestCase, run_cli, wait_until
+from smtp_sink import SmtpSink
+from test_external import EVE, ClientFrom, ExternalCase, shares, smtp_env
+
+AUDIT = "/api/v1/admin/audit"
+RECIPIENT_IP = "127.0.0.7"
+
+
+def events_of(entries, name):
+    return [e for e in entries if e["event"] == name]
+
+
+class AuditCase(ExternalCase):
+
+    def entries(self, **query):
+        out = []
+        cursor = None
+        while True:
+            params = dict(query, limit=1000)
+            if cursor:
+                params["cursor"] = cursor
+            path = AUDIT + "?" + "&".join("%s=%s" % kv for kv in params.items())
+            r = self.admin_c.get(path)
+            self.assertStatus(r, 200)
+            out += r.json()["entries"]
+            cursor = r.json()["next_cursor"]
+            if not cursor:
+                return out
+
+    def verify(self):
+        r = self.admin_c.get(AUDIT + "/verify")
+        self.assertStatus(r, 200)
+        return r.json()
+
+    def one(self, entries, name):
+        found = events_of(entries, name)
+        self.assertEqual(len(found), 1, "%s: %r" % (name, [e["event"] for e in entries]))
+        return found[0]
+
+
+class EventsTest(AuditCase):
+
+    def test_every_action_appears_once_with_its_actor_and_client_address(self):
+        bad = self.client(self.server)
+        bad.post("/api/v1/session", json={"email": ADMIN_EMAIL, "password": "not it"})
+        self.settings(code_max_tries=4)
+        item, link = self.share([EVE])
+        eve = ClientFrom(self.server.port, RECIPIENT_IP)
+        self._track(eve)
+        self.request_code(eve, link["token"], EVE)
+        code = self.nth_code(EVE, 1)
+        wrong = "0" * len(code) if code != "0" * len(code) else "1" * len(code)
+        self.assertStatus(self.confirm(eve, link["token"], EVE, wrong), 400)
+        self.assertStatus(self.confirm(eve, link["token"], EVE, code), 200)
+        self.assertStatus(eve.get(shares(link["token"], "/content")), 200)
+        self.assertStatus(eve.get(shares(link["token"], "/content")), 200)  # same minute: one entry
+        self.assertStatus(self.admin_c.delete("/api/v1/links/%d" % link["id"]), 204)
+        r = self.admin_c.patch("/api/v1/admin/external-identities/" + EVE,
+                               json={"state": "blocked"})
+        self.assertStatus(r, 200)
+
+        entries = self.entries()
+        signed_in = events_of(entries, "member.signed_in")
+        self.assertGreaterEqual(len(signed_in), 1)
+        self.assertEqual(signed_in[-1]["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(signed_in[-1]["client_ip"], "127.0.0.1")
+        failed = self.one(entries, "member.sign_in_failed")
+        self.assertEqual(failed["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(failed["client_ip"], "127.0.0.1")
+
+        changed = self.one(entries, "settings.changed")
+        self.assertEqual(changed["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(changed["details"]["changes"]["code_max_tries"], {"old": 5, "new": 4})
+
+        created = self.one(entries, "link.created")
+        self.assertEqual(created["target"], "link:%d" % link["id"])
+        self.assertEqual(created["actor"]["address"], ADMIN_EMAIL)
+
+        for name in ("verification.failed", "verification.verified", "item.downloaded"):
+            entry = self.one(entries, name)
+            self.assertEqual(entry["client_ip"], RECIPIENT_IP, name)
+        self.assertEqual(self.one(entries, "verification.verified")["target"]["address"], EVE)
+        downloaded = self.one(entries, "item.downloaded")
+        self.assertEqual(downloaded["actor"]["kind"], "external")
+        self.assertEqual(downloaded["details"]["item"], item["id"])
+
+        revoked = self.one(entries, "link.revoked")
+        self.assertEqual(revoked["target"], "link:%d" % link["id"])
+        blocked = self.one(entries, "identity.changed")
+        self.assertEqual(blocked["details"]["to"], "blocked")
+        self.assertEqual(blocked["target"]["address"], EVE)
+
+        self.assertStatus(self.admin_c.delete("/api/v1/session"), 204)
+        self.admin_c = self.admin(self.server)
+        self.assertEqual(len(events_of(self.entries(), "member.signed_out")), 1)
+        self.assertTrue(self.verify()["ok"])
+
+    def test_filters_cursor_csv_and_admins_only(self):
+        for n in range(3):
+            self.settings(code_max_tries=3 + n)
+        r = self.admin_c.get(AUDIT + "?event=settings.changed&limit=2")
+        self.assertStatus(r, 200)
+        page = r.json()
+        self.assertEqual(len(page["entries"]), 2)
+        self.assertIsNotNone(page["next_cursor"])
+        r = self.admin_c.get(AUDIT + "?event=settings.changed&limit=2&cursor=" + page["next_cursor"])
+        self.assertEqual(len(r.json()["entries"]), 1)
+        self.assertIsNone(r.json()["next_cursor"])
+        r = self.admin_c.get(AUDIT + "?event=settings.&format=csv")
+        self.assertStatus(r, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/csv"))
+        self.assertEqual(len(r.body.decode().strip().split("\r\n")), 4)  # header and three
+        self.assertError(self.admin_c.get(AUDIT + "?limit=0"), "invalid_argument")
+        self.assertError(self.admin_c.get(AUDIT + "?since=yesterday"), "invalid_argument")
+        r = self.admin_c.post("/api/v1/admin/users",
+                              json={"email": "mo@example.org", "password": "long enough pw"})
+        self.assertStatus(r, 201)
+        mo = self.client(self.server, sign_in="mo@example.org", password="long enough pw")
+        self.assertError(mo.get(AUDIT), "forbidden")
+        self.assertError(mo.get(AUDIT + "/verify"), "forbidden")
+        self.assertError(self.client(self.server).get(AUDIT), "unauthenticated")
+        added = self.one(self.entries(), "member.added")
+        self.assertEqual(added["target"]["address"], "mo@example.org")
+
+
+class ChainTest(AuditCase):
+
+    def fill(self):
+        for n in range(4):
+            self.settings(code_max_tries=3 + n)
+        _, link = self.share([EVE])
+        self.assertStatus(self.admin_c.delete("/api/v1/links/%d" % link["id"]), 204)
+
+    def copy_data(self):
+        target = tempfile.mkdtemp(prefix="vestibule-audit-copy-")
+        self.addCleanup(shutil.rmtree, target, True)
+        shutil.rmtree(target)
+        shutil.copytree(self.server.data_dir, target)
+        return target
+
+    def test_any_change_to_the_stored_rows_is_found_at_the_first_bad_entry(self):
+        self.fill()
+        self.assertTrue(self.verify()["ok"])
+        self.server.stop()
+        pristine = self.copy_data()
+        code, out, err = run_cli("audit", "verify", "--data-dir", pristine)
+        self.assertEqual(code, 0, out + err)
+        ids = [row[0] for row in sqlite3.connect(os.path.join(pristine, "vestibule.db")).execute(
+            "SELECT id FROM audit_log ORDER BY id")]
+        self.assertGreaterEqual(len(ids), 6)
+        third = ids[2]
+        tamperings = {
+            "edit": ["UPDATE audit_log SET details = '{\"edited\":1}' WHERE id = %d" % third],
+            "edit_time": ["UPDATE audit_log SET at = at + 60 WHERE id = %d" % third],
+            "delete": ["DELETE FROM audit_log WHERE id = %d" % third],
+            "insert": ["PRAGMA foreign_keys = OFF",
+                       "UPDATE audit_log SET id = id + 1000 WHERE id >= %d" % third,
+                       "INSERT INTO audit_log (id, at, event, actor_kind, hash) "
+                       "VALUES (%d, 0, 'settings.changed', 'member', 'x')" % third],
+            "reorder": ["PRAGMA foreign_keys = OFF",
+                        "UPDATE audit_log SET id = -1 WHERE id = %d" % third,
+                        "UPDATE audit_log SET id = %d WHERE id = %d" % (third, ids[3]),
+                        "UPDATE audit_log SET id = %d WHERE id = -1" % ids[3]],
+        }
+        expected_bad = {"edit": third, "edit_time": third, "delete": ids[3], "insert": third,
+                        "reorder": third}
+        for name, statements in tamperings.items():
+            with self.subTest(name):
+                data = self.copy_data()
+                db = sqlite3.connect(os.path.join(data, "vestibule.db"), isolation_level=None)
+                for s in statements:
+                    db.execute(s)
+                db.close()
+                code, out, err = run_cli("audit", "verify", "--data-dir", data)
+                self.assertEqual(code, 1, out + err)
+                self.assertIn("entry %d" % expected_bad[name], out)
+                if name == "edit":
+                    server = self.start_server(data_dir=data, extra_args=["--test-clock"])
+                    admin = self.admin(server)
+                    r = admin.get(AUDIT + "/verify")
+                    self.assertStatus(r, 200)
+                    self.assertFalse(r.json()["ok"])
+                    self.assertEqual(r.json()["first_bad"], third)
+                    server.stop()
+
+    def test_an_untouched_log_verifies_after_concurrent_writers_and_a_kill(self):
+        stop = threading.Event()
+        errors = []
+
+        def sign_ins():
+            c = self.client(self.server)
+            while not stop.is_set():
+                try:
+                    r = c.post("/api/v1/session",
+                               json={"email": ADMIN_EMAIL, "password": "wrong pw!"})
+                except OSError:
+                    return  # the server was killed
+                if r.status not in (401, 429, 503):
+                    errors.append(r.describe())
+
+        def cli_writer():
+            for n in range(6):
+                code, out, err = run_cli("settings", "set", "code_max_tries", str(3 + n % 3),
+                                         "--data-dir", self.server.data_dir)
+                if code != 0:
+                    errors.append(out + err)
+
+        threads = [threading.Thread(target=sign_ins) for _ in range(3)]
+        for t in threads:
+            t.start()
+        cli_writer()
+        self.assertEqual(errors, [])
+        verdict = self.verify()
+        self.assertTrue(verdict["ok"], verdict)
+        cli_entries = [e for e in self.entries(event="settings.changed")
+                       if e["actor"]["kind"] == "cli"]
+        self.assertGreaterEqual(len(cli_entries), 4)
+        # Killed mid-write: what was committed still verifies after the restart.
+        self.server.kill()
+        stop.set()
+        for t in threads:
+            t.join()
+        code, out, err = run_cli("audit", "verify", "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0, out + err)
+        self.server.start()
+        self.admin_c = self.admin(self.server)
+        self.assertTrue(self.verify()["ok"])
+        code, out, _ = run_cli("audit", "head", "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0)
+        head_id, head_hash = out.split()
+        r = self.admin_c.get(AUDIT + "/head")
+        self.assertGreaterEqual(r.json()["id"], int(head_id))
+        self.assertEqual(len(head_hash), 64)
+
+
+class ErasureTest(AuditCase):
+
+    def test_erasing_an_address_keeps_the_log_verifiable_and_leaves_it_nowhere(self):
+        item, link = self.share([EVE])
+        eve = ClientFrom(self.server.port, RECIPIENT_IP)
+        self._track(eve)
+        self.verified_browser(link["token"], client=eve)
+        self.assertStatus(eve.get(shares(link["token"], "/content")), 200)
+        before = self.entries()
+        self.assertTrue(any(e["client_ip"] == RECIPIENT_IP for e in before))
+
+        r = self.admin_c.post("/api/v1/admin/external-identities/%s/erase" % EVE)
+        self.assertStatus(r, 200)
+        self.assertTrue(r.json()["erased"])
+        self.assertGreaterEqual(r.json()["audit_entries"], 3)
+        verdict = self.verify()
+        self.assertTrue(verdict["ok"], verdict)
+        self.assertEqual(verdict["entries"], len(before) + 1)
+        after = self.entries()
+        self.assertEqual(len(after), len(before) + 1)
+        erased = [e for e in after if "erased" in e]
+        self.assertGreaterEqual(len(erased), 3)
+        for e in erased:
+            self.assertEqual(e["erased"]["by"], ADMIN_EMAIL)
+            self.assertNotEqual(e["client_ip"], RECIPIENT_IP)
+        self.assertNotEqual(eve.get(shares(link["token"], "/content")).status, 200)
+
+        self.server.stop()
+        code, out, err = run_cli("audit", "verify", "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0, out + err)
+        for name in ("vestibule.db", "vestibule.db-wal"):
+            path = os.path.join(self.server.data_dir, name)
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    data = f.read()
+                self.assertNotIn(EVE.encode(), data, name)
+                self.assertNotIn(RECIPIENT_IP.encode(), data, name)
+
+        code, out, err = run_cli("audit", "prune", "--before", "2100-01-01T00:00:00Z",
+                                 "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0, out + err)
+        code, out, err = run_cli("audit", "verify", "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0, out + err)
+        code, out, err = run_cli("audit", "list", "--format", "json", "--data-dir",
+                                 self.server.data_dir)
+        self.assertEqual(code, 0, err)
+        self.assertIn("audit.pruned", out)
+
+
+class RetentionTest(AuditCase):
+
+    def setUp(self):
+        VestibuleTestCase.setUp(self)
+        self.sink = SmtpSink()
+        self.addCleanup(self.sink.close)
+        self.server = self.start_server(
+            extra_args=["--test-clock"], env=smtp_env(self.sink.port),
+            config='[audit]\nretention = "30d"\nclient_address_retention = "2d"\n')
+        self.admin_c = self.admin(self.server)
+        self.root = self.admin_c.personal_root()
+
+    def test_client_addresses_then_entries_age_out_and_the_rest_verifies(self):
+        self.settings(code_max_tries=4)
+        self.assertTrue(any(e["client_ip"] for e in self.entries()))
+        self.advance("3d")
+        self.settings(code_max_tries=5)  # a fresh entry keeps its client address
+
+        def origins_gone():
+            entries = self.entries(event="settings.changed")
+            old = [e for e in entries if e["details"]["changes"]["code_max_tries"]["new"] == 4]
+            return old and not old[0]["client_ip"] and not old[0]["user_agent"]
+        wait_until(origins_gone, 10, "the old entry's client address removed")
+        fresh = [e for e in self.entries(event="settings.changed")
+                 if e["details"]["changes"]["code_max_tries"]["new"] == 5]
+        self.assertEqual(fresh[0]["client_ip"], "127.0.0.1")
+        self.assertTrue(self.verify()["ok"])
+
+        self.advance("28d")  # the first entries are now 31 days old, the fresh one 28
+        self.admin_c = self.admin(self.server)  # the old session has been idle too long
+        wait_until(lambda: self.entries(event="audit.pruned"), 10, "the checkpoint of a prune")
+        remaining = self.entries(event="settings.changed")
+        self.assertEqual([e["details"]["changes"]["code_max_tries"]["new"] for e in remaining], [5])
+        verdict = self.verify()
+        self.assertTrue(verdict["ok"], verdict)
+
+
+if __name__ == "__main__":
+    unittest.main()
