@@ -192,17 +192,10 @@ class RouteAuthorization : public ::testing::Test {
   testing::StoreFixture f_;
   http::Metrics metrics_;
   http::Router router_;
-  Services services_{f_.members,
-                     f_.files,
-                     f_.spaces,
-                     f_.sharing,
-                     f_.authz,
-                     f_.verification,
-                     f_.clock,
-                     &f_.clock,
-                     nullptr,
-                     ApiOptions{},
-                     [] { return nlohmann::json::array(); }};
+  Services services_{f_.members,   f_.files,     f_.spaces,
+                     f_.sharing,   f_.authz,     f_.verification,
+                     f_.directory, f_.clock,     &f_.clock,
+                     nullptr,      ApiOptions{}, [] { return nlohmann::json::array(); }};
   domain::User owner_;
   domain::Item file_;
   std::string token_;

@@ -6,6 +6,7 @@
 #include "app/config.hpp"
 #include "blob/local_blob_store.hpp"
 #include "domain/authz.hpp"
+#include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
 #include "domain/outbox.hpp"
@@ -67,6 +68,7 @@ class Application {
   std::unique_ptr<domain::Sharing> sharing_;
   std::unique_ptr<store::sqlite::VerificationStore> verification_repo_;
   std::unique_ptr<domain::Verification> verification_;
+  std::unique_ptr<domain::ExternalDirectory> directory_;
 };
 
 }  // namespace vestibule::app
