@@ -171,6 +171,12 @@ export function AddressView({ address }: { address: string }) {
           <dt>Last signed in</dt>
           <dd>{when(record.last_sign_in_at)}</dd>
         </div>
+        {record.state === 'guest' && record.guest_since && (
+          <div>
+            <dt>Guest since</dt>
+            <dd>{formatDateTime(record.guest_since)}</dd>
+          </div>
+        )}
         {record.state === 'guest' && (
           <div>
             <dt>Guest access ends</dt>
@@ -185,7 +191,7 @@ export function AddressView({ address }: { address: string }) {
 
       <h3>What it can open</h3>
       <ReachTable reach={record.reach} />
-      <p>
+      <p class="revoke-all">
         <button type="button" class="danger" disabled={busy || record.reach.length === 0} onClick={() => setConfirming(true)}>
           Revoke all access of {record.address}
         </button>
