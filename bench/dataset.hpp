@@ -118,7 +118,7 @@ struct Services {
   domain::Outbox outbox{outbox_store, mail, clock, {}};
   domain::Members members;
   domain::Files files;
-  domain::Spaces spaces{space_store, users, authz, clock};
+  domain::Spaces spaces{space_store, users, sharing_store, authz, clock};
   domain::Sharing sharing;
   domain::Verification verification;
 };

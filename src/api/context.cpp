@@ -203,6 +203,25 @@ domain::AuditEntry audit_entry(std::string event, const domain::Principal& who, 
   return entry;
 }
 
+Result<domain::Principal> member_or_guest(const Services& services, const http::Request& req) {
+  if (!cookie_value(req.header("Cookie"), session_cookie_name(services.options)).empty()) {
+    VST_TRY(who, authenticate(services, req));
+    return principal_of(who);
+  }
+  const auto recipient =
+      cookie_value(req.header("Cookie"), recipient_cookie_name(services.options));
+  if (!recipient.empty()) {
+    VST_TRYV(check_same_origin(services, req));
+    VST_TRY(who, services.verification.authenticate(recipient));
+    if (who.identity_state == domain::IdentityState::kGuest) {
+      return who;
+    }
+  }
+  return fail(Errc::kUnauthenticated,
+              "you are not signed in; sign in with POST /api/v1/session (members) or with a code "
+              "sent to your address, POST /api/v1/session/code (guests)");
+}
+
 domain::Principal principal_of(const domain::Authenticated& who) {
   return domain::Principal::member(who.user.id, who.user.role == domain::UserRole::kAdmin,
                                    who.user.display_name, who.user.email);

@@ -5,6 +5,7 @@
 
 #include "domain/audit.hpp"
 #include "domain/authz.hpp"
+#include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
 #include "domain/sharing.hpp"
@@ -46,6 +47,7 @@ struct Services {
   domain::Authorizer& authz;
   domain::Verification& verification;
   domain::AuditLog& audit;
+  domain::ExternalDirectory& directory;
   const util::Clock& clock;
   util::ManualClock* manual_clock;  // set only with --test-clock
   ReadinessCheck ready;
@@ -102,6 +104,10 @@ Result<void> check_same_origin(const Services& services, const http::Request& re
 // cross-origin browser requests (kForbidden).
 Result<domain::Authenticated> authenticate(const Services& services, const http::Request& req);
 domain::Principal principal_of(const domain::Authenticated& who);
+// A signed-in member, or a guest signed in with an email code (an external identity in state
+// guest, within its guest_expiry), or kUnauthenticated; state-changing methods also pass the
+// same-origin check. For the routes guests share with members: their spaces and the items in them.
+Result<domain::Principal> member_or_guest(const Services& services, const http::Request& req);
 // The signed-in caller when the request carries a valid session, else an anonymous principal
 // (for routes that also serve people without an account: the recipient side of links).
 domain::Principal caller(const Services& services, const http::Request& req);

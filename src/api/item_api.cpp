@@ -1,5 +1,6 @@
 // /api/v1/items: metadata, children, folders, uploads, content, viewing, versions (and restoring
-// one), rename and move, trash, restore and purge.
+// one), rename and move, trash, restore and purge. Reading, listing, new folders and uploads also
+// serve guests signed in with a code (their team spaces); the rest is for members.
 #include "api/content.hpp"
 #include "api/routes.hpp"
 
@@ -45,45 +46,47 @@ void add_item_routes(http::Router& router, Services& s) {
   using domain::Authenticated;
   using Reply = Result<http::Response>;
 
-  router.get("/api/v1/items/{id}",
-             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
-               VST_TRY(id, id_param(req, 0, "item"));
-               VST_TRY(item, s.files.get(principal_of(who), id));
-               VST_TRY(listed, listed_items(s, {item}));
-               return private_json(200, listed.at(0));
-             }));
+  router.get(
+      "/api/v1/items/{id}",
+      member_or_guest_route(s, [&s](http::Request& req, const domain::Principal& who) -> Reply {
+        VST_TRY(id, id_param(req, 0, "item"));
+        VST_TRY(item, s.files.get(who, id));
+        VST_TRY(listed, listed_items(s, {item}));
+        return private_json(200, listed.at(0));
+      }));
 
-  router.get("/api/v1/items/{id}/children",
-             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
-               VST_TRY(id, id_param(req, 0, "item"));
-               VST_TRY(items, s.files.children(principal_of(who), id));
-               VST_TRY(listed, listed_items(s, items));
-               return private_json(200, {{"items", listed}});
-             }));
+  router.get(
+      "/api/v1/items/{id}/children",
+      member_or_guest_route(s, [&s](http::Request& req, const domain::Principal& who) -> Reply {
+        VST_TRY(id, id_param(req, 0, "item"));
+        VST_TRY(items, s.files.children(who, id));
+        VST_TRY(listed, listed_items(s, items));
+        return private_json(200, {{"items", listed}});
+      }));
 
   router.post("/api/v1/items/{id}/children",
-              signed_in(s,
-                        [&s](http::Request& req, const Authenticated& who) -> Reply {
-                          VST_TRY(id, id_param(req, 0, "item"));
-                          VST_TRY(body, parse_object(req));
-                          VST_TRY(name, required_string(body, "name"));
-                          VST_TRY(kind, optional_string(body, "kind"));
-                          if (kind.value_or("folder") != "folder") {
-                            return fail(
-                                Errc::kInvalidArgument,
-                                "only folders are created here (\"kind\": \"folder\"); upload "
-                                "files with PUT /api/v1/items/{id}/files/{name}",
-                                "kind");
-                          }
-                          VST_TRY(folder, s.files.create_folder(principal_of(who), id, name));
-                          return private_json(201, to_json(folder));
-                        }),
+              member_or_guest_route(
+                  s,
+                  [&s](http::Request& req, const domain::Principal& who) -> Reply {
+                    VST_TRY(id, id_param(req, 0, "item"));
+                    VST_TRY(body, parse_object(req));
+                    VST_TRY(name, required_string(body, "name"));
+                    VST_TRY(kind, optional_string(body, "kind"));
+                    if (kind.value_or("folder") != "folder") {
+                      return fail(Errc::kInvalidArgument,
+                                  "only folders are created here (\"kind\": \"folder\"); upload "
+                                  "files with PUT /api/v1/items/{id}/files/{name}",
+                                  "kind");
+                    }
+                    VST_TRY(folder, s.files.create_folder(who, id, name));
+                    return private_json(201, to_json(folder));
+                  }),
               s.options.max_json_body);
 
   router.put_stream(
       "/api/v1/items/{id}/files/{name}",
       [&s](http::Request& req) -> std::variant<http::Response, std::unique_ptr<http::BodySink>> {
-        auto who = authenticate(s, req);
+        auto who = member_or_guest(s, req);
         if (!who) {
           return to_response(who.error());
         }
@@ -91,7 +94,7 @@ void add_item_routes(http::Router& router, Services& s) {
         if (!id) {
           return to_response(id.error());
         }
-        auto upload = s.files.begin_upload(principal_of(who.value()), id.value(), req.params[1]);
+        auto upload = s.files.begin_upload(who.value(), id.value(), req.params[1]);
         if (!upload) {
           return to_response(upload.error());
         }
@@ -99,21 +102,23 @@ void add_item_routes(http::Router& router, Services& s) {
       },
       s.options.max_upload_bytes);
 
-  router.get("/api/v1/items/{id}/content",
-             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
-               VST_TRY(id, id_param(req, 0, "item"));
-               VST_TRY(content, s.files.open_content(principal_of(who), id));
-               return content_response(req, std::move(content));
-             }));
+  router.get(
+      "/api/v1/items/{id}/content",
+      member_or_guest_route(s, [&s](http::Request& req, const domain::Principal& who) -> Reply {
+        VST_TRY(id, id_param(req, 0, "item"));
+        VST_TRY(content, s.files.open_content(who, id));
+        return content_response(req, std::move(content));
+      }));
 
   // Viewing in the browser: an allow-listed type inline, authorized as reading (not
   // downloading) the item.
-  router.get("/api/v1/items/{id}/view",
-             signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
-               VST_TRY(id, id_param(req, 0, "item"));
-               VST_TRY(content, s.files.open_for_view(principal_of(who), id));
-               return view_response(req, std::move(content));
-             }));
+  router.get(
+      "/api/v1/items/{id}/view",
+      member_or_guest_route(s, [&s](http::Request& req, const domain::Principal& who) -> Reply {
+        VST_TRY(id, id_param(req, 0, "item"));
+        VST_TRY(content, s.files.open_for_view(who, id));
+        return view_response(req, std::move(content));
+      }));
 
   router.get("/api/v1/items/{id}/versions",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {

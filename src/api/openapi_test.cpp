@@ -19,10 +19,19 @@ std::set<std::pair<std::string, std::string>> router_routes() {
   testing::StoreFixture f;
   http::Metrics metrics;
   http::Router router;
-  Services services{f.members, f.files,      f.spaces,
-                    f.sharing, f.authz,      f.verification,
-                    f.audit,   f.clock,      &f.clock,
-                    nullptr,   ApiOptions{}, [] { return nlohmann::json::array(); }};
+  Services services{f.members,
+                    f.files,
+                    f.spaces,
+                    f.sharing,
+                    f.authz,
+                    f.verification,
+                    f.audit,
+                    f.directory,
+                    f.clock,
+                    &f.clock,
+                    nullptr,
+                    ApiOptions{},
+                    [] { return nlohmann::json::array(); }};
   add_all_routes(router, services, metrics);
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& route : router.routes()) {

@@ -62,6 +62,7 @@ const std::map<std::string, std::string> kBodies = {
     {"POST /api/v1/shares/{token}/verification", R"({"email":"ada@example.org"})"},
     {"POST /api/v1/shares/{token}/access-requests", R"({"email":"ada@example.org"})"},
     {"PATCH /api/v1/admin/external-identities/{address}", R"({"state":"blocked"})"},
+    {"PUT /api/v1/spaces/{id}/guests/{address}", R"({"role":"member"})"},
     {"POST /api/v1/items/{id}/recipients/check", R"({"addresses":["ada@example.org"]})"},
     {"PATCH /api/v1/admin/users/{id}", R"({"display_name":"Renamed"})"},
     {"POST /api/v1/admin/users/{id}/reset-password", R"({})"},
@@ -192,10 +193,19 @@ class RouteAuthorization : public ::testing::Test {
   testing::StoreFixture f_;
   http::Metrics metrics_;
   http::Router router_;
-  Services services_{f_.members, f_.files,     f_.spaces,
-                     f_.sharing, f_.authz,     f_.verification,
-                     f_.audit,   f_.clock,     &f_.clock,
-                     nullptr,    ApiOptions{}, [] { return nlohmann::json::array(); }};
+  Services services_{f_.members,
+                     f_.files,
+                     f_.spaces,
+                     f_.sharing,
+                     f_.authz,
+                     f_.verification,
+                     f_.audit,
+                     f_.directory,
+                     f_.clock,
+                     &f_.clock,
+                     nullptr,
+                     ApiOptions{},
+                     [] { return nlohmann::json::array(); }};
   domain::User owner_;
   domain::Item file_;
   std::string token_;

@@ -42,6 +42,19 @@ http::Handler signed_in(Services& services, F f) {
   };
 }
 
+// A handler for signed-in members and guests: f(Request&, const Principal&) -> Result<Response>.
+template <class F>
+http::Handler member_or_guest_route(Services& services, F f) {
+  return [&services, f = std::move(f)](http::Request& req) -> http::Response {
+    auto who = member_or_guest(services, req);
+    if (!who) {
+      return to_response(who.error());
+    }
+    Result<http::Response> response = f(req, who.value());
+    return response ? std::move(response).value() : to_response(response.error());
+  };
+}
+
 // A handler open to anyone: f(Request&) -> Result<Response>.
 template <class F>
 http::Handler open_to_all(F f) {

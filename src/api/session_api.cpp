@@ -14,12 +14,14 @@ std::string cleared_cookie(const Services& s, const std::string& name) {
   return cookie_header(s.options, name, "", "/", std::chrono::seconds{0});
 }
 
-// GET /api/v1/me's answer for a recipient session.
-nlohmann::json external_me(domain::Id external_id, const std::string& email) {
+// GET /api/v1/me's answer for a session signed in with a code: a guest (an identity promoted
+// into the directory) or an external recipient.
+nlohmann::json external_me(domain::Id external_id, const std::string& email,
+                           domain::IdentityState state) {
   return {{"id", external_id},
           {"email", email},
           {"display_name", email},
-          {"kind", "external"},
+          {"kind", state == domain::IdentityState::kGuest ? "guest" : "external"},
           {"role", nullptr}};
 }
 
@@ -99,24 +101,24 @@ void add_session_routes(http::Router& router, Services& s) {
       }),
       s.options.max_json_body);
 
-  router.post(
-      "/api/v1/session/code/confirm",
-      open_to_all([&s](http::Request& req) -> Result<http::Response> {
-        VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
-        VST_TRY(body, parse_object(req));
-        VST_TRY(email, required_string(body, "email"));
-        VST_TRY(code, required_string(body, "code"));
-        VST_TRY(remember, optional_bool(body, "remember"));
-        const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
-        VST_TRY(verified, s.verification.confirm_sign_in(email, code, remember.value_or(false),
-                                                         browser, req.client_address,
-                                                         std::string(req.header("User-Agent"))));
-        const auto& session = verified.session;
-        return recipient_signed_in(s, req, verified,
-                                   {{"user", external_me(session.external_id, session.address)},
-                                    {"remembered", session.remembered}});
-      }),
-      s.options.max_json_body);
+  router.post("/api/v1/session/code/confirm",
+              open_to_all([&s](http::Request& req) -> Result<http::Response> {
+                VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
+                VST_TRY(body, parse_object(req));
+                VST_TRY(email, required_string(body, "email"));
+                VST_TRY(code, required_string(body, "code"));
+                VST_TRY(remember, optional_bool(body, "remember"));
+                const std::string browser = cookie_value_of(req, browser_cookie_name(s.options));
+                VST_TRY(verified, s.verification.confirm_sign_in(
+                                      email, code, remember.value_or(false), browser,
+                                      req.client_address, std::string(req.header("User-Agent"))));
+                const auto& session = verified.session;
+                return recipient_signed_in(
+                    s, req, verified,
+                    {{"user", external_me(session.external_id, session.address, session.state)},
+                     {"remembered", session.remembered}});
+              }),
+              s.options.max_json_body);
 
   // The one-time link sent instead of a code past the failure budget: the page at /verify posts
   // what the link's fragment carries.
@@ -154,7 +156,10 @@ void add_session_routes(http::Router& router, Services& s) {
                }
                const domain::Principal who = caller(s, req);
                if (who.kind == domain::PrincipalKind::kExternal) {
-                 return private_json(200, external_me(who.external_id, who.email));
+                 return private_json(
+                     200,
+                     external_me(who.external_id, who.email,
+                                 who.identity_state.value_or(domain::IdentityState::kPending)));
                }
                return fail(Errc::kUnauthenticated,
                            "you are not signed in; sign in with POST /api/v1/session");

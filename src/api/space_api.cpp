@@ -3,18 +3,59 @@
 
 namespace vestibule::api {
 
+namespace {
+
+nlohmann::json guest_json(const domain::SpaceGuest& g) {
+  return {{"address", g.address},
+          {"state", to_string(g.state)},
+          {"role", to_string(g.role)},
+          {"space_id", g.space_id}};
+}
+
+}  // namespace
+
 void add_space_routes(http::Router& router, Services& s) {
-  router.get(
-      "/api/v1/spaces",
-      signed_in(s,
-                [&s](http::Request&, const domain::Authenticated& who) -> Result<http::Response> {
-                  VST_TRY(spaces, s.spaces.list(principal_of(who)));
-                  auto list = nlohmann::json::array();
-                  for (const auto& entry : spaces) {
-                    list.push_back(to_json(entry.space, entry.role));
-                  }
-                  return private_json(200, {{"spaces", list}});
-                }));
+  // Guests in a team space (visitor or member): added by its owners or an admin.
+  router.add(
+      {http::bhttp::verb::put,
+       "/api/v1/spaces/{id}/guests/{address}",
+       s.options.max_json_body,
+       signed_in(
+           s,
+           [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+             VST_TRY(space_id, id_param(req, 0, "space"));
+             VST_TRY(body, parse_object(req));
+             VST_TRY(role_text, required_string(body, "role"));
+             const auto role = domain::space_role_from_string(role_text);
+             if (!role || *role == domain::SpaceRole::kOwner) {
+               return fail(Errc::kInvalidArgument,
+                           "\"role\" must be member or visitor: a guest cannot own a space",
+                           "role");
+             }
+             VST_TRY(guest, s.spaces.set_guest(principal_of(who), space_id, req.params[1], *role));
+             return private_json(200, guest_json(guest));
+           }),
+       {}});
+
+  router.del(
+      "/api/v1/spaces/{id}/guests/{address}",
+      signed_in(
+          s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            VST_TRY(space_id, id_param(req, 0, "space"));
+            VST_TRYV(s.spaces.remove_guest(principal_of(who), space_id, req.params[1]));
+            return http::Response::empty(204);
+          }));
+
+  router.get("/api/v1/spaces",
+             member_or_guest_route(
+                 s, [&s](http::Request&, const domain::Principal& who) -> Result<http::Response> {
+                   VST_TRY(spaces, s.spaces.list(who));
+                   auto list = nlohmann::json::array();
+                   for (const auto& entry : spaces) {
+                     list.push_back(to_json(entry.space, entry.role));
+                   }
+                   return private_json(200, {{"spaces", list}});
+                 }));
 
   router.get(
       "/api/v1/spaces/{id}/members",
@@ -26,7 +67,12 @@ void add_space_routes(http::Router& router, Services& s) {
             for (const auto& m : members) {
               list.push_back(to_json(m));
             }
-            return private_json(200, {{"members", list}});
+            VST_TRY(guests, s.spaces.guests(principal_of(who), space_id));
+            auto guest_list = nlohmann::json::array();
+            for (const auto& g : guests) {
+              guest_list.push_back(guest_json(g));
+            }
+            return private_json(200, {{"members", list}, {"guests", guest_list}});
           }));
 
   router.add(

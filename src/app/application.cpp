@@ -135,8 +135,8 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->files_ = std::make_unique<domain::Files>(
       *app->items_, *app->spaces_repo_, *app->blobs_, *app->authz_, *app->clock_,
       domain::FilesOptions{app->config_.storage.keep_versions});
-  app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_, *app->authz_,
-                                                  *app->clock_);
+  app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_,
+                                                  *app->sharing_repo_, *app->authz_, *app->clock_);
   app->outbox_repo_ = std::make_unique<store::sqlite::OutboxStore>(*app->db_);
   const auto& smtp = app->config_.smtp;
   if (smtp.host.empty()) {
@@ -179,6 +179,9 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->verification_ = std::make_unique<domain::Verification>(
       *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->authz_, *app->outbox_,
       *app->audited_events_, *app->clock_, std::move(verification_options));
+  app->directory_ = std::make_unique<domain::ExternalDirectory>(
+      *app->sharing_repo_, *app->spaces_repo_, *app->users_, *app->items_, *app->authz_,
+      *app->outbox_, *app->audited_events_, *app->clock_);
   return app;
 }
 
@@ -277,7 +280,8 @@ int Application::serve() {
   api::Services services{*members_,     *files_,
                          *spaces_,      *sharing_,
                          *authz_,       *verification_,
-                         *audit_,       *clock_,
+                         *audit_,       *directory_,
+                         *clock_,
                          manual_clock_, [this] { return db_->schema_version().has_value(); },
                          api_options,   {}};
   http::Server server(options, router, metrics);
@@ -310,10 +314,24 @@ int Application::serve() {
     };
   }
   api::add_all_routes(router, services, metrics);
-  mail::OutboxWorker outbox_worker(*outbox_, std::chrono::milliseconds{200}, [this] {
-    apply_audit_retention();
-    return verification_->process_pending();
-  });
+  // The guests' expiry sweep rides on the outbox worker's passes, at most once per interval of
+  // real time; what it decides comes from the server's clock (so the test clock moves it).
+  const auto sweep_every =
+      manual_clock_ != nullptr ? std::chrono::milliseconds{200} : std::chrono::milliseconds{60000};
+  auto last_sweep = std::chrono::steady_clock::now() - sweep_every;
+  mail::OutboxWorker outbox_worker(
+      *outbox_, std::chrono::milliseconds{200}, [this, sweep_every, &last_sweep] {
+        if (const auto t = std::chrono::steady_clock::now(); t - last_sweep >= sweep_every) {
+          last_sweep = t;
+          const auto swept = directory_->sweep_guests();
+          if (swept.warned + swept.deleted > 0) {
+            spdlog::info("guests: {} expiry warnings, {} expired guests deleted", swept.warned,
+                         swept.deleted);
+          }
+        }
+        apply_audit_retention();
+        return verification_->process_pending();
+      });
   outbox_worker.start();
   verification_->on_request([&outbox_worker] { outbox_worker.wake(); });
 

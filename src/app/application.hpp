@@ -7,6 +7,7 @@
 #include "blob/local_blob_store.hpp"
 #include "domain/audit_events.hpp"
 #include "domain/authz.hpp"
+#include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
 #include "domain/outbox.hpp"
@@ -76,6 +77,7 @@ class Application {
   std::unique_ptr<store::sqlite::VerificationStore> verification_repo_;
   std::unique_ptr<domain::Verification> verification_;
   std::optional<util::TimePoint> last_retention_;
+  std::unique_ptr<domain::ExternalDirectory> directory_;
 };
 
 }  // namespace vestibule::app

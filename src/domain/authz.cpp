@@ -209,6 +209,12 @@ Result<Link> Authorizer::recipient_link(const Principal& who, Id link_id) {
 }
 
 Result<std::optional<SpaceRole>> Authorizer::membership(const Principal& who, Id space_id) {
+  if (who.kind == PrincipalKind::kExternal && who.external_id != 0 &&
+      who.identity_state == IdentityState::kGuest) {
+    // A guest's session (read with its directory state on this request) may hold a place in a
+    // team space; whether its proof is current is checked by the caller of this.
+    return spaces_.guest_role(space_id, who.external_id);
+  }
   if (who.user_id == 0) {
     return std::optional<SpaceRole>{};
   }
@@ -253,6 +259,11 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
   };
 
   VST_TRY(space_role, membership(who, item.space_id));
+  if (space_role && who.kind == PrincipalKind::kExternal &&
+      (!verification_current(who, policy, now) ||
+       external_address_refusal(policy, who.email, true))) {
+    space_role.reset();  // a guest past reverification, or refused by the space's policy
+  }
   if (space_role) {
     consider(role_of(*space_role), false, false);
   }

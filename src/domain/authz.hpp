@@ -52,6 +52,10 @@ struct Principal {
   // The identity's directory state as read for this request (with its session), so the decision
   // need not read it again; absent, the Authorizer reads it.
   std::optional<IdentityState> identity_state;
+  // External identities: their last proof with a code and when they became a guest, as read with
+  // the session (guest_expiry is checked against these).
+  std::optional<TimePoint> last_verified_at;
+  std::optional<TimePoint> guest_since;
   std::optional<Link> via;            // the link of a /shares/{token} request
   bool link_password_proved = false;  // the browser proved the anyone link's password
 

@@ -1,5 +1,6 @@
 #include "domain/model.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace vestibule::domain {
@@ -137,5 +138,12 @@ std::optional<IdentityState> identity_state_from_string(std::string_view text) {
 }
 
 std::string_view to_string(ItemKind kind) { return kind == ItemKind::kFile ? "file" : "folder"; }
+
+std::optional<TimePoint> last_sign_in(const ExternalIdentity& identity) {
+  if (identity.last_verified_at && identity.guest_since) {
+    return std::max(*identity.last_verified_at, *identity.guest_since);
+  }
+  return identity.last_verified_at ? identity.last_verified_at : identity.guest_since;
+}
 
 }  // namespace vestibule::domain

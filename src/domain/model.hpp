@@ -137,6 +137,18 @@ struct ExternalIdentity {
   IdentityState state = IdentityState::kPending;
   TimePoint created_at;
   std::optional<TimePoint> verified_at;
+  std::optional<TimePoint> last_verified_at;  // the last proof with a code: the last sign-in
+  std::optional<TimePoint> guest_since;       // guests: when the identity became one
+};
+
+// When a guest last signed in, for guest_expiry: its last proof with a code, or when it became a
+// guest if that is later (a guest promoted by an admin before signing in starts from there).
+std::optional<TimePoint> last_sign_in(const ExternalIdentity& identity);
+
+// Who owns an alias: a member or an external identity, never both.
+struct AliasOwner {
+  std::optional<Id> user_id;
+  std::optional<Id> external_id;
 };
 
 // Who holds a grant: an account (member or guest) or an external identity.
@@ -182,6 +194,36 @@ struct DirectoryEntry {
   ExternalIdentity identity;
   int consecutive_failures = 0;
   int shares = 0;  // links that list the address
+  std::vector<std::string> aliases;
+};
+
+// A guest as the expiry sweep reads it.
+struct GuestRecord {
+  ExternalIdentity identity;
+  std::optional<TimePoint> expiry_warned_at;
+};
+
+// A guest's place in a team space (visitor or member, never owner).
+struct SpaceGuest {
+  Id space_id = 0;
+  Id external_id = 0;
+  std::string address;
+  IdentityState state = IdentityState::kGuest;
+  SpaceRole role = SpaceRole::kVisitor;
+  std::string space_name;
+};
+
+// What removing an address from everything removed, in one transaction.
+struct RevokedAccess {
+  struct Removed {
+    Id link_id = 0;
+    Id item_id = 0;
+    std::string item_name;
+  };
+  std::vector<Removed> links;  // one per specific link the address was a recipient of
+  int direct_grants = 0;
+  int spaces_left = 0;
+  int sessions_ended = 0;
 };
 
 struct Session {

@@ -610,4 +610,17 @@ std::optional<PolicyRefusal> link_kind_refusal(const Policy& policy, LinkKind ki
   return std::nullopt;
 }
 
+std::optional<TimePoint> guest_expires_at(const ExternalIdentity& identity, const Policy& policy) {
+  if (identity.state != IdentityState::kGuest || policy.guest_expiry.count() == 0) {
+    return std::nullopt;
+  }
+  const auto since = last_sign_in(identity).value_or(identity.created_at);
+  return since + policy.guest_expiry;
+}
+
+bool guest_expired(const ExternalIdentity& identity, const Policy& policy, TimePoint now) {
+  const auto until = guest_expires_at(identity, policy);
+  return until && *until <= now;
+}
+
 }  // namespace vestibule::domain

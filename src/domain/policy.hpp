@@ -113,4 +113,10 @@ Policy::Seconds max_link_lifetime(const Policy& policy, LinkKind kind);
 // that refuses it (only anyone links can be refused: external_sharing below anyone) and a message.
 std::optional<PolicyRefusal> link_kind_refusal(const Policy& policy, LinkKind kind);
 
+// When a guest's access ends under `policy`: its last sign-in (last_sign_in()) plus
+// guest_expiry; none when guest_expiry is 0 (never) or the identity is not a guest.
+std::optional<TimePoint> guest_expires_at(const ExternalIdentity& identity, const Policy& policy);
+// Whether a guest's access has ended at `now` (so it is refused, and the sweep deletes it).
+bool guest_expired(const ExternalIdentity& identity, const Policy& policy, TimePoint now);
+
 }  // namespace vestibule::domain

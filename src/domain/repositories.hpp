@@ -72,6 +72,15 @@ class SpaceRepository {
   virtual Result<std::vector<SpaceMember>> members(Id space_id) = 0;
   virtual Result<SpaceMember> set_member(Id space_id, Id user_id, SpaceRole role) = 0;
   virtual Result<void> remove_member(Id space_id, Id user_id) = 0;
+  // Guests in team spaces: the guest's role in one space (none when it is not in it), the spaces
+  // it is in, the guests of a space, adding (or changing the role of) and removing one.
+  virtual Result<std::optional<SpaceRole>> guest_role(Id space_id, Id external_id) = 0;
+  virtual Result<std::vector<SpaceWithRole>> list_for_guest(Id external_id) = 0;
+  virtual Result<std::vector<SpaceGuest>> guests_of(Id space_id) = 0;
+  virtual Result<std::vector<SpaceGuest>> spaces_of_guest(Id external_id) = 0;
+  virtual Result<SpaceGuest> set_guest(Id space_id, Id external_id, SpaceRole role,
+                                       TimePoint now) = 0;
+  virtual Result<void> remove_guest(Id space_id, Id external_id) = 0;
 };
 
 // What committing an upload did.
@@ -246,7 +255,23 @@ class SharingRepository {
   virtual Result<Id> find_link_session(const std::string& token_hash, TimePoint now) = 0;
 
   virtual Result<ExternalIdentity> find_identity(Id id) = 0;
+  // By its address or one of its aliases.
   virtual Result<ExternalIdentity> find_identity_by_address(const std::string& address) = 0;
+  // Whose alias `address` is, if anyone's.
+  virtual Result<std::optional<AliasOwner>> alias_owner(const std::string& address) = 0;
+  virtual Result<std::vector<std::string>> aliases_of(const AliasOwner& owner) = 0;
+  // Replaces the owner's aliases with `aliases` (normalized) in one transaction; kConflict naming
+  // the address when one is another member's address or alias, another external identity's
+  // address or alias, or (for a member) an address the external directory holds.
+  virtual Result<std::vector<std::string>> set_aliases(const AliasOwner& owner,
+                                                       const std::vector<std::string>& aliases,
+                                                       TimePoint now) = 0;
+  // Removes the identity from every link and grant, every team space, and ends its sessions, in
+  // one transaction; each link it was on remembers the removal (its page says so).
+  virtual Result<RevokedAccess> revoke_all(Id external_id, TimePoint now) = 0;
+  // Every identity in state guest, for the expiry sweep.
+  virtual Result<std::vector<GuestRecord>> guests() = 0;
+  virtual Result<void> mark_expiry_warned(Id external_id, TimePoint now) = 0;
   // When the address was last seen: the latest of its verification, its sessions' proofs and its
   // grants' uses (nullopt when never; kNotFound for an unknown id).
   virtual Result<std::optional<TimePoint>> identity_last_seen(Id id) = 0;

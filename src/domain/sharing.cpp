@@ -155,6 +155,16 @@ Result<RecipientCheck> Sharing::classify_one(const std::string& typed, const Pol
     return out;
   };
   auto user = users_.find_by_email(address);
+  if (!user && user.error().code == Errc::kNotFound) {
+    // An alias of a member is that member (and so an internal address).
+    VST_TRY(owner, sharing_.alias_owner(address));
+    if (owner && owner->user_id) {
+      user = users_.find_by_id(*owner->user_id);
+      if (user) {
+        out.normalized = user.value().email;
+      }
+    }
+  }
   if (user) {
     if (user.value().disabled) {
       return refuse(RecipientStatus::kRefused, "account_disabled",
@@ -179,6 +189,7 @@ Result<RecipientCheck> Sharing::classify_one(const std::string& typed, const Pol
   auto identity = sharing_.find_identity_by_address(address);
   if (identity) {
     known = std::move(identity).value();
+    out.normalized = known->address;  // an alias reaches its identity: one person, one record
     if (known->state == IdentityState::kBlocked) {
       return refuse(RecipientStatus::kBlocked, "identity_blocked",
                     "an admin has blocked this address");
@@ -780,8 +791,13 @@ Result<void> Sharing::revoke_link(const Principal& who, Id link_id) {
 
 Result<void> Sharing::remove_recipient(const Principal& who, Id link_id,
                                        const std::string& address) {
-  VST_TRY(normalized, util::normalize_email(address, "address"));
+  VST_TRY(typed, util::normalize_email(address, "address"));
   VST_TRY(found, link_to_manage(who, link_id));
+  // An alias names its identity's place on the link.
+  std::string normalized = typed;
+  if (auto identity = sharing_.find_identity_by_address(typed)) {
+    normalized = identity.value().address;
+  }
   const auto audited =
       events_.before_change({"link.recipient_removed", who, found.second.id, link_id, normalized});
   VST_TRYV(sharing_.remove_recipient(link_id, normalized, clock_.now()));

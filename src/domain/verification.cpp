@@ -22,6 +22,17 @@ std::string browser_hash_of(const std::string& browser_token) {
   return util::sha256_hex("browser:" + browser_token);
 }
 
+// The directory fields of an external principal that guest_expired() reads.
+ExternalIdentity who_identity(const Principal& who) {
+  ExternalIdentity identity;
+  identity.id = who.external_id;
+  identity.address = who.email;
+  identity.state = who.identity_state.value_or(IdentityState::kPending);
+  identity.last_verified_at = who.last_verified_at;
+  identity.guest_since = who.guest_since;
+  return identity;
+}
+
 Error wrong_code() {
   return make_error(Errc::kInvalidArgument,
                     "that code is wrong, used or expired; check the newest email, or request a "
@@ -179,9 +190,16 @@ void Verification::process_link_request(const VerificationRequest& request) {
   if (!recipients) {
     return;
   }
+  // An alias reaches its identity: the code goes to the address typed, for the same identity.
+  std::optional<Id> identity_id;
+  if (auto identity = sharing_.find_identity_by_address(request.address)) {
+    identity_id = identity.value().id;
+  }
   const Grant* recipient = nullptr;
   for (const auto& r : recipients.value()) {
-    if (r.address == request.address && (!r.expires_at || *r.expires_at > clock_.now())) {
+    const bool same = r.address == request.address ||
+                      (r.grantee == Grantee::kExternal && identity_id == r.principal_id);
+    if (same && (!r.expires_at || *r.expires_at > clock_.now())) {
       recipient = &r;
     }
   }
@@ -204,6 +222,15 @@ void Verification::process_sign_in_request(const VerificationRequest& request) {
   auto identity = sharing_.find_identity_by_address(request.address);
   if (!identity || identity.value().state == IdentityState::kBlocked) {
     return;  // nothing is sent, and the requester cannot tell
+  }
+  if (identity.value().state == IdentityState::kGuest) {
+    // A guest signs in whatever is shared with it (its team spaces, or nothing yet), until its
+    // guest_expiry; send_code() refuses an expired one.
+    auto org = authz_.org_policy();
+    if (org) {
+      send_code(request, nullptr, identity.value().id, org.value());
+    }
+    return;
   }
   auto grants = sharing_.grants_of(Grantee::kExternal, identity.value().id);
   if (!grants) {
@@ -277,6 +304,9 @@ void Verification::send_code(const VerificationRequest& request, const Item* ite
   auto identity = sharing_.find_identity(external_id);
   if (!identity || identity.value().state == IdentityState::kBlocked) {
     return;
+  }
+  if (auto org = authz_.org_policy(); !org || guest_expired(identity.value(), org.value(), now)) {
+    return;  // an expired guest is on its way out: no code brings it back
   }
   if (external_address_refusal(policy, request.address,
                                identity.value().state == IdentityState::kGuest)) {
@@ -511,7 +541,7 @@ Result<VerifiedSession> Verification::confirm_code(
   ExternalSession& session = out.session;
   session.token_hash = util::sha256_hex(out.token);
   session.external_id = live->external_id;
-  session.address = address;
+  session.address = identity.address;  // an alias's code signs in its identity
   session.state = state;
   session.created_at = now;
   session.proved_at = now;
@@ -534,6 +564,16 @@ Result<Principal> Verification::authenticate(const std::string& session_token) {
   VST_TRY(who, identify(session_token));
   if (who.identity_state == IdentityState::kBlocked) {
     return fail(Errc::kUnauthenticated, "the verified session has ended");
+  }
+  if (who.identity_state == IdentityState::kGuest) {
+    // guest_expiry is checked on every request, so a guest past it is out at once, before the
+    // sweep deletes the record.
+    VST_TRY(policy, authz_.org_policy());
+    if (guest_expired(who_identity(who), policy, clock_.now())) {
+      return fail(Errc::kUnauthenticated,
+                  "your guest access has expired; ask the person who shared with you to share "
+                  "again");
+    }
   }
   return who;
 }
@@ -558,6 +598,8 @@ Result<Principal> Verification::identify(const std::string& session_token) {
   p.proved_at = s.proved_at;
   p.remembered = s.remembered;
   p.identity_state = s.state;
+  p.last_verified_at = s.last_verified_at;
+  p.guest_since = s.guest_since;
   return p;
 }
 

@@ -62,6 +62,9 @@ struct ExternalSession {
   bool remembered = false;
   std::string client_address;
   std::string user_agent;
+  // Of the identity: its last proof with a code and when it became a guest (guest_expiry).
+  std::optional<TimePoint> last_verified_at;
+  std::optional<TimePoint> guest_since;
 };
 
 class VerificationRepository {

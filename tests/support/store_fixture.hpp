@@ -4,6 +4,7 @@
 
 #include "blob/local_blob_store.hpp"
 #include "domain/authz.hpp"
+#include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
 #include "domain/sharing.hpp"
@@ -70,10 +71,12 @@ struct StoreFixture {
   domain::Outbox outbox{outbox_store, mail_sender, clock, {}};
   domain::Members members;
   domain::Files files;
-  domain::Spaces spaces{space_store, users, authz, clock};
+  domain::Spaces spaces{space_store, users, sharing_store, authz, clock};
   domain::Sharing sharing;
   store::sqlite::VerificationStore verification_store{db};
   domain::Verification verification;
+  domain::ExternalDirectory directory{sharing_store, space_store, users,  items,
+                                      authz,         outbox,      events, clock};
 };
 
 // Cheapest Argon2id cost, so tests do not spend seconds hashing.

@@ -417,6 +417,7 @@ Result<domain::AuditErasure> AuditStore::erase(const std::string& address,
     remove("DELETE FROM verification_requests WHERE address = ?1", address);
     remove("DELETE FROM access_requests WHERE address = ?1", address);
     remove("DELETE FROM removed_recipients WHERE address = ?1", address);
+    remove("DELETE FROM identity_aliases WHERE address = ?1", address);
 
     erased.target = identity ? "identity:" + std::to_string(*identity) : "identity";
     erased.details = {{"entries", result.entries}, {"rows", result.rows}};

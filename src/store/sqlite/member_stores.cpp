@@ -345,4 +345,93 @@ Result<void> SpaceStore::remove_member(Id space_id, Id user_id) {
   });
 }
 
+namespace {
+
+std::vector<domain::SpaceGuest> list_guests(Connection& c, std::optional<Id> space_id,
+                                            std::optional<Id> external_id) {
+  auto& s = c.prepare(
+      "SELECT g.space_id, g.external_id, e.address, e.state, g.role, s.name FROM space_guests g "
+      "JOIN external_identities e ON e.id = g.external_id JOIN spaces s ON s.id = g.space_id "
+      "WHERE (?1 IS NULL OR g.space_id = ?1) AND (?2 IS NULL OR g.external_id = ?2) "
+      "ORDER BY s.name, e.address");
+  s.with(space_id, external_id);
+  std::vector<domain::SpaceGuest> out;
+  while (s.step()) {
+    domain::SpaceGuest g;
+    g.space_id = s.int64(0);
+    g.external_id = s.int64(1);
+    g.address = s.text(2);
+    g.state = domain::identity_state_from_string(s.text(3)).value_or(domain::IdentityState::kGuest);
+    g.role = read_role(s.text(4));
+    g.space_name = s.text(5);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<domain::SpaceRole>> SpaceStore::guest_role(Id space_id, Id external_id) {
+  return db_.memoized_read<std::optional<domain::SpaceRole>>(
+      "guest:" + std::to_string(space_id) + ":" + std::to_string(external_id),
+      [&](Connection& c) -> std::optional<domain::SpaceRole> {
+        auto& s =
+            c.prepare("SELECT role FROM space_guests WHERE space_id = ?1 AND external_id = ?2");
+        s.with(space_id, external_id);
+        if (!s.step()) {
+          return std::nullopt;
+        }
+        return read_role(s.text(0));
+      });
+}
+
+Result<std::vector<domain::SpaceWithRole>> SpaceStore::list_for_guest(Id external_id) {
+  return db_.read<std::vector<domain::SpaceWithRole>>([&](Connection& c) {
+    auto& s = c.prepare(
+        "SELECT s.id, s.name, s.kind, s.root_item_id, s.owner_user_id, s.created_at, g.role "
+        "FROM space_guests g JOIN spaces s ON s.id = g.space_id WHERE g.external_id = ?1 "
+        "ORDER BY s.name, s.id");
+    s.with(external_id);
+    std::vector<domain::SpaceWithRole> out;
+    while (s.step()) {
+      out.push_back({read_space(s), read_role(s.text(6))});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<domain::SpaceGuest>> SpaceStore::guests_of(Id space_id) {
+  return db_.read<std::vector<domain::SpaceGuest>>(
+      [&](Connection& c) { return list_guests(c, space_id, std::nullopt); });
+}
+
+Result<std::vector<domain::SpaceGuest>> SpaceStore::spaces_of_guest(Id external_id) {
+  return db_.read<std::vector<domain::SpaceGuest>>(
+      [&](Connection& c) { return list_guests(c, std::nullopt, external_id); });
+}
+
+Result<domain::SpaceGuest> SpaceStore::set_guest(Id space_id, Id external_id,
+                                                 domain::SpaceRole role, domain::TimePoint now) {
+  return db_.write<domain::SpaceGuest>([&](Connection& c) {
+    c.prepare(
+         "INSERT INTO space_guests (space_id, external_id, role, created_at) "
+         "VALUES (?1, ?2, ?3, ?4) "
+         "ON CONFLICT (space_id, external_id) DO UPDATE SET role = excluded.role")
+        .with(space_id, external_id, to_string(role), util::to_unix(now))
+        .run();
+    return list_guests(c, space_id, external_id).at(0);
+  });
+}
+
+Result<void> SpaceStore::remove_guest(Id space_id, Id external_id) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("DELETE FROM space_guests WHERE space_id = ?1 AND external_id = ?2")
+        .with(space_id, external_id)
+        .run();
+    if (c.changes() == 0) {
+      refuse(Errc::kNotFound, "this guest is not in the space");
+    }
+  });
+}
+
 }  // namespace vestibule::store::sqlite

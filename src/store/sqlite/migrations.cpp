@@ -336,6 +336,34 @@ CREATE TABLE audit_personal (
 ) WITHOUT ROWID;
 CREATE INDEX audit_personal_by_value ON audit_personal(value, field);
 )sql",
+      // 12: guests, aliases. When an identity became a guest (its expiry counts from the later of
+      // that and its last sign-in) and when the owners were warned that it is about to expire;
+      // other addresses of the same person (a member's or an external identity's: one owner per
+      // address, so an alias never belongs to two people); guests as members of team spaces.
+      R"sql(
+ALTER TABLE external_identities ADD COLUMN guest_since INTEGER;
+ALTER TABLE external_identities ADD COLUMN expiry_warned_at INTEGER;
+UPDATE external_identities SET guest_since = COALESCE(last_verified_at, created_at)
+WHERE state = 'guest';
+CREATE INDEX external_identities_by_state ON external_identities(state);
+CREATE TABLE identity_aliases (
+  address TEXT PRIMARY KEY,
+  external_id INTEGER REFERENCES external_identities(id) ON DELETE CASCADE,
+  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  CHECK ((external_id IS NULL) <> (user_id IS NULL))
+) WITHOUT ROWID;
+CREATE INDEX identity_aliases_by_external ON identity_aliases(external_id);
+CREATE INDEX identity_aliases_by_user ON identity_aliases(user_id);
+CREATE TABLE space_guests (
+  space_id INTEGER NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+  external_id INTEGER NOT NULL REFERENCES external_identities(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('member', 'visitor')),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (space_id, external_id)
+) WITHOUT ROWID;
+CREATE INDEX space_guests_by_identity ON space_guests(external_id);
+)sql",
   };
   return kMigrations;
 }

@@ -54,6 +54,14 @@ class SpaceStore final : public domain::SpaceRepository {
   Result<domain::SpaceMember> set_member(domain::Id space_id, domain::Id user_id,
                                          domain::SpaceRole role) override;
   Result<void> remove_member(domain::Id space_id, domain::Id user_id) override;
+  Result<std::optional<domain::SpaceRole>> guest_role(domain::Id space_id,
+                                                      domain::Id external_id) override;
+  Result<std::vector<domain::SpaceWithRole>> list_for_guest(domain::Id external_id) override;
+  Result<std::vector<domain::SpaceGuest>> guests_of(domain::Id space_id) override;
+  Result<std::vector<domain::SpaceGuest>> spaces_of_guest(domain::Id external_id) override;
+  Result<domain::SpaceGuest> set_guest(domain::Id space_id, domain::Id external_id,
+                                       domain::SpaceRole role, domain::TimePoint now) override;
+  Result<void> remove_guest(domain::Id space_id, domain::Id external_id) override;
 
  private:
   Database& db_;
@@ -152,6 +160,14 @@ class SharingStore final : public domain::SharingRepository {
       const domain::ExternalShareQuery& query, const domain::ExternalShareKey& after,
       std::size_t limit, const std::function<bool(domain::Id)>& known) override;
   Result<void> delete_identity(domain::Id id) override;
+  Result<std::optional<domain::AliasOwner>> alias_owner(const std::string& address) override;
+  Result<std::vector<std::string>> aliases_of(const domain::AliasOwner& owner) override;
+  Result<std::vector<std::string>> set_aliases(const domain::AliasOwner& owner,
+                                               const std::vector<std::string>& aliases,
+                                               domain::TimePoint now) override;
+  Result<domain::RevokedAccess> revoke_all(domain::Id external_id, domain::TimePoint now) override;
+  Result<std::vector<domain::GuestRecord>> guests() override;
+  Result<void> mark_expiry_warned(domain::Id external_id, domain::TimePoint now) override;
   Result<void> reset_failures(domain::Id id) override;
 
  private:

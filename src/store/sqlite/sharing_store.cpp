@@ -94,20 +94,24 @@ Grant read_grant(const Statement& s) {
   return g;
 }
 
-domain::ExternalIdentity read_identity(const Statement& s) {
+#define VST_IDENTITY_COLUMNS \
+  "id, address, state, created_at, verified_at, last_verified_at, guest_since"
+
+domain::ExternalIdentity read_identity(const Statement& s, int first = 0) {
   domain::ExternalIdentity e;
-  e.id = s.int64(0);
-  e.address = s.text(1);
-  e.state = domain::identity_state_from_string(s.text(2)).value_or(domain::IdentityState::kPending);
-  e.created_at = from_unix(s.int64(3));
-  e.verified_at = optional_time(s, 4);
+  e.id = s.int64(first);
+  e.address = s.text(first + 1);
+  e.state = domain::identity_state_from_string(s.text(first + 2))
+                .value_or(domain::IdentityState::kPending);
+  e.created_at = from_unix(s.int64(first + 3));
+  e.verified_at = optional_time(s, first + 4);
+  e.last_verified_at = optional_time(s, first + 5);
+  e.guest_since = optional_time(s, first + 6);
   return e;
 }
 
 domain::ExternalIdentity identity_by_id(Connection& c, Id id) {
-  auto& s = c.prepare(
-      "SELECT id, address, state, created_at, verified_at FROM external_identities "
-      "WHERE id = ?1");
+  auto& s = c.prepare("SELECT " VST_IDENTITY_COLUMNS " FROM external_identities WHERE id = ?1");
   s.with(id);
   if (!s.step()) {
     refuse(Errc::kNotFound, "no such external identity");
@@ -146,6 +150,14 @@ Grant grant_by_id(Connection& c, Id id) {
 
 // The directory record of an external address, created `pending` when there is none.
 Id identity_for(Connection& c, const std::string& address, domain::TimePoint now) {
+  auto& alias = c.prepare("SELECT external_id FROM identity_aliases WHERE address = ?1");
+  alias.with(address);
+  if (alias.step() && !alias.is_null(0)) {
+    const Id id = alias.int64(0);
+    alias.reset();
+    return id;
+  }
+  alias.reset();
   c.prepare(
        "INSERT INTO external_identities (address, state, created_at) VALUES (?1, 'pending', ?2) "
        "ON CONFLICT (address) DO NOTHING")
@@ -470,9 +482,9 @@ Result<domain::ExternalIdentity> SharingStore::find_identity(Id id) {
 Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
     const std::string& address) {
   return db_.read<domain::ExternalIdentity>([&](Connection& c) {
-    auto& s = c.prepare(
-        "SELECT id, address, state, created_at, verified_at FROM external_identities "
-        "WHERE address = ?1");
+    auto& s = c.prepare("SELECT " VST_IDENTITY_COLUMNS
+                        " FROM external_identities WHERE address = ?1 OR id = "
+                        "(SELECT external_id FROM identity_aliases WHERE address = ?1)");
     s.with(address);
     if (!s.step()) {
       refuse(Errc::kNotFound, "no such external identity");
@@ -511,7 +523,11 @@ Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
         .run();
     c.prepare(
          "UPDATE external_identities SET state = ?1, verified_at = CASE WHEN ?1 = 'verified' "
-         "THEN COALESCE(verified_at, ?2) ELSE verified_at END WHERE id = ?3")
+         "THEN COALESCE(verified_at, ?2) ELSE verified_at END, "
+         "guest_since = CASE WHEN ?1 <> 'guest' THEN NULL WHEN state = 'guest' THEN guest_since "
+         "ELSE ?2 END, "
+         "expiry_warned_at = CASE WHEN ?1 = 'guest' AND state = 'guest' THEN expiry_warned_at "
+         "ELSE NULL END WHERE id = ?3")
         .with(to_string(state), to_unix(now), id)
         .run();
     return identity_by_id(c, id);
@@ -682,7 +698,9 @@ Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
   return db_.read<std::vector<domain::DirectoryEntry>>([&](Connection& c) {
     auto& s = c.prepare(
         "SELECT e.id, e.address, e.state, e.created_at, e.verified_at, e.consecutive_failures, "
-        "(SELECT count(*) FROM grants g WHERE g.external_id = e.id) "
+        "(SELECT count(*) FROM grants g WHERE g.external_id = e.id), "
+        "(SELECT json_group_array(a.address) FROM identity_aliases a WHERE a.external_id = e.id), "
+        "e.last_verified_at, e.guest_since "
         "FROM external_identities e ORDER BY e.address");
     std::vector<domain::DirectoryEntry> out;
     while (s.step()) {
@@ -697,6 +715,14 @@ Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
       }
       d.consecutive_failures = static_cast<int>(s.int64(5));
       d.shares = static_cast<int>(s.int64(6));
+      for (const auto& alias : nlohmann::json::parse(s.text(7), nullptr, false)) {
+        if (alias.is_string()) {
+          d.aliases.push_back(alias.get<std::string>());
+        }
+      }
+      std::sort(d.aliases.begin(), d.aliases.end());
+      d.identity.last_verified_at = optional_time(s, 8);
+      d.identity.guest_since = optional_time(s, 9);
       out.push_back(std::move(d));
     }
     return out;
@@ -807,6 +833,157 @@ Result<void> SharingStore::reset_failures(domain::Id id) {
   return db_.write<void>([&](Connection& c) {
     c.prepare("UPDATE external_identities SET consecutive_failures = 0 WHERE id = ?1")
         .with(id)
+        .run();
+  });
+}
+
+}  // namespace vestibule::store::sqlite
+
+// Aliases, revoking everything of one address, and the guests' expiry.
+namespace vestibule::store::sqlite {
+
+namespace {
+
+// Who holds `address` already, other than `owner`: a sentence for the 409, or "" when nobody.
+std::string taken_by(Connection& c, const std::string& address, const domain::AliasOwner& owner) {
+  auto& user = c.prepare("SELECT id FROM users WHERE email = ?1");
+  user.with(address);
+  if (user.step() && (!owner.user_id || user.int64(0) != *owner.user_id)) {
+    return address + " is the address of a member's account";
+  }
+  auto& identity = c.prepare("SELECT id, state FROM external_identities WHERE address = ?1");
+  identity.with(address);
+  if (identity.step()) {
+    if (owner.user_id) {
+      return address +
+             " is in the external directory (things were shared with it); delete that record "
+             "first, then make it an alias of the member";
+    }
+    if (identity.int64(0) != *owner.external_id) {
+      return address +
+             " has its own record in the external directory; delete it first, then add it as an "
+             "alias";
+    }
+    return address + " is this identity's own address";
+  }
+  auto& alias = c.prepare("SELECT user_id, external_id FROM identity_aliases WHERE address = ?1");
+  alias.with(address);
+  if (alias.step()) {
+    const auto user_id = alias.optional_int64(0);
+    const auto external_id = alias.optional_int64(1);
+    if (user_id != owner.user_id || external_id != owner.external_id) {
+      return address + " is already an alias of someone else";
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> aliases_in(Connection& c, const domain::AliasOwner& owner) {
+  auto& s = c.prepare(
+      "SELECT address FROM identity_aliases WHERE (?1 IS NOT NULL AND user_id = ?1) OR "
+      "(?2 IS NOT NULL AND external_id = ?2) ORDER BY address");
+  s.with(owner.user_id, owner.external_id);
+  std::vector<std::string> out;
+  while (s.step()) {
+    out.push_back(s.text(0));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<domain::AliasOwner>> SharingStore::alias_owner(const std::string& address) {
+  return db_.memoized_read<std::optional<domain::AliasOwner>>(
+      "alias:" + address, [&](Connection& c) -> std::optional<domain::AliasOwner> {
+        auto& s = c.prepare("SELECT user_id, external_id FROM identity_aliases WHERE address = ?1");
+        s.with(address);
+        if (!s.step()) {
+          return std::nullopt;
+        }
+        return domain::AliasOwner{s.optional_int64(0), s.optional_int64(1)};
+      });
+}
+
+Result<std::vector<std::string>> SharingStore::aliases_of(const domain::AliasOwner& owner) {
+  return db_.read<std::vector<std::string>>([&](Connection& c) { return aliases_in(c, owner); });
+}
+
+Result<std::vector<std::string>> SharingStore::set_aliases(const domain::AliasOwner& owner,
+                                                           const std::vector<std::string>& aliases,
+                                                           domain::TimePoint now) {
+  return db_.write<std::vector<std::string>>([&](Connection& c) {
+    if (owner.external_id) {
+      identity_by_id(c, *owner.external_id);  // kNotFound when it is gone
+    }
+    for (const auto& address : aliases) {
+      if (auto taken = taken_by(c, address, owner); !taken.empty()) {
+        refuse(Errc::kConflict, taken + "; an alias belongs to one person only");
+      }
+    }
+    c.prepare(
+         "DELETE FROM identity_aliases WHERE (?1 IS NOT NULL AND user_id = ?1) OR "
+         "(?2 IS NOT NULL AND external_id = ?2)")
+        .with(owner.user_id, owner.external_id)
+        .run();
+    for (const auto& address : aliases) {
+      c.prepare(
+           "INSERT INTO identity_aliases (address, user_id, external_id, created_at) "
+           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (address) DO NOTHING")
+          .with(address, owner.user_id, owner.external_id, to_unix(now))
+          .run();
+    }
+    return aliases_in(c, owner);
+  });
+}
+
+Result<domain::RevokedAccess> SharingStore::revoke_all(Id external_id, domain::TimePoint now) {
+  return db_.write<domain::RevokedAccess>([&](Connection& c) {
+    const auto identity = identity_by_id(c, external_id);
+    domain::RevokedAccess out;
+    auto& links = c.prepare(
+        "SELECT g.link_id, g.item_id, i.name FROM grants g JOIN items i ON i.id = g.item_id "
+        "WHERE g.external_id = ?1 AND g.link_id IS NOT NULL ORDER BY g.link_id");
+    links.with(external_id);
+    while (links.step()) {
+      out.links.push_back({links.int64(0), links.int64(1), links.text(2)});
+    }
+    for (const auto& removed : out.links) {
+      c.prepare(
+           "INSERT INTO removed_recipients (link_id, address, removed_at) VALUES (?1, ?2, ?3) "
+           "ON CONFLICT (link_id, address) DO UPDATE SET removed_at = excluded.removed_at")
+          .with(removed.link_id, identity.address, to_unix(now))
+          .run();
+    }
+    c.prepare("DELETE FROM grants WHERE external_id = ?1 AND link_id IS NOT NULL")
+        .with(external_id)
+        .run();
+    c.prepare("DELETE FROM grants WHERE external_id = ?1").with(external_id).run();
+    out.direct_grants = c.changes();
+    c.prepare("DELETE FROM space_guests WHERE external_id = ?1").with(external_id).run();
+    out.spaces_left = c.changes();
+    c.prepare("DELETE FROM external_sessions WHERE external_id = ?1").with(external_id).run();
+    out.sessions_ended = c.changes();
+    return out;
+  });
+}
+
+Result<std::vector<domain::GuestRecord>> SharingStore::guests() {
+  return db_.read<std::vector<domain::GuestRecord>>([&](Connection& c) {
+    auto& s = c.prepare("SELECT " VST_IDENTITY_COLUMNS
+                        ", expiry_warned_at FROM external_identities WHERE state = 'guest' "
+                        "ORDER BY id");
+    std::vector<domain::GuestRecord> out;
+    while (s.step()) {
+      out.push_back({read_identity(s), optional_time(s, 7)});
+    }
+    return out;
+  });
+}
+
+Result<void> SharingStore::mark_expiry_warned(Id external_id, domain::TimePoint now) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("UPDATE external_identities SET expiry_warned_at = ?1 WHERE id = ?2")
+        .with(to_unix(now), external_id)
         .run();
   });
 }

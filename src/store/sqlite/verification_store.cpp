@@ -164,7 +164,9 @@ Result<void> VerificationStore::mark_verified(Id external_id, domain::IdentitySt
   return db_.write<void>([&](Connection& c) {
     c.prepare(
          "UPDATE external_identities SET consecutive_failures = 0, state = ?1, "
-         "verified_at = COALESCE(verified_at, ?2), last_verified_at = ?2 WHERE id = ?3")
+         "verified_at = COALESCE(verified_at, ?2), last_verified_at = ?2, "
+         "guest_since = CASE WHEN ?1 <> 'guest' THEN NULL WHEN state = 'guest' THEN guest_since "
+         "ELSE ?2 END, expiry_warned_at = NULL WHERE id = ?3")
         .with(to_string(state), to_unix(now), external_id)
         .run();
   });
@@ -199,7 +201,8 @@ Result<domain::ExternalSession> VerificationStore::find_session(const std::strin
       "recipient-session:" + token_hash, [&](Connection& c) {
         auto& s = c.prepare(
             "SELECT s.id, s.token_hash, s.external_id, e.address, e.state, s.created_at, "
-            "s.proved_at, s.expires_at, s.remembered, s.client_address, s.user_agent "
+            "s.proved_at, s.expires_at, s.remembered, s.client_address, s.user_agent, "
+            "e.last_verified_at, e.guest_since "
             "FROM external_sessions s JOIN external_identities e ON e.id = s.external_id "
             "WHERE s.token_hash = ?1");
         s.with(token_hash);
@@ -219,6 +222,12 @@ Result<domain::ExternalSession> VerificationStore::find_session(const std::strin
         out.remembered = s.int64(8) != 0;
         out.client_address = s.text(9);
         out.user_agent = s.text(10);
+        if (auto t = s.optional_int64(11)) {
+          out.last_verified_at = from_unix(*t);
+        }
+        if (auto t = s.optional_int64(12)) {
+          out.guest_since = from_unix(*t);
+        }
         return out;
       });
 }

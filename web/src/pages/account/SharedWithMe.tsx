@@ -1,7 +1,8 @@
 // "Shared with me": everything shared with the signed-in address (GET /api/v1/shared-with-me),
 // each entry opening its link's page (`/shared/{link_id}`, or a member's own `/files/{id}`).
-// The page is what a verified external recipient sees at `/`; SharedWithMeList is the list alone,
-// which the member's app shows at `/shared-with-me`.
+// The page is what a verified external recipient or a guest sees at `/` (a guest also sees the
+// team spaces it was put in, GuestSpaces); SharedWithMeList is the list alone, which the member's
+// app shows at `/shared-with-me`.
 import { useEffect, useState } from 'preact/hooks';
 import { problemOf, rawJson } from '../../api/client';
 import { Loading } from '../../components/Loading';
@@ -105,6 +106,108 @@ export function SharedWithMeList({ emptyText }: { emptyText?: string }) {
   );
 }
 
+interface SpaceRow {
+  id: number;
+  name: string;
+  root_item_id: number;
+  role?: string;
+}
+
+interface ItemRow {
+  id: number;
+  name: string;
+  kind: 'file' | 'folder';
+  size: number;
+}
+
+// The team spaces a guest is in, each browsable folder by folder (read with the members' item
+// routes, which let a guest into its spaces); files download.
+function GuestSpaces() {
+  const [spaces, setSpaces] = useState<SpaceRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<{ space: SpaceRow; trail: ItemRow[]; items: ItemRow[] } | null>(null);
+  useEffect(() => {
+    rawJson<{ spaces: SpaceRow[] }>('/api/v1/spaces')
+      .then((r) => setSpaces(r.spaces ?? []))
+      .catch((e) => setError(`Your team spaces could not be loaded. ${problemOf(e).message}`));
+  }, []);
+  const browse = async (space: SpaceRow, trail: ItemRow[]) => {
+    const folder = trail.length ? trail[trail.length - 1]!.id : space.root_item_id;
+    try {
+      const r = await rawJson<{ items: ItemRow[] }>(`/api/v1/items/${folder}/children`);
+      setOpen({ space, trail, items: r.items ?? [] });
+      setError(null);
+    } catch (e) {
+      setError(`This folder could not be opened. ${problemOf(e).message}`);
+    }
+  };
+  if (error) return <Notice kind="error">{error}</Notice>;
+  if (spaces === null || spaces.length === 0) return null;
+  return (
+    <section aria-labelledby="guest-spaces-h">
+      <h2 id="guest-spaces-h">Your team spaces</h2>
+      {open ? (
+        <>
+          <nav aria-label="Where you are" class="small">
+            <button type="button" class="link-button" onClick={() => setOpen(null)}>
+              All spaces
+            </button>
+            {' / '}
+            <button type="button" class="link-button" onClick={() => void browse(open.space, [])}>
+              {open.space.name}
+            </button>
+            {open.trail.map((f, i) => (
+              <span key={f.id}>
+                {' / '}
+                <button type="button" class="link-button" onClick={() => void browse(open.space, open.trail.slice(0, i + 1))}>
+                  {f.name}
+                </button>
+              </span>
+            ))}
+          </nav>
+          {open.items.length === 0 ? (
+            <p class="muted rcp-empty">This folder is empty.</p>
+          ) : (
+            <ul class="list rcp-shared-list">
+              {open.items.map((it) => (
+                <li key={it.id} class="rcp-shared-entry">
+                  {it.kind === 'folder' ? (
+                    <button type="button" class="link-button rcp-shared-open" onClick={() => void browse(open.space, [...open.trail, it])}>
+                      <span class="rcp-item-icon rcp-item-icon-folder" aria-hidden="true" />
+                      <span class="rcp-item-open-name">{it.name}</span>
+                    </button>
+                  ) : (
+                    <a class="rcp-shared-open" href={`/api/v1/items/${it.id}/content`} download={it.name}>
+                      <span class="rcp-item-icon rcp-item-icon-file" aria-hidden="true" />
+                      <span class="rcp-item-open-name">{it.name}</span>
+                      <span class="visually-hidden">: download</span>
+                    </a>
+                  )}
+                  <span class="muted small rcp-shared-meta">{it.kind === 'folder' ? 'Folder' : formatBytes(it.size)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : (
+        <ul class="list rcp-shared-list">
+          {spaces.map((sp) => (
+            <li key={sp.id} class="rcp-shared-entry">
+              <button type="button" class="link-button rcp-shared-open" onClick={() => void browse(sp, [])}>
+                <span class="rcp-item-icon rcp-item-icon-folder" aria-hidden="true" />
+                <span class="rcp-item-open-name">{sp.name}</span>
+              </button>
+              <span class="muted small rcp-shared-meta">
+                Team space · {sp.role === 'member' ? 'you can add files' : 'you can view and download'}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 export default function SharedWithMe() {
   const who = me.value;
   return (
@@ -127,8 +230,10 @@ export default function SharedWithMe() {
       <h1>Shared with me</h1>
       <p class="muted">
         Everything shared with {who ? <strong>{who.email}</strong> : 'your address'}. Open one to view or download it.
+        {who?.kind === 'guest' && ' You are a guest of the organization: sign in with a code to this address any time.'}
       </p>
       <SharedWithMeList />
+      {who?.kind === 'guest' && <GuestSpaces />}
     </Page>
   );
 }

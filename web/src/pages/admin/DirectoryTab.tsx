@@ -1,6 +1,7 @@
 // The external directory: every outside address anything was shared with, its state, when it
 // proved itself, its run of wrong codes; and what an admin can do to it — block or unblock,
-// promote to guest, lift a code block, delete — each followed by what it did, in words.
+// promote to guest, lift a code block, delete — each followed by what it did, in words. Each
+// address opens its own view (AddressView): what it reaches, aliases, revoke all.
 import { useRef, useState } from 'preact/hooks';
 import { api, call, problemOf, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
@@ -8,7 +9,14 @@ import { Field, Select } from '../../components/Field';
 import { Loading } from '../../components/Loading';
 import { Notice } from '../../components/Notice';
 import { formatDateTime } from '../../lib/format';
-import { filterIdentities, identityStateLabel, sentence, type IdentityFilter, type IdentityRow } from './directory';
+import {
+  addressPath,
+  filterIdentities,
+  identityStateLabel,
+  sentence,
+  type IdentityFilter,
+  type IdentityRow,
+} from './directory';
 import { useLoad } from './useLoad';
 
 type Identity = Schemas['ExternalIdentity'] & IdentityRow;
@@ -54,7 +62,7 @@ export function DirectoryTab() {
       const words: Record<Action, string> = {
         block: `${address} is blocked: it can no longer open anything shared with it, from its very next click, and no codes are sent to it.`,
         unblock: `${address} is unblocked: what is still shared with it works again${who.verified_at ? '' : ' once it confirms the address with a code'}.`,
-        promote: `${address} is now a guest: it can be added to spaces and picked in the people picker.`,
+        promote: `${address} is now a guest: it signs in at the front page with a code sent to it, and can be added to team spaces.`,
         lift: `The code block on ${address} is lifted: its wrong tries are forgotten and codes are sent to it again.`,
         delete: `${address} was deleted from the directory: everything shared with it stopped working, and its codes and sessions ended.`,
       };
@@ -91,7 +99,7 @@ export function DirectoryTab() {
       </p>
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <Field
-          label="Search addresses"
+          label="Search addresses and aliases"
           type="search"
           name="q"
           autoComplete="off"
@@ -146,7 +154,7 @@ export function DirectoryTab() {
                 <th scope="col">Address</th>
                 <th scope="col">State</th>
                 <th scope="col">First verified</th>
-                <th scope="col">Last verified</th>
+                <th scope="col">Last signed in</th>
                 <th scope="col">Wrong codes</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -158,7 +166,13 @@ export function DirectoryTab() {
                 return (
                   <tr key={address}>
                     <th scope="row" data-label="Address" class="cell-address">
-                      {address}
+                      <a href={addressPath(address)}>
+                        {address}
+                        <span class="visually-hidden">: what it can open, aliases, revoke all</span>
+                      </a>
+                      {(who.aliases ?? []).length > 0 && (
+                        <span class="small muted block">also {(who.aliases ?? []).join(', ')}</span>
+                      )}
                       {typeof who.shares === 'number' && (
                         <span class="small muted block">
                           on {who.shares} {who.shares === 1 ? 'link' : 'links'}
@@ -169,9 +183,9 @@ export function DirectoryTab() {
                       <span class={badgeClass(who.state)}>{identityStateLabel(who.state)}</span>
                     </td>
                     <td data-label="First verified">{who.verified_at ? formatDateTime(who.verified_at) : 'never'}</td>
-                    <td data-label="Last verified">
-                      {who.last_verified_at
-                        ? formatDateTime(who.last_verified_at)
+                    <td data-label="Last signed in">
+                      {who.last_sign_in_at
+                        ? formatDateTime(who.last_sign_in_at)
                         : who.verified_at
                           ? '—'
                           : 'never'}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterIdentities, sentence } from './directory';
+import { addressInPath, addressPath, filterIdentities, reachStateLabel, sentence } from './directory';
 import { sortOutbox } from './outbox';
 import { apiQuery, endsBeforeInstant, filtersFromQuery, formFieldOf, pageQuery } from './report';
 
@@ -17,6 +17,20 @@ describe('external directory', () => {
     expect(filterIdentities(rows, '', 'blocked')).toHaveLength(1);
     expect(filterIdentities(rows, '', 'codes_blocked')[0]?.address).toBe('eve@rival.example');
     expect(filterIdentities(rows, 'partner', 'pending').map((r) => r.address)).toEqual(['lena@partner.example']);
+  });
+  it('finds an address by one of its aliases', () => {
+    const withAlias = [...rows, { address: 'gia@partner.example', state: 'guest', aliases: ['gia.home@mail.example'] }];
+    expect(filterIdentities(withAlias, 'MAIL.example', 'all').map((r) => r.address)).toEqual(['gia@partner.example']);
+    expect(filterIdentities(withAlias, 'mail', 'guest')).toHaveLength(1);
+    expect(filterIdentities(withAlias, 'mail', 'pending')).toHaveLength(0);
+  });
+  it('names an address view by its path and back', () => {
+    const path = addressPath('gia+x@partner.example');
+    expect(path).toBe('/admin/directory/gia%2Bx%40partner.example');
+    expect(addressInPath(path)).toBe('gia+x@partner.example');
+    expect(addressInPath('/admin/directory')).toBeNull();
+    expect(addressInPath('/admin/directory/%E0%A4%A')).toBeNull();
+    expect(reachStateLabel('active')).toBe('Opens now');
   });
 });
 

@@ -9,6 +9,8 @@ export interface IdentityRow {
   verified_at?: string | null;
   // Newer servers may say when the address last proved itself.
   last_verified_at?: string | null;
+  last_sign_in_at?: string | null;
+  aliases?: string[];
 }
 
 export type IdentityFilter = 'all' | 'pending' | 'verified' | 'guest' | 'blocked' | 'codes_blocked';
@@ -16,7 +18,7 @@ export type IdentityFilter = 'all' | 'pending' | 'verified' | 'guest' | 'blocked
 export function filterIdentities<T extends IdentityRow>(rows: T[], query: string, state: IdentityFilter): T[] {
   const q = query.trim().toLowerCase();
   return rows.filter((r) => {
-    if (q && !(r.address ?? '').toLowerCase().includes(q)) return false;
+    if (q && ![r.address ?? '', ...(r.aliases ?? [])].some((a) => a.toLowerCase().includes(q))) return false;
     if (state === 'all') return true;
     if (state === 'codes_blocked') return Boolean(r.codes_blocked);
     return r.state === state;
@@ -45,4 +47,39 @@ export function sentence(message: string): string {
   if (!t) return t;
   const first = t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?)]$/.test(first) ? first : `${first}.`;
+}
+
+// What a reach entry's state means for the address.
+export function reachStateLabel(state: string | undefined): string {
+  switch (state) {
+    case 'active':
+      return 'Opens now';
+    case 'expired':
+      return 'Expired';
+    case 'revoked':
+      return 'Link revoked';
+    case 'off_by_policy':
+      return 'Off by policy';
+    case 'trashed':
+      return 'In the trash';
+    case 'inactive':
+      return 'Not a guest now';
+    default:
+      return state ?? 'Unknown';
+  }
+}
+
+// The address of an address view's path (`/admin/directory/{address}`), or null.
+export function addressInPath(path: string): string | null {
+  const m = /^\/admin\/directory\/([^/]+)\/?$/.exec(path);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null;
+  }
+}
+
+export function addressPath(address: string): string {
+  return `/admin/directory/${encodeURIComponent(address)}`;
 }

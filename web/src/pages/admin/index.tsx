@@ -10,6 +10,8 @@ import { Page } from '../../components/Page';
 import { SignInForm } from '../../components/SignInForm';
 import { me, meLoaded, refreshMe, signOut } from '../../state/session';
 import { AuditTab } from './AuditTab';
+import { AddressView } from './AddressView';
+import { addressInPath } from './directory';
 import { DirectoryTab } from './DirectoryTab';
 import { MembersTab } from './MembersTab';
 import { OutboxTab } from './OutboxTab';
@@ -40,6 +42,11 @@ const kTabs: Tab[] = [
 function tabFor(path: string): Tab | null {
   const p = path.replace(/\/+$/, '') || '/';
   if (p === '/admin' || p === '/admin/policy') return kTabs[0]!;
+  // One address of the external directory, under its tab.
+  const address = addressInPath(p);
+  if (address) {
+    return { ...kTabs[1]!, title: 'External address', render: () => <AddressView key={address} address={address} /> };
+  }
   return kTabs.find((t) => t.path === p) ?? null;
 }
 
@@ -122,7 +129,7 @@ export default function AdminApp() {
         <h1>Admin center</h1>
         <nav class="tabs" aria-label="Admin center">
           {kTabs.map((t) => (
-            <a key={t.path} href={t.path} aria-current={tab === t ? 'page' : undefined}>
+            <a key={t.path} href={t.path} aria-current={tab?.path === t.path ? 'page' : undefined}>
               {t.label}
             </a>
           ))}

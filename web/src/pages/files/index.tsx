@@ -1,6 +1,6 @@
 // The app at `/` and every path that is not a link or the admin center: sign-in when nobody is
 // signed in (a password, or an email code for people outside), "Shared with me" for a verified
-// external recipient, the member's files otherwise.
+// external recipient or a guest, the member's files otherwise.
 import { useEffect, useState } from 'preact/hooks';
 import { Loading } from '../../components/Loading';
 import { Page } from '../../components/Page';
@@ -76,6 +76,7 @@ export default function MemberApp() {
   if (!who) {
     return <FrontDoor />;
   }
-  if (who.kind === 'external') return <SharedWithMe />;
+  // Guests and verified recipients land on what is shared with their address.
+  if (who.kind === 'external' || who.kind === 'guest') return <SharedWithMe />;
   return <MemberHome />;
 }

@@ -136,7 +136,7 @@ export default function RecipientPage(props: { token?: string; linkId?: string }
         account = <Account onSignOut={() => void leave()} />;
         body = <NotHere
             signedIn={signedIn}
-            home={me.value?.kind === 'external' ? '/' : '/shared-with-me'}
+            home={me.value?.kind === 'external' || me.value?.kind === 'guest' ? '/' : '/shared-with-me'}
             onContinue={() => setAnother(true)} onSignOut={() => void leave()} />;
       } else {
         title = 'Confirm your email address';
@@ -283,7 +283,7 @@ function stateKey(view: View, another: boolean, sent: string | null): string {
 function Account({ onSignOut }: { onSignOut: () => void }) {
   const who = me.value;
   if (!who) return null;
-  const home = who.kind === 'external' ? '/' : '/shared-with-me';
+  const home = who.kind === 'external' || who.kind === 'guest' ? '/' : '/shared-with-me';
   return (
     <div class="rcp-account">
       <span class="rcp-who" title={who.email}>
