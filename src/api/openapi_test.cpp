@@ -25,6 +25,8 @@ std::set<std::pair<std::string, std::string>> router_routes() {
                     f.sharing,
                     f.authz,
                     f.verification,
+                    f.api_tokens,
+                    f.session_list,
                     f.clock,
                     &f.clock,
                     nullptr,

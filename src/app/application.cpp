@@ -172,6 +172,13 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->verification_ = std::make_unique<domain::Verification>(
       *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->authz_, *app->outbox_,
       *app->sharing_events_, *app->clock_, std::move(verification_options));
+  app->api_token_repo_ = std::make_unique<store::sqlite::ApiTokenStore>(*app->db_);
+  app->api_tokens_ =
+      std::make_unique<domain::ApiTokens>(*app->api_token_repo_, *app->users_, *app->clock_);
+  app->session_directory_ = std::make_unique<store::sqlite::SessionDirectoryStore>(*app->db_);
+  app->session_list_ =
+      std::make_unique<domain::Sessions>(*app->session_directory_, *app->authz_, *app->clock_,
+                                         domain::SessionsOptions{members_options.session_idle});
   return app;
 }
 
@@ -248,6 +255,8 @@ int Application::serve() {
                          *sharing_,
                          *authz_,
                          *verification_,
+                         *api_tokens_,
+                         *session_list_,
                          *clock_,
                          manual_clock_,
                          [this] { return db_->schema_version().has_value(); },

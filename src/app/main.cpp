@@ -1,8 +1,9 @@
-// vestibule: the server and its command line (serve, migrate, user, report).
+// vestibule: the server and its command line (serve, migrate, user, report, token).
 #include "api/external_sharing_report.hpp"
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/token_command.hpp"
 #include "util/crypto.hpp"
 
 #include <algorithm>
@@ -158,6 +159,8 @@ int main(int argc, char** argv) {
   report_external->add_option("--expires-before", report_options["expires_before"],
                               "only rows whose access ends before this RFC 3339 time");
 
+  const vestibule::app::TokenCommand token(cli, [&common](CLI::App* c) { common.add_to(c); });
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -227,6 +230,9 @@ int main(int argc, char** argv) {
     auto app = open_app(common);
     if (!app) {
       return fail_with(app.error().message);
+    }
+    if (token.parsed()) {
+      return token.run(*app.value());
     }
     auto& members = app.value()->members();
     if (user_add->parsed()) {

@@ -52,6 +52,13 @@ struct Principal {
   // The identity's directory state as read for this request (with its session), so the decision
   // need not read it again; absent, the Authorizer reads it.
   std::optional<IdentityState> identity_state;
+  // The session the request came with (a member's or an external identity's; 0 for none or an
+  // API token), so that a listing of sessions can mark the current one.
+  Id session_id = 0;
+  // Set when the request came with an API token: what the token allows. A token without the
+  // admin scope acts without its owner's admin rights (`admin` is false), and authorize_admin()
+  // names the scope it needs.
+  std::optional<TokenScope> token_scope;
   std::optional<Link> via;            // the link of a /shares/{token} request
   bool link_password_proved = false;  // the browser proved the anyone link's password
 

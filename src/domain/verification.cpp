@@ -558,6 +558,13 @@ Result<Principal> Verification::identify(const std::string& session_token) {
   p.proved_at = s.proved_at;
   p.remembered = s.remembered;
   p.identity_state = s.state;
+  p.session_id = s.id;
+  // "Last used" for the session listings, to the minute: writing on every request would
+  // serialize readers on the database.
+  const auto now = clock_.now();
+  if (!s.last_seen_at || now - *s.last_seen_at > std::chrono::minutes(1)) {
+    std::ignore = repository_.touch_session(s.id, now);  // a missed touch only ages "last used"
+  }
   return p;
 }
 

@@ -62,6 +62,7 @@ struct ExternalSession {
   bool remembered = false;
   std::string client_address;
   std::string user_agent;
+  std::optional<TimePoint> last_seen_at;  // to the minute; none for sessions older than it
 };
 
 class VerificationRepository {
@@ -100,6 +101,7 @@ class VerificationRepository {
   virtual Result<void> create_session(const ExternalSession& session) = 0;
   virtual Result<ExternalSession> find_session(const std::string& token_hash) = 0;
   virtual Result<void> remove_session(const std::string& token_hash) = 0;
+  virtual Result<void> touch_session(Id id, TimePoint last_seen) = 0;
 };
 
 // What the answer to a code request may say, the same for every address (no enumeration).
