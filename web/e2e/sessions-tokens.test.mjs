@@ -49,8 +49,9 @@ test('a member signs out another session, and creates, uses and revokes an API t
   await laptop.getByRole('link', { name: 'Sessions and tokens' }).click();
   await laptop.getByRole('heading', { level: 1, name: 'Sessions and tokens' }).waitFor();
 
+  // The laptop, the phone, and the API client that added her.
   const sessions = laptop.getByRole('list', { name: 'Your sessions' }).getByRole('listitem');
-  await waitUntil('two sessions listed', async () => (await sessions.count()) === 2);
+  await waitUntil('three sessions listed', async () => (await sessions.count()) === 3);
   const here = sessions.filter({ hasText: 'This browser' });
   assert.match(await here.innerText(), /Firefox on Linux/);
   const other = sessions.filter({ hasText: 'Chrome on Android' });
@@ -61,7 +62,8 @@ test('a member signs out another session, and creates, uses and revokes an API t
   // Sign the phone out from the laptop: its next page is the sign-in form.
   await other.getByRole('button', { name: /Sign out this session/ }).click();
   await laptop.getByText(/Signed out Chrome on Android/).waitFor();
-  await waitUntil('one session left', async () => (await sessions.count()) === 1);
+  await waitUntil('two sessions left', async () => (await sessions.count()) === 2);
+  assert.equal(await sessions.filter({ hasText: 'Chrome on Android' }).count(), 0);
   await phone.reload();
   await phone.getByRole('heading', { level: 1, name: 'Sign in to Vestibule' }).waitFor();
 
@@ -120,9 +122,9 @@ test('an admin finds a member’s sessions in the admin center', async () => {
   await admin.getByRole('heading', { level: 2, name: 'Sessions' }).waitFor();
   await admin.getByLabel('Person').fill('ada@');
   await admin.getByRole('button', { name: 'Find sessions' }).click();
-  const rows = admin.getByRole('region', { name: 'Sessions' }).getByRole('row');
+  const rows = admin.getByRole('region', { name: 'Sessions found' }).getByRole('row');
   await waitUntil('only Ada’s sessions', async () => {
-    const text = await admin.getByRole('region', { name: 'Sessions' }).innerText().catch(() => '');
+    const text = await admin.getByRole('region', { name: 'Sessions found' }).innerText().catch(() => '');
     return text.includes(ADA.email) && !text.includes(ADMIN.email);
   });
   assert.ok((await rows.count()) >= 2);
@@ -132,7 +134,7 @@ test('an admin finds a member’s sessions in the admin center', async () => {
   const phone = await env.newPage({ phone: true });
   await signIn(phone, ADMIN, '/admin/sessions');
   await phone.getByRole('heading', { level: 2, name: 'Sessions' }).waitFor();
-  await phone.getByRole('region', { name: 'Sessions' }).waitFor();
+  await phone.getByRole('region', { name: 'Sessions found' }).waitFor();
   await env.assertNoHorizontalScroll(phone);
   await env.shot(phone, 'admin-sessions-phone');
 
@@ -140,7 +142,7 @@ test('an admin finds a member’s sessions in the admin center', async () => {
   await phone.getByLabel('Person').fill('ada@');
   await phone.getByRole('button', { name: 'Find sessions' }).click();
   await waitUntil('Ada’s sessions', async () =>
-    (await phone.getByRole('region', { name: 'Sessions' }).innerText().catch(() => '')).includes(ADA.email),
+    (await phone.getByRole('region', { name: 'Sessions found' }).innerText().catch(() => '')).includes(ADA.email),
   );
   const before = await phone.getByRole('button', { name: /End session of/ }).count();
   await phone.getByRole('button', { name: `End session of ${ADA.email}` }).first().click();

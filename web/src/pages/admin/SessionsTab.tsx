@@ -117,7 +117,7 @@ export function SessionsTab() {
           <p class="muted">
             {loaded.data.length} {loaded.data.length === 1 ? 'session' : 'sessions'}, newest first.
           </p>
-          <div class="table-wrap" role="region" aria-label="Sessions" tabIndex={0}>
+          <div class="table-wrap" role="region" aria-label="Sessions found" tabIndex={0}>
             <table class="stack-table">
               <thead>
                 <tr>
