@@ -171,7 +171,7 @@ test('a recipient outside the organization sees and signs out their own sessions
   await eve.getByRole('heading', { level: 1, name: 'plan.txt' }).waitFor();
 
   await eve.getByRole('link', { name: 'Sessions' }).click();
-  await eve.getByRole('heading', { level: 1, name: 'Sessions and tokens' }).waitFor();
+  await eve.getByRole('heading', { level: 1, name: 'Your sessions' }).waitFor();
   const sessions = eve.getByRole('list', { name: 'Your sessions' }).getByRole('listitem');
   await waitUntil('her session', async () => (await sessions.count()) === 1);
   assert.match(await sessions.first().innerText(), /This browser/);
@@ -184,7 +184,7 @@ test('a recipient outside the organization sees and signs out their own sessions
   const desk = await env.newPage();
   await desk.context().addCookies(await eve.context().cookies());
   await desk.goto('/sessions');
-  await desk.getByRole('heading', { level: 1, name: 'Sessions and tokens' }).waitFor();
+  await desk.getByRole('heading', { level: 1, name: 'Your sessions' }).waitFor();
   await env.shot(desk, 'recipient-sessions-desktop');
 
   // Signing out here ends it: the link asks for a code again.

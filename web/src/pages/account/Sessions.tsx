@@ -368,7 +368,7 @@ export function SessionsAndTokens() {
   const member = who?.kind === 'member';
   return (
     <div class="sessions-page">
-      <h1>Sessions and tokens</h1>
+      <h1>{member ? 'Sessions and tokens' : 'Your sessions'}</h1>
       <section aria-labelledby="sessions-h">
         <h2 id="sessions-h">Where you are signed in</h2>
         <p class="muted">
@@ -392,7 +392,7 @@ export function RecipientSessionsPage() {
   const who = me.value;
   return (
     <Page
-      title="Sessions"
+      title="Your sessions"
       narrow
       nav={<a href="/">Shared with me</a>}
       account={
