@@ -59,7 +59,53 @@ std::string cookie_value_of(const http::Request& req, std::string_view name) {
   return cookie_value(req.header("Cookie"), name);
 }
 
-domain::Principal caller(const Services& services, const http::Request& req) {
+namespace {
+
+// The API token of a request with a bearer token, checked against the call.
+Result<domain::Authenticated> authenticate_bearer(const Services& services,
+                                                  const http::Request& req) {
+  const auto header = bearer_token(req).value_or(std::string_view{});
+  VST_TRY(who, services.tokens.authenticate(header));
+  const auto scope = who.token->scope;
+  if (scope == domain::TokenScope::kRead && is_state_changing(req.method)) {
+    return fail(Errc::kForbidden,
+                "this API token has the read scope, which allows only GET and HEAD; this call "
+                "needs a token with the write scope");
+  }
+  if (req.path.starts_with("/api/v1/admin/")) {
+    // Administration needs the admin scope; the authorization point decides, knowing the scope.
+    VST_TRYV(services.authz.authorize_admin(principal_of(who)));
+  }
+  return who;
+}
+
+}  // namespace
+
+std::optional<std::string_view> bearer_token(const http::Request& req) {
+  auto header = req.header("Authorization");
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() < kScheme.size() ||
+      !std::equal(
+          kScheme.begin(), kScheme.end(), header.begin(),
+          [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }) ||
+      (header.size() > kScheme.size() && header[kScheme.size()] != ' ')) {
+    return std::nullopt;
+  }
+  header.remove_prefix(kScheme.size());
+  while (!header.empty() && header.front() == ' ') {
+    header.remove_prefix(1);
+  }
+  while (!header.empty() && header.back() == ' ') {
+    header.remove_suffix(1);
+  }
+  return header;
+}
+
+Result<domain::Principal> caller(const Services& services, const http::Request& req) {
+  if (bearer_token(req)) {
+    VST_TRY(who, authenticate_bearer(services, req));
+    return principal_of(who);
+  }
   const auto token = cookie_value(req.header("Cookie"), session_cookie_name(services.options));
   if (!token.empty()) {
     if (auto who = services.members.authenticate(token)) {
@@ -73,7 +119,7 @@ domain::Principal caller(const Services& services, const http::Request& req) {
       return who.value();
     }
   }
-  return {};
+  return domain::Principal{};
 }
 
 std::string recipient_cookie_name(const ApiOptions& options) {
@@ -162,7 +208,10 @@ std::string session_cookie_name(const ApiOptions& options) {
 }
 
 Result<void> check_same_origin(const Services& services, const http::Request& req) {
-  if (!is_state_changing(req.method)) {
+  if (!is_state_changing(req.method) || bearer_token(req)) {
+    // A browser never adds a bearer token to a request another site makes (not without a CORS
+    // preflight, which this server does not answer), and such requests are authenticated by
+    // the token alone.
     return outcome::success();
   }
   // Browsers send Origin (and Sec-Fetch-Site) on every state-changing request; a request from
@@ -185,6 +234,9 @@ Result<void> check_same_origin(const Services& services, const http::Request& re
 }
 
 Result<domain::Authenticated> authenticate(const Services& services, const http::Request& req) {
+  if (bearer_token(req)) {
+    return authenticate_bearer(services, req);
+  }
   const auto token = cookie_value(req.header("Cookie"), session_cookie_name(services.options));
   if (token.empty()) {
     return fail(Errc::kUnauthenticated, "you are not signed in; sign in with POST /api/v1/session");
@@ -223,8 +275,15 @@ Result<domain::Principal> member_or_guest(const Services& services, const http::
 }
 
 domain::Principal principal_of(const domain::Authenticated& who) {
-  return domain::Principal::member(who.user.id, who.user.role == domain::UserRole::kAdmin,
-                                   who.user.display_name, who.user.email);
+  const bool admin_rights = who.user.role == domain::UserRole::kAdmin &&
+                            (!who.token || who.token->scope == domain::TokenScope::kAdmin);
+  auto p =
+      domain::Principal::member(who.user.id, admin_rights, who.user.display_name, who.user.email);
+  p.session_id = who.session.id;
+  if (who.token) {
+    p.token_scope = who.token->scope;
+  }
+  return p;
 }
 
 Result<nlohmann::json> parse_object(const http::Request& req) {

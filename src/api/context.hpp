@@ -4,10 +4,12 @@
 #pragma once
 
 #include "domain/audit.hpp"
+#include "domain/api_tokens.hpp"
 #include "domain/authz.hpp"
 #include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
+#include "domain/sessions.hpp"
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
@@ -48,6 +50,8 @@ struct Services {
   domain::Verification& verification;
   domain::AuditLog& audit;
   domain::ExternalDirectory& directory;
+  domain::ApiTokens& tokens;
+  domain::Sessions& sessions;
   const util::Clock& clock;
   util::ManualClock* manual_clock;  // set only with --test-clock
   ReadinessCheck ready;
@@ -97,20 +101,33 @@ http::Response recipient_signed_in(Services& services, const http::Request& req,
                                    const nlohmann::json& body);
 
 // kForbidden when a browser sent a state-changing request from another site (Origin or
-// Sec-Fetch-Site); requests without those headers come from non-browser clients and pass.
+// Sec-Fetch-Site); requests without those headers come from non-browser clients and pass, and so
+// do requests with a bearer token (no browser adds one to a request another site makes).
 Result<void> check_same_origin(const Services& services, const http::Request& req);
 
-// The signed-in caller, or kUnauthenticated. For state-changing methods also refuses
-// cross-origin browser requests (kForbidden).
+// The value of `Authorization: Bearer <value>` (the scheme in any case), or nullopt when the
+// request has no bearer header. A request with one is authenticated by it alone (an API token),
+// never by its cookies; other schemes (a proxy's Basic credentials) are ignored.
+std::optional<std::string_view> bearer_token(const http::Request& req);
+
+// The signed-in member, or kUnauthenticated. This and caller() are the only places a request is
+// authenticated: by `Authorization: Bearer <API token>` when the header is there (a malformed,
+// unknown, revoked or expired token is kUnauthenticated; a call outside the token's scope
+// kForbidden naming the scope it needs: `read` allows GET and HEAD, `write` everything outside
+// /api/v1/admin), otherwise by the session cookie, refusing cross-origin browser requests for
+// state-changing methods (kForbidden).
 Result<domain::Authenticated> authenticate(const Services& services, const http::Request& req);
+// The principal of a signed-in member: without admin rights when an API token without the admin
+// scope is used, and with the token's scope and the session's id.
 domain::Principal principal_of(const domain::Authenticated& who);
 // A signed-in member, or a guest signed in with an email code (an external identity in state
 // guest, within its guest_expiry), or kUnauthenticated; state-changing methods also pass the
 // same-origin check. For the routes guests share with members: their spaces and the items in them.
 Result<domain::Principal> member_or_guest(const Services& services, const http::Request& req);
-// The signed-in caller when the request carries a valid session, else an anonymous principal
-// (for routes that also serve people without an account: the recipient side of links).
-domain::Principal caller(const Services& services, const http::Request& req);
+// The caller for routes that also serve people without an account (the recipient side of
+// links): a member by API token or session cookie, a recipient by their verified session's
+// cookie, else anonymous. A bad bearer token is an error, as in authenticate().
+Result<domain::Principal> caller(const Services& services, const http::Request& req);
 // The value of one cookie of the request, or "".
 std::string cookie_value_of(const http::Request& req, std::string_view name);
 

@@ -27,6 +27,8 @@ std::set<std::pair<std::string, std::string>> router_routes() {
                     f.verification,
                     f.audit,
                     f.directory,
+                    f.api_tokens,
+                    f.session_list,
                     f.clock,
                     &f.clock,
                     nullptr,

@@ -133,6 +133,7 @@ void add_all_routes(http::Router& router, Services& services, const http::Metric
   add_audit_routes(router, services);
   add_link_routes(router, services);
   add_share_routes(router, services);
+  add_token_routes(router, services);
   add_dev_mail_routes(router, services);
   add_web_routes(router, services.options.web_dir);
   // Routes that hash or check a password (Argon2id, tens of milliseconds of CPU and 64 MiB each)

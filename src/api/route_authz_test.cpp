@@ -32,6 +32,11 @@ const std::map<std::string, std::string> kNoItemAccess = {
     {"DELETE /api/v1/session", "the caller's own session"},
     {"GET /api/v1/me", "the caller's own account"},
     {"POST /api/v1/me/password", "the caller's own account"},
+    {"GET /api/v1/me/sessions", "the caller's own sessions"},
+    {"DELETE /api/v1/me/sessions/{id}", "the caller's own sessions (Sessions::revoke_own)"},
+    {"GET /api/v1/me/tokens", "the caller's own API tokens"},
+    {"POST /api/v1/me/tokens", "the caller's own API tokens"},
+    {"DELETE /api/v1/me/tokens/{id}", "the caller's own API tokens (ApiTokens::revoke)"},
     {"GET /api/v1/spaces", "lists only the caller's own memberships"},
     {"GET /api/v1/shared-with-me",
      "lists only the caller's own grants, each checked by the authorization point"},
@@ -106,6 +111,10 @@ class RouteAuthorization : public ::testing::Test {
         f_.members.sign_in("caller@example.org", "correct horse", {"127.0.0.1", "test"});
     ASSERT_TRUE(signed_in);
     cookie_ = "vestibule_session=" + signed_in.value().token;
+    bearer_ =
+        "Bearer " + f_.api_tokens.create(signed_in.value().user, "script", "write", std::nullopt)
+                        .value()
+                        .secret;
     domain::Principal holder;
     holder.via = f_.sharing.find_by_token(token_).value();
     ASSERT_TRUE(f_.sharing.request_access(holder, "eve@partner.example", ""));
@@ -159,7 +168,9 @@ class RouteAuthorization : public ::testing::Test {
     return "x.txt";  // {name}
   }
 
-  http::Request request_for(const http::Route& route) const {
+  // The caller's request for `route`: with their session cookie, or (`bearer`) with their
+  // write-scope API token and no cookie.
+  http::Request request_for(const http::Route& route, bool bearer = false) const {
     http::Request req;
     req.method = route.method;
     req.path = route.pattern;
@@ -181,7 +192,11 @@ class RouteAuthorization : public ::testing::Test {
     }
     req.path = path;
     req.target = path;
-    req.headers.set("Cookie", cookie_);
+    if (bearer) {
+      req.headers.set("Authorization", bearer_);
+    } else {
+      req.headers.set("Cookie", cookie_);
+    }
     req.client_address = "127.0.0.1";
     if (const auto body = kBodies.find(key_of(route)); body != kBodies.end()) {
       req.body = body->second;
@@ -201,6 +216,8 @@ class RouteAuthorization : public ::testing::Test {
                      f_.verification,
                      f_.audit,
                      f_.directory,
+                     f_.api_tokens,
+                     f_.session_list,
                      f_.clock,
                      &f_.clock,
                      nullptr,
@@ -210,6 +227,7 @@ class RouteAuthorization : public ::testing::Test {
   domain::Item file_;
   std::string token_;
   std::string cookie_;
+  std::string bearer_;
   domain::Id link_id_ = 0;
   domain::Id folder_id_ = 0;
   domain::Id owner_space_ = 0;
@@ -217,27 +235,32 @@ class RouteAuthorization : public ::testing::Test {
   domain::Id request_id_ = 0;
 };
 
+// With a session cookie and with an API token alike: bearer calls are authenticated in the same
+// place and reach the same decisions.
 TEST_F(RouteAuthorization, EveryRouteAsksTheAuthorizationPoint) {
   std::set<std::string> seen;
   for (const auto& route : router_.routes()) {
-    const std::string key = key_of(route);
-    seen.insert(key);
-    if (kNoItemAccess.contains(key)) {
-      continue;
-    }
-    http::Request req = request_for(route);
-    const auto before = domain::authorization_checks();
-    unsigned status = 0;
-    if (route.handler) {
-      status = route.handler(req).status;
-    } else {
-      auto answer = route.stream(req);
-      if (auto* response = std::get_if<http::Response>(&answer)) {
-        status = response->status;
+    for (const bool bearer : {false, true}) {
+      const std::string key = key_of(route);
+      seen.insert(key);
+      if (kNoItemAccess.contains(key)) {
+        continue;
       }
+      http::Request req = request_for(route, bearer);
+      const auto before = domain::authorization_checks();
+      unsigned status = 0;
+      if (route.handler) {
+        status = route.handler(req).status;
+      } else {
+        auto answer = route.stream(req);
+        if (auto* response = std::get_if<http::Response>(&answer)) {
+          status = response->status;
+        }
+      }
+      EXPECT_GT(domain::authorization_checks(), before)
+          << key << (bearer ? " (API token)" : "") << " answered " << status
+          << " without asking the authorization point";
     }
-    EXPECT_GT(domain::authorization_checks(), before)
-        << key << " answered " << status << " without asking the authorization point";
   }
   for (const auto& [key, why] : kNoItemAccess) {
     EXPECT_TRUE(seen.contains(key)) << "listed but not served: " << key;
@@ -248,26 +271,28 @@ TEST_F(RouteAuthorization, EveryRouteAsksTheAuthorizationPoint) {
 // agnostic share summary (which tells a non-recipient what is needed, not the content).
 TEST_F(RouteAuthorization, NothingOfTheOwnersIsReachableByAnotherMember) {
   for (const auto& route : router_.routes()) {
-    const std::string key = key_of(route);
-    // The share summary and a code request answer anyone holding the token, the same way for
-    // everyone (what the link needs; "a code is on its way if you were invited").
-    if (kNoItemAccess.contains(key) || key == "GET /api/v1/shares/{token}" ||
-        key == "POST /api/v1/shares/{token}/verification" ||
-        key == "POST /api/v1/shares/{token}/access-requests") {
-      continue;
+    for (const bool bearer : {false, true}) {
+      const std::string key = key_of(route);
+      // The share summary and a code request answer anyone holding the token, the same way for
+      // everyone (what the link needs; "a code is on its way if you were invited").
+      if (kNoItemAccess.contains(key) || key == "GET /api/v1/shares/{token}" ||
+          key == "POST /api/v1/shares/{token}/verification" ||
+          key == "POST /api/v1/shares/{token}/access-requests") {
+        continue;
+      }
+      http::Request req = request_for(route, bearer);
+      unsigned status = 0;
+      if (route.handler) {
+        status = route.handler(req).status;
+      } else {
+        auto answer = route.stream(req);
+        auto* response = std::get_if<http::Response>(&answer);
+        ASSERT_NE(response, nullptr) << key << " accepted an upload";
+        status = response->status;
+      }
+      EXPECT_GE(status, 400U) << key << (bearer ? " (API token)" : "");
+      EXPECT_LT(status, 500U) << key << (bearer ? " (API token)" : "");
     }
-    http::Request req = request_for(route);
-    unsigned status = 0;
-    if (route.handler) {
-      status = route.handler(req).status;
-    } else {
-      auto answer = route.stream(req);
-      auto* response = std::get_if<http::Response>(&answer);
-      ASSERT_NE(response, nullptr) << key << " accepted an upload";
-      status = response->status;
-    }
-    EXPECT_GE(status, 400U) << key;
-    EXPECT_LT(status, 500U) << key;
   }
 }
 

@@ -19,6 +19,8 @@ void add_admin_routes(http::Router& router, Services& services);
 void add_audit_routes(http::Router& router, Services& services);
 void add_link_routes(http::Router& router, Services& services);
 void add_share_routes(http::Router& router, Services& services);
+// Sessions (own and, for admins, anyone's) and API tokens.
+void add_token_routes(http::Router& router, Services& services);
 // Only when no SMTP relay is configured: the development mailbox.
 void add_dev_mail_routes(http::Router& router, Services& services);
 void add_ops_routes(http::Router& router, Services& services, const http::Metrics& metrics);

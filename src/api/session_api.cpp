@@ -55,6 +55,11 @@ void add_session_routes(http::Router& router, Services& s) {
   router.del("/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
                bool signed_out = false;
                auto response = http::Response::empty(204);
+               if (bearer_token(req)) {
+                 return fail(Errc::kInvalidArgument,
+                             "an API token is not a session: revoke it with DELETE "
+                             "/api/v1/me/tokens/{id}");
+               }
                if (auto who = authenticate(s, req)) {
                  const auto audited = s.audit.before_change(
                      audit_entry("member.signed_out", principal_of(who.value())));
@@ -154,7 +159,7 @@ void add_session_routes(http::Router& router, Services& s) {
                  me["limits"] = {{"max_upload_bytes", s.options.max_upload_bytes}};
                  return private_json(200, me);
                }
-               const domain::Principal who = caller(s, req);
+               VST_TRY(who, caller(s, req));
                if (who.kind == domain::PrincipalKind::kExternal) {
                  return private_json(
                      200,
@@ -169,6 +174,11 @@ void add_session_routes(http::Router& router, Services& s) {
               signed_in(s,
                         [&s](http::Request& req,
                              const domain::Authenticated& who) -> Result<http::Response> {
+                          if (who.token) {
+                            return fail(Errc::kForbidden,
+                                        "a password is changed signed in with it, not with an API "
+                                        "token; sign in and change it there");
+                          }
                           VST_TRY(body, parse_object(req));
                           VST_TRY(current, required_string(body, "current_password"));
                           VST_TRY(replacement, required_string(body, "new_password"));

@@ -44,7 +44,8 @@ Result<domain::Principal> through_token(Services& s, const http::Request& req) {
   if (auto value = cookie_value_of(req, link_cookie_name(s.options)); !value.empty()) {
     proof = std::move(value);
   }
-  return s.sharing.through_link(caller(s, req), req.params.at(0), proof);
+  VST_TRY(who, caller(s, req));
+  return s.sharing.through_link(who, req.params.at(0), proof);
 }
 
 Result<domain::Principal> through_link_id(Services& s, const http::Request& req) {
@@ -57,7 +58,8 @@ Result<domain::Principal> through_link_id(Services& s, const http::Request& req)
   if (ec != std::errc{} || end != text.data() + text.size()) {
     id = 0;  // names no link: the same answer as any other link that is not the caller's
   }
-  return s.sharing.through_link_id(caller(s, req), id);
+  VST_TRY(who, caller(s, req));
+  return s.sharing.through_link_id(who, id);
 }
 
 // Share pages carry the token in their URL: keep it out of Referer headers.
@@ -447,7 +449,8 @@ void add_share_routes(http::Router& router, Services& s) {
   add_link_routes(router, s, {"/api/v1/shared-with-me/{link_id}", &through_link_id});
 
   router.get("/api/v1/shared-with-me", open_to_all([&s](http::Request& req) -> Reply {
-               VST_TRY(entries, s.sharing.shared_with_me(caller(s, req)));
+               VST_TRY(who, caller(s, req));
+               VST_TRY(entries, s.sharing.shared_with_me(who));
                auto list = Json::array();
                for (const auto& entry : entries) {
                  list.push_back(shared_with_me_json(s, entry));

@@ -182,6 +182,13 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->directory_ = std::make_unique<domain::ExternalDirectory>(
       *app->sharing_repo_, *app->spaces_repo_, *app->users_, *app->items_, *app->authz_,
       *app->outbox_, *app->audited_events_, *app->clock_);
+  app->api_token_repo_ = std::make_unique<store::sqlite::ApiTokenStore>(*app->db_);
+  app->api_tokens_ =
+      std::make_unique<domain::ApiTokens>(*app->api_token_repo_, *app->users_, *app->clock_);
+  app->session_directory_ = std::make_unique<store::sqlite::SessionDirectoryStore>(*app->db_);
+  app->session_list_ =
+      std::make_unique<domain::Sessions>(*app->session_directory_, *app->authz_, *app->clock_,
+                                         domain::SessionsOptions{members_options.session_idle});
   return app;
 }
 
@@ -277,10 +284,16 @@ int Application::serve() {
   api_options.max_upload_bytes = config_.storage.max_upload_bytes;
   api_options.test_clock = manual_clock_ != nullptr;
   api_options.web_dir = config_.http.web_dir;
-  api::Services services{*members_,     *files_,
-                         *spaces_,      *sharing_,
-                         *authz_,       *verification_,
-                         *audit_,       *directory_,
+  api::Services services{*members_,
+                         *files_,
+                         *spaces_,
+                         *sharing_,
+                         *authz_,
+                         *verification_,
+                         *audit_,
+                         *directory_,
+                         *api_tokens_,
+                         *session_list_,
                          *clock_,
                          manual_clock_, [this] { return db_->schema_version().has_value(); },
                          api_options,   {}};

@@ -6,11 +6,13 @@
 #include "app/config.hpp"
 #include "blob/local_blob_store.hpp"
 #include "domain/audit_events.hpp"
+#include "domain/api_tokens.hpp"
 #include "domain/authz.hpp"
 #include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
 #include "domain/outbox.hpp"
+#include "domain/sessions.hpp"
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
@@ -40,6 +42,7 @@ class Application {
 
   domain::Members& members() { return *members_; }
   domain::Sharing& sharing() { return *sharing_; }
+  domain::ApiTokens& api_tokens() { return *api_tokens_; }
   store::sqlite::Database& database() { return *db_; }
   domain::AuditLog& audit() { return *audit_; }
   const Config& config() const { return config_; }
@@ -78,6 +81,10 @@ class Application {
   std::unique_ptr<domain::Verification> verification_;
   std::optional<util::TimePoint> last_retention_;
   std::unique_ptr<domain::ExternalDirectory> directory_;
+  std::unique_ptr<store::sqlite::ApiTokenStore> api_token_repo_;
+  std::unique_ptr<domain::ApiTokens> api_tokens_;
+  std::unique_ptr<store::sqlite::SessionDirectoryStore> session_directory_;
+  std::unique_ptr<domain::Sessions> session_list_;
 };
 
 }  // namespace vestibule::app

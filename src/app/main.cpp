@@ -1,9 +1,11 @@
-// vestibule: the server and its command line (serve, migrate, user, report, audit, settings).
+// vestibule: the server and its command line (serve, migrate, user, report, audit, settings,
+// token).
 #include "api/external_sharing_report.hpp"
 #include "app/admin_cli.hpp"
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/token_command.hpp"
 #include "util/crypto.hpp"
 
 #include <algorithm>
@@ -199,6 +201,8 @@ int main(int argc, char** argv) {
   settings_set->add_option("value", setting_value, "its value: JSON (true, 5, [\"a.org\"]) or text")
       ->required();
 
+  const vestibule::app::TokenCommand token(cli, [&common](CLI::App* c) { common.add_to(c); });
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -286,6 +290,9 @@ int main(int argc, char** argv) {
     }
     if (settings_set->parsed()) {
       return vestibule::app::settings_set(*app.value(), setting_key, setting_value);
+    }
+    if (token.parsed()) {
+      return token.run(*app.value());
     }
     auto& members = app.value()->members();
     auto& audit = app.value()->audit();

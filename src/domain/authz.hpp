@@ -56,6 +56,13 @@ struct Principal {
   // the session (guest_expiry is checked against these).
   std::optional<TimePoint> last_verified_at;
   std::optional<TimePoint> guest_since;
+  // The session the request came with (a member's or an external identity's; 0 for none or an
+  // API token), so that a listing of sessions can mark the current one.
+  Id session_id = 0;
+  // Set when the request came with an API token: what the token allows. A token without the
+  // admin scope acts without its owner's admin rights (`admin` is false), and authorize_admin()
+  // names the scope it needs.
+  std::optional<TokenScope> token_scope;
   std::optional<Link> via;            // the link of a /shares/{token} request
   bool link_password_proved = false;  // the browser proved the anyone link's password
 

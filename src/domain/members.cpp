@@ -125,7 +125,7 @@ Result<Authenticated> Members::authenticate(const std::string& token) {
   if (now - s.last_seen_at > std::chrono::minutes(1)) {
     std::ignore = sessions_.touch(s.id, now);  // a missed touch only shortens the idle window
   }
-  return Authenticated{std::move(user).value(), std::move(session).value()};
+  return Authenticated{std::move(user).value(), std::move(session).value(), std::nullopt};
 }
 
 Result<void> Members::sign_out(const Session& session) { return sessions_.remove(session.id); }

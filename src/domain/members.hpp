@@ -10,6 +10,7 @@
 #include "util/crypto.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace vestibule::domain {
@@ -27,9 +28,12 @@ struct SignedIn {
   std::string token;  // the cookie value; never stored
 };
 
+// A signed-in member: by a session cookie (`session`), or by an API token (`token`; `session`
+// is then empty, id 0).
 struct Authenticated {
   User user;
   Session session;
+  std::optional<ApiToken> token;
 };
 
 struct ClientInfo {

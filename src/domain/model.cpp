@@ -7,6 +7,31 @@ namespace vestibule::domain {
 
 std::string_view to_string(UserRole role) { return role == UserRole::kAdmin ? "admin" : "user"; }
 
+std::string_view to_string(TokenScope scope) {
+  switch (scope) {
+    case TokenScope::kRead:
+      return "read";
+    case TokenScope::kWrite:
+      return "write";
+    case TokenScope::kAdmin:
+      return "admin";
+  }
+  return "read";
+}
+
+std::optional<TokenScope> token_scope_from_string(std::string_view text) {
+  if (text == "read") {
+    return TokenScope::kRead;
+  }
+  if (text == "write") {
+    return TokenScope::kWrite;
+  }
+  if (text == "admin") {
+    return TokenScope::kAdmin;
+  }
+  return std::nullopt;
+}
+
 std::vector<Id> path_ids(std::string_view path) {
   std::vector<Id> ids;
   std::size_t start = 1;

@@ -239,4 +239,24 @@ struct Session {
   std::string user_agent;
 };
 
+// What an API token may do (SPEC §5): `read` only safe methods, `write` everything but the
+// organization's administration, `admin` everything its (admin) owner can do. Ordered.
+enum class TokenScope { kRead = 1, kWrite = 2, kAdmin = 3 };
+std::string_view to_string(TokenScope scope);
+std::optional<TokenScope> token_scope_from_string(std::string_view text);
+
+// A member's API token for automation (`Authorization: Bearer`). Only the SHA-256 of the secret
+// is stored; the secret is shown once, when the token is created.
+struct ApiToken {
+  Id id = 0;
+  Id user_id = 0;
+  std::string user_email;  // the owner's, for listings
+  std::string name;
+  TokenScope scope = TokenScope::kRead;
+  std::string token_hash;
+  TimePoint created_at;
+  TimePoint expires_at;
+  std::optional<TimePoint> last_used_at;
+};
+
 }  // namespace vestibule::domain

@@ -600,6 +600,13 @@ Result<Principal> Verification::identify(const std::string& session_token) {
   p.identity_state = s.state;
   p.last_verified_at = s.last_verified_at;
   p.guest_since = s.guest_since;
+  p.session_id = s.id;
+  // "Last used" for the session listings, to the minute: writing on every request would
+  // serialize readers on the database.
+  const auto now = clock_.now();
+  if (!s.last_seen_at || now - *s.last_seen_at > std::chrono::minutes(1)) {
+    std::ignore = repository_.touch_session(s.id, now);  // a missed touch only ages "last used"
+  }
   return p;
 }
 

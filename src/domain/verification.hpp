@@ -65,6 +65,7 @@ struct ExternalSession {
   // Of the identity: its last proof with a code and when it became a guest (guest_expiry).
   std::optional<TimePoint> last_verified_at;
   std::optional<TimePoint> guest_since;
+  std::optional<TimePoint> last_seen_at;  // to the minute; none for sessions older than it
 };
 
 class VerificationRepository {
@@ -103,6 +104,7 @@ class VerificationRepository {
   virtual Result<void> create_session(const ExternalSession& session) = 0;
   virtual Result<ExternalSession> find_session(const std::string& token_hash) = 0;
   virtual Result<void> remove_session(const std::string& token_hash) = 0;
+  virtual Result<void> touch_session(Id id, TimePoint last_seen) = 0;
 };
 
 // What the answer to a code request may say, the same for every address (no enumeration).

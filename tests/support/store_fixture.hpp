@@ -3,10 +3,12 @@
 #pragma once
 
 #include "blob/local_blob_store.hpp"
+#include "domain/api_tokens.hpp"
 #include "domain/authz.hpp"
 #include "domain/directory.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
+#include "domain/sessions.hpp"
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
@@ -77,6 +79,10 @@ struct StoreFixture {
   domain::Verification verification;
   domain::ExternalDirectory directory{sharing_store, space_store, users,  items,
                                       authz,         outbox,      events, clock};
+  store::sqlite::ApiTokenStore api_token_store{db};
+  domain::ApiTokens api_tokens{api_token_store, users, clock};
+  store::sqlite::SessionDirectoryStore session_directory{db};
+  domain::Sessions session_list{session_directory, authz, clock};
 };
 
 // Cheapest Argon2id cost, so tests do not spend seconds hashing.

@@ -364,6 +364,22 @@ CREATE TABLE space_guests (
 ) WITHOUT ROWID;
 CREATE INDEX space_guests_by_identity ON space_guests(external_id);
 )sql",
+      // 13: API tokens (only the SHA-256 of the secret is kept), and when a recipient's session
+      // was last used, for the session listings.
+      R"sql(
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+ALTER TABLE external_sessions ADD COLUMN last_seen_at INTEGER;
+)sql",
   };
   return kMigrations;
 }

@@ -2,8 +2,10 @@
 // folder. Each object holds a reference to the shared Database; thread-safe.
 #pragma once
 
+#include "domain/api_tokens.hpp"
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
+#include "domain/sessions.hpp"
 #include "domain/verification.hpp"
 #include "store/sqlite/database.hpp"
 
@@ -220,6 +222,7 @@ class VerificationStore final : public domain::VerificationRepository {
   Result<void> create_session(const domain::ExternalSession& session) override;
   Result<domain::ExternalSession> find_session(const std::string& token_hash) override;
   Result<void> remove_session(const std::string& token_hash) override;
+  Result<void> touch_session(domain::Id id, domain::TimePoint last_seen) override;
 
  private:
   Database& db_;
@@ -233,6 +236,32 @@ class PolicyStore final : public domain::PolicyRepository {
   Result<std::string> load_space(domain::Id space_id) override;
   Result<void> save_space(domain::Id space_id, const std::string& text) override;
   Result<std::pair<std::string, std::string>> load_for_space(domain::Id space_id) override;
+
+ private:
+  Database& db_;
+};
+
+class ApiTokenStore final : public domain::ApiTokenRepository {
+ public:
+  explicit ApiTokenStore(Database& db) : db_(db) {}
+  Result<domain::ApiToken> create(const domain::ApiToken& token) override;
+  Result<domain::ApiToken> find_by_token_hash(const std::string& token_hash) override;
+  Result<domain::ApiToken> find(domain::Id id) override;
+  Result<std::vector<domain::ApiToken>> list(std::optional<domain::Id> user_id) override;
+  Result<void> remove(domain::Id id) override;
+  Result<void> touch(domain::Id id, domain::TimePoint last_used) override;
+
+ private:
+  Database& db_;
+};
+
+// Members' and recipients' sessions, listed together.
+class SessionDirectoryStore final : public domain::SessionDirectory {
+ public:
+  explicit SessionDirectoryStore(Database& db) : db_(db) {}
+  Result<std::vector<domain::SessionRecord>> list(const domain::SessionQuery& query) override;
+  Result<domain::SessionRecord> find(domain::SessionRef ref) override;
+  Result<void> remove(domain::SessionRef ref) override;
 
  private:
   Database& db_;

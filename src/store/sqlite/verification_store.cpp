@@ -187,8 +187,8 @@ Result<void> VerificationStore::create_session(const domain::ExternalSession& se
   return db_.write<void>([&](Connection& c) {
     c.prepare(
          "INSERT INTO external_sessions (token_hash, external_id, created_at, proved_at, "
-         "expires_at, remembered, client_address, user_agent) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+         "expires_at, remembered, client_address, user_agent, last_seen_at) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?4)")
         .with(session.token_hash, session.external_id, to_unix(session.created_at),
               to_unix(session.proved_at), to_unix(session.expires_at), session.remembered ? 1 : 0,
               session.client_address, session.user_agent)
@@ -202,7 +202,7 @@ Result<domain::ExternalSession> VerificationStore::find_session(const std::strin
         auto& s = c.prepare(
             "SELECT s.id, s.token_hash, s.external_id, e.address, e.state, s.created_at, "
             "s.proved_at, s.expires_at, s.remembered, s.client_address, s.user_agent, "
-            "e.last_verified_at, e.guest_since "
+            "e.last_verified_at, e.guest_since, s.last_seen_at "
             "FROM external_sessions s JOIN external_identities e ON e.id = s.external_id "
             "WHERE s.token_hash = ?1");
         s.with(token_hash);
@@ -228,8 +228,19 @@ Result<domain::ExternalSession> VerificationStore::find_session(const std::strin
         if (auto t = s.optional_int64(12)) {
           out.guest_since = from_unix(*t);
         }
+        if (!s.is_null(13)) {
+          out.last_seen_at = from_unix(s.int64(13));
+        }
         return out;
       });
+}
+
+Result<void> VerificationStore::touch_session(Id id, domain::TimePoint last_seen) {
+  return db_.write<void>([&](Connection& c) {
+    c.prepare("UPDATE external_sessions SET last_seen_at = ?1 WHERE id = ?2")
+        .with(to_unix(last_seen), id)
+        .run();
+  });
 }
 
 Result<void> VerificationStore::remove_session(const std::string& token_hash) {

@@ -221,6 +221,7 @@ export default function SharedWithMe() {
               {who.email}
             </span>
           )}
+          <a href="/sessions">Sessions</a>
           <button type="button" class="link-button" onClick={() => void signOut()}>
             Sign out
           </button>

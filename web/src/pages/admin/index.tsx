@@ -17,6 +17,7 @@ import { MembersTab } from './MembersTab';
 import { OutboxTab } from './OutboxTab';
 import { PolicyTab } from './PolicyTab';
 import { ReportTab } from './ReportTab';
+import { SessionsTab } from './SessionsTab';
 
 interface Tab {
   path: string;
@@ -37,6 +38,7 @@ const kTabs: Tab[] = [
   { path: '/admin/outbox', label: 'Outbox', title: 'Outbox', render: () => <OutboxTab /> },
   { path: '/admin/members', label: 'Members', title: 'Members', render: () => <MembersTab /> },
   { path: '/admin/audit', label: 'Audit log', title: 'Audit log', render: () => <AuditTab /> },
+  { path: '/admin/sessions', label: 'Sessions', title: 'Sessions', render: () => <SessionsTab /> },
 ];
 
 function tabFor(path: string): Tab | null {

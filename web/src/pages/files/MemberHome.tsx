@@ -1,10 +1,11 @@
 // The member's app: the header (nav per the shared vocabulary, "Sign out") and its own routes —
 // `/` the root of "My files", `/files/:id` a folder (or a file's folder with the file selected),
-// `/shared-with-me`, `/shared-by-me`, `/requests`, `/trash`. The paths are matched here from the
+// `/shared-with-me`, `/shared-by-me`, `/requests`, `/trash`, `/sessions` (sessions and API tokens). The paths are matched here from the
 // location (preact-iso's nested Router would see an empty rest under the app's default route).
 import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import { Page } from '../../components/Page';
+import { SessionsAndTokens } from '../account/Sessions';
 import { me, signOut } from '../../state/session';
 import { FilesView } from './FilesView';
 import { RequestsPage } from './RequestsPage';
@@ -12,7 +13,7 @@ import { SharedByMePage } from './SharedByMePage';
 import { SharedWithMePage } from './SharedWithMePage';
 import { TrashPage } from './TrashPage';
 
-type Section = 'files' | 'shared-with-me' | 'shared-by-me' | 'requests' | 'none';
+type Section = 'files' | 'shared-with-me' | 'shared-by-me' | 'requests' | 'account' | 'none';
 
 function NavLink({ href, current, children }: { href: string; current: boolean; children: ComponentChildren }) {
   return (
@@ -60,6 +61,9 @@ export function MemberPage({
       <span class="who" title={who.email}>
         {who.display_name || who.email}
       </span>
+      <a href="/sessions" aria-current={section === 'account' ? 'page' : undefined}>
+        Sessions and tokens
+      </a>
       <button
         type="button"
         class="link-button"
@@ -97,6 +101,12 @@ export default function MemberHome() {
       return <RequestsPage />;
     case '/trash':
       return <TrashPage />;
+    case '/sessions':
+      return (
+        <MemberPage title="Sessions and tokens" section="account">
+          <SessionsAndTokens />
+        </MemberPage>
+      );
     default:
       return (
         <MemberPage title="Page not found" section="none">

@@ -1,11 +1,13 @@
 // The app at `/` and every path that is not a link or the admin center: sign-in when nobody is
-// signed in (a password, or an email code for people outside), "Shared with me" for a verified
-// external recipient or a guest, the member's files otherwise.
+// signed in (a password, or an email code for people outside), "Shared with me" (and
+// `/sessions`) for a verified external recipient or a guest, the member's files otherwise.
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { Loading } from '../../components/Loading';
 import { Page } from '../../components/Page';
 import { SignInForm } from '../../components/SignInForm';
 import { me, meLoaded, refreshMe } from '../../state/session';
+import { RecipientSessionsPage } from '../account/Sessions';
 import SharedWithMe from '../account/SharedWithMe';
 import { SignInCodeApi } from '../recipient/api';
 import '../recipient/recipient.css';
@@ -62,6 +64,7 @@ function FrontDoor() {
 const signInCodes = new SignInCodeApi();
 
 export default function MemberApp() {
+  const { path } = useLocation();
   useEffect(() => {
     if (!meLoaded.value) void refreshMe();
   }, []);
@@ -77,6 +80,7 @@ export default function MemberApp() {
     return <FrontDoor />;
   }
   // Guests and verified recipients land on what is shared with their address.
-  if (who.kind === 'external' || who.kind === 'guest') return <SharedWithMe />;
+  if (who.kind === 'external' || who.kind === 'guest')
+    return path === '/sessions' ? <RecipientSessionsPage /> : <SharedWithMe />;
   return <MemberHome />;
 }

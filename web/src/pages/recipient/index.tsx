@@ -290,6 +290,7 @@ function Account({ onSignOut }: { onSignOut: () => void }) {
         {who.email}
       </span>
       <a href={home}>Shared with me</a>
+      <a href="/sessions">Sessions</a>
       <button type="button" class="link-button" onClick={onSignOut}>
         Sign out
       </button>
