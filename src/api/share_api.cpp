@@ -323,7 +323,8 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
         if (!id) {
           return finish(fail(id.error()));
         }
-        auto upload = s.files.begin_upload(who.value(), id.value(), req.params.at(2));
+        auto upload =
+            s.files.begin_upload(who.value(), id.value(), req.params.at(2), declared_body_size(req));
         if (!upload) {
           return finish(s, who.value(), fail(upload.error()));
         }

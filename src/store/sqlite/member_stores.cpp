@@ -345,4 +345,32 @@ Result<void> SpaceStore::remove_member(Id space_id, Id user_id) {
   });
 }
 
+namespace {
+
+domain::SpaceStorage read_storage(Connection& c, Id space_id) {
+  auto& s = c.prepare("SELECT used_bytes, quota_bytes FROM spaces WHERE id = ?1");
+  s.with(space_id);
+  if (!s.step()) {
+    refuse(Errc::kNotFound, "no such space, or you are not a member of it");
+  }
+  domain::SpaceStorage out{s.int64(0), s.optional_int64(1)};
+  s.reset();
+  return out;
+}
+
+}  // namespace
+
+Result<domain::SpaceStorage> SpaceStore::storage(Id space_id) {
+  // Never memoized: every upload must see what the uploads before it stored.
+  return db_.read<domain::SpaceStorage>([&](Connection& c) { return read_storage(c, space_id); });
+}
+
+Result<domain::SpaceStorage> SpaceStore::set_quota(Id space_id,
+                                                   std::optional<std::int64_t> quota_bytes) {
+  return db_.write<domain::SpaceStorage>([&](Connection& c) {
+    c.prepare("UPDATE spaces SET quota_bytes = ?1 WHERE id = ?2").with(quota_bytes, space_id).run();
+    return read_storage(c, space_id);
+  });
+}
+
 }  // namespace vestibule::store::sqlite

@@ -54,6 +54,9 @@ class SpaceStore final : public domain::SpaceRepository {
   Result<domain::SpaceMember> set_member(domain::Id space_id, domain::Id user_id,
                                          domain::SpaceRole role) override;
   Result<void> remove_member(domain::Id space_id, domain::Id user_id) override;
+  Result<domain::SpaceStorage> storage(domain::Id space_id) override;
+  Result<domain::SpaceStorage> set_quota(domain::Id space_id,
+                                         std::optional<std::int64_t> quota_bytes) override;
 
  private:
   Database& db_;
@@ -71,7 +74,8 @@ class ItemStore final : public domain::ItemRepository {
   Result<domain::CommittedFile> commit_file(const domain::Item& parent, const std::string& name,
                                             const std::string& blob, std::int64_t size,
                                             const domain::Actor& by, domain::TimePoint now,
-                                            int keep_versions) override;
+                                            int keep_versions,
+                                            std::optional<std::int64_t> space_limit) override;
   Result<domain::Item> rename_move(const domain::Item& item, const std::string& name,
                                    const domain::Item& new_parent, const domain::Actor& by,
                                    domain::TimePoint now) override;
