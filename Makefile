@@ -6,7 +6,7 @@ DATA_DIR ?= $(CURDIR)/data
 LISTEN ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test test-unit test-asan bench format lint clean
+.PHONY: all deps configure build run test test-unit test-asan test-long bench format lint clean
 
 all: build
 
@@ -35,6 +35,13 @@ test-asan: deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# The soak (bench/soak): a mixed workload at 80 % of its measured peak for SOAK_SECONDS
+# (default 1800), no error allowed, memory flat. Not part of `make test`.
+SOAK_SECONDS ?= 1800
+test-long: build
+	@scripts/install-deps --bench
+	SOAK_SECONDS=$(SOAK_SECONDS) bench/soak
 
 bench: build
 	@scripts/install-deps --bench

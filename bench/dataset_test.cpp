@@ -121,7 +121,8 @@ TEST_F(DatasetTest, RowsEqualWhatTheServicesWrite) {
   const auto admin = s->member(manifest.admin_email).value();
 
   const auto folder = s->files.create_folder(admin, manifest.root_id, "written-folder").value();
-  auto upload = s->files.begin_upload(admin, manifest.root_id, "written-file.txt").value();
+  auto upload =
+      s->files.begin_upload(admin, manifest.root_id, "written-file.txt", std::nullopt).value();
   ASSERT_TRUE(upload->write(file_bytes()));
   const auto file = upload->commit().value().item;
   domain::LinkRequest specific;

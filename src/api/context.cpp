@@ -349,6 +349,13 @@ Result<std::optional<domain::Id>> optional_id(const nlohmann::json& body, const 
   return std::optional<domain::Id>{it->get<domain::Id>()};
 }
 
+std::optional<std::int64_t> declared_body_size(const http::Request& req) {
+  if (req.header("Content-Length").empty() || !req.header("Transfer-Encoding").empty()) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(req.content_length);
+}
+
 Result<domain::Id> id_param(const http::Request& req, std::size_t index, const char* what) {
   const auto& text = req.params.at(index);
   domain::Id id = 0;

@@ -138,6 +138,9 @@ Result<std::string> required_string(const nlohmann::json& body, const char* fiel
 Result<std::optional<std::string>> optional_string(const nlohmann::json& body, const char* field);
 Result<std::optional<bool>> optional_bool(const nlohmann::json& body, const char* field);
 Result<std::optional<domain::Id>> optional_id(const nlohmann::json& body, const char* field);
+// The body size the client declared in Content-Length; nullopt for a chunked body, whose size
+// is known only once it has arrived.
+std::optional<std::int64_t> declared_body_size(const http::Request& req);
 // A path parameter that must be an id.
 Result<domain::Id> id_param(const http::Request& req, std::size_t index, const char* what);
 

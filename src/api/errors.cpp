@@ -18,6 +18,8 @@ unsigned http_status(Errc code) {
       return 409;
     case Errc::kPayloadTooLarge:
       return 413;
+    case Errc::kInsufficientStorage:
+      return 507;
     case Errc::kRangeNotSatisfiable:
       return 416;
     case Errc::kPolicyRefused:
@@ -48,6 +50,8 @@ std::string_view error_code(Errc code) {
       return "conflict";
     case Errc::kPayloadTooLarge:
       return "payload_too_large";
+    case Errc::kInsufficientStorage:
+      return "insufficient_storage";
     case Errc::kRangeNotSatisfiable:
       return "range_not_satisfiable";
     case Errc::kPolicyRefused:

@@ -94,7 +94,8 @@ void add_item_routes(http::Router& router, Services& s) {
         if (!id) {
           return to_response(id.error());
         }
-        auto upload = s.files.begin_upload(who.value(), id.value(), req.params[1]);
+        auto upload = s.files.begin_upload(who.value(), id.value(), req.params[1],
+                                           declared_body_size(req));
         if (!upload) {
           return to_response(upload.error());
         }

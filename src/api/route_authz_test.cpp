@@ -61,6 +61,7 @@ const std::map<std::string, std::string> kBodies = {
     {"PATCH /api/v1/admin/settings", R"({"reverify_after":"7d"})"},
     {"PATCH /api/v1/spaces/{id}/settings", R"({"external_sharing":"internal_only"})"},
     {"PUT /api/v1/spaces/{id}/members/{user_id}", R"({"role":"member"})"},
+    {"PATCH /api/v1/spaces/{id}/storage", R"({"quota_bytes":1048576})"},
     {"POST /api/v1/shares/{token}/items/{id}/children", R"({"name":"new folder"})"},
     {"PATCH /api/v1/shares/{token}/items/{id}", R"({"name":"renamed"})"},
     {"POST /api/v1/shares/{token}/password", R"({"password":"not it at all"})"},

@@ -90,6 +90,45 @@ http::Response finish(Services& s, const domain::Principal& who, Reply reply) {
 }
 
 // f(Request&, const Principal&) -> Reply, for a caller reaching the item through the link.
+// The caller as the share summary sees it: a browser whose recipient session belongs to a
+// blocked address is not signed in for anything else, but its page says why.
+domain::Principal viewer_of(Services& s, const http::Request& req, domain::Principal who) {
+  if (who.kind != domain::PrincipalKind::kAnonymous) {
+    return who;
+  }
+  const auto cookie = cookie_value_of(req, recipient_cookie_name(s.options));
+  if (cookie.empty()) {
+    return who;
+  }
+  auto identified = s.verification.identify(cookie);
+  if (!identified || identified.value().identity_state != domain::IdentityState::kBlocked) {
+    return who;
+  }
+  domain::Principal blocked = std::move(identified).value();
+  blocked.via = std::move(who.via);
+  blocked.link_password_proved = who.link_password_proved;
+  return blocked;
+}
+
+// A refusal for want of a verified session, when the browser does hold one — of an address an
+// admin blocked — says the truth: no code will open this for that address. Only a browser that
+// proved the address learns it; everyone else gets the answer any stranger gets.
+Reply tell_blocked(Services& s, const http::Request& req, const domain::Principal& who,
+                   Reply reply) {
+  if (reply || reply.error().code != Errc::kUnauthenticated) {
+    return reply;
+  }
+  const domain::Principal viewer = viewer_of(s, req, who);
+  if (viewer.identity_state != domain::IdentityState::kBlocked) {
+    return reply;
+  }
+  return fail(Errc::kForbidden,
+              "Access for " + viewer.email +
+                  " has been turned off by the organization, so this link no longer opens for "
+                  "it and no code will be sent to it. To ask why, contact the organization or "
+                  "the person who shared it with you.");
+}
+
 template <class F>
 http::Handler shared(Services& s, LinkLookup through, F f) {
   return [&s, through, f = std::move(f)](http::Request& req) -> http::Response {
@@ -97,7 +136,7 @@ http::Handler shared(Services& s, LinkLookup through, F f) {
     if (!who) {
       return finish(fail(who.error()));
     }
-    return finish(s, who.value(), f(req, who.value()));
+    return finish(s, who.value(), tell_blocked(s, req, who.value(), f(req, who.value())));
   };
 }
 
@@ -200,26 +239,6 @@ domain::AuditChange audit_share_change(Services& s, const domain::Principal& who
     entry.details["link"] = who.via->id;
   }
   return s.audit.before_change(std::move(entry));
-}
-
-// The caller as the share summary sees it: a browser whose recipient session belongs to a
-// blocked address is not signed in for anything else, but its page says why.
-domain::Principal viewer_of(Services& s, const http::Request& req, domain::Principal who) {
-  if (who.kind != domain::PrincipalKind::kAnonymous) {
-    return who;
-  }
-  const auto cookie = cookie_value_of(req, recipient_cookie_name(s.options));
-  if (cookie.empty()) {
-    return who;
-  }
-  auto identified = s.verification.identify(cookie);
-  if (!identified || identified.value().identity_state != domain::IdentityState::kBlocked) {
-    return who;
-  }
-  domain::Principal blocked = std::move(identified).value();
-  blocked.via = std::move(who.via);
-  blocked.link_password_proved = who.link_password_proved;
-  return blocked;
 }
 
 Json summary_json(const domain::ShareSummary& summary, const domain::Principal& who) {
@@ -412,9 +431,10 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
         if (!id) {
           return finish(fail(id.error()));
         }
-        auto upload = s.files.begin_upload(who.value(), id.value(), req.params.at(2));
+        auto upload = s.files.begin_upload(who.value(), id.value(), req.params.at(2),
+                                           declared_body_size(req));
         if (!upload) {
-          return finish(s, who.value(), fail(upload.error()));
+          return finish(s, who.value(), tell_blocked(s, req, who.value(), fail(upload.error())));
         }
         return std::make_unique<SharedUploadSink>(std::move(upload).value(), std::move(who).value(),
                                                   s.audit, id.value(), req.params.at(2));

@@ -119,6 +119,47 @@ void add_space_routes(http::Router& router, Services& s) {
             return private_json(200, {{"items", list}});
           }));
 
+  // What a space stores against its quota; an admin sets a space's own quota.
+  const auto storage_json = [](const domain::Files::StorageUse& use) {
+    return nlohmann::json{
+        {"used_bytes", use.used_bytes},
+        {"quota_bytes", use.quota_bytes ? nlohmann::json(*use.quota_bytes) : nlohmann::json()},
+        {"quota_source", use.space_quota ? "space" : "default"}};
+  };
+  router.get(
+      "/api/v1/spaces/{id}/storage",
+      signed_in(s,
+                [&s, storage_json](http::Request& req,
+                                   const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(space_id, id_param(req, 0, "space"));
+                  VST_TRY(use, s.files.storage(principal_of(who), space_id));
+                  return private_json(200, storage_json(use));
+                }));
+  router.patch(
+      "/api/v1/spaces/{id}/storage",
+      signed_in(s,
+                [&s, storage_json](http::Request& req,
+                                   const domain::Authenticated& who) -> Result<http::Response> {
+                  VST_TRY(space_id, id_param(req, 0, "space"));
+                  VST_TRY(body, parse_object(req));
+                  const auto field = body.find("quota_bytes");
+                  if (field == body.end() ||
+                      !(field->is_null() || field->is_number_unsigned() ||
+                        (field->is_number_integer() && field->get<std::int64_t>() >= 0))) {
+                    return fail(Errc::kInvalidArgument,
+                                "send \"quota_bytes\": a number of bytes, 0 for no quota, or "
+                                "null for the server's default (storage.space_quota)",
+                                "quota_bytes");
+                  }
+                  std::optional<std::int64_t> quota;
+                  if (!field->is_null()) {
+                    quota = field->get<std::int64_t>();
+                  }
+                  VST_TRY(use, s.files.set_quota(principal_of(who), space_id, quota));
+                  return private_json(200, storage_json(use));
+                }),
+      s.options.max_json_body);
+
   // A space's own sharing policy: only what it tightens, and the policy in force inside it.
   const auto settings_json = [&s](domain::Id space_id,
                                   const domain::SpacePolicy& own) -> Result<nlohmann::json> {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include <sodium.h>
@@ -132,9 +133,16 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   members_options.password_cost = password_cost(app->config_.security.password_hash_cost);
   app->members_ = std::make_unique<domain::Members>(*app->users_, *app->sessions_, *app->clock_,
                                                     *app->throttle_, members_options);
-  app->files_ = std::make_unique<domain::Files>(
-      *app->items_, *app->spaces_repo_, *app->blobs_, *app->authz_, *app->clock_,
-      domain::FilesOptions{app->config_.storage.keep_versions});
+  const auto as_bytes = [](std::uint64_t n) {
+    return static_cast<std::int64_t>(
+        std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
+  };
+  domain::FilesOptions files_options;
+  files_options.keep_versions = app->config_.storage.keep_versions;
+  files_options.space_quota = as_bytes(app->config_.storage.space_quota);
+  files_options.min_free_bytes = as_bytes(app->config_.storage.min_free_bytes);
+  app->files_ = std::make_unique<domain::Files>(*app->items_, *app->spaces_repo_, *app->blobs_,
+                                                *app->authz_, *app->clock_, files_options);
   app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_,
                                                   *app->sharing_repo_, *app->authz_, *app->clock_);
   app->outbox_repo_ = std::make_unique<store::sqlite::OutboxStore>(*app->db_);

@@ -189,6 +189,8 @@ const std::vector<Key>& keys() {
       {"storage", "keep_versions", integer(&C::storage, &C::Storage::keep_versions, 1, 1000)},
       {"storage", "blob_gc_grace",
        duration(&C::storage, &C::Storage::blob_gc_grace, std::chrono::seconds{0})},
+      {"storage", "space_quota", size(&C::storage, &C::Storage::space_quota, 0)},
+      {"storage", "min_free_bytes", size(&C::storage, &C::Storage::min_free_bytes, 0)},
       {"security", "session_lifetime",
        duration(&C::security, &C::Security::session_lifetime, std::chrono::seconds{60})},
       {"security", "session_idle",

@@ -42,6 +42,10 @@ struct Config {
     std::uint64_t max_upload_bytes = std::uint64_t{10} << 30;
     int keep_versions = 10;
     std::chrono::seconds blob_gc_grace{600};
+    // Bytes a space may store unless an admin sets its own quota; 0: no quota.
+    std::uint64_t space_quota = std::uint64_t{100} << 30;
+    // Uploads are refused while the data folder's disk has less than this free; 0: no floor.
+    std::uint64_t min_free_bytes = std::uint64_t{1} << 30;
   } storage;
   struct Security {
     std::chrono::seconds session_lifetime{30 * 86400};

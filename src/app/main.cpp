@@ -224,7 +224,8 @@ int main(int argc, char** argv) {
       return app.value()->serve();
     }
     if (migrate->parsed()) {
-      auto app = open_app(common);
+      // Not quiet: each schema step is logged as it is applied, so a long upgrade shows progress.
+      auto app = open_app(common, {}, false, false);
       if (!app) {
         return fail_with(app.error().message);
       }

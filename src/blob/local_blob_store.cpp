@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace vestibule::blob {
@@ -242,6 +243,16 @@ Result<void> LocalBlobStore::release(const std::string& sha256) {
 Result<bool> LocalBlobStore::exists(const std::string& sha256) {
   std::error_code ec;
   return is_sha256_hex(sha256) && fs::exists(path_of(sha256), ec);
+}
+
+Result<std::int64_t> LocalBlobStore::available_bytes() {
+  struct statvfs fs_info {};
+  if (::statvfs(blob_dir_.c_str(), &fs_info) != 0) {
+    return fail(Errc::kUnavailable, std::string("cannot read the free space of the data folder: ") +
+                                        std::strerror(errno));
+  }
+  // f_bavail: what an unprivileged writer may still use, the root reserve left out.
+  return static_cast<std::int64_t>(fs_info.f_bavail) * static_cast<std::int64_t>(fs_info.f_frsize);
 }
 
 Result<std::vector<std::string>> LocalBlobStore::list() {

@@ -33,6 +33,7 @@ class LocalBlobStore final : public domain::BlobStore {
   static constexpr std::size_t kSmallCacheBytes = std::size_t{32} << 20;
   Result<void> release(const std::string& sha256) override;
   Result<bool> exists(const std::string& sha256) override;
+  Result<std::int64_t> available_bytes() override;
   Result<std::vector<std::string>> list() override;
 
   // Used by writers.

@@ -42,6 +42,9 @@ class BlobStore {
   // written moments ago may belong to an upload whose metadata is being committed.
   virtual Result<void> release(const std::string& sha256) = 0;
   virtual Result<bool> exists(const std::string& sha256) = 0;
+  // Bytes that can still be written where the blobs and temporary files live (the free-space
+  // floor for uploads is measured against this).
+  virtual Result<std::int64_t> available_bytes() = 0;
   // Every stored blob, for the garbage collector's sweep.
   virtual Result<std::vector<std::string>> list() = 0;
 };

@@ -1,5 +1,6 @@
 #include "domain/files.hpp"
 
+#include "util/byte_size.hpp"
 #include "util/file_io.hpp"
 #include "util/names.hpp"
 
@@ -18,11 +19,39 @@ Upload::Upload(Files& files, Principal who, Item folder, std::string name,
       name_(std::move(name)),
       writer_(std::move(writer)) {}
 
-Result<void> Upload::write(std::string_view chunk) { return writer_->write(chunk); }
+namespace {
+
+// How often a body of unknown length re-measures the free space while it arrives.
+constexpr std::int64_t kFreeSpaceCheckEvery = std::int64_t{4} << 20;
+
+bool outside_the_space(const Principal& who) {
+  // Whoever reached the folder through a link cannot free space in it themselves.
+  return who.via.has_value() || who.kind == PrincipalKind::kExternal ||
+         who.kind == PrincipalKind::kAnonymous;
+}
+
+}  // namespace
+
+Result<void> Upload::write(std::string_view chunk) {
+  const auto size = static_cast<std::int64_t>(chunk.size());
+  VST_TRYV(files_.check_room(*this, size));
+  if (written_ + size - free_checked_at_ >= kFreeSpaceCheckEvery) {
+    VST_TRYV(files_.check_free_space(size));
+    free_checked_at_ = written_ + size;
+  }
+  written_ += size;
+  return writer_->write(chunk);
+}
 
 Result<CommittedFile> Upload::commit() {
+  // Checked again before the blob is made durable: another upload may have used the room
+  // meanwhile, and a refusal here leaves nothing behind (the temporary file is discarded).
+  VST_TRY(now_stored, files_.spaces_.storage(folder_.space_id));
+  used_at_start_ = now_stored.used_bytes;
+  quota_ = files_.quota_in_force(now_stored);
+  VST_TRYV(files_.check_room(*this, 0));
   VST_TRY(blob, writer_->commit());
-  return files_.commit_upload(who_, folder_, name_, blob);
+  return files_.commit_upload(who_, folder_, name_, blob, quota_);
 }
 
 Files::Files(ItemRepository& items, SpaceRepository& spaces, BlobStore& blobs, Authorizer& authz,
@@ -67,8 +96,83 @@ Result<Item> Files::create_folder(const Principal& who, Id parent_id,
   return created;
 }
 
+std::optional<std::int64_t> Files::quota_in_force(const SpaceStorage& storage) const {
+  const std::int64_t quota = storage.quota_bytes.value_or(options_.space_quota);
+  if (quota <= 0) {
+    return std::nullopt;
+  }
+  return quota;
+}
+
+Result<void> Files::check_room(const Upload& upload, std::int64_t more) const {
+  if (!upload.quota_) {
+    return outcome::success();
+  }
+  const std::int64_t quota = *upload.quota_;
+  const std::int64_t needed = upload.written_ + more;
+  const std::int64_t left = std::max<std::int64_t>(0, quota - upload.used_at_start_);
+  if (needed <= left) {
+    return outcome::success();
+  }
+  const std::string what_to_do =
+      outside_the_space(upload.who_)
+          ? "Ask the person who shared this folder with you to free space in it or to have its "
+            "quota raised."
+          : "Free space by deleting files and emptying the trash, or ask an administrator to "
+            "raise the space's quota.";
+  return fail(Errc::kInsufficientStorage,
+              "There is no room for '" + upload.name_ + "': the space it goes to has a quota of " +
+                  util::format_byte_size(quota) + " and " + util::format_byte_size(left) +
+                  " of it is left, but the upload needs " +
+                  (more == 0 || upload.written_ == 0 ? "" : "more than ") +
+                  util::format_byte_size(needed) + ". " + what_to_do);
+}
+
+Result<void> Files::check_free_space(std::int64_t more) {
+  if (options_.min_free_bytes <= 0) {
+    return outcome::success();
+  }
+  VST_TRY(available, blobs_.available_bytes());
+  if (available - more >= options_.min_free_bytes) {
+    return outcome::success();
+  }
+  spdlog::warn(
+      "upload refused: {} free on the data folder's disk, {} kept in reserve "
+      "(storage.min_free_bytes)",
+      util::format_byte_size(available), util::format_byte_size(options_.min_free_bytes));
+  return fail(Errc::kInsufficientStorage,
+              "The server is nearly out of disk space: " + util::format_byte_size(available) +
+                  " is free and it keeps " + util::format_byte_size(options_.min_free_bytes) +
+                  " in reserve, so it takes no uploads until space is freed. Tell the server's "
+                  "administrator; files already stored are safe.");
+}
+
+Result<Files::StorageUse> Files::storage(const Principal& who, Id space_id) {
+  if (auto member = authz_.authorize_space(who, Action::kList, space_id); !member) {
+    if (!(who.admin && who.kind == PrincipalKind::kMember)) {
+      return fail(member.error());
+    }
+  }
+  VST_TRY(stored, spaces_.storage(space_id));
+  return StorageUse{stored.used_bytes, quota_in_force(stored), stored.quota_bytes.has_value()};
+}
+
+Result<Files::StorageUse> Files::set_quota(const Principal& who, Id space_id,
+                                           std::optional<std::int64_t> quota_bytes) {
+  VST_TRYV(authz_.authorize_admin(who));
+  if (quota_bytes && *quota_bytes < 0) {
+    return fail(Errc::kInvalidArgument,
+                "a quota is a number of bytes, 0 for none, or null for the server's default",
+                "quota_bytes");
+  }
+  VST_TRYV(spaces_.find(space_id));
+  VST_TRY(stored, spaces_.set_quota(space_id, quota_bytes));
+  return StorageUse{stored.used_bytes, quota_in_force(stored), stored.quota_bytes.has_value()};
+}
+
 Result<std::unique_ptr<Upload>> Files::begin_upload(const Principal& who, Id folder_id,
-                                                    const std::string& given_name) {
+                                                    const std::string& given_name,
+                                                    std::optional<std::int64_t> declared_size) {
   VST_TRY(name, util::normalized_item_name(given_name));
   VST_TRY(folder, live_folder(who, Action::kUpload, folder_id));
   auto existing = items_.child_by_name(folder.id, name);
@@ -79,18 +183,28 @@ Result<std::unique_ptr<Upload>> Files::begin_upload(const Principal& who, Id fol
   if (!existing && existing.error().code != Errc::kNotFound) {
     return fail(existing.error());
   }
+  VST_TRY(stored, spaces_.storage(folder.space_id));
+  VST_TRYV(check_free_space(declared_size.value_or(0)));
   VST_TRY(writer, blobs_.begin_write());
-  return std::make_unique<Upload>(*this, who, std::move(folder), name, std::move(writer));
+  auto upload = std::make_unique<Upload>(*this, who, std::move(folder), name, std::move(writer));
+  upload->quota_ = quota_in_force(stored);
+  upload->used_at_start_ = stored.used_bytes;
+  if (declared_size) {
+    VST_TRYV(check_room(*upload, *declared_size));  // before any byte of the body is read
+  }
+  return upload;
 }
 
 Result<CommittedFile> Files::commit_upload(const Principal& who, const Item& folder,
-                                           const std::string& name, const BlobRef& blob) {
+                                           const std::string& name, const BlobRef& blob,
+                                           std::optional<std::int64_t> space_limit) {
   // Access is checked again at commit: a long upload must not outlive a revoked membership.
   VST_TRY(current, items_.find(folder.id));
   VST_TRYV(authz_.authorize(who, Action::kUpload, current));
   auto committed = items_.commit_file(current, name, blob.sha256, blob.size, actor_of(who),
-                                      clock_.now(), options_.keep_versions);
+                                      clock_.now(), options_.keep_versions, space_limit);
   if (!committed) {
+    release({blob.sha256});  // unreferenced after a refusal; the sweep removes it past the grace
     if (committed.error().code == Errc::kConflict) {
       return fail(Errc::kConflict,
                   "'" + name + "' is a folder in this folder; upload under another name", "name");

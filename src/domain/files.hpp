@@ -17,6 +17,10 @@ namespace vestibule::domain {
 
 struct FilesOptions {
   int keep_versions = 10;
+  // Bytes a space may store when an admin set no quota of its own; 0: no quota.
+  std::int64_t space_quota = 0;
+  // Uploads are refused while the blob store has less than this free; 0: no floor.
+  std::int64_t min_free_bytes = 0;
 };
 
 // An open file version to send to a client.
@@ -36,7 +40,9 @@ Result<std::string> read_whole(FileContent& content);
 
 class Files;
 
-// One upload in progress. Destroying it without commit() discards the bytes.
+// One upload in progress. Destroying it without commit() discards the bytes. write() refuses
+// (kInsufficientStorage) as soon as the bytes received no longer fit the space's quota or the
+// free-space floor, so a body of unknown length is stopped while it arrives.
 class Upload {
  public:
   Upload(Files& files, Principal who, Item folder, std::string name,
@@ -45,11 +51,16 @@ class Upload {
   Result<CommittedFile> commit();
 
  private:
+  friend class Files;
   Files& files_;
   Principal who_;
   Item folder_;
   std::string name_;
   std::unique_ptr<BlobWriter> writer_;
+  std::int64_t written_ = 0;
+  std::optional<std::int64_t> quota_;  // the space's quota in force, if any
+  std::int64_t used_at_start_ = 0;     // what the space stored when the upload began
+  std::int64_t free_checked_at_ = 0;   // `written_` when free space was last measured
 };
 
 class Files {
@@ -60,9 +71,22 @@ class Files {
   Result<Item> get(const Principal& who, Id id);
   Result<std::vector<Item>> children(const Principal& who, Id folder_id);
   Result<Item> create_folder(const Principal& who, Id parent_id, const std::string& name);
-  // Checks access and the name before any byte is read.
+  // Checks access, the name, and — when the client declared the body's size — that it fits the
+  // space's quota and the free-space floor, before any byte is read.
   Result<std::unique_ptr<Upload>> begin_upload(const Principal& who, Id folder_id,
-                                               const std::string& name);
+                                               const std::string& name,
+                                               std::optional<std::int64_t> declared_size);
+  // The space's storage and the quota in force in it (absent: none). Members of the space and
+  // admins only.
+  struct StorageUse {
+    std::int64_t used_bytes = 0;
+    std::optional<std::int64_t> quota_bytes;  // in force
+    bool space_quota = false;                 // set for this space rather than the default
+  };
+  Result<StorageUse> storage(const Principal& who, Id space_id);
+  // Admins only: the space's own quota (0: none), or nullopt for the server's default.
+  Result<StorageUse> set_quota(const Principal& who, Id space_id,
+                               std::optional<std::int64_t> quota_bytes);
   // The current version, or `version` when given (authorized as a download).
   Result<FileContent> open_content(const Principal& who, Id id,
                                    std::optional<std::int64_t> version = std::nullopt);
@@ -87,8 +111,12 @@ class Files {
 
  private:
   friend class Upload;
+  [[nodiscard]] std::optional<std::int64_t> quota_in_force(const SpaceStorage& storage) const;
+  Result<void> check_room(const Upload& upload, std::int64_t more) const;
+  Result<void> check_free_space(std::int64_t more);
   Result<CommittedFile> commit_upload(const Principal& who, const Item& folder,
-                                      const std::string& name, const BlobRef& blob);
+                                      const std::string& name, const BlobRef& blob,
+                                      std::optional<std::int64_t> space_limit);
   void release(const std::vector<std::string>& blobs);
   Result<Item> live_folder(const Principal& who, Action action, Id id);
   Result<FileContent> open(const Principal& who, Id id, std::optional<std::int64_t> version,

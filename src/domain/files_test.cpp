@@ -13,7 +13,7 @@ TEST(Files, UploadCreatesThenVersions) {
   StoreFixture f;
   const auto ada = f.add_user("ada@example.org");
   const auto root = f.personal_root(ada);
-  auto up = f.files.begin_upload(f.as(ada), root, "a.txt").value();
+  auto up = f.files.begin_upload(f.as(ada), root, "a.txt", std::nullopt).value();
   ASSERT_TRUE(up->write("one"));
   auto first = up->commit().value();
   EXPECT_TRUE(first.created);
@@ -50,12 +50,50 @@ TEST(Files, AbandonedUploadLeavesNothing) {
   const auto ada = f.add_user("ada@example.org");
   const auto root = f.personal_root(ada);
   {
-    auto up = f.files.begin_upload(f.as(ada), root, "a.txt").value();
+    auto up = f.files.begin_upload(f.as(ada), root, "a.txt", std::nullopt).value();
     ASSERT_TRUE(up->write("partial"));
   }
   EXPECT_TRUE(f.files.children(f.as(ada), root).value().empty());
   EXPECT_TRUE(std::filesystem::is_empty(f.dir.path() / "tmp"));
   EXPECT_TRUE(f.blobs.list().value().empty());
+}
+
+TEST(Files, AQuotaCountsEveryKeptVersionAndRefusesWhatDoesNotFit) {
+  StoreFixture f(2);
+  const auto admin = f.add_user("admin@example.org", true);
+  const auto ada = f.add_user("ada@example.org");
+  const auto root = f.personal_root(ada);
+  const auto space = f.spaces.list(f.as(ada)).value().front().space.id;
+  EXPECT_EQ(f.files.set_quota(f.as(ada), space, 10).error().code, Errc::kForbidden);
+  ASSERT_TRUE(f.files.set_quota(f.as(admin), space, 10));
+  f.upload(f.as(ada), root, "a.txt", "1234");
+  f.upload(f.as(ada), root, "a.txt", "5678");  // two kept versions: 8 bytes
+  EXPECT_EQ(f.files.storage(f.as(ada), space).value().used_bytes, 8);
+  // Declared too large: refused before a byte is read, and nothing is left behind.
+  EXPECT_EQ(f.files.begin_upload(f.as(ada), root, "b.txt", 3).error().code,
+            Errc::kInsufficientStorage);
+  {
+    // Of unknown size: refused by the chunk that no longer fits.
+    auto up = f.files.begin_upload(f.as(ada), root, "b.txt", std::nullopt).value();
+    ASSERT_TRUE(up->write("12"));
+    EXPECT_EQ(up->write("3").error().code, Errc::kInsufficientStorage);
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(f.dir.path() / "tmp"));
+  // A third version drops the first (keep 2), so it fits: 4 + 2 bytes.
+  f.upload(f.as(ada), root, "a.txt", "ab");
+  EXPECT_EQ(f.files.storage(f.as(ada), space).value().used_bytes, 6);
+  // Two uploads that each fitted when they began cannot together overrun the quota.
+  auto first = f.files.begin_upload(f.as(ada), root, "c.txt", 3).value();
+  auto second = f.files.begin_upload(f.as(ada), root, "d.txt", 3).value();
+  ASSERT_TRUE(first->write("abc"));
+  ASSERT_TRUE(second->write("def"));
+  ASSERT_TRUE(first->commit());
+  EXPECT_EQ(second->commit().error().code, Errc::kInsufficientStorage);
+  EXPECT_EQ(f.files.storage(f.as(ada), space).value().used_bytes, 9);
+  // 0 lifts the quota; null returns to the server's default (none in this fixture).
+  EXPECT_FALSE(f.files.set_quota(f.as(admin), space, 0).value().quota_bytes.has_value());
+  f.upload(f.as(ada), root, "e.txt", "a file well above the old quota");
+  EXPECT_FALSE(f.files.set_quota(f.as(admin), space, std::nullopt).value().space_quota);
 }
 
 TEST(Files, FolderNamesClashAndUploadsCannotReplaceFolders) {
@@ -64,7 +102,8 @@ TEST(Files, FolderNamesClashAndUploadsCannotReplaceFolders) {
   const auto root = f.personal_root(ada);
   ASSERT_TRUE(f.files.create_folder(f.as(ada), root, "docs"));
   EXPECT_EQ(f.files.create_folder(f.as(ada), root, "docs").error().code, Errc::kConflict);
-  EXPECT_EQ(f.files.begin_upload(f.as(ada), root, "docs").error().code, Errc::kConflict);
+  EXPECT_EQ(f.files.begin_upload(f.as(ada), root, "docs", std::nullopt).error().code,
+            Errc::kConflict);
   EXPECT_EQ(f.files.create_folder(f.as(ada), root, "..").error().code, Errc::kInvalidArgument);
 }
 

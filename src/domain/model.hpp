@@ -44,6 +44,13 @@ struct Space {
   TimePoint created_at;
 };
 
+// How much a space stores, and the quota an admin set for it (absent: the server's default;
+// 0: no quota).
+struct SpaceStorage {
+  std::int64_t used_bytes = 0;
+  std::optional<std::int64_t> quota_bytes;
+};
+
 struct SpaceMember {
   Id space_id = 0;
   Id user_id = 0;

@@ -81,6 +81,11 @@ class SpaceRepository {
   virtual Result<SpaceGuest> set_guest(Id space_id, Id external_id, SpaceRole role,
                                        TimePoint now) = 0;
   virtual Result<void> remove_guest(Id space_id, Id external_id) = 0;
+  // What the space stores (every kept version of every file, the trash included) and its own
+  // quota, if an admin set one.
+  virtual Result<SpaceStorage> storage(Id space_id) = 0;
+  // Sets the space's own quota (0: none), or with nullopt returns it to the server's default.
+  virtual Result<SpaceStorage> set_quota(Id space_id, std::optional<std::int64_t> quota_bytes) = 0;
 };
 
 // What committing an upload did.
@@ -104,10 +109,12 @@ class ItemRepository {
   virtual Result<Item> create_folder(const Item& parent, const std::string& name, const Actor& by,
                                      TimePoint now) = 0;
   // Adds a file under `parent` or a new version of the live file of that name, keeping at most
-  // `keep_versions` versions; atomic.
+  // `keep_versions` versions; atomic. With `space_limit`, refuses (kInsufficientStorage, nothing
+  // changed) when the space would then store more than that many bytes.
   virtual Result<CommittedFile> commit_file(const Item& parent, const std::string& name,
                                             const std::string& blob, std::int64_t size,
-                                            const Actor& by, TimePoint now, int keep_versions) = 0;
+                                            const Actor& by, TimePoint now, int keep_versions,
+                                            std::optional<std::int64_t> space_limit) = 0;
   // Renames and/or moves; a move rewrites the paths of the whole subtree atomically.
   virtual Result<Item> rename_move(const Item& item, const std::string& name,
                                    const Item& new_parent, const Actor& by, TimePoint now) = 0;

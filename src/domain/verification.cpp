@@ -220,7 +220,7 @@ void Verification::process_link_request(const VerificationRequest& request) {
 void Verification::process_sign_in_request(const VerificationRequest& request) {
   // Only an address of the external directory (never blocked; a deleted one has no record)...
   auto identity = sharing_.find_identity_by_address(request.address);
-  if (!identity || identity.value().state == IdentityState::kBlocked) {
+  if (!identity) {
     return;  // nothing is sent, and the requester cannot tell
   }
   if (identity.value().state == IdentityState::kGuest) {
@@ -229,6 +229,12 @@ void Verification::process_sign_in_request(const VerificationRequest& request) {
     auto org = authz_.org_policy();
     if (org) {
       send_code(request, nullptr, identity.value().id, org.value());
+    }
+    return;
+  }
+  if (identity.value().state == IdentityState::kBlocked) {
+    if (auto policy = authz_.org_policy(); policy) {
+      send_blocked_notice(request, nullptr, policy.value());
     }
     return;
   }
@@ -298,11 +304,47 @@ void Verification::send_member_hint(const VerificationRequest& request, const It
   }
 }
 
+void Verification::send_blocked_notice(const VerificationRequest& request, const Item* item,
+                                       const Policy& policy) {
+  // The hourly budget of codes to an address bounds these too (no mail bombing through the form).
+  auto asked = repository_.count_requests_for(request.address, clock_.now() - kBudgetWindow);
+  if (!asked || asked.value() > policy.code_sends_per_address_per_hour) {
+    return;
+  }
+  const std::string contact = policy.organization_contact.empty()
+                                  ? std::string("the person who shared it with you")
+                                  : policy.organization_contact;
+  const std::string what = item != nullptr ? "open \"" + item->name + "\"" : "sign in";
+  NewMail mail;
+  mail.kind = MailKind::kNotification;
+  mail.to = request.address;
+  mail.subject = "No code was sent: access for this address is turned off";
+  mail.text = "Someone asked for a code to " + what + " as " + request.address +
+              ".\n\nAccess for this address has been turned off by the organization, so no code "
+              "was sent and none will be. To ask why, or to have it turned back on, contact " +
+              contact + ".\n\nIf you did not ask, ignore this email.\n";
+  mail.html = "<p>Someone asked for a code to " + util::html_escape(what) + " as " +
+              util::html_escape(request.address) +
+              ".</p><p>Access for this address has been turned off by the organization, so no "
+              "code was sent and none will be. To ask why, or to have it turned back on, "
+              "contact " +
+              util::html_escape(contact) + ".</p><p>If you did not ask, ignore this email.</p>";
+  mail.link_id = request.link_id;
+  if (auto queued = outbox_.enqueue(mail); !queued) {
+    spdlog::error("verification: cannot queue a blocked-address notice: {}",
+                  queued.error().message);
+  }
+}
+
 void Verification::send_code(const VerificationRequest& request, const Item* item, Id external_id,
                              const Policy& policy) {
   const TimePoint now = clock_.now();
   auto identity = sharing_.find_identity(external_id);
-  if (!identity || identity.value().state == IdentityState::kBlocked) {
+  if (!identity) {
+    return;
+  }
+  if (identity.value().state == IdentityState::kBlocked) {
+    send_blocked_notice(request, item, policy);
     return;
   }
   if (auto org = authz_.org_policy(); !org || guest_expired(identity.value(), org.value(), now)) {

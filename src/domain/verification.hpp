@@ -206,6 +206,11 @@ class Verification {
                  const Policy& policy);
   // At most code_sends_per_address_per_hour hints per address per hour.
   void send_member_hint(const VerificationRequest& request, const Item& item, const Policy& policy);
+  // A blocked address gets no code; the mail says so instead, so its owner is not left waiting
+  // for one. Only the address's own mailbox learns it: the requester's answer is the same as for
+  // every other address.
+  void send_blocked_notice(const VerificationRequest& request, const Item* item,
+                           const Policy& policy);
   Result<void> check_link(const Principal& through);
   // Checks the code against the newest live one of (link or none, address, browser) and starts a
   // session; `policy` gives the tries, the promotion and how long a remembered device lasts.

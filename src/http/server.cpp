@@ -176,6 +176,8 @@ ErrorStatus status_for(Errc code) {
       return {429, "too_many_requests"};
     case Errc::kPayloadTooLarge:
       return {413, "payload_too_large"};
+    case Errc::kInsufficientStorage:
+      return {507, "insufficient_storage"};
     case Errc::kRangeNotSatisfiable:
       return {416, "range_not_satisfiable"};
     case Errc::kUnavailable:

@@ -130,14 +130,18 @@ TEST_P(StoreContract, CommitFileVersionsAndReleasesDroppedBlobs) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
   const auto first =
-      b().items().commit_file(root, "a", "b1", 1, domain::Actor{ada.id, {}}, now_, 2).value();
+      b().items()
+          .commit_file(root, "a", "b1", 1, domain::Actor{ada.id, {}}, now_, 2, std::nullopt)
+          .value();
   EXPECT_TRUE(first.created);
   EXPECT_TRUE(b().items()
-                  .commit_file(root, "a", "b2", 2, domain::Actor{ada.id, {}}, now_, 2)
+                  .commit_file(root, "a", "b2", 2, domain::Actor{ada.id, {}}, now_, 2, std::nullopt)
                   .value()
                   .released_blobs.empty());
   const auto third =
-      b().items().commit_file(root, "a", "b3", 3, domain::Actor{ada.id, {}}, now_, 2).value();
+      b().items()
+          .commit_file(root, "a", "b3", 3, domain::Actor{ada.id, {}}, now_, 2, std::nullopt)
+          .value();
   EXPECT_FALSE(third.created);
   EXPECT_EQ(third.item.version, 3);
   EXPECT_EQ(third.released_blobs, std::vector<std::string>{"b1"});
@@ -162,7 +166,7 @@ TEST_P(StoreContract, FailedTransactionsLeaveNoTrace) {
   ASSERT_TRUE(b().items().create_folder(root, "a", domain::Actor{ada.id, {}}, now_));
   // A file upload onto a folder's name is refused as a whole: no version row remains.
   EXPECT_EQ(b().items()
-                .commit_file(root, "a", "blob", 1, domain::Actor{ada.id, {}}, now_, 5)
+                .commit_file(root, "a", "blob", 1, domain::Actor{ada.id, {}}, now_, 5, std::nullopt)
                 .error()
                 .code,
             Errc::kConflict);
@@ -199,8 +203,9 @@ TEST_P(StoreContract, RestoreVersionAddsACurrentVersionWithTheOldBlob) {
   const auto ada = user("ada@example.org");
   const auto root = root_of(ada);
   const domain::Actor by{ada.id, {}};
-  b().items().commit_file(root, "a", "b1", 1, by, now_, 2).value();
-  const auto second = b().items().commit_file(root, "a", "b2", 2, by, now_, 2).value().item;
+  b().items().commit_file(root, "a", "b1", 1, by, now_, 2, std::nullopt).value();
+  const auto second =
+      b().items().commit_file(root, "a", "b2", 2, by, now_, 2, std::nullopt).value().item;
   const auto restored =
       b().items().restore_version(second, 1, by, now_ + std::chrono::hours(1), 2).value();
   EXPECT_FALSE(restored.created);

@@ -13,15 +13,16 @@ namespace vestibule {
 
 // Stable error codes; the API maps each to one HTTP status in src/api/errors.cpp.
 enum class Errc {
-  kInvalidArgument,  // malformed or out-of-range input
-  kUnauthenticated,  // no valid session
-  kForbidden,        // authenticated but not allowed
-  kNotFound,         // does not exist, or is not visible to the caller
-  kConflict,         // name clash, cycle, concurrent change
-  kPolicyRefused,    // organization policy does not allow it; Error::refused says for whom
-  kGone,             // existed but ended: a revoked or expired link
-  kTooManyRequests,  // rate limited; Error::retry_after_seconds says when to retry
-  kPayloadTooLarge,  // body above the route's limit
+  kInvalidArgument,      // malformed or out-of-range input
+  kUnauthenticated,      // no valid session
+  kForbidden,            // authenticated but not allowed
+  kNotFound,             // does not exist, or is not visible to the caller
+  kConflict,             // name clash, cycle, concurrent change
+  kPolicyRefused,        // organization policy does not allow it; Error::refused says for whom
+  kGone,                 // existed but ended: a revoked or expired link
+  kTooManyRequests,      // rate limited; Error::retry_after_seconds says when to retry
+  kPayloadTooLarge,      // body above the route's limit
+  kInsufficientStorage,  // a space's quota or the server's free-space floor leaves no room
   kRangeNotSatisfiable,
   kUnavailable,  // storage or a dependency is not usable right now
   kInternal,

@@ -1,3 +1,4 @@
+#include "util/byte_size.hpp"
 #include "util/crypto.hpp"
 #include "util/duration.hpp"
 #include "util/email.hpp"
@@ -15,6 +16,14 @@
 
 namespace vestibule::util {
 namespace {
+
+TEST(ByteSize, ReadsInBinaryUnits) {
+  EXPECT_EQ(util::format_byte_size(0), "0 bytes");
+  EXPECT_EQ(util::format_byte_size(1), "1 byte");
+  EXPECT_EQ(util::format_byte_size(1023), "1023 bytes");
+  EXPECT_EQ(util::format_byte_size(4096), "4.0 KiB");
+  EXPECT_EQ(util::format_byte_size((std::int64_t{3} << 30) / 2), "1.5 GiB");
+}
 
 TEST(Duration, ParsesEveryUnit) {
   EXPECT_EQ(parse_duration("90s").value(), std::chrono::seconds{90});

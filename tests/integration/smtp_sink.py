@@ -7,6 +7,7 @@ every message it accepts.
     code_of(msg), share_url_of(msg), token_of(msg)
     sink.rcpt_reply = "550 5.1.1 Mailbox unavailable"   # answer RCPT TO with this
     sink.data_reply = "451 4.3.0 Try again later"       # answer DATA with this
+    sink.data_delay = 0.5           # accept each message, then wait before answering 250
     sink.stop(); sink.start()       # relay down / up again on the same port
     sink.close()
 
@@ -18,6 +19,7 @@ Needs Debian's python3-aiosmtpd (import aiosmtpd under /usr/bin/python3); otherw
 standard library.
 """
 
+import asyncio
 import email
 import email.policy
 import re
@@ -133,6 +135,10 @@ class _Handler:
         self.sink._store(Received(envelope.mail_from, envelope.rcpt_tos,
                                   envelope.original_content or envelope.content,
                                   session.peer))
+        if self.sink.data_delay:
+            # Accepted but not yet acknowledged: a sender killed now never hears the 250, the
+            # window in which a relay has a message its sender does not know it delivered.
+            await asyncio.sleep(self.sink.data_delay)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -148,6 +154,7 @@ class SmtpSink:
             self._smtp_options = {"tls_context": tls_context, "require_starttls": require_starttls}
         self.rcpt_reply = None  # e.g. "550 5.1.1 Mailbox unavailable"; None accepts
         self.data_reply = None  # e.g. "451 4.3.0 Try again later"; None accepts
+        self.data_delay = 0.0  # seconds between accepting a message and answering 250
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._messages = []

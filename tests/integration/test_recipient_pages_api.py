@@ -218,13 +218,57 @@ class ReasonTest(RecipientPagesCase):
         s = self.summary(eve, for_eve["token"])
         self.assertEqual((s["needs"], s["reason"]), ("verification", "blocked"))
         self.assertEqual(s["signed_in_as"], {"kind": "external", "email": EVE})
-        self.assertStatus(eve.get(shares(for_eve["token"], "/content")), 401)
+        # The browser proved the address: it is told the truth, not to verify (no code would
+        # come), on every route through the link.
+        for path in ("/content", "/items/%d/children" % s["item"]["id"]):
+            r = eve.get(shares(for_eve["token"], path))
+            self.assertStatus(r, 403, "forbidden")
+            message = r.json()["error"]["message"]
+            self.assertIn(EVE, message)
+            self.assertIn("turned off", message)
+            self.assertNotIn("verify", message)
+        # A stranger holding the link learns nothing of it.
+        stranger = self.browser()
+        r = stranger.get(shares(for_eve["token"], "/content"))
+        self.assertStatus(r, 401, "unauthenticated")
+        self.assertNotIn(b"turned off", r.body)
+        self.assertNotIn(EVE.encode(), r.body)
 
         # Anonymous callers never get a reason (nothing to enumerate recipients with).
         for token in (for_eve["token"], for_fred["token"], with_member["token"]):
             s = self.summary(self.browser(), token)
             self.assertNotIn("reason", s)
             self.assertNotIn("signed_in_as", s)
+
+
+    def test_a_blocked_address_asking_for_a_code_is_told_by_mail_and_strangers_learn_nothing(self):
+        _, link = self.share([EVE])
+        token = link["token"]
+        self.sink.wait_for(1, to=EVE)  # the invitation
+        r = self.admin_c.patch("/api/v1/admin/external-identities/%s" % quote_name(EVE),
+                               json={"state": "blocked"})
+        self.assertStatus(r, 200)
+        # A new browser (no session): the same answer as any address, invited or not.
+        blocked, stranger = self.browser(), self.browser()
+        self.request_code(blocked, token, "zed@elsewhere.example")
+        self.request_code(stranger, token, "zed@elsewhere.example")
+        a = self.request_code(blocked, token, EVE)
+        b = self.request_code(stranger, token, EVA)
+        self.assertEqual((a.status, sorted(a.json())), (b.status, sorted(b.json())))
+        self.assertEqual({k: v for k, v in a.json().items() if k != "sent_to"},
+                         {k: v for k, v in b.json().items() if k != "sent_to"})
+        # The truth goes only to the address itself: a notice, never a code.
+        [notice] = self.sink.wait_for(2, to=EVE)[1:]
+        self.assertIn("turned off", notice.subject)
+        self.assertIn("no code was sent", notice.text())
+        self.assertEqual(self.code_mails(EVE, 0), [])
+        self.assertEqual(self.sink.messages_to(EVA), [])
+        # Signing in by code without a link: the same notice.
+        r = blocked.post("/api/v1/session/code", json={"email": EVE})
+        self.assertStatus(r, 202)
+        notices = self.sink.wait_for(3, to=EVE)[1:]
+        self.assertEqual([m.subject for m in notices], [notice.subject] * 2)
+        self.assertEqual(self.code_mails(EVE, 0), [])
 
 
 # -- dead links --------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ domain::Id StoreFixture::personal_root(const domain::User& user) {
 
 domain::Item StoreFixture::upload(const domain::Principal& who, domain::Id folder,
                                   const std::string& name, const std::string& bytes) {
-  auto upload = files.begin_upload(who, folder, name).value();
+  auto upload = files.begin_upload(who, folder, name, std::nullopt).value();
   upload->write(bytes).value();
   return upload->commit().value().item;
 }

@@ -176,7 +176,8 @@ Result<Item> ItemStore::create_folder(const Item& parent, const std::string& nam
 Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const std::string& name,
                                                      const std::string& blob, std::int64_t size,
                                                      const domain::Actor& by, domain::TimePoint now,
-                                                     int keep_versions) {
+                                                     int keep_versions,
+                                                     std::optional<std::int64_t> space_limit) {
   return db_.write<domain::CommittedFile>([&](Connection& c) {
     domain::CommittedFile result;
     auto& find = c.prepare(
@@ -212,6 +213,19 @@ Result<domain::CommittedFile> ItemStore::commit_file(const Item& parent, const s
       result.created = true;
     }
     result.released_blobs = add_version(c, id, version, blob, size, by, now, keep_versions);
+    if (space_limit) {
+      // Decided inside the write transaction, so concurrent uploads cannot together overrun it.
+      auto& used = c.prepare("SELECT used_bytes FROM spaces WHERE id = ?1");
+      used.with(parent.space_id);
+      const std::int64_t stored = used.step() ? used.int64(0) : 0;
+      used.reset();
+      if (stored > *space_limit) {
+        refuse(Errc::kInsufficientStorage,
+               "There is no room for '" + name + "': the space's quota was used up by other " +
+                   "uploads meanwhile. Free space by deleting files and emptying the trash, or " +
+                   "ask an administrator to raise the space's quota.");
+      }
+    }
     result.item = item_by_id(c, id);
     return result;
   });

@@ -369,6 +369,17 @@ std::vector<domain::SpaceGuest> list_guests(Connection& c, std::optional<Id> spa
   return out;
 }
 
+domain::SpaceStorage read_storage(Connection& c, Id space_id) {
+  auto& s = c.prepare("SELECT used_bytes, quota_bytes FROM spaces WHERE id = ?1");
+  s.with(space_id);
+  if (!s.step()) {
+    refuse(Errc::kNotFound, "no such space, or you are not a member of it");
+  }
+  domain::SpaceStorage out{s.int64(0), s.optional_int64(1)};
+  s.reset();
+  return out;
+}
+
 }  // namespace
 
 Result<std::optional<domain::SpaceRole>> SpaceStore::guest_role(Id space_id, Id external_id) {
@@ -431,6 +442,19 @@ Result<void> SpaceStore::remove_guest(Id space_id, Id external_id) {
     if (c.changes() == 0) {
       refuse(Errc::kNotFound, "this guest is not in the space");
     }
+  });
+}
+
+Result<domain::SpaceStorage> SpaceStore::storage(Id space_id) {
+  // Never memoized: every upload must see what the uploads before it stored.
+  return db_.read<domain::SpaceStorage>([&](Connection& c) { return read_storage(c, space_id); });
+}
+
+Result<domain::SpaceStorage> SpaceStore::set_quota(Id space_id,
+                                                   std::optional<std::int64_t> quota_bytes) {
+  return db_.write<domain::SpaceStorage>([&](Connection& c) {
+    c.prepare("UPDATE spaces SET quota_bytes = ?1 WHERE id = ?2").with(quota_bytes, space_id).run();
+    return read_storage(c, space_id);
   });
 }
 

@@ -380,6 +380,24 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
 ALTER TABLE external_sessions ADD COLUMN last_seen_at INTEGER;
 )sql",
+      // 14: storage quotas. What each space stores (every kept version, the trash included) is
+      // kept up to date by triggers on versions, so an upload checks its quota without summing
+      // the space; quota_bytes is an admin's quota for one space (NULL: the server's default).
+      R"sql(
+ALTER TABLE spaces ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE spaces ADD COLUMN quota_bytes INTEGER;
+UPDATE spaces SET used_bytes = COALESCE(
+  (SELECT sum(v.size) FROM versions v JOIN items i ON i.id = v.item_id
+   WHERE i.space_id = spaces.id), 0);
+CREATE TRIGGER versions_add_to_space AFTER INSERT ON versions BEGIN
+  UPDATE spaces SET used_bytes = used_bytes + NEW.size
+  WHERE id = (SELECT space_id FROM items WHERE id = NEW.item_id);
+END;
+CREATE TRIGGER versions_remove_from_space AFTER DELETE ON versions BEGIN
+  UPDATE spaces SET used_bytes = used_bytes - OLD.size
+  WHERE id = (SELECT space_id FROM items WHERE id = OLD.item_id);
+END;
+)sql",
   };
   return kMigrations;
 }

@@ -64,6 +64,9 @@ class SpaceStore final : public domain::SpaceRepository {
   Result<domain::SpaceGuest> set_guest(domain::Id space_id, domain::Id external_id,
                                        domain::SpaceRole role, domain::TimePoint now) override;
   Result<void> remove_guest(domain::Id space_id, domain::Id external_id) override;
+  Result<domain::SpaceStorage> storage(domain::Id space_id) override;
+  Result<domain::SpaceStorage> set_quota(domain::Id space_id,
+                                         std::optional<std::int64_t> quota_bytes) override;
 
  private:
   Database& db_;
@@ -81,7 +84,8 @@ class ItemStore final : public domain::ItemRepository {
   Result<domain::CommittedFile> commit_file(const domain::Item& parent, const std::string& name,
                                             const std::string& blob, std::int64_t size,
                                             const domain::Actor& by, domain::TimePoint now,
-                                            int keep_versions) override;
+                                            int keep_versions,
+                                            std::optional<std::int64_t> space_limit) override;
   Result<domain::Item> rename_move(const domain::Item& item, const std::string& name,
                                    const domain::Item& new_parent, const domain::Actor& by,
                                    domain::TimePoint now) override;
