@@ -3,6 +3,7 @@
 // Handlers follow four steps: parse → authorize (inside the domain call) → domain call → map.
 #pragma once
 
+#include "api/input.hpp"
 #include "domain/authz.hpp"
 #include "domain/files.hpp"
 #include "domain/members.hpp"
@@ -103,18 +104,6 @@ domain::Principal principal_of(const domain::Authenticated& who);
 // The signed-in caller when the request carries a valid session, else an anonymous principal
 // (for routes that also serve people without an account: the recipient side of links).
 domain::Principal caller(const Services& services, const http::Request& req);
-// The value of one cookie of the request, or "".
-std::string cookie_value_of(const http::Request& req, std::string_view name);
-
-// A JSON object body, or kInvalidArgument saying what is wrong with it.
-Result<nlohmann::json> parse_object(const http::Request& req);
-// Field readers: absent optional fields give nullopt; wrong types are kInvalidArgument.
-Result<std::string> required_string(const nlohmann::json& body, const char* field);
-Result<std::optional<std::string>> optional_string(const nlohmann::json& body, const char* field);
-Result<std::optional<bool>> optional_bool(const nlohmann::json& body, const char* field);
-Result<std::optional<domain::Id>> optional_id(const nlohmann::json& body, const char* field);
-// A path parameter that must be an id.
-Result<domain::Id> id_param(const http::Request& req, std::size_t index, const char* what);
 
 std::string format_time(util::TimePoint t);
 
