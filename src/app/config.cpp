@@ -3,6 +3,7 @@
 #include "util/duration.hpp"
 #include "util/net.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <limits>
@@ -129,8 +130,20 @@ Setter choice(T Config::*section_ptr, std::string T::*member, std::vector<std::s
   };
 }
 
+// White space or a control character: never part of a host name or a URL, and in a URL that
+// mail and pages repeat, the start of an injected header or a broken link.
+bool has_space_or_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c <= 0x20 || c == 0x7F;
+  });
+}
+
 Setter listen_address() {
   return [](Config& c, const std::string& v) -> Result<void> {
+    if (has_space_or_control(v)) {
+      return fail(refused("HOST:PORT without spaces or control characters, like 127.0.0.1:8080"));
+    }
     const auto colon = v.rfind(':');
     int port = -1;
     if (colon != std::string::npos && colon > 0) {
@@ -151,8 +164,11 @@ Setter listen_address() {
 
 Setter public_url() {
   return [](Config& c, const std::string& v) -> Result<void> {
-    if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
-      return fail(refused("an http:// or https:// URL, like https://files.example.org"));
+    if ((!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) ||
+        has_space_or_control(v)) {
+      return fail(
+          refused("an http:// or https:// URL without spaces or control characters, like "
+                  "https://files.example.org"));
     }
     c.server.public_url = v;
     while (!c.server.public_url.empty() && c.server.public_url.back() == '/') {
