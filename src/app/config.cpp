@@ -162,13 +162,30 @@ Setter listen_address() {
   };
 }
 
+// The host of an http(s) URL: what lies between "://" and the path, less user info and port.
+std::string_view url_host(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return {};
+  }
+  std::string_view authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  authority.remove_prefix(authority.rfind('@') + 1);  // npos + 1 == 0: no user info
+  const auto bracket = authority.rfind(']');
+  const auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+    authority = authority.substr(0, colon);
+  }
+  return authority;
+}
+
 Setter public_url() {
   return [](Config& c, const std::string& v) -> Result<void> {
     if ((!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) ||
-        has_space_or_control(v)) {
+        (!v.empty() && url_host(v).empty()) || has_space_or_control(v)) {
       return fail(
-          refused("an http:// or https:// URL without spaces or control characters, like "
-                  "https://files.example.org"));
+          refused("an http:// or https:// URL with a host and without spaces or control "
+                  "characters, like https://files.example.org"));
     }
     c.server.public_url = v;
     while (!c.server.public_url.empty() && c.server.public_url.back() == '/') {

@@ -35,5 +35,18 @@ TEST(Config, ListenAndPublicUrlWithSpacesOrControlCharactersAreRefused) {
       "https://files.example.org:8443");
 }
 
+// A public URL without a host made an empty Host name the server answers for and links without a
+// host in its mail (found by fuzz/headers_fuzzer.cpp: "http://:80").
+TEST(Config, APublicUrlWithoutAHostIsRefused) {
+  for (const std::string url : {"http://", "http://:80", "https://@/files", "https://user@:443"}) {
+    const auto config = with_flag("server.public_url", url);
+    ASSERT_FALSE(config) << url;
+    EXPECT_EQ(config.error().code, Errc::kInvalidArgument);
+  }
+  for (const std::string url : {"http://[::1]:8080", "https://files.example.org/vestibule", ""}) {
+    EXPECT_TRUE(with_flag("server.public_url", url)) << url;
+  }
+}
+
 }  // namespace
 }  // namespace vestibule::app
