@@ -14,6 +14,7 @@
 #include "util/net.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -176,7 +177,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(has_length == declared.has_value());
     for (const auto& field : head) {
       if (field.name() == bhttp::field::content_length) {
-        FUZZ_CHECK(field.value() == std::to_string(*declared));
+        // Leading zeros are allowed (1*DIGIT); the value must be the same number.
+        std::uint64_t value = 0;
+        const std::string_view text = field.value();
+        const auto [end, parse_ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        FUZZ_CHECK(parse_ec == std::errc{} && end == text.data() + text.size() &&
+                   value == *declared);
       }
     }
     std::ignore = vestibule::http::valid_request_id(head["X-Request-Id"]);
