@@ -3,8 +3,9 @@
 // Handlers follow four steps: parse → authorize (inside the domain call) → domain call → map.
 #pragma once
 
-#include "domain/audit.hpp"
+#include "api/input.hpp"
 #include "domain/api_tokens.hpp"
+#include "domain/audit.hpp"
 #include "domain/authz.hpp"
 #include "domain/directory.hpp"
 #include "domain/files.hpp"
@@ -128,21 +129,9 @@ Result<domain::Principal> member_or_guest(const Services& services, const http::
 // links): a member by API token or session cookie, a recipient by their verified session's
 // cookie, else anonymous. A bad bearer token is an error, as in authenticate().
 Result<domain::Principal> caller(const Services& services, const http::Request& req);
-// The value of one cookie of the request, or "".
-std::string cookie_value_of(const http::Request& req, std::string_view name);
-
-// A JSON object body, or kInvalidArgument saying what is wrong with it.
-Result<nlohmann::json> parse_object(const http::Request& req);
-// Field readers: absent optional fields give nullopt; wrong types are kInvalidArgument.
-Result<std::string> required_string(const nlohmann::json& body, const char* field);
-Result<std::optional<std::string>> optional_string(const nlohmann::json& body, const char* field);
-Result<std::optional<bool>> optional_bool(const nlohmann::json& body, const char* field);
-Result<std::optional<domain::Id>> optional_id(const nlohmann::json& body, const char* field);
 // The body size the client declared in Content-Length; nullopt for a chunked body, whose size
 // is known only once it has arrived.
 std::optional<std::int64_t> declared_body_size(const http::Request& req);
-// A path parameter that must be an id.
-Result<domain::Id> id_param(const http::Request& req, std::size_t index, const char* what);
 
 std::string format_time(util::TimePoint t);
 

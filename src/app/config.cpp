@@ -3,6 +3,7 @@
 #include "util/duration.hpp"
 #include "util/net.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <limits>
@@ -129,8 +130,20 @@ Setter choice(T Config::*section_ptr, std::string T::*member, std::vector<std::s
   };
 }
 
+// White space or a control character: never part of a host name or a URL, and in a URL that
+// mail and pages repeat, the start of an injected header or a broken link.
+bool has_space_or_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c <= 0x20 || c == 0x7F;
+  });
+}
+
 Setter listen_address() {
   return [](Config& c, const std::string& v) -> Result<void> {
+    if (has_space_or_control(v)) {
+      return fail(refused("HOST:PORT without spaces or control characters, like 127.0.0.1:8080"));
+    }
     const auto colon = v.rfind(':');
     int port = -1;
     if (colon != std::string::npos && colon > 0) {
@@ -149,10 +162,30 @@ Setter listen_address() {
   };
 }
 
+// The host of an http(s) URL: what lies between "://" and the path, less user info and port.
+std::string_view url_host(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return {};
+  }
+  std::string_view authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  authority.remove_prefix(authority.rfind('@') + 1);  // npos + 1 == 0: no user info
+  const auto bracket = authority.rfind(']');
+  const auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+    authority = authority.substr(0, colon);
+  }
+  return authority;
+}
+
 Setter public_url() {
   return [](Config& c, const std::string& v) -> Result<void> {
-    if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
-      return fail(refused("an http:// or https:// URL, like https://files.example.org"));
+    if ((!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) ||
+        (!v.empty() && url_host(v).empty()) || has_space_or_control(v)) {
+      return fail(
+          refused("an http:// or https:// URL with a host and without spaces or control "
+                  "characters, like https://files.example.org"));
     }
     c.server.public_url = v;
     while (!c.server.public_url.empty() && c.server.public_url.back() == '/') {

@@ -2,6 +2,7 @@
 
 #include "http/access_log.hpp"
 #include "http/request_context.hpp"
+#include "http/request_reading.hpp"
 #include "util/crypto.hpp"
 #include "util/file_io.hpp"
 #include "util/net.hpp"
@@ -76,7 +77,7 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
-using Parser = bhttp::request_parser<bhttp::buffer_body>;
+using Parser = RequestParser;
 
 constexpr std::size_t kChunkBytes = 256 * 1024;  // body reads and file writes go through this
 constexpr std::size_t kFirstReadBytes = 8 * 1024;
@@ -86,7 +87,6 @@ constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kLingerBytes = 1024 * 1024;
 // After the shutdown grace period, connections are closed; this long after, the loop stops.
 constexpr std::chrono::seconds kForceStopDelay{1};
-constexpr std::size_t kMaxRequestIdLength = 64;
 constexpr std::size_t kGeneratedRequestIdBytes = 12;
 
 // A fresh request id. Ids need to be unique and not guessable, not secret: they are cut from a
@@ -108,20 +108,6 @@ constexpr std::string_view kRequestIdField = "X-Request-Id";
 constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr unsigned kClientClosedStatus = 499;  // logged, never sent: the client went away
 constexpr unsigned kTimedOutStatus = 408;      // logged, never sent: the client stalled
-
-bool valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) {
-    return false;
-  }
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
-bool is_http_error(const error_code& ec) {
-  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
-}
 
 bool bodyless_status(unsigned status) { return status < 200 || status == 204 || status == 304; }
 
@@ -308,7 +294,6 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
  private:
   enum class Next { kContinue, kClose, kDrainThenClose };
   enum class Sent { kFailed, kKeepAlive, kClose };
-  enum class BodyOutcome { kComplete, kTooLarge, kMalformed, kTimedOut, kClientGone, kRefused };
 
   // What is known about the request being answered, for the response, the log and the metrics.
   struct Exchange {
@@ -330,15 +315,12 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   asio::awaitable<Next> exchange();
   asio::awaitable<Next> refuse_head(Exchange& ex, const error_code& ec, const Parser& parser);
   asio::awaitable<Next> answer_stream(Exchange& ex, Parser& parser, const Route& route,
-                                      Request& request, bool expects_continue);
+                                      Request& request, bool continue_expected);
   asio::awaitable<Next> body_failed(Exchange& ex, BodyOutcome outcome,
                                     std::optional<Response> refusal);
-  [[nodiscard]] std::optional<Response> check_head(const Parser& parser) const;
   [[nodiscard]] static std::optional<Response> refusal_for_match(const Exchange& ex,
                                                                  const RouteMatch& match,
                                                                  const Parser& parser);
-  [[nodiscard]] std::optional<Response> refusal_for_head_error(const error_code& ec,
-                                                               const Parser& parser) const;
   asio::awaitable<Next> respond(Exchange& ex, Response response, bool body_read);
   asio::awaitable<Sent> send(Exchange& ex, Response response, bool keep_alive);
   asio::awaitable<std::size_t> send_file(const Exchange& ex,
@@ -467,69 +449,6 @@ asio::awaitable<void> Server::Impl::Connection::serve(std::shared_ptr<Connection
 // inside a co_await expression (brace-initialised or from ?:), destroying them twice. Responses
 // and callbacks are therefore built into named variables first and moved into the awaited call.
 
-std::optional<Response> Server::Impl::Connection::check_head(const Parser& parser) const {
-  const auto& head = parser.get();
-  const std::string_view target = head.target();
-  // "METHOD SP target SP HTTP/1.1"
-  const std::size_t line_bytes = head.method_string().size() + target.size() + 10;
-  if (line_bytes > options_.max_request_line_bytes) {
-    return error_response(414, "uri_too_long",
-                          fmt::format("the request line is longer than {} bytes; shorten the URL",
-                                      options_.max_request_line_bytes));
-  }
-  // The whole head as received ("Name: value" CRLF per field), counted here rather than left to
-  // the parser, whose limit applies to each read and so let a head of many fields pass it.
-  std::size_t head_bytes = line_bytes + 2;
-  for (const auto& field : head) {
-    const std::size_t field_bytes = field.name_string().size() + field.value().size() + 4;
-    if (field_bytes > options_.max_header_field_bytes) {
-      return error_response(431, "header_too_large",
-                            fmt::format("the header field {} is larger than {} bytes",
-                                        std::string(field.name_string().substr(0, 64)),
-                                        options_.max_header_field_bytes));
-    }
-    head_bytes += field_bytes;
-  }
-  if (head_bytes > options_.max_header_bytes) {
-    return error_response(
-        431, "header_too_large",
-        fmt::format("the request head is larger than {} bytes", options_.max_header_bytes));
-  }
-  const auto field_count = static_cast<std::size_t>(std::distance(head.begin(), head.end()));
-  if (field_count > options_.max_header_fields) {
-    return error_response(431, "header_too_large",
-                          fmt::format("the request has {} header fields; at most {} are accepted",
-                                      field_count, options_.max_header_fields));
-  }
-  if (target.empty() || target.front() != '/') {
-    return error_response(400, "bad_request", "the request target must be a path starting with /");
-  }
-  if (head.count(bhttp::field::transfer_encoding) != 0 && !parser.chunked()) {
-    return error_response(400, "bad_request",
-                          "only the chunked transfer coding is supported for request bodies");
-  }
-  if (!options_.allowed_hosts.empty()) {
-    const std::string_view path = target.substr(0, target.find('?'));
-    if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
-      const std::string_view host = head[bhttp::field::host];
-      if (host.empty()) {
-        return error_response(400, "bad_request",
-                              "the request has no Host header; HTTP/1.1 requires one");
-      }
-      // The allowed names are lower case; compared without copying the header.
-      const auto& allowed = options_.allowed_hosts;
-      if (std::none_of(allowed.begin(), allowed.end(),
-                       [&](const std::string& name) { return beast::iequals(host, name); })) {
-        return error_response(
-            421, "misdirected_request",
-            fmt::format("this server does not answer for the host \"{}\"; reach it at {}",
-                        host.substr(0, 200), allowed.front()));
-      }
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<Response> Server::Impl::Connection::refusal_for_match(const Exchange& ex,
                                                                     const RouteMatch& match,
                                                                     const Parser& parser) {
@@ -559,11 +478,7 @@ std::optional<Response> Server::Impl::Connection::refusal_for_match(const Exchan
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchange() {
   Exchange ex;
   Parser parser;
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  // The route's limit is set once the route is known. (Not boost::none: Beast 1.74 compares a
-  // Content-Length against an empty limit as "above it".)
-  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  prepare_parser(parser, options_);
 
   stream_.expires_after(options_.header_timeout);
   error_code ec;
@@ -582,7 +497,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   ex.keep_alive = head.keep_alive();
   const std::string_view incoming_id = head[kRequestIdField];
   ex.request_id = valid_request_id(incoming_id) ? std::string(incoming_id) : new_request_id();
-  if (auto refusal = check_head(parser)) {
+  if (auto refusal = check_head(parser, options_)) {
     Response response = std::move(*refusal);
     co_return co_await respond(ex, std::move(response), false);
   }
@@ -629,15 +544,14 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   const Route& route = *match.route;
   request.params = std::move(match.params);
   parser.body_limit(route.body_limit);  // enforced while reading chunked bodies
-  const bool expects_continue =
-      ex.version >= 11 && beast::iequals(head[bhttp::field::expect], "100-continue");
+  const bool continue_expected = expects_continue(parser);
 
   if (route.stream) {
-    co_return co_await answer_stream(ex, parser, route, request, expects_continue);
+    co_return co_await answer_stream(ex, parser, route, request, continue_expected);
   }
 
   if (!parser.is_done()) {
-    if (expects_continue && !co_await send_continue(ex)) {
+    if (continue_expected && !co_await send_continue(ex)) {
       co_return Next::kClose;
     }
     if (declared) {
@@ -691,7 +605,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
 }
 
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer_stream(
-    Exchange& ex, Parser& parser, const Route& route, Request& request, bool expects_continue) {
+    Exchange& ex, Parser& parser, const Route& route, Request& request, bool continue_expected) {
   std::variant<Response, std::unique_ptr<BodySink>> answer;
   if (auto failure = guarded(ex, [&] {
         const util::ReadScope scope;
@@ -711,7 +625,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer
   }
 
   if (!parser.is_done()) {
-    if (expects_continue && !co_await send_continue(ex)) {
+    if (continue_expected && !co_await send_continue(ex)) {
       co_return Next::kClose;
     }
     std::optional<Response> refusal;
@@ -772,33 +686,10 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::body_f
   co_return co_await respond(ex, std::move(response), false);
 }
 
-std::optional<Response> Server::Impl::Connection::refusal_for_head_error(
-    const error_code& ec, const Parser& parser) const {
-  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-    // The parser consumes the request line as soon as it is complete: if it has no target yet,
-    // the line alone did not fit.
-    const auto& head = parser.get();
-    const std::size_t line_bytes = head.method_string().size() + head.target().size() + 10;
-    if (head.target().empty() || line_bytes > options_.max_request_line_bytes) {
-      return error_response(414, "uri_too_long",
-                            fmt::format("the request line is longer than {} bytes; shorten the URL",
-                                        options_.max_request_line_bytes));
-    }
-    return error_response(
-        431, "header_too_large",
-        fmt::format("the request head is larger than {} bytes", options_.max_header_bytes));
-  }
-  if (is_http_error(ec) && ec != bhttp::error::end_of_stream &&
-      ec != bhttp::error::partial_message) {
-    return error_response(400, "bad_request", fmt::format("malformed request: {}", ec.message()));
-  }
-  return std::nullopt;
-}
-
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::refuse_head(
     Exchange& ex, const error_code& ec, const Parser& parser) {
   ex.request_id = new_request_id();
-  if (auto refusal = refusal_for_head_error(ec, parser)) {
+  if (auto refusal = refusal_for_head_error(ec, parser, options_)) {
     Response response = std::move(*refusal);
     co_return co_await respond(ex, std::move(response), false);
   }
@@ -826,46 +717,28 @@ std::optional<Response> Server::Impl::Connection::guarded(const Exchange& ex, F&
   return internal_error(ex.request_id);
 }
 
-asio::awaitable<Server::Impl::Connection::BodyOutcome> Server::Impl::Connection::read_body(
+asio::awaitable<BodyOutcome> Server::Impl::Connection::read_body(
     Parser& parser, Exchange& ex, const std::function<bool(std::string_view)>& consume) {
-  char* const buffer = chunk();
-  std::size_t filled = 0;
+  BodyChunks chunks(chunk(), kChunkBytes);
   const auto started = Clock::now();
   std::uint64_t received = 0;
   while (!parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = buffer + filled;
-    body.size = kChunkBytes - filled;
-    body.more = true;
+    chunks.prepare(parser);
     stream_.expires_after(options_.io_timeout);
     error_code ec;
     const auto got = co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
     ex.bytes_in += got;
     received += got;
-    filled = kChunkBytes - parser.get().body().size;
     if (!ec && !parser.is_done() && too_slow(started, received)) {
       co_return BodyOutcome::kTimedOut;
     }
-    if (ec == bhttp::error::need_buffer) {
-      ec = {};
+    if (const auto outcome = body_read_outcome(ec)) {
+      co_return *outcome;
     }
-    if (ec == bhttp::error::body_limit) {
-      co_return BodyOutcome::kTooLarge;
-    }
-    if (ec == beast::error::timeout) {
-      co_return BodyOutcome::kTimedOut;
-    }
-    if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream) {
-      co_return BodyOutcome::kClientGone;
-    }
-    if (ec) {
-      co_return is_http_error(ec) ? BodyOutcome::kMalformed : BodyOutcome::kClientGone;
-    }
-    if (filled == kChunkBytes || (parser.is_done() && filled > 0)) {
-      if (!consume(std::string_view(buffer, filled))) {
+    if (const auto piece = chunks.take(parser)) {
+      if (!consume(*piece)) {
         co_return BodyOutcome::kRefused;
       }
-      filled = 0;
     }
   }
   co_return BodyOutcome::kComplete;

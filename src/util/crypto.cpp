@@ -1,5 +1,6 @@
 #include "util/crypto.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <vector>
@@ -37,6 +38,14 @@ std::string base64url_encode(std::string_view data) {
 }
 
 Result<std::string> base64url_decode(std::string_view text) {
+  // Checked here first: libsodium's decoder reads a byte above 0x7F as a digit.
+  const bool alphabet_only = std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
+  if (!alphabet_only) {
+    return fail(Errc::kInvalidArgument, "not valid base64url");
+  }
   std::string out(text.size(), '\0');
   std::size_t out_len = 0;
   const char* end = nullptr;

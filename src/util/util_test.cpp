@@ -177,6 +177,16 @@ TEST(Crypto, Base64urlRoundTripsAndRefusesOtherAlphabets) {
   EXPECT_FALSE(base64url_decode("abc="));
 }
 
+// libsodium's decoder reads a byte above 0x7F (a negative char) as a base64 digit: "3\xff\xff\xff"
+// decoded to the bytes of "3___". Found by fuzz/token_codec_fuzzer.cpp.
+TEST(Crypto, Base64urlRefusesBytesOutsideTheAlphabet) {
+  EXPECT_FALSE(base64url_decode("3\xff\xff\xff"));
+  EXPECT_FALSE(base64url_decode("abc\x80"));
+  EXPECT_FALSE(base64url_decode(std::string("ab\0d", 4)));
+  EXPECT_FALSE(base64url_decode("ab d"));
+  EXPECT_EQ(base64url_decode("3___").value(), "\xdf\xff\xff");
+}
+
 TEST(Crypto, Sha256MatchesTheKnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
