@@ -232,7 +232,8 @@ domain::AuditEntry audit_entry(std::string event, const domain::Principal& who, 
 }
 
 Result<domain::Principal> member_or_guest(const Services& services, const http::Request& req) {
-  if (!cookie_value(req.header("Cookie"), session_cookie_name(services.options)).empty()) {
+  if (bearer_token(req) ||
+      !cookie_value(req.header("Cookie"), session_cookie_name(services.options)).empty()) {
     VST_TRY(who, authenticate(services, req));
     return principal_of(who);
   }

@@ -76,6 +76,8 @@ void add_token_routes(http::Router& router, Services& s) {
   router.del("/api/v1/me/sessions/{id}",
              open_to_all([&s](http::Request& req) -> Result<http::Response> {
                VST_TRY(who, session_owner(s, req));
+               const auto audited = s.audit.before_change(
+                   audit_entry("session.revoked", who, "session:" + req.params.at(0)));
                VST_TRYV(s.sessions.revoke_own(who, req.params.at(0)));
                return http::Response::empty(204);
              }));
@@ -110,6 +112,10 @@ void add_token_routes(http::Router& router, Services& s) {
       "/api/v1/admin/sessions/{id}",
       signed_in(
           s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            auto revoked =
+                audit_entry("session.revoked", principal_of(who), "session:" + req.params.at(0));
+            revoked.details = {{"by_admin", true}};
+            const auto audited = s.audit.before_change(std::move(revoked));
             VST_TRYV(s.sessions.revoke_any(principal_of(who), req.params.at(0)));
             return http::Response::empty(204);
           }));
@@ -123,6 +129,9 @@ void add_token_routes(http::Router& router, Services& s) {
             VST_TRY(name, required_string(body, "name"));
             VST_TRY(scope, required_string(body, "scope"));
             VST_TRY(expires_in, optional_string(body, "expires_in"));
+            auto announced = audit_entry("token.created", principal_of(who), "token");
+            announced.details = {{"name", name}, {"scope", scope}};
+            const auto audited = s.audit.before_change(std::move(announced));
             VST_TRY(created, s.tokens.create(who.user, name, scope, expires_in, who.token));
             auto j = token_json(created.token, s.clock.now());
             j["token"] = created.secret;
@@ -148,6 +157,8 @@ void add_token_routes(http::Router& router, Services& s) {
       signed_in(
           s, [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
             VST_TRY(id, id_param(req, 0, "API token"));
+            const auto audited = s.audit.before_change(
+                audit_entry("token.revoked", principal_of(who), "token:" + std::to_string(id)));
             VST_TRYV(s.tokens.revoke(who.user.id, id));
             return http::Response::empty(204);
           }));

@@ -1,9 +1,12 @@
 #include "app/admin_cli.hpp"
 
 #include "api/audit_view.hpp"
+#include "domain/directory.hpp"
 #include "domain/policy.hpp"
+#include "util/csv.hpp"
 #include "util/rfc3339.hpp"
 
+#include <array>
 #include <iostream>
 
 namespace vestibule::app {
@@ -153,6 +156,106 @@ int settings_set(Application& app, const std::string& key, const std::string& va
   const auto all = domain::to_json(changed.value());
   const auto it = all.find(key);
   std::cout << key << " = " << (it != all.end() ? it->dump() : parsed.dump()) << "\n";
+  return 0;
+}
+
+namespace {
+
+std::string optional_time_text(const std::optional<domain::TimePoint>& t) {
+  return t ? util::format_rfc3339(*t) : std::string();
+}
+
+}  // namespace
+
+int report_pending(Application& app, const std::string& format) {
+  domain::DirectoryFilter filter;
+  filter.state = domain::IdentityState::kPending;
+  auto entries = app.directory().list(operator_principal(), filter);
+  if (!entries) {
+    return error(entries.error().message);
+  }
+  if (format == "json") {
+    auto list = nlohmann::json::array();
+    for (const auto& e : entries.value()) {
+      list.push_back({{"address", e.identity.address},
+                      {"created_at", util::format_rfc3339(e.identity.created_at)},
+                      {"shares", e.shares},
+                      {"aliases", e.aliases}});
+    }
+    std::cout << list.dump(2) << "\n";
+  } else if (format == "csv") {
+    std::string out;
+    util::append_csv_record(out, {"address", "created_at", "shares"});
+    for (const auto& e : entries.value()) {
+      const std::string created = util::format_rfc3339(e.identity.created_at);
+      const std::string shares = std::to_string(e.shares);
+      util::append_csv_record(out, {e.identity.address, created, shares});
+    }
+    std::cout << out;
+  } else if (format == "table") {
+    std::cout << "ADDRESS\tINVITED\tLINKS\n";
+    for (const auto& e : entries.value()) {
+      std::cout << e.identity.address << "\t" << util::format_rfc3339(e.identity.created_at) << "\t"
+                << e.shares << "\n";
+    }
+  } else {
+    return error("--format: table (the default), json or csv");
+  }
+  return 0;
+}
+
+int report_address(Application& app, const std::string& address, const std::string& format) {
+  auto record = app.directory().record(operator_principal(), address);
+  if (!record) {
+    return error(record.error().message);
+  }
+  const auto& r = record.value();
+  const auto row_of = [](const domain::ReachEntry& e) {
+    return std::array<std::string, 6>{
+        std::to_string(e.item.id),
+        e.item.name,
+        e.link ? "link " + std::to_string(e.link->id)
+               : (e.space ? "team space " + std::to_string(e.space->space_id) : "grant"),
+        std::string(to_string(e.role)),
+        optional_time_text(e.expires_at),
+        e.state};
+  };
+  if (format == "json") {
+    auto list = nlohmann::json::array();
+    for (const auto& e : r.reach) {
+      const auto row = row_of(e);
+      list.push_back({{"item_id", e.item.id},
+                      {"item", row[1]},
+                      {"through", row[2]},
+                      {"role", row[3]},
+                      {"expires_at", row[4].empty() ? nlohmann::json() : nlohmann::json(row[4])},
+                      {"state", row[5]}});
+    }
+    std::cout << nlohmann::json{{"address", r.entry.identity.address},
+                                {"state", std::string(to_string(r.entry.identity.state))},
+                                {"aliases", r.entry.aliases},
+                                {"reach", list}}
+                     .dump(2)
+              << "\n";
+  } else if (format == "csv") {
+    std::string out;
+    util::append_csv_record(out, {"item_id", "item", "through", "role", "expires_at", "state"});
+    for (const auto& e : r.reach) {
+      const auto row = row_of(e);
+      util::append_csv_record(out, {row[0], row[1], row[2], row[3], row[4], row[5]});
+    }
+    std::cout << out;
+  } else if (format == "table") {
+    std::cout << r.entry.identity.address << " (" << to_string(r.entry.identity.state) << ")\n";
+    std::cout << "ITEM\tNAME\tTHROUGH\tROLE\tEXPIRES\tSTATE\n";
+    for (const auto& e : r.reach) {
+      const auto row = row_of(e);
+      std::cout << row[0] << "\t" << row[1] << "\t" << row[2] << "\t" << row[3] << "\t"
+                << (row[4].empty() ? "never" : row[4]) << "\t" << row[5] << "\n";
+    }
+  } else {
+    return error("--format: table (the default), json or csv");
+  }
   return 0;
 }
 

@@ -27,5 +27,9 @@ int audit_prune(Application& app, const std::string& before);
 // `vestibule settings get [KEY]` and `settings set KEY VALUE` (VALUE as JSON, else as text).
 int settings_get(Application& app, const std::string& key);
 int settings_set(Application& app, const std::string& key, const std::string& value);
+// `vestibule report pending`: addresses invited that never proved themselves.
+int report_pending(Application& app, const std::string& format);
+// `vestibule report address ADDR`: every item one address can open, through what, until when.
+int report_address(Application& app, const std::string& address, const std::string& format);
 
 }  // namespace vestibule::app

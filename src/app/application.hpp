@@ -5,8 +5,8 @@
 
 #include "app/config.hpp"
 #include "blob/local_blob_store.hpp"
-#include "domain/audit_events.hpp"
 #include "domain/api_tokens.hpp"
+#include "domain/audit_events.hpp"
 #include "domain/authz.hpp"
 #include "domain/directory.hpp"
 #include "domain/files.hpp"
@@ -45,6 +45,7 @@ class Application {
   domain::ApiTokens& api_tokens() { return *api_tokens_; }
   store::sqlite::Database& database() { return *db_; }
   domain::AuditLog& audit() { return *audit_; }
+  domain::ExternalDirectory& directory() { return *directory_; }
   const Config& config() const { return config_; }
 
  private:

@@ -161,6 +161,19 @@ int main(int argc, char** argv) {
   report_external->add_option("--expires-before", report_options["expires_before"],
                               "only rows whose access ends before this RFC 3339 time");
 
+  auto* report_pending = report->add_subcommand(
+      "pending", "addresses invited to something that have not proved themselves with a code");
+  common.add_to(report_pending);
+  std::string report_format = "table";
+  report_pending->add_option("--format", report_format, "table (the default), json or csv");
+  auto* report_address = report->add_subcommand(
+      "address", "every item one address can open: through which link, role and expiry");
+  common.add_to(report_address);
+  std::string report_addr;
+  report_address->add_option("address", report_addr, "the address (or one of its aliases)")
+      ->required();
+  report_address->add_option("--format", report_format, "table (the default), json or csv");
+
   auto* audit = cli.add_subcommand("audit", "the audit log: verify its chain, read it, prune it");
   audit->require_subcommand(1);
   auto* audit_verify = audit->add_subcommand(
@@ -274,6 +287,12 @@ int main(int argc, char** argv) {
     if (!app) {
       return fail_with(app.error().message);
     }
+    if (report_pending->parsed()) {
+      return vestibule::app::report_pending(*app.value(), report_format);
+    }
+    if (report_address->parsed()) {
+      return vestibule::app::report_address(*app.value(), report_addr, report_format);
+    }
     if (audit_verify->parsed()) {
       return vestibule::app::audit_verify(*app.value());
     }
@@ -296,11 +315,11 @@ int main(int argc, char** argv) {
       return token.run(*app.value());
     }
     auto& members = app.value()->members();
-    auto& audit = app.value()->audit();
+    auto& audit_log = app.value()->audit();
     if (user_add->parsed()) {
       auto added = vestibule::app::cli_entry("member.added", "user", email);
       added.details = {{"role", admin ? "admin" : "member"}};
-      const auto audited = audit.before_change(std::move(added));
+      const auto audited = audit_log.before_change(std::move(added));
       auto created = members.add_user(
           email, password, display_name,
           admin ? vestibule::domain::UserRole::kAdmin : vestibule::domain::UserRole::kUser);
@@ -329,7 +348,7 @@ int main(int argc, char** argv) {
     }
     if (user_disable->parsed() || user_enable->parsed()) {
       const bool disable = user_disable->parsed();
-      const auto audited = audit.before_change(vestibule::app::cli_entry(
+      const auto audited = audit_log.before_change(vestibule::app::cli_entry(
           disable ? "member.disabled" : "member.enabled",
           "user:" + std::to_string(found.value().id), found.value().email));
       if (auto r = members.set_disabled(found.value().id, disable); !r) {
@@ -341,7 +360,7 @@ int main(int argc, char** argv) {
     if (user_reset->parsed()) {
       const bool generated = password.empty();
       const std::string replacement = generated ? vestibule::util::random_token(15) : password;
-      const auto audited = audit.before_change(vestibule::app::cli_entry(
+      const auto audited = audit_log.before_change(vestibule::app::cli_entry(
           "member.password_reset", "user:" + std::to_string(found.value().id),
           found.value().email));
       if (auto r = members.reset_password(found.value().id, replacement); !r) {

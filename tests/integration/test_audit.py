@@ -11,6 +11,9 @@ and the bytes of the database file, never on message wording.
 SPEC §2 "Audit log", §5 governance contract; issue "Governance"; SECURITY-CHECKLIST G37.
 """
 
+import csv
+import io
+import json
 import os
 import shutil
 import sqlite3
@@ -113,6 +116,27 @@ class EventsTest(AuditCase):
         self.assertStatus(self.admin_c.delete("/api/v1/session"), 204)
         self.admin_c = self.admin(self.server)
         self.assertEqual(len(events_of(self.entries(), "member.signed_out")), 1)
+        self.assertTrue(self.verify()["ok"])
+
+    def test_sessions_and_tokens_are_recorded(self):
+        r = self.admin_c.post("/api/v1/me/tokens", json={"name": "backup", "scope": "read"})
+        self.assertStatus(r, 201)
+        token_id = r.json()["id"]
+        self.assertStatus(self.admin_c.delete("/api/v1/me/tokens/%s" % token_id), 204)
+        other = self.admin(self.server)
+        sessions = self.admin_c.get("/api/v1/me/sessions").json()["sessions"]
+        mine = [x for x in sessions if not x["current"]]
+        self.assertTrue(mine)
+        self.assertStatus(self.admin_c.delete("/api/v1/me/sessions/%s" % mine[0]["id"]), 204)
+        self.assertError(other.get("/api/v1/me"), "unauthenticated")
+        entries = self.entries()
+        created = self.one(entries, "token.created")
+        self.assertEqual(created["details"]["scope"], "read")
+        self.assertNotIn("vst_", str(created))
+        self.assertEqual(self.one(entries, "token.revoked")["target"], "token:%s" % token_id)
+        revoked = self.one(entries, "session.revoked")
+        self.assertEqual(revoked["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(revoked["target"], "session:%s" % mine[0]["id"])
         self.assertTrue(self.verify()["ok"])
 
     def test_filters_cursor_csv_and_admins_only(self):
@@ -300,6 +324,34 @@ class ErasureTest(AuditCase):
                                  self.server.data_dir)
         self.assertEqual(code, 0, err)
         self.assertIn("audit.pruned", out)
+
+
+class ReportCommandTest(AuditCase):
+
+    def test_pending_addresses_and_one_addresss_reach_from_the_command_line(self):
+        item, link = self.share([EVE])
+        code, out, err = run_cli("report", "pending", "--format", "json",
+                                 "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0, err)
+        self.assertEqual([row["address"] for row in json.loads(out)], [EVE])
+        code, out, err = run_cli("report", "address", EVE, "--format", "json",
+                                 "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0, err)
+        reach = json.loads(out)
+        self.assertEqual(reach["address"], EVE)
+        self.assertEqual([(r["item_id"], r["through"], r["role"]) for r in reach["reach"]],
+                         [(item["id"], "link %d" % link["id"], "view")])
+        code, out, _ = run_cli("report", "address", EVE, "--data-dir", self.server.data_dir)
+        self.assertEqual(code, 0)
+        self.assertIn(item["name"], out)
+        code, _, err = run_cli("report", "address", "nobody@else.example", "--data-dir",
+                               self.server.data_dir)
+        self.assertEqual(code, 2)
+        self.assertIn("nobody@else.example", err)
+        self.verified_browser(link["token"])
+        code, out, _ = run_cli("report", "pending", "--format", "csv",
+                               "--data-dir", self.server.data_dir)
+        self.assertEqual(list(csv.reader(io.StringIO(out))), [["address", "created_at", "shares"]])
 
 
 class RetentionTest(AuditCase):
