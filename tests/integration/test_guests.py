@@ -227,7 +227,8 @@ class EndingAccessTest(GuestCase):
             browsers[address] = c
 
         self.assertEqual(self.admin_c.patch(identity(GIA), json={"state": "blocked"}).status, 200)
-        self.assertStatus(browsers[GIA].get(shares(l_gia["token"], "/content")), 401)
+        # The blocked address's own browser is told access was turned off (no code will come).
+        self.assertError(browsers[GIA].get(shares(l_gia["token"], "/content")), "forbidden")
         self.assertStatus(browsers[GIA].get("/api/v1/shared-with-me"), 401)
 
         self.assertStatus(self.admin_c.delete(identity(HAL)), 204)
