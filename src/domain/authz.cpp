@@ -410,11 +410,12 @@ Result<SpaceRole> Authorizer::authorize_space(const Principal& who, Action actio
 
 Result<void> Authorizer::authorize_admin(const Principal& who) {
   ++t_checks;
-  if (who.kind == PrincipalKind::kMember && who.token_scope &&
-      *who.token_scope != TokenScope::kAdmin) {
-    return fail(Errc::kForbidden, "this API token has the " +
-                                      std::string(to_string(*who.token_scope)) +
-                                      " scope; this call needs a token with the admin scope");
+  if (who.kind == PrincipalKind::kMember && who.token_scope) {
+    const TokenScope scope = *who.token_scope;
+    if (scope != TokenScope::kAdmin) {
+      return fail(Errc::kForbidden, "this API token has the " + std::string(to_string(scope)) +
+                                        " scope; this call needs a token with the admin scope");
+    }
   }
   if (who.kind != PrincipalKind::kMember || !who.admin) {
     return fail(Errc::kForbidden, "only an administrator can do this");
