@@ -118,6 +118,51 @@ class EventsTest(AuditCase):
         self.assertEqual(len(events_of(self.entries(), "member.signed_out")), 1)
         self.assertTrue(self.verify()["ok"])
 
+    def test_changes_inside_shares_passwords_requests_and_revoke_all_are_recorded(self):
+        self.settings(external_sharing="anyone")
+        folder = self.admin_c.post("/api/v1/items/%d/children" % self.root,
+                                   json={"name": "drop", "kind": "folder"})
+        self.assertStatus(folder, 201)
+        r = self.admin_c.post("/api/v1/items/%d/links" % folder.json()["id"],
+                              json={"kind": "anyone", "role": "edit",
+                                    "password": "correct horse battery"})
+        self.assertStatus(r, 201)
+        token, folder_id = r.json()["token"], folder.json()["id"]
+        stranger = ClientFrom(self.server.port, RECIPIENT_IP)
+        self._track(stranger)
+        self.assertStatus(stranger.post(shares(token, "/password"),
+                                        json={"password": "not the password"}), 401)
+        self.assertStatus(stranger.post(shares(token, "/password"),
+                                        json={"password": "correct horse battery"}), 200)
+        up = stranger.put(shares(token, "/items/%d/files/notes.txt" % folder_id), body=b"n\n")
+        self.assertStatus(up, 201)
+        note = up.json()["id"]
+        self.assertStatus(stranger.patch(shares(token, "/items/%d" % note),
+                                         json={"name": "notes-2.txt"}), 200)
+        self.assertStatus(stranger.delete(shares(token, "/items/%d" % note)), 204)
+
+        _, link = self.share([EVE])
+        self.assertStatus(stranger.post(shares(link["token"], "/access-requests"),
+                                        json={"email": "ivy@partner.example", "message": "hi"}),
+                          202)
+        r = self.admin_c.post("/api/v1/admin/external-identities/%s/revoke-all" % EVE)
+        self.assertStatus(r, 200)
+
+        entries = self.entries()
+        for name in ("link.password_failed", "share.uploaded", "share.item_renamed",
+                     "share.item_deleted", "access.requested"):
+            entry = self.one(entries, name)
+            self.assertEqual(entry["client_ip"], RECIPIENT_IP, name)
+        self.assertEqual(self.one(entries, "share.uploaded")["details"]["name"], "notes.txt")
+        self.assertEqual(self.one(entries, "access.requested")["target"]["address"],
+                         "ivy@partner.example")
+        revoked_all = self.one(entries, "identity.revoked_all")
+        self.assertEqual(revoked_all["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(revoked_all["target"]["address"], EVE)
+        removed = self.one(entries, "link.recipient_removed")
+        self.assertEqual(removed["target"]["address"], EVE)
+        self.assertTrue(self.verify()["ok"])
+
     def test_sessions_and_tokens_are_recorded(self):
         r = self.admin_c.post("/api/v1/me/tokens", json={"name": "backup", "scope": "read"})
         self.assertStatus(r, 201)
