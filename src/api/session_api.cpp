@@ -44,7 +44,7 @@ void add_session_routes(http::Router& router, Services& s) {
           }
           return fail(signed_in.error());
         }
-        s.audit.record(audit_entry("member.signed_in", principal_of({signed_in.value().user, {}})));
+        s.audit.record(audit_entry("member.signed_in", principal_of({signed_in.value().user, {}, {}})));
         auto response = private_json(200, {{"user", to_json(signed_in.value().user)}});
         response.set("Set-Cookie", session_cookie(s, signed_in.value().token));
         return response;

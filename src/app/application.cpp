@@ -344,10 +344,10 @@ int Application::serve() {
       *outbox_, std::chrono::milliseconds{200}, [this, sweep_every, &last_sweep] {
         if (const auto t = std::chrono::steady_clock::now(); t - last_sweep >= sweep_every) {
           last_sweep = t;
-          const auto swept = directory_->sweep_guests();
-          if (swept.warned + swept.deleted > 0) {
-            spdlog::info("guests: {} expiry warnings, {} expired guests deleted", swept.warned,
-                         swept.deleted);
+          const auto guests = directory_->sweep_guests();
+          if (guests.warned + guests.deleted > 0) {
+            spdlog::info("guests: {} expiry warnings, {} expired guests deleted", guests.warned,
+                         guests.deleted);
           }
         }
         apply_audit_retention();
