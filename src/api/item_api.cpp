@@ -94,8 +94,8 @@ void add_item_routes(http::Router& router, Services& s) {
         if (!id) {
           return to_response(id.error());
         }
-        auto upload = s.files.begin_upload(who.value(), id.value(), req.params[1],
-                                           declared_body_size(req));
+        auto upload =
+            s.files.begin_upload(who.value(), id.value(), req.params[1], declared_body_size(req));
         if (!upload) {
           return to_response(upload.error());
         }
@@ -170,6 +170,8 @@ void add_item_routes(http::Router& router, Services& s) {
   router.del("/api/v1/items/{id}",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
                VST_TRY(id, id_param(req, 0, "item"));
+               const auto audited = s.audit.before_change(
+                   audit_entry("item.trashed", principal_of(who), "item:" + std::to_string(id)));
                VST_TRYV(s.files.trash(principal_of(who), id));
                return http::Response::empty(204);
              }));
@@ -184,6 +186,8 @@ void add_item_routes(http::Router& router, Services& s) {
                             VST_TRY(given, optional_string(body, "name"));
                             name = std::move(given);
                           }
+                          const auto audited = s.audit.before_change(audit_entry(
+                              "item.restored", principal_of(who), "item:" + std::to_string(id)));
                           VST_TRY(item, s.files.restore(principal_of(who), id, name));
                           return private_json(200, to_json(item));
                         }),
@@ -192,6 +196,8 @@ void add_item_routes(http::Router& router, Services& s) {
   router.del("/api/v1/trash/{id}",
              signed_in(s, [&s](http::Request& req, const Authenticated& who) -> Reply {
                VST_TRY(id, id_param(req, 0, "item"));
+               const auto audited = s.audit.before_change(
+                   audit_entry("item.purged", principal_of(who), "item:" + std::to_string(id)));
                VST_TRYV(s.files.purge(principal_of(who), id));
                return http::Response::empty(204);
              }));

@@ -14,6 +14,7 @@
 #include <charconv>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace vestibule::api {
 
@@ -228,6 +229,32 @@ void audit_read(Services& s, const domain::Principal& who, domain::Id item, cons
   s.audit.record(std::move(entry));
 }
 
+// A share's first open in each session (or, without a session, from each client address) is
+// recorded once. The memory is the server's own: after a restart an open may be recorded again.
+void audit_open(Services& s, const domain::Principal& who, const std::string& client_address) {
+  static std::mutex mutex;
+  static std::unordered_set<std::string> seen;
+  const domain::Id link = who.via ? who.via->id : 0;
+  std::string key =
+      std::to_string(link) +
+      (who.session_id != 0 ? ":s" + std::to_string(who.session_id) : ":c" + client_address);
+  {
+    const std::lock_guard lock(mutex);
+    if (seen.size() > 100'000) {
+      seen.clear();
+    }
+    if (!seen.insert(std::move(key)).second) {
+      return;
+    }
+  }
+  auto entry = audit_entry("link.opened", who, "link:" + std::to_string(link));
+  entry.details = {{"link", link}};
+  if (who.via) {
+    entry.details["item"] = who.via->item_id;
+  }
+  s.audit.record(std::move(entry));
+}
+
 // An entry for a change made inside a share, announced before the change's write.
 domain::AuditChange audit_share_change(Services& s, const domain::Principal& who, const char* event,
                                        domain::Id item,
@@ -298,6 +325,9 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
   router.get(prefix, shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
                const Principal viewer = viewer_of(s, req, who);
                VST_TRY(summary, s.sharing.summary(viewer));
+               if (summary.needs == "none") {
+                 audit_open(s, viewer, req.client_address);
+               }
                return private_json(200, summary_json(summary, viewer));
              }));
 

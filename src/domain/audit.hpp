@@ -44,6 +44,10 @@ struct AuditEntry {
   std::string target;      // what it is about: "link:12", "item:5", "settings", ""
   nlohmann::json details = nlohmann::json::object();  // never personal data
   AuditPersonal personal;
+  // For an entry about a link its own transaction creates: the new link's token hash. The link's
+  // id is not known when the entry is announced, so the append reads it then (target "link:N"
+  // and details.link); never stored itself.
+  std::string new_link_token_hash;
   // As stored.
   std::string hash;
   std::optional<TimePoint> erased_at;  // personal fields removed on a data subject's request

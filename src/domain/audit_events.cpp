@@ -31,13 +31,20 @@ AuditEntry entry_of(const SharingEvent& event) {
   entry.event = event.type;
   set_actor(entry, event.actor);
   entry.details = event.details.is_object() ? event.details : nlohmann::json::object();
+  entry.new_link_token_hash = event.new_link_token_hash;
+  if (event.type == "identity.expired") {
+    entry.actor_kind = "system";  // the guests' sweep, acting for the policy
+  }
   if (event.item_id != 0) {
     entry.details["item"] = event.item_id;
   }
   if (event.link_id != 0) {
     entry.details["link"] = event.link_id;
   }
-  if (event.link_id != 0) {
+  if (const auto user = entry.details.find("user");
+      user != entry.details.end() && event.link_id == 0 && event.item_id == 0) {
+    entry.target = "user:" + std::to_string(user->get<Id>());
+  } else if (event.link_id != 0) {
     entry.target = "link:" + std::to_string(event.link_id);
   } else if (event.item_id != 0) {
     entry.target = "item:" + std::to_string(event.item_id);

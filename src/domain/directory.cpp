@@ -136,12 +136,18 @@ Result<RevokedAccess> ExternalDirectory::revoke_all(const Principal& who,
                                                     const std::string& address) {
   VST_TRYV(authz_.authorize_admin(who));
   VST_TRY(identity, find(address));
-  VST_TRY(revoked, sharing_.revoke_all(identity.id, clock_.now()));
+  RevokedAccess revoked;
+  {
+    const auto audited =
+        events_.before_change({"identity.revoked_all", who, 0, 0, identity.address});
+    VST_TRY(done, sharing_.revoke_all(identity.id, clock_.now()));
+    revoked = std::move(done);
+  }
+  // Which links lost the address is known only once the change is made.
   for (const auto& removed : revoked.links) {
     events_.record(
         {"link.recipient_removed", who, removed.item_id, removed.link_id, identity.address});
   }
-  events_.record({"identity.revoked_all", who, 0, 0, identity.address});
   return revoked;
 }
 
@@ -196,8 +202,12 @@ Result<DirectoryEntry> ExternalDirectory::set_identity_aliases(
                   "aliases");
     }
   }
-  VST_TRYV(sharing_.set_aliases({std::nullopt, identity.id}, normalized, clock_.now()));
-  events_.record({"identity.changed", who, 0, 0, identity.address});
+  {
+    // The aliases themselves are personal data: the entry says how many there now are.
+    const auto audited = events_.before_change(
+        {"identity.changed", who, 0, 0, identity.address, {{"aliases", normalized.size()}}});
+    VST_TRYV(sharing_.set_aliases({std::nullopt, identity.id}, normalized, clock_.now()));
+  }
   VST_TRY(all, sharing_.directory());
   for (auto& entry : all) {
     if (entry.identity.id == identity.id) {
@@ -222,6 +232,8 @@ Result<std::vector<std::string>> ExternalDirectory::set_member_aliases(
                   "aliases");
     }
   }
+  const auto audited = events_.before_change(
+      {"member.changed", who, 0, 0, {}, {{"user", user_id}, {"aliases", normalized.size()}}});
   return sharing_.set_aliases({user_id, std::nullopt}, normalized, clock_.now());
 }
 
@@ -316,13 +328,13 @@ ExternalDirectory::Swept ExternalDirectory::sweep_guests() {
     if (!until) {
       continue;
     }
-    Principal system;
     if (*until <= now) {
+      const auto audited =
+          events_.before_change({"identity.expired", Principal{}, 0, 0, guest.identity.address});
       if (auto deleted = sharing_.delete_identity(guest.identity.id); !deleted) {
         spdlog::error("guests: cannot delete an expired guest: {}", deleted.error().message);
         continue;
       }
-      events_.record({"identity.expired", system, 0, 0, guest.identity.address});
       ++swept.deleted;
     } else if (*until - kWarnBefore <= now && !guest.expiry_warned_at) {
       // Marked first: a crash between the two loses a warning rather than sending it twice.

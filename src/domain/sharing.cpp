@@ -65,12 +65,15 @@ nlohmann::json changed_values(const nlohmann::json& before, const nlohmann::json
 }  // namespace
 
 void LoggedSharingEvents::record(const SharingEvent& event) {
-  spdlog::info("sharing event {} by {} item={} link={} {}", event.type,
-               event.actor.user_id != 0 ? "user " + std::to_string(event.actor.user_id)
-               : event.actor.external_id != 0
-                   ? "external " + std::to_string(event.actor.external_id)
-                   : std::string("anonymous"),
-               event.item_id, event.link_id, event.subject);
+  spdlog::info(
+      "sharing event {} by {} item={} link={} {}", event.type,
+      event.actor.user_id != 0       ? "user " + std::to_string(event.actor.user_id)
+      : event.actor.external_id != 0 ? "external " + std::to_string(event.actor.external_id)
+                                     : std::string("anonymous"),
+      event.item_id,
+      event.link_id == 0 && !event.new_link_token_hash.empty() ? std::string("new")
+                                                               : std::to_string(event.link_id),
+      event.subject);
 }
 
 std::string_view to_string(RecipientStatus status) {
@@ -369,8 +372,20 @@ Result<CreatedLink> Sharing::create_link(const Principal& who, Id item_id,
   link.message = request.message;
   link.created_by = who.user_id;
   link.created_at = now;
+  // Announced before the write, so they land in the link's own transaction; the append reads
+  // the new link's id by its token hash.
+  std::vector<AuditChange> audited;
+  SharingEvent created_event{"link.created", who, item.id, 0, std::string(to_string(kind))};
+  created_event.details = {{"role", std::string(to_string(role))},
+                           {"recipients", classified.recipients.size()}};
+  created_event.new_link_token_hash = link.token_hash;
+  audited.push_back(events_.before_change(created_event));
+  for (const auto& recipient : classified.recipients) {
+    SharingEvent added{"link.recipient_added", who, item.id, 0, recipient.address};
+    added.new_link_token_hash = link.token_hash;
+    audited.push_back(events_.before_change(added));
+  }
   VST_TRY(created, sharing_.create_link(link, classified.recipients));
-  events_.record({"link.created", who, item.id, created.link.id, std::string(to_string(kind))});
   invite(who, item, created.link, token, created.recipients);
   return CreatedLink{std::move(created), token};
 }

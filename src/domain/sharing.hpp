@@ -24,7 +24,8 @@ namespace vestibule::domain {
 
 // One sharing action: who did what to which item, link or address.
 struct SharingEvent {
-  std::string type;  // link.created, link.changed, link.revoked, link.recipient_removed,
+  std::string type;  // link.created, link.recipient_added, link.changed, link.revoked,
+                     // link.recipient_removed,
                      // link.invitation_resent, link.opened, link.password_failed, grant.put,
                      // grant.removed, settings.changed, space_settings.changed
   Principal actor;
@@ -32,6 +33,7 @@ struct SharingEvent {
   Id link_id = 0;
   std::string subject;                                // an address, a setting's keys
   nlohmann::json details = nlohmann::json::object();  // e.g. a setting's old and new values
+  std::string new_link_token_hash{};                  // a link being created (see AuditEntry)
 };
 
 class SharingEvents {

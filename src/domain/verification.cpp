@@ -116,6 +116,9 @@ Result<CodeRequested> Verification::record_request(
   }
   // The same single write for every address: whether it may have a code is decided later, by the
   // worker, so neither the answer nor its timing tells.
+  // Recorded for every address alike, in the request's own write.
+  const auto audited = events_.before_change(
+      {"verification.code_requested", Principal{}, 0, link_id.value_or(0), address});
   VST_TRYV(repository_.add_request(
       {0, link_id, address, browser_hash_of(browser_token), client_address, now}));
   note_request(link_id, address, browser_hash_of(browser_token), now);

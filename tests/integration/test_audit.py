@@ -163,6 +163,132 @@ class EventsTest(AuditCase):
         self.assertEqual(removed["target"]["address"], EVE)
         self.assertTrue(self.verify()["ok"])
 
+    def test_code_requests_opens_recipients_decisions_grants_members_and_trash(self):
+        # Recipients are recorded with the link that names them, in the link's own write.
+        item, link = self.share([EVE])
+        eve = ClientFrom(self.server.port, RECIPIENT_IP)
+        self._track(eve)
+        self.verified_browser(link["token"], client=eve)
+        for _ in range(2):  # the first open in a session is recorded, not every open
+            self.assertStatus(eve.get(shares(link["token"])), 200)
+        other = self._track(ClientFrom(self.server.port, "127.0.0.8"))
+        self.verified_browser(link["token"], client=other)
+        self.assertStatus(other.get(shares(link["token"])), 200)
+
+        # An access request approved, another declined.
+        stranger = ClientFrom(self.server.port, RECIPIENT_IP)
+        self._track(stranger)
+        for address in ("ivy@partner.example", "jo@partner.example"):
+            self.assertStatus(stranger.post(shares(link["token"], "/access-requests"),
+                                            json={"email": address}), 202)
+        r = self.admin_c.get("/api/v1/items/%d/access-requests" % item["id"])
+        self.assertStatus(r, 200)
+        by_address = {x["address"]: x["id"] for x in r.json()["requests"]}
+        self.assertStatus(self.admin_c.post(
+            "/api/v1/access-requests/%d/approve" % by_address["ivy@partner.example"]), 200)
+        self.assertStatus(self.admin_c.post(
+            "/api/v1/access-requests/%d/decline" % by_address["jo@partner.example"]), 200)
+
+        # A member: added, given a grant that is then removed, disabled, enabled, reset, aliased.
+        r = self.admin_c.post("/api/v1/admin/users", json={
+            "email": "gary@example.org", "password": "gary's long password"})
+        self.assertStatus(r, 201)
+        gary = r.json()["id"]
+        r = self.admin_c.post("/api/v1/items/%d/grants" % item["id"],
+                              json={"email": "gary@example.org", "role": "edit"})
+        self.assertStatus(r, 201)
+        self.assertStatus(self.admin_c.delete("/api/v1/grants/%d" % r.json()["id"]), 204)
+        user = "/api/v1/admin/users/%d" % gary
+        self.assertStatus(self.admin_c.patch(user, json={"disabled": True}), 200)
+        self.assertStatus(self.admin_c.patch(user, json={"disabled": False}), 200)
+        self.assertStatus(self.admin_c.post(user + "/reset-password"), 200)
+        self.assertStatus(self.admin_c.patch(user, json={"aliases": ["g@example.org"]}), 200)
+        r = self.admin_c.patch("/api/v1/admin/external-identities/" + EVE,
+                               json={"aliases": ["eve@home.example"]})
+        self.assertStatus(r, 200)
+
+        # The owner's trash: a file deleted, restored, deleted again and purged.
+        doomed = self.admin_c.upload(self.root, "doomed.txt", b"d\n")
+        self.assertStatus(doomed, 201)
+        doomed_id = doomed.json()["id"]
+        self.assertStatus(self.admin_c.delete("/api/v1/items/%d" % doomed_id), 204)
+        self.assertStatus(self.admin_c.post("/api/v1/items/%d/restore" % doomed_id), 200)
+        self.assertStatus(self.admin_c.delete("/api/v1/items/%d" % doomed_id), 204)
+        self.assertStatus(self.admin_c.delete("/api/v1/trash/%d" % doomed_id), 204)
+
+        entries = self.entries()
+        target = "link:%d" % link["id"]
+        created = [e for e in events_of(entries, "link.created") if e["target"] == target]
+        self.assertEqual(len(created), 1)
+        added = [e for e in events_of(entries, "link.recipient_added")
+                 if e["target"]["ref"] == target]
+        self.assertEqual([e["target"]["address"] for e in added], [EVE])
+        self.assertEqual(added[0]["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(added[0]["client_ip"], "127.0.0.1")
+
+        requested = [e for e in events_of(entries, "verification.code_requested")
+                     if e["target"]["ref"] == target]
+        self.assertEqual(sorted(e["client_ip"] for e in requested), [RECIPIENT_IP, "127.0.0.8"])
+        self.assertEqual({e["target"]["address"] for e in requested}, {EVE})
+
+        opened = events_of(entries, "link.opened")
+        self.assertEqual(sorted(e["client_ip"] for e in opened), [RECIPIENT_IP, "127.0.0.8"])
+        for e in opened:
+            self.assertEqual((e["actor"]["kind"], e["actor"]["address"], e["target"]),
+                             ("external", EVE, target))
+
+        approved = self.one(entries, "access.approved")
+        self.assertEqual(approved["actor"]["address"], ADMIN_EMAIL)
+        self.assertEqual(approved["target"]["address"], "ivy@partner.example")
+        # Approving shares with the address: a new link names it as its recipient.
+        ivy = [e for e in events_of(entries, "link.recipient_added")
+               if e["target"]["address"] == "ivy@partner.example"]
+        self.assertEqual(len(ivy), 1)
+        self.assertNotEqual(ivy[0]["target"]["ref"], target)
+        declined = self.one(entries, "access.declined")
+        self.assertEqual(declined["target"]["address"], "jo@partner.example")
+
+        self.assertEqual(self.one(entries, "grant.put")["target"]["address"], "gary@example.org")
+        self.assertEqual(self.one(entries, "grant.removed")["actor"]["address"], ADMIN_EMAIL)
+        for name in ("member.added", "member.disabled", "member.enabled",
+                     "member.password_reset"):
+            entry = self.one(entries, name)
+            self.assertEqual((entry["actor"]["address"], entry["client_ip"]),
+                             (ADMIN_EMAIL, "127.0.0.1"), name)
+        self.assertNotIn("password", str(self.one(entries, "member.password_reset")["details"]))
+        aliased = self.one(entries, "member.changed")
+        self.assertEqual((aliased["target"], aliased["details"]["aliases"]),
+                         ("user:%d" % gary, 1))
+        self.assertNotIn("g@example.org", str(aliased))
+        eve_aliases = [e for e in events_of(entries, "identity.changed")
+                       if "aliases" in e["details"]]
+        self.assertEqual(len(eve_aliases), 1)
+        self.assertEqual(eve_aliases[0]["target"]["address"], EVE)
+        self.assertNotIn("eve@home.example", str(eve_aliases[0]))
+
+        self.assertEqual(len(events_of(entries, "item.trashed")), 2)
+        for name in ("item.restored", "item.purged"):
+            entry = self.one(entries, name)
+            self.assertEqual(entry["target"], "item:%d" % doomed_id, name)
+            self.assertEqual(entry["actor"]["address"], ADMIN_EMAIL, name)
+        self.assertTrue(self.verify()["ok"])
+
+    def test_member_commands_on_the_command_line_are_recorded(self):
+        data = ["--data-dir", self.server.data_dir]
+        code, _, err = run_cli("user", "add", "--email", "hal@example.org", "--password",
+                               "hal's long password", *data)
+        self.assertEqual(code, 0, err)
+        for command in ("disable", "enable", "reset"):
+            code, _, err = run_cli("user", command, "--email", "hal@example.org", *data)
+            self.assertEqual(code, 0, err)
+        entries = self.entries()
+        for name in ("member.added", "member.disabled", "member.enabled",
+                     "member.password_reset"):
+            entry = self.one(entries, name)
+            self.assertEqual(entry["actor"]["kind"], "cli", name)
+            self.assertEqual(entry["client_ip"], "", name)
+        self.assertTrue(self.verify()["ok"])
+
     def test_sessions_and_tokens_are_recorded(self):
         r = self.admin_c.post("/api/v1/me/tokens", json={"name": "backup", "scope": "read"})
         self.assertStatus(r, 201)

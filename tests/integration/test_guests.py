@@ -182,6 +182,12 @@ class GuestExpiryTest(GuestCase):
         # The sweep deletes the record (grants and sessions with it).
         wait_until(lambda: self.admin_c.get(identity(GIA)).status == 404, DELIVERY_TIMEOUT,
                    "the sweep to delete the expired guest")
+        r = self.admin_c.get("/api/v1/admin/audit?event=identity.expired")
+        self.assertStatus(r, 200)
+        expired = r.json()["entries"]
+        self.assertEqual(len(expired), 1, expired)
+        self.assertEqual(expired[0]["actor"]["kind"], "system")
+        self.assertEqual(expired[0]["target"]["address"], GIA)
         self.assertEqual(len([m for m in self.sink.messages_to(ADMIN_EMAIL)
                               if is_expiry_warning(m)]), 1)
         # No code brings it back: a sign-in request gets nothing (a later mail is the fence).

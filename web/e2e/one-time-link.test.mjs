@@ -81,4 +81,11 @@ test('a one-time link replaces the code after 100 wrong ones, in the browser tha
   // Used once: a second visit, in the same browser, is refused.
   await eve.goto(oneTime);
   await heading(eve, 'This link cannot be used');
+
+  // The audit log has the use, once, for her address on this link.
+  const { entries } = await env.admin.get('/api/v1/admin/audit?event=verification.one_time_used');
+  assert.equal(entries.length, 1, JSON.stringify(entries));
+  assert.equal(entries[0].target.address, EVE);
+  assert.equal(entries[0].target.ref, `link:${link.id}`);
+  assert.equal(entries[0].client_ip, '127.0.0.1');
 });

@@ -92,6 +92,15 @@ void AuditStore::append_pending(Connection& c) {
   // Taken now: if the transaction rolls back, the change they record did not happen either.
   auto entries = std::exchange(pending, {});
   for (auto& [ticket, entry] : entries) {
+    if (!entry.new_link_token_hash.empty()) {
+      auto& link =
+          c.prepare("SELECT id FROM links WHERE token_hash = ?1").with(entry.new_link_token_hash);
+      if (link.step()) {
+        const domain::Id id = link.int64(0);
+        entry.target = "link:" + std::to_string(id);
+        entry.details["link"] = id;
+      }
+    }
     append(c, std::move(entry));
   }
 }
