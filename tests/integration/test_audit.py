@@ -139,6 +139,11 @@ class EventsTest(AuditCase):
         note = up.json()["id"]
         self.assertStatus(stranger.patch(shares(token, "/items/%d" % note),
                                          json={"name": "notes-2.txt"}), 200)
+        sub = stranger.post(shares(token, "/items/%d/children" % folder_id),
+                            json={"name": "sub", "kind": "folder"})
+        self.assertStatus(sub, 201)
+        self.assertStatus(stranger.patch(shares(token, "/items/%d" % note),
+                                         json={"parent_id": sub.json()["id"]}), 200)
         self.assertStatus(stranger.delete(shares(token, "/items/%d" % note)), 204)
 
         _, link = self.share([EVE])
@@ -150,7 +155,8 @@ class EventsTest(AuditCase):
 
         entries = self.entries()
         for name in ("link.password_failed", "share.uploaded", "share.item_renamed",
-                     "share.item_deleted", "access.requested"):
+                     "share.folder_created", "share.item_moved", "share.item_deleted",
+                     "access.requested"):
             entry = self.one(entries, name)
             self.assertEqual(entry["client_ip"], RECIPIENT_IP, name)
         self.assertEqual(self.one(entries, "share.uploaded")["details"]["name"], "notes.txt")
