@@ -121,14 +121,33 @@ int audit_prune(Application& app, const std::string& before) {
   return 0;
 }
 
-int settings_get(Application& app, const std::string& key) {
+int settings_get(Application& app, const std::string& key, const std::string& format) {
+  if (format != "json" && format != "table" && format != "csv") {
+    return error("--format: json (the default), table or csv");
+  }
   auto policy = app.sharing().org_settings(operator_principal());
   if (!policy) {
     return error(policy.error().message);
   }
   const auto all = domain::to_json(policy.value());
   if (key.empty()) {
-    std::cout << all.dump(2) << "\n";
+    if (format == "json") {
+      std::cout << all.dump(2) << "\n";
+      return 0;
+    }
+    std::string out;
+    if (format == "csv") {
+      util::append_csv_record(out, {"key", "value"});
+    }
+    for (const auto& [k, v] : all.items()) {
+      const std::string value = v.is_string() ? v.get<std::string>() : v.dump();
+      if (format == "csv") {
+        util::append_csv_record(out, {k, value});
+      } else {
+        out += k + "\t" + value + "\n";
+      }
+    }
+    std::cout << out;
     return 0;
   }
   const auto it = all.find(key);
@@ -256,6 +275,63 @@ int report_address(Application& app, const std::string& address, const std::stri
   } else {
     return error("--format: table (the default), json or csv");
   }
+  return 0;
+}
+
+int user_list(const std::vector<domain::User>& users, const std::string& format) {
+  const auto state = [](const domain::User& u) { return u.disabled ? "disabled" : "active"; };
+  if (format == "json") {
+    auto list = nlohmann::json::array();
+    for (const auto& u : users) {
+      list.push_back({{"id", u.id},
+                      {"email", u.email},
+                      {"display_name", u.display_name},
+                      {"role", std::string(to_string(u.role))},
+                      {"state", state(u)}});
+    }
+    std::cout << list.dump(2) << "\n";
+  } else if (format == "csv") {
+    std::string out;
+    util::append_csv_record(out, {"id", "email", "display_name", "role", "state"});
+    for (const auto& u : users) {
+      util::append_csv_record(out, {std::to_string(u.id), u.email, u.display_name,
+                                    std::string(to_string(u.role)), state(u)});
+    }
+    std::cout << out;
+  } else if (format == "table") {
+    std::cout << "ID\tEMAIL\tNAME\tROLE\tSTATE\n";
+    for (const auto& u : users) {
+      std::cout << u.id << "\t" << u.email << "\t" << u.display_name << "\t" << to_string(u.role)
+                << "\t" << state(u) << "\n";
+    }
+  } else {
+    return error("--format: table (the default), json or csv");
+  }
+  return 0;
+}
+
+int report_external_table(domain::ExternalSharingReport& report) {
+  std::cout << "LINK\tKIND\tITEM\tSHARED BY\tRECIPIENT\tROLE\tEXPIRES\tSTATE\n";
+  std::size_t rows = 0;
+  for (;;) {
+    auto page = report.next_page();
+    if (!page) {
+      std::cout.flush();
+      return error("the report stopped part-way: " + page.error().message);
+    }
+    if (!page.value()) {
+      break;
+    }
+    for (const auto& r : *page.value()) {
+      const std::string expires = optional_time_text(r.expires_at);
+      std::cout << r.link_id << "\t" << to_string(r.kind) << "\t" << r.space_name << "/"
+                << r.item_path << "\t" << r.shared_by_email << "\t"
+                << r.recipient.value_or("anyone with the link") << "\t" << to_string(r.role) << "\t"
+                << (expires.empty() ? "never" : expires) << "\t" << r.status << "\n";
+      ++rows;
+    }
+  }
+  std::cout << rows << (rows == 1 ? " row\n" : " rows\n");
   return 0;
 }
 

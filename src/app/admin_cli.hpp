@@ -4,10 +4,12 @@
 #pragma once
 
 #include "app/application.hpp"
+#include "domain/external_sharing_report.hpp"
 
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vestibule::app {
 
@@ -25,11 +27,15 @@ int audit_list(Application& app, const std::map<std::string, std::string, std::l
 // `vestibule audit prune --before T`: removes older entries, keeping the rest verifiable.
 int audit_prune(Application& app, const std::string& before);
 // `vestibule settings get [KEY]` and `settings set KEY VALUE` (VALUE as JSON, else as text).
-int settings_get(Application& app, const std::string& key);
+int settings_get(Application& app, const std::string& key, const std::string& format);
+// `vestibule user list` (table, json or csv).
+int user_list(const std::vector<domain::User>& users, const std::string& format);
 int settings_set(Application& app, const std::string& key, const std::string& value);
 // `vestibule report pending`: addresses invited that never proved themselves.
 int report_pending(Application& app, const std::string& format);
 // `vestibule report address ADDR`: every item one address can open, through what, until when.
 int report_address(Application& app, const std::string& address, const std::string& format);
+// `vestibule report external-sharing --format table`: the report's rows, page by page.
+int report_external_table(domain::ExternalSharingReport& report);
 
 }  // namespace vestibule::app

@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
   user_add->add_flag("--admin", admin, "make them an admin");
   auto* user_list = user->add_subcommand("list", "list members");
   common.add_to(user_list);
+  std::string user_format = "table";
+  user_list->add_option("--format", user_format, "table (the default), json or csv");
   auto* user_disable = user->add_subcommand("disable", "disable a member and end their sessions");
   common.add_to(user_disable);
   user_disable->add_option("--email", email, "their email address")->required();
@@ -152,7 +154,8 @@ int main(int argc, char** argv) {
       "a specific link (the rows of GET /api/v1/admin/reports/external-sharing), to stdout");
   common.add_to(report_external);
   std::map<std::string, std::string, std::less<>> report_options;
-  report_external->add_option("--format", report_options["format"], "csv (the default) or json");
+  report_external->add_option("--format", report_options["format"],
+                              "csv (the default), json or table");
   report_external->add_option("--owner", report_options["owner"],
                               "only links created by the member with this email");
   report_external->add_option("--domain", report_options["domain"],
@@ -208,6 +211,9 @@ int main(int argc, char** argv) {
   std::string setting_key;
   std::string setting_value;
   settings_get->add_option("key", setting_key, "a setting (snake_case, as in the API)");
+  std::string settings_format = "json";
+  settings_get->add_option("--format", settings_format,
+                           "json (the default), table or csv; for every setting");
   auto* settings_set = settings->add_subcommand("set", "change one setting");
   common.add_to(settings_set);
   settings_set->add_option("key", setting_key, "a setting (snake_case, as in the API)")->required();
@@ -250,6 +256,15 @@ int main(int argc, char** argv) {
       if (report_options["format"].empty()) {
         report_options["format"] = "csv";
       }
+      // A table for people reads the same rows as the json the API serves.
+      const std::string& format = report_options["format"];
+      if (format != "csv" && format != "json" && format != "table") {
+        return fail_with("--format: csv (the default), json or table");
+      }
+      const bool table = format == "table";
+      if (table) {
+        report_options["format"] = "json";
+      }
       const auto request = vestibule::api::read_report_request(
           [&report_options](std::string_view name) -> std::optional<std::string> {
             const auto it = report_options.find(name);
@@ -265,6 +280,9 @@ int main(int argc, char** argv) {
       auto reading = app.value()->sharing().external_sharing_for_operator(request.value().filter);
       if (!reading) {
         return fail_with(reading.error());
+      }
+      if (table) {
+        return vestibule::app::report_external_table(reading.value());
       }
       const auto body =
           vestibule::api::report_body(std::move(reading).value(), request.value().format);
@@ -306,7 +324,7 @@ int main(int argc, char** argv) {
       return vestibule::app::audit_prune(*app.value(), prune_before);
     }
     if (settings_get->parsed()) {
-      return vestibule::app::settings_get(*app.value(), setting_key);
+      return vestibule::app::settings_get(*app.value(), setting_key, settings_format);
     }
     if (settings_set->parsed()) {
       return vestibule::app::settings_set(*app.value(), setting_key, setting_value);
@@ -335,12 +353,7 @@ int main(int argc, char** argv) {
       if (!users) {
         return fail_with(users.error().message);
       }
-      std::cout << "ID\tEMAIL\tNAME\tROLE\tSTATE\n";
-      for (const auto& u : users.value()) {
-        std::cout << u.id << "\t" << u.email << "\t" << u.display_name << "\t" << to_string(u.role)
-                  << "\t" << (u.disabled ? "disabled" : "active") << "\n";
-      }
-      return 0;
+      return vestibule::app::user_list(users.value(), user_format);
     }
     auto found = members.find_by_email(email);
     if (!found) {

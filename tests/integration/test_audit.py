@@ -287,6 +287,21 @@ class EventsTest(AuditCase):
         for command in ("disable", "enable", "reset"):
             code, _, err = run_cli("user", command, "--email", "hal@example.org", *data)
             self.assertEqual(code, 0, err)
+        code, out, err = run_cli("user", "list", "--format", "csv", *data)
+        self.assertEqual(code, 0, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([(r["email"], r["state"]) for r in rows if r["email"] == "hal@example.org"],
+                         [("hal@example.org", "active")])
+        code, out, err = run_cli("user", "list", "--format", "json", *data)
+        self.assertEqual(code, 0, err)
+        self.assertIn("hal@example.org", [u["email"] for u in json.loads(out)])
+        code, out, err = run_cli("settings", "get", "--format", "table", *data)
+        self.assertEqual(code, 0, err)
+        self.assertIn("code_max_tries\t5", out.splitlines())
+        code, _, err = run_cli("user", "list", "--format", "yaml", *data)
+        self.assertEqual(code, 2)
+        self.assertIn("--format", err)
+
         entries = self.entries()
         for name in ("member.added", "member.disabled", "member.enabled",
                      "member.password_reset"):

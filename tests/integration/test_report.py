@@ -349,6 +349,22 @@ class ReportCommandTest(ReportCase):
         self.assertEqual([r["link_id"] for r in jsonlib.loads(out)["items"]], [anyone["id"]])
 
         code, out, err = run_cli("report", "external-sharing", "--data-dir",
+                                 self.server.data_dir, "--format", "table")
+        self.assertEqual(code, 0, err)
+        lines = out.splitlines()
+        self.assertEqual(lines[0].split("\t")[0], "LINK")
+        table = [line.split("\t") for line in lines[1:-1]]
+        self.assertEqual(sorted((int(r[0]), r[4]) for r in table),
+                         sorted((r["link_id"], r["recipient"] or "anyone with the link")
+                                for r in api_rows))
+        self.assertEqual(lines[-1], "%d rows" % len(api_rows))
+
+        code, out, err = run_cli("report", "external-sharing", "--data-dir",
+                                 self.server.data_dir, "--format", "xml")
+        self.assertEqual(code, 2)
+        self.assertIn("--format", err)
+
+        code, out, err = run_cli("report", "external-sharing", "--data-dir",
                                  self.server.data_dir, "--expires-before", "soon")
         self.assertEqual(code, 2)
         self.assertIn("--expires-before", err)
