@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import random
 import shutil
 import sqlite3
 import tempfile
@@ -467,6 +468,64 @@ class ChainTest(AuditCase):
         r = self.admin_c.get(AUDIT + "/head")
         self.assertGreaterEqual(r.json()["id"], int(head_id))
         self.assertEqual(len(head_hash), 64)
+
+
+    def test_repeated_kills_while_changes_are_written_never_part_a_change_from_its_entry(self):
+        seed = random.randrange(1 << 30)
+        rnd = random.Random(seed)
+        data = ["--data-dir", self.server.data_dir]
+        for round_ in range(6):
+            stop = threading.Event()
+            admin = self.admin(self.server)
+
+            def sign_ins():
+                # From an address of its own, so its failures never throttle the admin's sign-in.
+                c = self._track(ClientFrom(self.server.port, "127.0.0.9"))
+                while not stop.is_set():
+                    try:
+                        c.post("/api/v1/session", json={"email": ADMIN_EMAIL, "password": "no!"})
+                    except OSError:
+                        return  # killed
+
+            def settings_changes():
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    try:
+                        admin.patch("/api/v1/admin/settings", json={"code_max_tries": 3 + n % 5})
+                    except OSError:
+                        return
+
+            threads = [threading.Thread(target=f) for f in (sign_ins, sign_ins, settings_changes)]
+            start = self.admin_c.get(AUDIT + "/head").json()["id"]
+            for t in threads:
+                t.start()
+            # Killed after a random number of appended entries, not after a guessed delay.
+            wanted = start + rnd.randint(3, 40)
+            watcher = self.admin(self.server)
+            wait_until(lambda: watcher.get(AUDIT + "/head").json()["id"] >= wanted, 60,
+                       "%d audit entries (seed %d, round %d)" % (wanted, seed, round_))
+            self.server.kill()
+            stop.set()
+            for t in threads:
+                t.join()
+
+            code, out, err = run_cli("audit", "verify", *data)
+            self.assertEqual(code, 0, "seed %d, round %d: %s" % (seed, round_, out + err))
+            # The stored setting is the "new" value of the newest settings.changed entry: no
+            # change committed without its entry, and no entry without its change.
+            code, value, err = run_cli("settings", "get", "code_max_tries", *data)
+            self.assertEqual(code, 0, err)
+            code, out, err = run_cli("audit", "list", "--event", "settings.changed", "--limit",
+                                     "1", "--format", "json", *data)
+            self.assertEqual(code, 0, err)
+            newest = json.loads(out)
+            if newest:
+                self.assertEqual(newest[0]["details"]["changes"]["code_max_tries"]["new"],
+                                 int(value), "seed %d, round %d" % (seed, round_))
+            self.server.start()
+            self.admin_c = self.admin(self.server)
+        self.assertTrue(self.verify()["ok"])
 
 
 class ErasureTest(AuditCase):
