@@ -16,6 +16,7 @@ import { sentence } from '../admin/directory';
 import { useLoad } from '../admin/useLoad';
 import { describeAgent } from './agent';
 import './account.css';
+import { LoadFailed } from '../../components/LoadFailed';
 
 type Session = Schemas['SessionInfo'];
 type Token = Schemas['ApiToken'];
@@ -57,12 +58,7 @@ export function SessionsList() {
   if (loaded.loading && !loaded.data) return <Loading what="Loading your sessions" />;
   if (!loaded.data) {
     return (
-      <Notice kind="error" title="Your sessions could not be loaded.">
-        <p>{loaded.problem?.message}</p>
-        <button type="button" onClick={() => void loaded.reload()}>
-          Try again
-        </button>
-      </Notice>
+      <LoadFailed title="Your sessions could not be loaded." problem={loaded.problem} retry={loaded.reload} />
     );
   }
   const sessions = loaded.data;
@@ -296,12 +292,7 @@ export function TokensSection({ admin }: { admin: boolean }) {
       </div>
       {tokens === null ? (
         loaded.problem ? (
-          <Notice kind="error" title="Your tokens could not be loaded.">
-            <p>{loaded.problem.message}</p>
-            <button type="button" onClick={() => void loaded.reload()}>
-              Try again
-            </button>
-          </Notice>
+          <LoadFailed title="Your tokens could not be loaded." problem={loaded.problem} retry={loaded.reload} />
         ) : (
           <Loading what="Loading your tokens" />
         )

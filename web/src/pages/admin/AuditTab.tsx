@@ -10,6 +10,7 @@ import { Notice } from '../../components/Notice';
 import { formatDateTime } from '../../lib/format';
 import { auditActor, auditDetails, auditQuery, auditTarget, type AuditFilter } from './audit';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 type Entry = Schemas['AuditEntry'];
 type Verdict = Schemas['AuditVerdict'];
@@ -147,12 +148,7 @@ export function AuditTab() {
       {loaded.loading && !loaded.data ? (
         <Loading what="Loading the audit log" />
       ) : !loaded.data ? (
-        <Notice kind="error" title="The audit log could not be loaded.">
-          <p>{loaded.problem?.message}</p>
-          <button type="button" onClick={() => void loaded.reload()}>
-            Try again
-          </button>
-        </Notice>
+        <LoadFailed title="The audit log could not be loaded." problem={loaded.problem} retry={loaded.reload} />
       ) : rows.length === 0 ? (
         <p>No entries match.</p>
       ) : (

@@ -18,6 +18,7 @@ import {
   type IdentityRow,
 } from './directory';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 type Identity = Schemas['ExternalIdentity'] & IdentityRow;
 type Action = 'block' | 'unblock' | 'promote' | 'lift' | 'delete';
@@ -80,12 +81,7 @@ export function DirectoryTab() {
   if (loaded.loading && !loaded.data) return <Loading what="Loading the external directory" />;
   if (!loaded.data) {
     return (
-      <Notice kind="error" title="The external directory could not be loaded.">
-        <p>{loaded.problem?.message}</p>
-        <button type="button" onClick={() => void loaded.reload()}>
-          Try again
-        </button>
-      </Notice>
+      <LoadFailed title="The external directory could not be loaded." problem={loaded.problem} retry={loaded.reload} />
     );
   }
   const all = loaded.data;

@@ -9,6 +9,7 @@ import { Notice } from '../../components/Notice';
 import { me } from '../../state/session';
 import { sentence } from './directory';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 type User = Schemas['UserWithState'];
 type Result = { kind: 'success' | 'error'; text: string };
@@ -79,12 +80,7 @@ export function MembersTab() {
   if (loaded.loading && !loaded.data) return <Loading what="Loading the members" />;
   if (!loaded.data) {
     return (
-      <Notice kind="error" title="The members could not be loaded.">
-        <p>{loaded.problem?.message}</p>
-        <button type="button" onClick={() => void loaded.reload()}>
-          Try again
-        </button>
-      </Notice>
+      <LoadFailed title="The members could not be loaded." problem={loaded.problem} retry={loaded.reload} />
     );
   }
   const users = loaded.data;

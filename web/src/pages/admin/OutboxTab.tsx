@@ -6,6 +6,7 @@ import { Notice } from '../../components/Notice';
 import { formatDateTime } from '../../lib/format';
 import { outboxKindLabel, outboxStateLabel, sortOutbox } from './outbox';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 const kLimit = 200;
 
@@ -23,12 +24,7 @@ export function OutboxTab() {
   if (loaded.loading && !loaded.data) return <Loading what="Loading the outbox" />;
   if (!loaded.data) {
     return (
-      <Notice kind="error" title="The outbox could not be loaded.">
-        <p>{loaded.problem?.message}</p>
-        <button type="button" onClick={() => void loaded.reload()}>
-          Try again
-        </button>
-      </Notice>
+      <LoadFailed title="The outbox could not be loaded." problem={loaded.problem} retry={loaded.reload} />
     );
   }
   const rows = loaded.data;

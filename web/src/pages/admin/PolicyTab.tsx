@@ -19,6 +19,7 @@ import {
 } from './policy';
 import { sentence } from './directory';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 type Outcome =
   | { kind: 'saved'; notes: string[] }
@@ -34,12 +35,7 @@ export function PolicyTab() {
   if (loaded.loading && !loaded.data) return <Loading what="Loading the policy" />;
   if (!loaded.data) {
     return (
-      <Notice kind="error" title="The policy could not be loaded.">
-        <p>{loaded.problem?.message}</p>
-        <button type="button" onClick={() => void loaded.reload()}>
-          Try again
-        </button>
-      </Notice>
+      <LoadFailed title="The policy could not be loaded." problem={loaded.problem} retry={loaded.reload} />
     );
   }
   return <PolicyForm policy={loaded.data} onSaved={loaded.setData} />;

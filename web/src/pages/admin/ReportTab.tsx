@@ -18,6 +18,7 @@ import {
 } from './report';
 import { identityStateLabel, sentence } from './directory';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 const kEndpoint = '/api/v1/admin/reports/external-sharing';
 
@@ -128,12 +129,12 @@ export function ReportTab() {
       </form>
 
       {problem && !badField && (
-        <Notice kind="error" title="The report could not be loaded.">
-          <p>{sentence(problem.message)}</p>
-          <button type="button" onClick={() => void loaded.reload()}>
-            Try again
-          </button>
-        </Notice>
+        <LoadFailed
+          title="The report could not be loaded."
+          problem={problem}
+          message={sentence(problem.message)}
+          retry={loaded.reload}
+        />
       )}
       {problem && badField && (
         <Notice kind="error">The report was not made: check the highlighted filter.</Notice>

@@ -11,6 +11,7 @@ import { formatDateTime } from '../../lib/format';
 import { describeAgent } from '../account/agent';
 import { sentence } from './directory';
 import { useLoad } from './useLoad';
+import { LoadFailed } from '../../components/LoadFailed';
 
 type Session = Schemas['SessionInfo'];
 interface Filter {
@@ -104,12 +105,7 @@ export function SessionsTab() {
       {loaded.loading && !loaded.data ? (
         <Loading what="Loading the sessions" />
       ) : !loaded.data ? (
-        <Notice kind="error" title="The sessions could not be loaded.">
-          <p>{loaded.problem?.message}</p>
-          <button type="button" onClick={() => void loaded.reload()}>
-            Try again
-          </button>
-        </Notice>
+        <LoadFailed title="The sessions could not be loaded." problem={loaded.problem} retry={loaded.reload} />
       ) : loaded.data.length === 0 ? (
         <p class="muted">No session matches.</p>
       ) : (
