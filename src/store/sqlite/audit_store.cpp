@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -259,6 +260,23 @@ Result<domain::AuditVerdict> AuditStore::verify() {
       if (batch.empty()) {
         break;
       }
+      // The batch's personal values in one range read (the key starts with the entry's id).
+      struct Personal {
+        std::string field;
+        std::string value;
+        std::string salt;
+      };
+      std::unordered_map<domain::Id, std::vector<Personal>> personal;
+      {
+        auto& p = c.prepare(
+                       "SELECT entry, field, value, salt FROM audit_personal WHERE entry > ?1 AND "
+                       "entry <= ?2")
+                      .with(after, batch.back().first.id);
+        while (p.step()) {
+          personal[p.int64(0)].push_back({p.text(1), p.text(2), p.text(3)});
+        }
+        p.reset();
+      }
       for (auto& [e, commitments] : batch) {
         ++verdict.entries;
         if (first) {
@@ -283,19 +301,16 @@ Result<domain::AuditVerdict> AuditStore::verify() {
                  "entry before it was removed");
           return verdict;
         }
-        auto& p =
-            c.prepare("SELECT field, value, salt FROM audit_personal WHERE entry = ?1").with(e.id);
-        while (p.step()) {
-          const std::string field = p.text(0);
-          const auto committed = commitments.find(field);
-          if (committed == commitments.end() || !committed->is_string() ||
-              domain::audit::commitment(p.text(2), p.text(1)) != committed->get<std::string>()) {
-            p.reset();
-            broken(e.id, "the entry's " + field + " was changed");
-            return verdict;
+        if (const auto found = personal.find(e.id); found != personal.end()) {
+          for (const auto& [field, value, salt] : found->second) {
+            const auto committed = commitments.find(field);
+            if (committed == commitments.end() || !committed->is_string() ||
+                domain::audit::commitment(salt, value) != committed->get<std::string>()) {
+              broken(e.id, "the entry's " + field + " was changed");
+              return verdict;
+            }
           }
         }
-        p.reset();
         previous = e.hash;
         after = e.id;
       }
