@@ -172,14 +172,27 @@ Database::Database(std::string path, std::size_t pool_size, bool create)
   if (auto version = schema_version()) {
     counted_ = version.value() >= 6;
   }
+  if (!path_.empty() && path_ != ":memory:" && !path_.starts_with("file:")) {
+    std::string error;
+    changes_ = SharedChangeCounter::open(path_ + "-changes", error);
+    if (!changes_) {
+      spdlog::error("{}; each request reads the change counter from the database instead", error);
+    }
+  }
 }
 
 void Database::commit(Connection& c, bool write, bool versioned) const {
   if (write && before_commit_) {
     before_commit_(c);
   }
+  // Marked in flight from before the COMMIT until after it (however it ends): see
+  // change_feed.hpp.
+  std::optional<SharedChangeCounter::Write> in_flight;
   if (write && versioned && counted_.load(std::memory_order_acquire)) {
     c.prepare("UPDATE change_counter SET value = value + 1 WHERE id = 1").run();
+    if (changes_) {
+      in_flight.emplace(changes_.get());
+    }
   }
   c.reset_statements();
   c.prepare("COMMIT").run();
@@ -197,10 +210,17 @@ bool Database::memo_ready() {
   if (memo.database == id_ && memo.scope == scope) {
     return true;
   }
-  // One statement in autocommit mode is its own read transaction: no BEGIN and COMMIT rounds
-  // for the one read every request makes.
   std::int64_t counter = -1;
-  {
+  if (changes_) {
+    // Two atomic loads in shared memory, no transaction (change_feed.hpp).
+    const auto generation = changes_->stable_generation();
+    if (!generation) {
+      return false;
+    }
+    counter = static_cast<std::int64_t>(*generation & 0x7fff'ffff'ffff'ffffULL);
+  } else {
+    // One statement in autocommit mode is its own read transaction: no BEGIN and COMMIT rounds
+    // for the one read every request makes.
     auto lease = acquire();
     Connection& c = *lease;
     try {

@@ -7,12 +7,14 @@
 // Every write transaction also advances the change counter (schema 6) in the same transaction,
 // whichever process or node makes it. memoized_read() uses it: inside a util::ReadScope (one
 // request), a read already made on this thread is answered from memory when the counter has not
-// moved since, which the scope checks with one read of the counter. Any write anywhere empties
+// moved since, which the scope checks with one read of the counter (kept in shared memory as
+// well, so that check is two atomic loads: change_feed.hpp). Any write anywhere empties
 // the memo, so a memoized answer is always the answer the database would give at the start of
 // the request; what depends on the clock (expiries, reverification) is never memoized, only the
 // rows it is decided from.
 #pragma once
 
+#include "store/sqlite/change_feed.hpp"
 #include "util/read_scope.hpp"
 #include "util/result.hpp"
 
@@ -189,6 +191,9 @@ class Database {
   void memo_store(std::string key, std::any value);
 
   std::string path_;
+  // The change counter in shared memory (change_feed.hpp); absent for an in-memory database or
+  // when it cannot be mapped (then the counter row is read instead).
+  std::unique_ptr<SharedChangeCounter> changes_;
   std::function<void(Connection&)> before_commit_;
   const std::uint64_t id_;            // tells this thread's memo which database it holds
   std::atomic<bool> counted_{false};  // the change counter exists (schema 6 reached)
