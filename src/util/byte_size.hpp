@@ -6,7 +6,8 @@
 
 namespace vestibule::util {
 
-// Binary units with one decimal above 1 KiB; negative sizes read as 0 bytes.
+// Units of 1024 named as people read them (KB, MB, GB): one decimal below 10, whole numbers
+// above, as the web pages show sizes; negative sizes read as 0 bytes.
 std::string format_byte_size(std::int64_t bytes);
 
 }  // namespace vestibule::util

@@ -21,8 +21,10 @@ TEST(ByteSize, ReadsInBinaryUnits) {
   EXPECT_EQ(util::format_byte_size(0), "0 bytes");
   EXPECT_EQ(util::format_byte_size(1), "1 byte");
   EXPECT_EQ(util::format_byte_size(1023), "1023 bytes");
-  EXPECT_EQ(util::format_byte_size(4096), "4.0 KiB");
-  EXPECT_EQ(util::format_byte_size((std::int64_t{3} << 30) / 2), "1.5 GiB");
+  EXPECT_EQ(util::format_byte_size(4096), "4.0 KB");
+  EXPECT_EQ(util::format_byte_size((std::int64_t{3} << 30) / 2), "1.5 GB");
+  EXPECT_EQ(util::format_byte_size(400 * 1024), "400 KB");  // as the web pages write it
+  EXPECT_EQ(util::format_byte_size(10 * (std::int64_t{1} << 30)), "10 GB");
 }
 
 TEST(Duration, ParsesEveryUnit) {

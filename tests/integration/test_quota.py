@@ -101,8 +101,8 @@ class SpaceQuotaTest(QuotaCase):
         r = self.head_only_put("/api/v1/items/%d/files/b.bin" % root, 600 * KiB, cookie)
         message = self.assertInsufficient(r)
         # What is full, how much is left, what to do.
-        self.assertIn("1.0 MiB", message)
-        self.assertIn("424.0 KiB", message)
+        self.assertIn("1.0 MB", message)
+        self.assertIn("424 KB", message)
         self.assertIn("trash", message)
 
         # Chunked: cut off when it passes the quota, nothing kept.
@@ -234,7 +234,7 @@ class FreeSpaceFloorTest(QuotaCase):
         cookie = "vestibule_session=%s" % ada.session
         r = self.head_only_put("/api/v1/items/%d/files/a.bin" % root, 10 * KiB, cookie)
         message = self.assertInsufficient(r, "disk", "administrator")
-        self.assertIn("TiB", message)  # how much the server keeps in reserve
+        self.assertIn(" TB ", message)  # how much the server keeps in reserve
         # Of unknown length: refused before its first byte too (nothing fits under the floor).
         r = self.head_only_put("/api/v1/items/%d/files/b.bin" % root, None, cookie)
         self.assertInsufficient(r, "disk")

@@ -34,8 +34,8 @@ test('an upload into a full space says what is full and whom to ask', async () =
   const failed = eve.locator('.upload[data-name="too-big.csv"]');
   await failed.getByText(/no room/).waitFor();
   const text = await failed.innerText();
-  assert.match(text, /quota of 400\.0 KiB/);
-  assert.match(text, /100\.0 KiB of it is left/);
+  assert.match(text, /quota of 400 KB/);
+  assert.match(text, /100 KB of it is left/);
   assert.match(text, /Ask the person who shared this folder/);
   await eve.getByRole('button', { name: 'fits.csv', exact: true }).waitFor();
   await env.assertNoHorizontalScroll(eve);
