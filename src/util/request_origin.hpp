@@ -3,13 +3,15 @@
 // Handlers run synchronously on one thread, so a thread-local is exact.
 #pragma once
 
-#include <string>
+#include <string_view>
 
 namespace vestibule::util {
 
+// Views of the request's own strings, valid while its scope is open (the handler runs inside it):
+// nothing is copied for the requests that record nothing.
 struct RequestOrigin {
-  std::string client_ip;
-  std::string user_agent;
+  std::string_view client_ip;
+  std::string_view user_agent;
 };
 
 class RequestOriginScope {

@@ -145,10 +145,10 @@ void AuditStore::complete(AuditEntry& entry) const {
   }
   const auto& origin = util::current_request_origin();
   if (entry.personal.client_ip.empty()) {
-    entry.personal.client_ip = origin.client_ip;
+    entry.personal.client_ip = std::string(origin.client_ip);
   }
   if (entry.personal.user_agent.empty()) {
-    entry.personal.user_agent = origin.user_agent;
+    entry.personal.user_agent = std::string(origin.user_agent);
   }
   if (entry.actor_kind.empty()) {
     entry.actor_kind = "anonymous";
