@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <regex>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,54 @@ TEST(Verification, ACodeIsBoundToTheBrowserThatAskedForIt) {
     EXPECT_FALSE(s.confirm("00000000", "browser-b"));
   }
   EXPECT_TRUE(s.confirm(code, "browser-a"));
+}
+
+TEST(Verification, ACodeIsBoundToItsLinkAndItsAddress) {
+  Shared s;
+  constexpr const char* kEve = "eve@partner.example";
+  constexpr const char* kYan = "yan@partner.example";
+  // L2: another file shared with Eve and Yan by another link.
+  const auto other = s.f.upload(s.f.as(s.owner), s.f.personal_root(s.owner), "other.txt", "x");
+  LinkRequest request;
+  request.kind = LinkKind::kSpecific;
+  request.recipients = {{kEve, {}}, {kYan, {}}};
+  Principal holder2;
+  holder2.via = s.f.sharing.create_link(s.f.as(s.owner), other.id, request).value().link.link;
+  s.f.outbox.deliver_due();  // the invitations
+  const auto code_through = [&](const Principal& holder, const std::string& address) {
+    const std::size_t before = s.f.mail_sender.sent.size();
+    EXPECT_TRUE(s.f.verification.request(holder, address, "browser-a", "198.51.100.7"));
+    s.f.verification.process_pending();
+    s.f.outbox.deliver_due();
+    EXPECT_EQ(s.f.mail_sender.sent.size(), before + 1);
+    return Shared::code_in(s.f.mail_sender.sent.back().text);
+  };
+  const auto confirm = [&](const Principal& holder, const std::string& address,
+                           const std::string& code) {
+    return s.f.verification.confirm(holder, address, code, false, "browser-a", "198.51.100.7",
+                                    "test");
+  };
+  // Every one of them has a live code in the same browser, so each refusal below is a mismatch
+  // of link or address, not the absence of a code.
+  const std::string l1_eve = code_through(s.holder, kEve);
+  const std::string l2_eve = code_through(holder2, kEve);
+  const std::string l2_yan = code_through(holder2, kYan);
+  ASSERT_EQ(std::set<std::string>({l1_eve, l2_eve, l2_yan}).size(), 3U);
+  // Link L1's code on link L2, same address: refused.
+  EXPECT_EQ(confirm(holder2, kEve, l1_eve).error().code, Errc::kInvalidArgument);
+  // Address Eve's code under address Yan, same link L2: refused.
+  EXPECT_EQ(confirm(holder2, kYan, l2_eve).error().code, Errc::kInvalidArgument);
+  // And the reverse of each.
+  EXPECT_EQ(confirm(s.holder, kEve, l2_eve).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(confirm(holder2, kEve, l2_yan).error().code, Errc::kInvalidArgument);
+  // Each code still works where it belongs, for whom it was sent.
+  const auto yan = confirm(holder2, kYan, l2_yan);
+  ASSERT_TRUE(yan) << yan.error().message;
+  EXPECT_EQ(s.f.verification.authenticate(yan.value().token).value().name, kYan);
+  const auto eve2 = confirm(holder2, kEve, l2_eve);
+  ASSERT_TRUE(eve2) << eve2.error().message;
+  EXPECT_EQ(s.f.verification.authenticate(eve2.value().token).value().name, kEve);
+  EXPECT_TRUE(confirm(s.holder, kEve, l1_eve));
 }
 
 TEST(Verification, FiveWrongTriesBurnTheCodeAndANewOneWorks) {

@@ -35,6 +35,7 @@ from smtp_sink import SmtpSink, code_of, share_url_of, share_urls_of
 EVE = "eve@partner.example"           # the invited external recipient
 EVA = "eva@partner.example"           # never invited; masks like EVE ("e**@partner.example")
 MALLORY = "mallory@elsewhere.example"  # never invited
+YAN = "yan@partner.example"           # invited next to EVE on a second link
 SMTP_FROM = "Vestibule <no-reply@test.example>"
 
 BROWSER_COOKIE = "vestibule_browser"
@@ -557,6 +558,43 @@ class ForwardedLinkTest(ExternalCase):
         self.assertIn(RECIPIENT_COOKIE, cookie_names(r))
         self.assertStatus(a.get(shares(token, "/content")), 200)
         self.assertStatus(b.get(shares(token, "/content")), 401)
+
+
+class CodeBindingTest(ExternalCase):
+
+    def test_a_code_is_refused_on_another_link_and_under_another_address(self):
+        _, l1 = self.share([EVE])
+        _, l2 = self.share([EVE, YAN])
+        a = self.browser()
+        # One browser holds a live code for each (link, address), so each refusal below is a
+        # mismatch of link or address, not the absence of a code.
+        self.request_code(a, l1["token"], EVE)
+        l1_eve = self.nth_code(EVE, 1)
+        self.request_code(a, l2["token"], EVE)
+        l2_eve = self.nth_code(EVE, 2)
+        self.request_code(a, l2["token"], YAN)
+        l2_yan = self.nth_code(YAN, 1)
+        self.assertEqual(len({l1_eve, l2_eve, l2_yan}), 3)
+
+        refusals = (
+            (l2, EVE, l1_eve),  # link L1's code on link L2, same address
+            (l2, YAN, l2_eve),  # Eve's code under Yan, same link
+            (l1, EVE, l2_eve),  # and the reverse of each
+            (l2, EVE, l2_yan),
+        )
+        for link, address, code in refusals:
+            r = self.confirm(a, link["token"], address, code)
+            self.assertStatus(r, 400, "invalid_argument")
+            self.assertNotIn(RECIPIENT_COOKIE, cookie_names(r), r.describe())
+        self.assertStatus(a.get(shares(l1["token"], "/content")), 401)
+        self.assertStatus(a.get(shares(l2["token"], "/content")), 401)
+
+        # Each code still works where it belongs, for whom it was sent.
+        for link, address, code in ((l2, YAN, l2_yan), (l2, EVE, l2_eve), (l1, EVE, l1_eve)):
+            r = self.confirm(a, link["token"], address, code)
+            self.assertStatus(r, 200)
+            self.assertEqual(a.me()["email"], address)
+        self.assertStatus(a.get(shares(l1["token"], "/content")), 200)
 
 
 # 5 ---------------------------------------------------------------------------------------------
