@@ -560,6 +560,40 @@ class ForwardedLinkTest(ExternalCase):
         self.assertStatus(b.get(shares(token, "/content")), 401)
 
 
+class CodeRequestBudgetTest(ExternalCase):
+
+    def test_past_the_links_budget_per_client_address_a_request_gets_429_with_retry_after(self):
+        budget = self.admin_c.expect(200, "GET", "/api/v1/admin/settings").json()
+        self.assertEqual(budget["code_sends_per_link_per_hour"], 20, budget)
+        _, link = self.share([EVE])
+        _, other = self.share([EVE])
+        token = link["token"]
+        c = self.browser()
+        # 20 requests from one client address through one link, for any addresses: all 202.
+        for i in range(20):
+            self.request_code(c, token, (EVE, EVA, MALLORY)[i % 3])
+        r = c.post(shares(token, "/verification"), json={"email": EVE})
+        self.assertStatus(r, 429, "too_many_requests")
+        retry_after = r.headers.get("Retry-After")
+        self.assertIsNotNone(retry_after, r.describe())
+        self.assertRegex(retry_after, r"^[0-9]+$", r.describe())
+        seconds = int(retry_after)
+        self.assertTrue(0 < seconds <= 3600, r.describe())
+        self.assertNotIn(RECIPIENT_COOKIE, cookie_names(r))
+        # The budget is the (link, client address)'s: another client address on this link and
+        # this client on another link are still served.
+        self.request_code(self.browser(source="127.0.0.2"), token, EVE)
+        self.request_code(c, other["token"], EVE)
+        # Retry-After is the truth: one second before it the request is still refused...
+        self.advance("%ds" % (seconds - 1))
+        r = c.post(shares(token, "/verification"), json={"email": EVE})
+        self.assertStatus(r, 429, "too_many_requests")
+        self.assertIn("Retry-After", r.headers, r.describe())
+        # ...and once it has passed, served.
+        self.advance("1s")
+        self.request_code(c, token, EVE)
+
+
 class CodeBindingTest(ExternalCase):
 
     def test_a_code_is_refused_on_another_link_and_under_another_address(self):
