@@ -631,6 +631,35 @@ class CodeBindingTest(ExternalCase):
         self.assertStatus(a.get(shares(l1["token"], "/content")), 200)
 
 
+class FixationTest(ExternalCase):
+
+    def test_a_planted_live_session_is_replaced_and_never_becomes_the_recipients(self):
+        _, for_eve = self.share([EVE])
+        _, for_yan = self.share([YAN])
+        # The attacker (Yan) verifies on his own link: a live recipient session.
+        attacker, _ = self.verified_browser(for_yan["token"], YAN)
+        planted = attacker.cookies[RECIPIENT_COOKIE]
+        # ...and plants it in Eve's browser before she verifies.
+        victim = self.browser(cookies={RECIPIENT_COOKIE: planted})
+        self.assertEqual(victim.me()["email"], YAN)
+        self.assertIn(victim.get(shares(for_eve["token"], "/content")).status, (401, 403))
+
+        _, r = self.verified_browser(for_eve["token"], EVE, client=victim)
+        self.assertIn(RECIPIENT_COOKIE, cookie_names(r), r.describe())
+        self.assertNotEqual(victim.cookies[RECIPIENT_COOKIE], planted)
+        self.assertEqual(victim.me()["email"], EVE)
+        self.assertStatus(victim.get(shares(for_eve["token"], "/content")), 200)
+
+        # The planted value was signed out when Eve verified: it is nobody's now, least of all
+        # Eve's.
+        for c in (attacker, self.browser(cookies={RECIPIENT_COOKIE: planted})):
+            self.assertStatus(c.get("/api/v1/me"), 401, "unauthenticated")
+            r = c.get(shares(for_eve["token"], "/content"))
+            self.assertIn(r.status, (401, 403), r.describe())
+            self.assertNotEqual(r.body, b"shared bytes\n")
+            self.assertStatus(c.get("/api/v1/shared-with-me/%d" % for_eve["id"]), (401, 403, 404))
+
+
 # 5 ---------------------------------------------------------------------------------------------
 
 

@@ -324,6 +324,29 @@ class SessionTest(SharedServer):
         self.assertStatus(a.delete("/api/v1/session"), 204)
         self.assertEqual(b.me()["email"], ADMIN_EMAIL, "signing out one session ended another")
 
+    def test_a_planted_live_session_is_replaced_at_sign_in_and_never_becomes_the_victims(self):
+        _, attacker_email, attacker_password = self.add_member()
+        attacker = self.client(self.server, sign_in=attacker_email, password=attacker_password)
+        planted = attacker.session
+        _, email, password = self.add_member()
+        # The victim's browser carries the attacker's live session before signing in.
+        victim = self.client(self.server)
+        victim.cookies["vestibule_session"] = planted
+        self.assertEqual(victim.me()["email"], attacker_email)
+        r = victim.sign_in(email, password)
+        self.assertIn("vestibule_session", [sc.split("=", 1)[0]
+                                            for sc in r.headers.get_all("Set-Cookie")],
+                      r.describe())
+        self.assertNotEqual(victim.session, planted)
+        self.assertEqual(victim.me()["email"], email)
+        # The planted value is still the attacker's session at most, never the victim's.
+        for c in (attacker, self.client(self.server)):
+            c.cookies["vestibule_session"] = planted
+            r = c.get("/api/v1/me")
+            self.assertIn(r.status, (200, 401), r.describe())
+            if r.status == 200:
+                self.assertEqual(r.json()["email"], attacker_email, r.describe())
+
 
 class MembersTest(SharedServer):
 
