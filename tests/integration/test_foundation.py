@@ -347,6 +347,55 @@ class SessionTest(SharedServer):
             if r.status == 200:
                 self.assertEqual(r.json()["email"], attacker_email, r.describe())
 
+    def test_changing_my_password_checks_the_current_one_and_ends_my_other_sessions(self):
+        _, email, password = self.add_member()
+        a = self.client(self.server, sign_in=email, password=password)
+        b = self.client(self.server, sign_in=email, password=password)
+        new = "New-passw0rd-%s" % unique("pw")
+
+        def change(client, current, replacement, headers=None, **extra):
+            body = dict({"current_password": current, "new_password": replacement}, **extra)
+            return client.post("/api/v1/me/password", json=body, headers=headers)
+
+        # Refused, and nothing changes: a wrong current password, a new one that breaks the
+        # rules, a request from another site, an API token instead of the session.
+        r = change(a, "not-" + password, new)
+        self.assertStatus(r, 403, "forbidden")
+        self.assertEqual(r.json()["error"].get("field"), "current_password", r.describe())
+        r = change(a, password, "short")
+        self.assertStatus(r, 400, "invalid_argument")
+        self.assertEqual(r.json()["error"].get("field"), "new_password", r.describe())
+        r = change(a, password, new, headers={"Origin": "https://elsewhere.example"})
+        self.assertStatus(r, 403, "forbidden")
+        r = a.post("/api/v1/me/tokens", json={"name": "script", "scope": "write"})
+        self.assertStatus(r, 201)
+        script = Client(self.server.port)
+        self._clients.append(script)
+        self.addCleanup(script.close)
+        r = script.post("/api/v1/me/password",
+                        json={"current_password": password, "new_password": new},
+                        headers={"Authorization": "Bearer " + r.json()["token"]})
+        self.assertStatus(r, 403, "forbidden")
+        for c in (a, b):
+            self.assertEqual(c.me()["email"], email)
+        self.assertStatus(self.client(self.server).sign_in(email, new, expect=None), 401)
+
+        # The right current password: 204. This session stays, the other one ends (the
+        # default), the old password no longer signs in and the new one does.
+        self.assertStatus(change(a, password, new), 204)
+        self.assertEqual(a.me()["email"], email)
+        self.assertStatus(b.get("/api/v1/me"), 401, "unauthenticated")
+        self.assertStatus(self.client(self.server).sign_in(email, password, expect=None), 401,
+                          "unauthenticated")
+        c = self.client(self.server, sign_in=email, password=new)
+
+        # With end_other_sessions false, the other sessions stay.
+        newer = "Newer-passw0rd-%s" % unique("pw")
+        self.assertStatus(change(a, new, newer, end_other_sessions=False), 204)
+        self.assertEqual(c.me()["email"], email)
+        self.assertEqual(a.me()["email"], email)
+        self.client(self.server, sign_in=email, password=newer)
+
 
 class MembersTest(SharedServer):
 
