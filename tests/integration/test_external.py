@@ -660,6 +660,52 @@ class FixationTest(ExternalCase):
             self.assertStatus(c.get("/api/v1/shared-with-me/%d" % for_eve["id"]), (401, 403, 404))
 
 
+class CrossSiteTest(ExternalCase):
+
+    def test_a_recipients_cookie_alone_changes_nothing_from_another_site(self):
+        folder = self.admin_c.mkdir(self.root, unique("drop"))
+        keep = self.admin_c.upload(folder["id"], "keep.txt", b"keep")
+        self.assertStatus(keep, 201)
+        keep = keep.json()
+        r = self.admin_c.post("/api/v1/items/%d/links" % folder["id"],
+                              json={"kind": "specific", "role": "edit", "recipients": [EVE]})
+        self.assertStatus(r, 201)
+        link = r.json()
+        eve, _ = self.verified_browser(link["token"])
+        self.assertNotIn("vestibule_session", eve.cookies)  # the recipient cookie only
+        self.assertEqual(eve.me()["email"], EVE)
+
+        bases = (shares(link["token"]), "/api/v1/shared-with-me/%d" % link["id"])
+        for label, headers in (("origin", {"Origin": "http://evil.example"}),
+                               ("cross-site", {"Sec-Fetch-Site": "cross-site"}),
+                               ("same-site", {"Sec-Fetch-Site": "same-site"})):
+            for base in bases:
+                with self.subTest(header=label, base=base.split("/")[3]):
+                    refused = [
+                        eve.post(base + "/items/%d/children" % folder["id"],
+                                 json={"name": "csrf-" + label, "kind": "folder"},
+                                 headers=headers),
+                        eve.patch(base + "/items/%d" % keep["id"], json={"name": "csrf.txt"},
+                                  headers=headers),
+                        eve.delete(base + "/items/%d" % keep["id"], headers=headers),
+                        eve.put(base + "/items/%d/files/csrf.txt" % folder["id"], body=b"x",
+                                headers=dict(headers, **{"Content-Type": "text/plain"})),
+                    ]
+                    for r in refused:
+                        self.assertStatus(r, 403, "forbidden")
+            r = eve.delete("/api/v1/session", headers=headers)
+            self.assertStatus(r, 403, "forbidden")
+            self.assertEqual(eve.me()["email"], EVE)
+        self.assertEqual([i["name"] for i in self.admin_c.children(folder["id"])], ["keep.txt"])
+        # The same change from the server's own pages (or a client that is not a browser) is made.
+        r = eve.post(shares(link["token"], "/items/%d/children" % folder["id"]),
+                     json={"name": "made", "kind": "folder"},
+                     headers={"Origin": eve.origin, "Sec-Fetch-Site": "same-origin"})
+        self.assertStatus(r, 201)
+        self.assertEqual(sorted(i["name"] for i in self.admin_c.children(folder["id"])),
+                         ["keep.txt", "made"])
+
+
 # 5 ---------------------------------------------------------------------------------------------
 
 

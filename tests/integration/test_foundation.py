@@ -868,7 +868,10 @@ class CsrfTest(SharedServer):
         item = self.admin_client.upload(f["id"], "keep.txt", b"keep").json()
         evil = {"Origin": "http://evil.example"}
         cross = {"Sec-Fetch-Site": "cross-site"}
-        for label, headers in (("origin", evil), ("sec-fetch-site", cross)):
+        # Another site under the same registrable domain (a sibling subdomain) is another site.
+        same_site = {"Sec-Fetch-Site": "same-site"}
+        for label, headers in (("origin", evil), ("sec-fetch-site", cross),
+                               ("same-site", same_site)):
             with self.subTest(header=label):
                 r = self.admin_client.post("/api/v1/items/%d/children" % f["id"],
                                            json={"name": "csrf-" + label, "kind": "folder"},

@@ -958,6 +958,40 @@ class PasswordLinkTest(SharingCase):
             self.assertEqual(r.json()["needs"], "password", r.describe())
             self.assertStatus(c.get(shares(link["token"], "/content")), 401, "unauthenticated")
 
+    def test_a_password_proof_alone_changes_nothing_from_another_site(self):
+        self.settings(external_sharing="anyone")
+        f = self.folder()
+        keep = self.put_file(f["id"], "keep.txt", b"keep")
+        password = "correct horse battery"
+        link = self.link(f["id"], kind="anyone", role="edit", password=password)
+        token = link["token"]
+        c = self.anon()
+        self.assertStatus(c.post(shares(token, "/password"), json={"password": password}), 200)
+        self.assertEqual(set(c.cookies), {"vestibule_link"})  # the link's proof, nothing else
+        for label, headers in (("origin", {"Origin": "http://evil.example"}),
+                               ("cross-site", {"Sec-Fetch-Site": "cross-site"}),
+                               ("same-site", {"Sec-Fetch-Site": "same-site"})):
+            with self.subTest(header=label):
+                refused = [
+                    c.post(shares(token, "/items/%d/children" % f["id"]),
+                           json={"name": "csrf-" + label, "kind": "folder"}, headers=headers),
+                    c.patch(shares(token, "/items/%d" % keep["id"]), json={"name": "csrf.txt"},
+                            headers=headers),
+                    c.delete(shares(token, "/items/%d" % keep["id"]), headers=headers),
+                    c.put(shares(token, "/items/%d/files/csrf.txt" % f["id"]), body=b"x",
+                          headers=dict(headers, **{"Content-Type": "text/plain"})),
+                    # Proving the password again from another site is refused too.
+                    c.post(shares(token, "/password"), json={"password": password},
+                           headers=headers),
+                ]
+                for r in refused:
+                    self.assertStatus(r, 403, "forbidden")
+        self.assertEqual(self.names(f["id"]), ["keep.txt"])
+        r = c.post(shares(token, "/items/%d/children" % f["id"]),
+                   json={"name": "made", "kind": "folder"})
+        self.assertStatus(r, 201)
+        self.assertEqual(self.names(f["id"]), ["keep.txt", "made"])
+
 
 # 7 ---------------------------------------------------------------------------------------------
 
