@@ -281,6 +281,31 @@ TEST(Verification, ConfirmingAnswersRecipientsAndOthersAlike) {
   EXPECT_EQ(answers("eva@partner.example", "browser-eva")[6].first, Errc::kInvalidArgument);
 }
 
+TEST(Verification, AWrongTryIsRecordedAlikeForRecipientsAndOthers) {
+  Shared s;
+  const std::string code = s.code_for("browser-eve");
+  ASSERT_FALSE(code.empty());
+  const std::string wrong = code == "00000000" ? "11111111" : "00000000";
+  ASSERT_TRUE(
+      s.f.verification.request(s.holder, "eva@partner.example", "browser-eva", "198.51.100.7"));
+  s.f.verification.process_pending();
+  s.f.events.events.clear();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(s.f.verification.confirm(s.holder, "eve@partner.example", wrong, false,
+                                          "browser-eve", "198.51.100.7", "test"));
+    EXPECT_FALSE(s.f.verification.confirm(s.holder, "eva@partner.example", wrong, false,
+                                          "browser-eva", "198.51.100.7", "test"));
+  }
+  // One `verification.failed` per wrong try for either address (the same work: its write).
+  const auto failed = [&](const std::string& address) {
+    return std::count_if(s.f.events.events.begin(), s.f.events.events.end(), [&](const auto& e) {
+      return e.type == "verification.failed" && e.subject == address;
+    });
+  };
+  EXPECT_EQ(failed("eve@partner.example"), 3);
+  EXPECT_EQ(failed("eva@partner.example"), 3);
+}
+
 TEST(Verification, TheReverificationPeriodIsCheckedOnEveryDecision) {
   Shared s;
   const auto admin = s.f.add_user("admin@corp.example", true);

@@ -422,6 +422,36 @@ class NoEnumerationTest(ExternalCase):
             self.assertEqual([a for a in self.sink.attempts if a[0] == address], [])
         self.assertEqual(len(self.sink.messages), 3, self.sink.messages)
 
+    def test_wrong_confirms_answer_a_recipient_and_a_stranger_byte_for_byte_alike(self):
+        _, link = self.share([EVE])
+        token = link["token"]
+        recipient, stranger = self.browser(), self.browser()
+
+        def wrong_tries(count, code):
+            pairs = []
+            for _ in range(count):
+                r = self.confirm(recipient, token, EVE, wrong_code(code))
+                n = self.confirm(stranger, token, EVA, wrong_code(code))
+                self.assertNotIn(RECIPIENT_COOKIE, cookie_names(r) + cookie_names(n))
+                self.assertEqual(self.comparable(r), self.comparable(n),
+                                 "\n%s\n%s" % (r.describe(), n.describe()))
+                pairs.append(r.status)
+            return pairs
+
+        # Both asked for a code (only Eve got one); each browser has its cookie already.
+        for c, address in ((recipient, EVE), (stranger, EVA)):
+            self.request_code(c, token, address)
+        code = self.nth_code(EVE, 1)
+        # Tries 1-5 are wrong codes, the 6th and 7th find the code burned: alike at every count.
+        self.assertEqual(wrong_tries(7, code), [400] * 5 + [429] * 2)
+        # A new request starts again for both; past the code's lifetime both are plain wrong.
+        for c, address in ((recipient, EVE), (stranger, EVA)):
+            self.request_code(c, token, address)
+        code = self.nth_code(EVE, 2)
+        self.assertEqual(wrong_tries(2, code), [400, 400])
+        self.advance("11m")
+        self.assertEqual(wrong_tries(3, code), [400] * 3)
+
 
 # 3 ---------------------------------------------------------------------------------------------
 
@@ -972,6 +1002,44 @@ class RequestTimingTest(ExternalCase):
         self.assertLess(abs(median_r - median_n), 5.0,
                         "median latency: recipient %.2f ms, non-recipient %.2f ms"
                         % (median_r, median_n))
+
+
+class ConfirmTimingTest(ExternalCase):
+
+    PAIRS = 100
+
+    def test_wrong_confirms_take_the_same_time_for_a_recipient_and_a_stranger(self):
+        # Up to 9 wrong tries per code (never the burn, a cheaper path), and enough codes.
+        self.settings(code_max_tries=10, code_sends_per_address_per_hour=100,
+                      code_sends_per_link_per_hour=1000)
+        _, link = self.share([EVE])
+        token = link["token"]
+        self.sink.wait_for(1, to=EVE)
+        recipient, stranger = self.keep_alive_browser(), self.keep_alive_browser()
+        times = {EVE: [], EVA: []}
+        codes = 0
+        while len(times[EVE]) < self.PAIRS:
+            for c, address in ((recipient, EVE), (stranger, EVA)):
+                self.request_code(c, token, address)
+            codes += 1
+            code = self.nth_code(EVE, codes)
+            for i in range(9):
+                order = ((recipient, EVE), (stranger, EVA))
+                for c, address in (order if i % 2 == 0 else order[::-1]):
+                    start = time.perf_counter()
+                    r = self.confirm(c, token, address, wrong_code(code))
+                    elapsed = time.perf_counter() - start
+                    self.assertStatus(r, 400, "invalid_argument")
+                    if codes > 1:  # the first code warms both paths up
+                        times[address].append(elapsed)
+            # The right code at last: the address's count of failures starts again (past 100 a
+            # one-time link would replace the codes).
+            self.assertStatus(self.confirm(recipient, token, EVE, code), 200)
+        median_r = statistics.median(times[EVE]) * 1000
+        median_n = statistics.median(times[EVA]) * 1000
+        self.assertLess(abs(median_r - median_n), 5.0,
+                        "median latency of a wrong confirm: recipient %.2f ms, non-recipient "
+                        "%.2f ms" % (median_r, median_n))
 
 
 # 10 --------------------------------------------------------------------------------------------
