@@ -11,7 +11,8 @@ mail oldest first). One fence has no API to observe and reads the server's log i
 code was created while the relay is down (the `verification.code_sent` event).
 
 SPEC §2 (verification code, session, outbox), §3, §4 flows 1-7, §7;
-SECURITY-CHECKLIST A1-A3, A5, A6, A9 (link budget), A10, A12 and B14, B15, B17, C21, C23.
+SECURITY-CHECKLIST A1-A3, A5-A7, A9 (link budget), A10, A12 and B14, B15, B17, C21, C23, D28
+(the recipient's cookie), H44.
 """
 
 import collections
