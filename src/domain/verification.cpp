@@ -484,7 +484,8 @@ Result<VerifiedSession> Verification::phantom_try(std::optional<Id> link_id,
   // No code was sent for this request (not a recipient, or a budget said no), or it expired or
   // was used. A code that was asked for in the last code_lifetime is answered as if it existed —
   // the same wrong-code answers, the same 429 after code_max_tries, and the same work (a keyed
-  // hash and a write) — so the answers never tell a recipient from anyone else.
+  // hash, and one write transaction holding the `verification.failed` entry its caller
+  // announced) — so neither the answers nor their timing tell a recipient from anyone else.
   std::optional<int> tries;
   {
     std::lock_guard lock(requests_mutex_);
@@ -557,6 +558,10 @@ Result<VerifiedSession> Verification::confirm_code(
   const Id event_link = link_id.value_or(0);
   VST_TRY(live, repository_.live_code(link_id, address, browser_hash, now));
   if (!live) {
+    // Announced here, so that the pretend try's write holds the entry as a recipient's wrong
+    // try's does below (a burned pretend code writes nothing, and the entry is dropped).
+    const auto audited =
+        events_.before_change({"verification.failed", through, item_id, event_link, address});
     return phantom_try(link_id, address, browser_hash, code, policy, now);
   }
   if (live->tries >= policy.code_max_tries) {
@@ -565,8 +570,11 @@ Result<VerifiedSession> Verification::confirm_code(
   const std::string expected = live->code_hmac;
   const std::string given = code_hmac(link_id, address, browser_hash, code);
   if (!util::secure_equal(expected, given)) {
+    // The entry is written in the try's own transaction, as for an address that got no code
+    // (phantom_try()): one commit either way.
+    const auto audited =
+        events_.before_change({"verification.failed", through, item_id, event_link, address});
     VST_TRYV(repository_.record_wrong_try(live->id, live->external_id));
-    events_.record({"verification.failed", through, item_id, event_link, address});
     return fail(wrong_code());
   }
   VST_TRY(consumed, repository_.consume(live->id, policy.code_max_tries, now));

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <regex>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,59 @@ TEST(Verification, ACodeIsBoundToTheBrowserThatAskedForIt) {
     EXPECT_FALSE(s.confirm("00000000", "browser-b"));
   }
   EXPECT_TRUE(s.confirm(code, "browser-a"));
+}
+
+TEST(Verification, ACodeIsBoundToItsLinkAndItsAddress) {
+  Shared s;
+  constexpr const char* kEve = "eve@partner.example";
+  constexpr const char* kYan = "yan@partner.example";
+  // L2: another file shared with Eve and Yan by another link.
+  const auto other = s.f.upload(s.f.as(s.owner), s.f.personal_root(s.owner), "other.txt", "x");
+  LinkRequest request;
+  request.kind = LinkKind::kSpecific;
+  request.recipients = {{kEve, {}}, {kYan, {}}};
+  Principal holder2;
+  holder2.via = s.f.sharing.create_link(s.f.as(s.owner), other.id, request).value().link.link;
+  s.f.outbox.deliver_due();  // the invitations
+  const auto code_through = [&](const Principal& holder, const std::string& address) {
+    const std::size_t before = s.f.mail_sender.sent.size();
+    EXPECT_TRUE(s.f.verification.request(holder, address, "browser-a", "198.51.100.7"));
+    s.f.verification.process_pending();
+    s.f.outbox.deliver_due();
+    EXPECT_EQ(s.f.mail_sender.sent.size(), before + 1);
+    return Shared::code_in(s.f.mail_sender.sent.back().text);
+  };
+  const auto confirm = [&](const Principal& holder, const std::string& address,
+                           const std::string& code) {
+    return s.f.verification.confirm(holder, address, code, false, "browser-a", "198.51.100.7",
+                                    "test");
+  };
+  const auto refused_as_wrong = [&](const Principal& holder, const std::string& address,
+                                    const std::string& code) {
+    const auto r = confirm(holder, address, code);
+    return !r && r.error().code == Errc::kInvalidArgument;
+  };
+  // Every one of them has a live code in the same browser, so each refusal below is a mismatch
+  // of link or address, not the absence of a code.
+  const std::string l1_eve = code_through(s.holder, kEve);
+  const std::string l2_eve = code_through(holder2, kEve);
+  const std::string l2_yan = code_through(holder2, kYan);
+  ASSERT_EQ(std::set<std::string>({l1_eve, l2_eve, l2_yan}).size(), 3U);
+  // Link L1's code on link L2, same address: refused.
+  EXPECT_TRUE(refused_as_wrong(holder2, kEve, l1_eve));
+  // Address Eve's code under address Yan, same link L2: refused.
+  EXPECT_TRUE(refused_as_wrong(holder2, kYan, l2_eve));
+  // And the reverse of each.
+  EXPECT_TRUE(refused_as_wrong(s.holder, kEve, l2_eve));
+  EXPECT_TRUE(refused_as_wrong(holder2, kEve, l2_yan));
+  // Each code still works where it belongs, for whom it was sent.
+  const auto yan = confirm(holder2, kYan, l2_yan);
+  ASSERT_TRUE(yan) << yan.error().message;
+  EXPECT_EQ(s.f.verification.authenticate(yan.value().token).value().name, kYan);
+  const auto eve2 = confirm(holder2, kEve, l2_eve);
+  ASSERT_TRUE(eve2) << eve2.error().message;
+  EXPECT_EQ(s.f.verification.authenticate(eve2.value().token).value().name, kEve);
+  EXPECT_TRUE(confirm(s.holder, kEve, l1_eve));
 }
 
 TEST(Verification, FiveWrongTriesBurnTheCodeAndANewOneWorks) {
@@ -230,6 +284,31 @@ TEST(Verification, ConfirmingAnswersRecipientsAndOthersAlike) {
   EXPECT_EQ(answers("eve@partner.example", "browser-eve"),
             answers("eva@partner.example", "browser-eva"));
   EXPECT_EQ(answers("eva@partner.example", "browser-eva")[6].first, Errc::kInvalidArgument);
+}
+
+TEST(Verification, AWrongTryIsRecordedAlikeForRecipientsAndOthers) {
+  Shared s;
+  const std::string code = s.code_for("browser-eve");
+  ASSERT_FALSE(code.empty());
+  const std::string wrong = code == "00000000" ? "11111111" : "00000000";
+  ASSERT_TRUE(
+      s.f.verification.request(s.holder, "eva@partner.example", "browser-eva", "198.51.100.7"));
+  s.f.verification.process_pending();
+  s.f.events.events.clear();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(s.f.verification.confirm(s.holder, "eve@partner.example", wrong, false,
+                                          "browser-eve", "198.51.100.7", "test"));
+    EXPECT_FALSE(s.f.verification.confirm(s.holder, "eva@partner.example", wrong, false,
+                                          "browser-eva", "198.51.100.7", "test"));
+  }
+  // One `verification.failed` per wrong try for either address (the same work: its write).
+  const auto failed = [&](const std::string& address) {
+    return std::count_if(s.f.events.events.begin(), s.f.events.events.end(), [&](const auto& e) {
+      return e.type == "verification.failed" && e.subject == address;
+    });
+  };
+  EXPECT_EQ(failed("eve@partner.example"), 3);
+  EXPECT_EQ(failed("eva@partner.example"), 3);
 }
 
 TEST(Verification, TheReverificationPeriodIsCheckedOnEveryDecision) {

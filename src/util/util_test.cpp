@@ -219,6 +219,39 @@ TEST(Crypto, PasswordsVerifyOnlyWithTheRightPasswordAndUseArgon2id) {
   EXPECT_FALSE(verify_password(hash, "correct horsf"));
 }
 
+TEST(Crypto, AHashNamesItsOwnCostAndVerifiesWhateverTheCurrentSetting) {
+  crypto_init();
+  // A server whose `security.password_hash_cost` changed still holds hashes made under the old
+  // setting: each stored string names its parameters, and verifying reads them from it.
+  struct Case {
+    PasswordHashCost cost;
+    std::string prefix;
+  };
+  const std::vector<Case> cases = {
+      {{1, 8192}, "$argon2id$v=19$m=8,t=1,p=1$"},
+      {{4, 2U * 1024 * 1024}, "$argon2id$v=19$m=2048,t=4,p=1$"},
+      {default_password_cost(), "$argon2id$v=19$m=65536,t=2,p=1$"},
+  };
+  for (const auto& c : cases) {
+    const auto hash = hash_password("correct horse", c.cost).value();
+    EXPECT_TRUE(hash.starts_with(c.prefix)) << hash;
+    EXPECT_TRUE(verify_password(hash, "correct horse")) << hash;
+    EXPECT_FALSE(verify_password(hash, "correct horsf")) << hash;
+  }
+  // Made elsewhere (libsodium through another binding) at t=3 and 4 MiB, a cost this server
+  // never uses.
+  const std::string foreign =
+      "$argon2id$v=19$m=4096,t=3,p=1$/D0pdSffdZY1a6oBHHAOCA$iifAAxqEwnT0ez4pBat8PcwL55sp/"
+      "ursbEqD7/OfI8I";
+  EXPECT_TRUE(verify_password(foreign, "correct horse"));
+  EXPECT_FALSE(verify_password(foreign, "correct horsf"));
+  // The same hash with its parameters edited no longer verifies: they are read, not assumed.
+  std::string edited = foreign;
+  edited.replace(edited.find("t=3"), 3, "t=2");
+  EXPECT_FALSE(verify_password(edited, "correct horse"));
+  EXPECT_FALSE(verify_password("", "correct horse"));
+}
+
 TEST(Crypto, SecureEqualComparesContentAndLength) {
   EXPECT_TRUE(secure_equal("abc", "abc"));
   EXPECT_FALSE(secure_equal("abc", "abd"));

@@ -13,6 +13,7 @@ import tempfile
 import unittest
 
 from harness import ADMIN_EMAIL, ADMIN_PASSWORD, VestibuleTestCase, run_cli, wait_until
+from smtp_sink import SmtpSink
 
 MEMBER = "mia@example.org"
 MEMBER_PASSWORD = "Member-passw0rd-for-tests"
@@ -148,6 +149,42 @@ class ExposedInstanceTest(VestibuleTestCase):
         c.close()
         admin = self.client(server, sign_in=ADMIN_EMAIL, password=ADMIN_PASSWORD)
         self.assertEqual(admin.get("/api/v1/dev/mail").status, 200)
+
+    def test_with_a_relay_no_dev_route_exists_even_for_an_admin(self):
+        sink = SmtpSink()
+        self.addCleanup(sink.close)
+        relay = {"VESTIBULE_SMTP__HOST": "127.0.0.1", "VESTIBULE_SMTP__PORT": str(sink.port),
+                 "VESTIBULE_SMTP__TLS": "none",
+                 "VESTIBULE_SMTP__FROM": "Vestibule <no-reply@test.example>"}
+        starts = (
+            # A loopback, plain-http instance: without the relay the mailbox would be on.
+            [],
+            # A production start: an https public URL (and a relay).
+            ["--set", "server.public_url=https://files.example.org"],
+        )
+        for args in starts:
+            with self.subTest(args=args):
+                server = self.start_server(extra_args=args, env=relay)
+                admin = self.client(server, sign_in=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+                self.assertEqual(admin.me()["role"], "admin")
+                root = admin.personal_root()
+                item = admin.upload(root, "plan.txt", b"plan").json()
+                address = "eve-%d@partner.example" % len(sink.messages)
+                r = admin.post("/api/v1/items/%d/links" % item["id"],
+                               json={"kind": "specific", "recipients": [address]})
+                self.assertEqual(r.status, 201, r.describe())
+                token = r.json()["token"]
+                sink.wait_for(1, to=address)  # the relay is live: the invitation went there
+
+                r = admin.get("/api/v1/dev/mail")
+                self.assertEqual(r.status, 404, r.describe())
+                self.assertEqual(r.error_code(), "not_found", r.describe())
+                self.assertNotIn(token.encode(), r.body)
+                page = admin.get("/dev/mail")  # at most the web app's page, never the mailbox
+                self.assertNotIn(token.encode(), page.body)
+                self.assertNotIn(b"development mailbox", page.body)
+                r = admin.post("/api/v1/dev/clock", json={"advance": "1h"})
+                self.assertEqual(r.status, 404, r.describe())
 
     def test_an_unknown_mailbox_setting_is_refused_with_what_is_allowed(self):
         code, _, err = serve_once("--listen", "127.0.0.1:0", "--set", "smtp.dev_mailbox=yes")

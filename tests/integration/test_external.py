@@ -11,7 +11,8 @@ mail oldest first). One fence has no API to observe and reads the server's log i
 code was created while the relay is down (the `verification.code_sent` event).
 
 SPEC §2 (verification code, session, outbox), §3, §4 flows 1-7, §7;
-SECURITY-CHECKLIST A1-A3, A5, A6, A9 (link budget), A10, A12 and B14, B15, B17, C21, C23.
+SECURITY-CHECKLIST A1-A3, A5-A7, A9 (link budget), A10, A12 and B14, B15, B17, C21, C23, D28
+(the recipient's cookie), H44.
 """
 
 import collections
@@ -35,6 +36,7 @@ from smtp_sink import SmtpSink, code_of, share_url_of, share_urls_of
 EVE = "eve@partner.example"           # the invited external recipient
 EVA = "eva@partner.example"           # never invited; masks like EVE ("e**@partner.example")
 MALLORY = "mallory@elsewhere.example"  # never invited
+YAN = "yan@partner.example"           # invited next to EVE on a second link
 SMTP_FROM = "Vestibule <no-reply@test.example>"
 
 BROWSER_COOKIE = "vestibule_browser"
@@ -421,6 +423,36 @@ class NoEnumerationTest(ExternalCase):
             self.assertEqual([a for a in self.sink.attempts if a[0] == address], [])
         self.assertEqual(len(self.sink.messages), 3, self.sink.messages)
 
+    def test_wrong_confirms_answer_a_recipient_and_a_stranger_byte_for_byte_alike(self):
+        _, link = self.share([EVE])
+        token = link["token"]
+        recipient, stranger = self.browser(), self.browser()
+
+        def wrong_tries(count, code):
+            pairs = []
+            for _ in range(count):
+                r = self.confirm(recipient, token, EVE, wrong_code(code))
+                n = self.confirm(stranger, token, EVA, wrong_code(code))
+                self.assertNotIn(RECIPIENT_COOKIE, cookie_names(r) + cookie_names(n))
+                self.assertEqual(self.comparable(r), self.comparable(n),
+                                 "\n%s\n%s" % (r.describe(), n.describe()))
+                pairs.append(r.status)
+            return pairs
+
+        # Both asked for a code (only Eve got one); each browser has its cookie already.
+        for c, address in ((recipient, EVE), (stranger, EVA)):
+            self.request_code(c, token, address)
+        code = self.nth_code(EVE, 1)
+        # Tries 1-5 are wrong codes, the 6th and 7th find the code burned: alike at every count.
+        self.assertEqual(wrong_tries(7, code), [400] * 5 + [429] * 2)
+        # A new request starts again for both; past the code's lifetime both are plain wrong.
+        for c, address in ((recipient, EVE), (stranger, EVA)):
+            self.request_code(c, token, address)
+        code = self.nth_code(EVE, 2)
+        self.assertEqual(wrong_tries(2, code), [400, 400])
+        self.advance("11m")
+        self.assertEqual(wrong_tries(3, code), [400] * 3)
+
 
 # 3 ---------------------------------------------------------------------------------------------
 
@@ -557,6 +589,152 @@ class ForwardedLinkTest(ExternalCase):
         self.assertIn(RECIPIENT_COOKIE, cookie_names(r))
         self.assertStatus(a.get(shares(token, "/content")), 200)
         self.assertStatus(b.get(shares(token, "/content")), 401)
+
+
+class CodeRequestBudgetTest(ExternalCase):
+
+    def test_past_the_links_budget_per_client_address_a_request_gets_429_with_retry_after(self):
+        budget = self.admin_c.expect(200, "GET", "/api/v1/admin/settings").json()
+        self.assertEqual(budget["code_sends_per_link_per_hour"], 20, budget)
+        _, link = self.share([EVE])
+        _, other = self.share([EVE])
+        token = link["token"]
+        c = self.browser()
+        # 20 requests from one client address through one link, for any addresses: all 202.
+        for i in range(20):
+            self.request_code(c, token, (EVE, EVA, MALLORY)[i % 3])
+        r = c.post(shares(token, "/verification"), json={"email": EVE})
+        self.assertStatus(r, 429, "too_many_requests")
+        retry_after = r.headers.get("Retry-After")
+        self.assertIsNotNone(retry_after, r.describe())
+        self.assertRegex(retry_after, r"^[0-9]+$", r.describe())
+        seconds = int(retry_after)
+        self.assertTrue(0 < seconds <= 3600, r.describe())
+        self.assertNotIn(RECIPIENT_COOKIE, cookie_names(r))
+        # The budget is the (link, client address)'s: another client address on this link and
+        # this client on another link are still served.
+        self.request_code(self.browser(source="127.0.0.2"), token, EVE)
+        self.request_code(c, other["token"], EVE)
+        # Retry-After is the truth: one second before it the request is still refused...
+        self.advance("%ds" % (seconds - 1))
+        r = c.post(shares(token, "/verification"), json={"email": EVE})
+        self.assertStatus(r, 429, "too_many_requests")
+        self.assertIn("Retry-After", r.headers, r.describe())
+        # ...and once it has passed, served.
+        self.advance("1s")
+        self.request_code(c, token, EVE)
+
+
+class CodeBindingTest(ExternalCase):
+
+    def test_a_code_is_refused_on_another_link_and_under_another_address(self):
+        _, l1 = self.share([EVE])
+        _, l2 = self.share([EVE, YAN])
+        a = self.browser()
+        # One browser holds a live code for each (link, address), so each refusal below is a
+        # mismatch of link or address, not the absence of a code.
+        self.request_code(a, l1["token"], EVE)
+        l1_eve = self.nth_code(EVE, 1)
+        self.request_code(a, l2["token"], EVE)
+        l2_eve = self.nth_code(EVE, 2)
+        self.request_code(a, l2["token"], YAN)
+        l2_yan = self.nth_code(YAN, 1)
+        self.assertEqual(len({l1_eve, l2_eve, l2_yan}), 3)
+
+        refusals = (
+            (l2, EVE, l1_eve),  # link L1's code on link L2, same address
+            (l2, YAN, l2_eve),  # Eve's code under Yan, same link
+            (l1, EVE, l2_eve),  # and the reverse of each
+            (l2, EVE, l2_yan),
+        )
+        for link, address, code in refusals:
+            r = self.confirm(a, link["token"], address, code)
+            self.assertStatus(r, 400, "invalid_argument")
+            self.assertNotIn(RECIPIENT_COOKIE, cookie_names(r), r.describe())
+        self.assertStatus(a.get(shares(l1["token"], "/content")), 401)
+        self.assertStatus(a.get(shares(l2["token"], "/content")), 401)
+
+        # Each code still works where it belongs, for whom it was sent.
+        for link, address, code in ((l2, YAN, l2_yan), (l2, EVE, l2_eve), (l1, EVE, l1_eve)):
+            r = self.confirm(a, link["token"], address, code)
+            self.assertStatus(r, 200)
+            self.assertEqual(a.me()["email"], address)
+        self.assertStatus(a.get(shares(l1["token"], "/content")), 200)
+
+
+class FixationTest(ExternalCase):
+
+    def test_a_planted_live_session_is_replaced_and_never_becomes_the_recipients(self):
+        _, for_eve = self.share([EVE])
+        _, for_yan = self.share([YAN])
+        # The attacker (Yan) verifies on his own link: a live recipient session.
+        attacker, _ = self.verified_browser(for_yan["token"], YAN)
+        planted = attacker.cookies[RECIPIENT_COOKIE]
+        # ...and plants it in Eve's browser before she verifies.
+        victim = self.browser(cookies={RECIPIENT_COOKIE: planted})
+        self.assertEqual(victim.me()["email"], YAN)
+        self.assertIn(victim.get(shares(for_eve["token"], "/content")).status, (401, 403))
+
+        _, r = self.verified_browser(for_eve["token"], EVE, client=victim)
+        self.assertIn(RECIPIENT_COOKIE, cookie_names(r), r.describe())
+        self.assertNotEqual(victim.cookies[RECIPIENT_COOKIE], planted)
+        self.assertEqual(victim.me()["email"], EVE)
+        self.assertStatus(victim.get(shares(for_eve["token"], "/content")), 200)
+
+        # The planted value was signed out when Eve verified: it is nobody's now, least of all
+        # Eve's.
+        for c in (attacker, self.browser(cookies={RECIPIENT_COOKIE: planted})):
+            self.assertStatus(c.get("/api/v1/me"), 401, "unauthenticated")
+            r = c.get(shares(for_eve["token"], "/content"))
+            self.assertIn(r.status, (401, 403), r.describe())
+            self.assertNotEqual(r.body, b"shared bytes\n")
+            self.assertStatus(c.get("/api/v1/shared-with-me/%d" % for_eve["id"]), (401, 403, 404))
+
+
+class CrossSiteTest(ExternalCase):
+
+    def test_a_recipients_cookie_alone_changes_nothing_from_another_site(self):
+        folder = self.admin_c.mkdir(self.root, unique("drop"))
+        keep = self.admin_c.upload(folder["id"], "keep.txt", b"keep")
+        self.assertStatus(keep, 201)
+        keep = keep.json()
+        r = self.admin_c.post("/api/v1/items/%d/links" % folder["id"],
+                              json={"kind": "specific", "role": "edit", "recipients": [EVE]})
+        self.assertStatus(r, 201)
+        link = r.json()
+        eve, _ = self.verified_browser(link["token"])
+        self.assertNotIn("vestibule_session", eve.cookies)  # the recipient cookie only
+        self.assertEqual(eve.me()["email"], EVE)
+
+        bases = (shares(link["token"]), "/api/v1/shared-with-me/%d" % link["id"])
+        for label, headers in (("origin", {"Origin": "http://evil.example"}),
+                               ("cross-site", {"Sec-Fetch-Site": "cross-site"}),
+                               ("same-site", {"Sec-Fetch-Site": "same-site"})):
+            for base in bases:
+                with self.subTest(header=label, base=base.split("/")[3]):
+                    refused = [
+                        eve.post(base + "/items/%d/children" % folder["id"],
+                                 json={"name": "csrf-" + label, "kind": "folder"},
+                                 headers=headers),
+                        eve.patch(base + "/items/%d" % keep["id"], json={"name": "csrf.txt"},
+                                  headers=headers),
+                        eve.delete(base + "/items/%d" % keep["id"], headers=headers),
+                        eve.put(base + "/items/%d/files/csrf.txt" % folder["id"], body=b"x",
+                                headers=dict(headers, **{"Content-Type": "text/plain"})),
+                    ]
+                    for r in refused:
+                        self.assertStatus(r, 403, "forbidden")
+            r = eve.delete("/api/v1/session", headers=headers)
+            self.assertStatus(r, 403, "forbidden")
+            self.assertEqual(eve.me()["email"], EVE)
+        self.assertEqual([i["name"] for i in self.admin_c.children(folder["id"])], ["keep.txt"])
+        # The same change from the server's own pages (or a client that is not a browser) is made.
+        r = eve.post(shares(link["token"], "/items/%d/children" % folder["id"]),
+                     json={"name": "made", "kind": "folder"},
+                     headers={"Origin": eve.origin, "Sec-Fetch-Site": "same-origin"})
+        self.assertStatus(r, 201)
+        self.assertEqual(sorted(i["name"] for i in self.admin_c.children(folder["id"])),
+                         ["keep.txt", "made"])
 
 
 # 5 ---------------------------------------------------------------------------------------------
@@ -825,6 +1003,44 @@ class RequestTimingTest(ExternalCase):
         self.assertLess(abs(median_r - median_n), 5.0,
                         "median latency: recipient %.2f ms, non-recipient %.2f ms"
                         % (median_r, median_n))
+
+
+class ConfirmTimingTest(ExternalCase):
+
+    PAIRS = 100
+
+    def test_wrong_confirms_take_the_same_time_for_a_recipient_and_a_stranger(self):
+        # Up to 9 wrong tries per code (never the burn, a cheaper path), and enough codes.
+        self.settings(code_max_tries=10, code_sends_per_address_per_hour=100,
+                      code_sends_per_link_per_hour=1000)
+        _, link = self.share([EVE])
+        token = link["token"]
+        self.sink.wait_for(1, to=EVE)
+        recipient, stranger = self.keep_alive_browser(), self.keep_alive_browser()
+        times = {EVE: [], EVA: []}
+        codes = 0
+        while len(times[EVE]) < self.PAIRS:
+            for c, address in ((recipient, EVE), (stranger, EVA)):
+                self.request_code(c, token, address)
+            codes += 1
+            code = self.nth_code(EVE, codes)
+            for i in range(9):
+                order = ((recipient, EVE), (stranger, EVA))
+                for c, address in (order if i % 2 == 0 else order[::-1]):
+                    start = time.perf_counter()
+                    r = self.confirm(c, token, address, wrong_code(code))
+                    elapsed = time.perf_counter() - start
+                    self.assertStatus(r, 400, "invalid_argument")
+                    if codes > 1:  # the first code warms both paths up
+                        times[address].append(elapsed)
+            # The right code at last: the address's count of failures starts again (past 100 a
+            # one-time link would replace the codes).
+            self.assertStatus(self.confirm(recipient, token, EVE, code), 200)
+        median_r = statistics.median(times[EVE]) * 1000
+        median_n = statistics.median(times[EVA]) * 1000
+        self.assertLess(abs(median_r - median_n), 5.0,
+                        "median latency of a wrong confirm: recipient %.2f ms, non-recipient "
+                        "%.2f ms" % (median_r, median_n))
 
 
 # 10 --------------------------------------------------------------------------------------------

@@ -324,6 +324,78 @@ class SessionTest(SharedServer):
         self.assertStatus(a.delete("/api/v1/session"), 204)
         self.assertEqual(b.me()["email"], ADMIN_EMAIL, "signing out one session ended another")
 
+    def test_a_planted_live_session_is_replaced_at_sign_in_and_never_becomes_the_victims(self):
+        _, attacker_email, attacker_password = self.add_member()
+        attacker = self.client(self.server, sign_in=attacker_email, password=attacker_password)
+        planted = attacker.session
+        _, email, password = self.add_member()
+        # The victim's browser carries the attacker's live session before signing in.
+        victim = self.client(self.server)
+        victim.cookies["vestibule_session"] = planted
+        self.assertEqual(victim.me()["email"], attacker_email)
+        r = victim.sign_in(email, password)
+        self.assertIn("vestibule_session", [sc.split("=", 1)[0]
+                                            for sc in r.headers.get_all("Set-Cookie")],
+                      r.describe())
+        self.assertNotEqual(victim.session, planted)
+        self.assertEqual(victim.me()["email"], email)
+        # The planted value is still the attacker's session at most, never the victim's.
+        for c in (attacker, self.client(self.server)):
+            c.cookies["vestibule_session"] = planted
+            r = c.get("/api/v1/me")
+            self.assertIn(r.status, (200, 401), r.describe())
+            if r.status == 200:
+                self.assertEqual(r.json()["email"], attacker_email, r.describe())
+
+    def test_changing_my_password_checks_the_current_one_and_ends_my_other_sessions(self):
+        _, email, password = self.add_member()
+        a = self.client(self.server, sign_in=email, password=password)
+        b = self.client(self.server, sign_in=email, password=password)
+        new = "New-passw0rd-%s" % unique("pw")
+
+        def change(client, current, replacement, headers=None, **extra):
+            body = dict({"current_password": current, "new_password": replacement}, **extra)
+            return client.post("/api/v1/me/password", json=body, headers=headers)
+
+        # Refused, and nothing changes: a wrong current password, a new one that breaks the
+        # rules, a request from another site, an API token instead of the session.
+        r = change(a, "not-" + password, new)
+        self.assertStatus(r, 403, "forbidden")
+        self.assertEqual(r.json()["error"].get("field"), "current_password", r.describe())
+        r = change(a, password, "short")
+        self.assertStatus(r, 400, "invalid_argument")
+        self.assertEqual(r.json()["error"].get("field"), "new_password", r.describe())
+        r = change(a, password, new, headers={"Origin": "https://elsewhere.example"})
+        self.assertStatus(r, 403, "forbidden")
+        r = a.post("/api/v1/me/tokens", json={"name": "script", "scope": "write"})
+        self.assertStatus(r, 201)
+        script = Client(self.server.port)
+        self._clients.append(script)
+        self.addCleanup(script.close)
+        r = script.post("/api/v1/me/password",
+                        json={"current_password": password, "new_password": new},
+                        headers={"Authorization": "Bearer " + r.json()["token"]})
+        self.assertStatus(r, 403, "forbidden")
+        for c in (a, b):
+            self.assertEqual(c.me()["email"], email)
+        self.assertStatus(self.client(self.server).sign_in(email, new, expect=None), 401)
+
+        # The right current password: 204. This session stays, the other one ends (the
+        # default), the old password no longer signs in and the new one does.
+        self.assertStatus(change(a, password, new), 204)
+        self.assertEqual(a.me()["email"], email)
+        self.assertStatus(b.get("/api/v1/me"), 401, "unauthenticated")
+        self.assertStatus(self.client(self.server).sign_in(email, password, expect=None), 401,
+                          "unauthenticated")
+        c = self.client(self.server, sign_in=email, password=new)
+
+        # With end_other_sessions false, the other sessions stay.
+        newer = "Newer-passw0rd-%s" % unique("pw")
+        self.assertStatus(change(a, new, newer, end_other_sessions=False), 204)
+        self.assertEqual(c.me()["email"], email)
+        self.assertEqual(a.me()["email"], email)
+        self.client(self.server, sign_in=email, password=newer)
+
 
 class MembersTest(SharedServer):
 
@@ -796,7 +868,10 @@ class CsrfTest(SharedServer):
         item = self.admin_client.upload(f["id"], "keep.txt", b"keep").json()
         evil = {"Origin": "http://evil.example"}
         cross = {"Sec-Fetch-Site": "cross-site"}
-        for label, headers in (("origin", evil), ("sec-fetch-site", cross)):
+        # Another site under the same registrable domain (a sibling subdomain) is another site.
+        same_site = {"Sec-Fetch-Site": "same-site"}
+        for label, headers in (("origin", evil), ("sec-fetch-site", cross),
+                               ("same-site", same_site)):
             with self.subTest(header=label):
                 r = self.admin_client.post("/api/v1/items/%d/children" % f["id"],
                                            json={"name": "csrf-" + label, "kind": "folder"},

@@ -9,18 +9,34 @@ SPEC §2-5 and §7; SECURITY-CHECKLIST items 21-27 and 30 (through a share).
 """
 
 import base64
+import ctypes
+import ctypes.util
 import datetime
 import hashlib
 import http.client
 import itertools
 import json as jsonlib
 import os
+import sqlite3
 import time
 import unittest
 
 from harness import ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name
 
 _counter = itertools.count(1)
+
+_sodium = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+_sodium.crypto_pwhash_argon2id_str_verify.argtypes = (ctypes.c_char_p, ctypes.c_char_p,
+                                                      ctypes.c_ulonglong)
+
+
+def argon2id_verifies(stored, password):
+    """libsodium's own check of an Argon2id string (the library the server links against)."""
+    if _sodium.sodium_init() < 0:
+        raise AssertionError("libsodium did not initialize")
+    secret = password.encode("utf-8")
+    return _sodium.crypto_pwhash_argon2id_str_verify(stored.encode("ascii"), secret,
+                                                     len(secret)) == 0
 
 NOT_FOUND_ID = 987654321
 
@@ -870,6 +886,111 @@ class PasswordLinkTest(SharingCase):
         forged = self.client(self.server)
         forged.cookies["vestibule_link"] = "B" * 43
         self.assertStatus(forged.get(shares(ta, "/content")), 401, "unauthenticated")
+
+    def test_the_password_is_stored_as_argon2id_and_a_wrong_one_tells_nothing_more(self):
+        self.settings(external_sharing="anyone")
+        f = self.folder()
+        _, _, member = self.new_member()
+        member_root = member.personal_root()
+        # Two links that differ in everything: owner, item, name, size, password.
+        item_a = self.put_file(f["id"], "quarterly-figures.txt", b"figures")
+        item_b = self.put_file(member_root, "holiday-plan.txt", b"a longer plan " * 10,
+                               client=member)
+        pw_a, pw_b = "correct horse battery", "another link's password"
+        link_a = self.link(item_a["id"], kind="anyone", role="view", password=pw_a)
+        link_b = self.link(item_b["id"], client=member, kind="anyone", role="view",
+                           password=pw_b)
+        plain = self.link(item_a["id"], kind="anyone", role="view")
+
+        # Stored: an Argon2id hash of that very password (checked by libsodium itself), salted.
+        db = sqlite3.connect("file:%s?mode=ro" % self.server.db_path, uri=True)
+        self.addCleanup(db.close)
+        stored = dict(db.execute("SELECT id, password_hash FROM links WHERE id IN (?, ?, ?)",
+                                 (link_a["id"], link_b["id"], plain["id"])).fetchall())
+        for link, password in ((link_a, pw_a), (link_b, pw_b)):
+            value = stored[link["id"]]
+            self.assertRegex(value, r"^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$"
+                                    r"[A-Za-z0-9+/]+$")
+            self.assertNotIn(password, value)
+            self.assertTrue(argon2id_verifies(value, password), value)
+            self.assertFalse(argon2id_verifies(value, password + "x"), value)
+        self.assertFalse(argon2id_verifies(stored[link_a["id"]], pw_b))
+        self.assertEqual(stored[plain["id"]], "")
+        again = self.link(item_a["id"], kind="anyone", role="view", password=pw_a)
+        (same_password,) = db.execute("SELECT password_hash FROM links WHERE id = ?",
+                                      (again["id"],)).fetchone()
+        self.assertNotEqual(same_password, stored[link_a["id"]], "the hash is not salted")
+
+        # The summary a holder gets before the password: it says a password is needed.
+        c = self.anon()
+        summary = c.get(shares(link_a["token"]))
+        self.assertStatus(summary, 200)
+        self.assertEqual(summary.json()["needs"], "password", summary.describe())
+
+        # A wrong password: the same answer for either link and any guess, near or far, so it
+        # depends on neither the link, its item, its owner nor the password.
+        answers = []
+        for link, guesses in ((link_a, ("x", pw_a[:-1], pw_a.upper(), pw_b)),
+                              (link_b, ("x", pw_b + " ", pw_a, "a" * 300))):
+            for guess in guesses:
+                r = c.post(shares(link["token"], "/password"), json={"password": guess})
+                self.assertStatus(r, 401, "unauthenticated")
+                self.assertEqual(r.headers.get_all("Set-Cookie"), [], r.describe())
+                answers.append(r)
+        bodies = {r.body for r in answers}
+        self.assertEqual(len(bodies), 1, bodies)
+        headers = {tuple(sorted((k.lower(), v) for k, v in r.headers.items()
+                                if k.lower() not in ("date", "x-request-id")))
+                   for r in answers}
+        self.assertEqual(len(headers), 1, headers)
+        error = answers[0].json()
+        self.assertEqual(set(error), {"error"}, answers[0].describe())
+        self.assertLessEqual(set(error["error"]), {"code", "message", "field"},
+                             answers[0].describe())
+        # Nothing of the item or its owner that the summary keeps back, and nothing more than
+        # the summary tells: no name, id, size, owner or password.
+        body = answers[0].body.decode("utf-8")
+        for secret in ("quarterly", "holiday", "figures", str(item_a["id"]), str(item_b["id"]),
+                       ADMIN_EMAIL, "member", pw_a, pw_b, link_a["token"], link_b["token"]):
+            self.assertNotIn(secret, body)
+        for link in (link_a, link_b):  # the summary is unchanged by the wrong tries
+            r = c.get(shares(link["token"]))
+            self.assertEqual(r.json()["needs"], "password", r.describe())
+            self.assertStatus(c.get(shares(link["token"], "/content")), 401, "unauthenticated")
+
+    def test_a_password_proof_alone_changes_nothing_from_another_site(self):
+        self.settings(external_sharing="anyone")
+        f = self.folder()
+        keep = self.put_file(f["id"], "keep.txt", b"keep")
+        password = "correct horse battery"
+        link = self.link(f["id"], kind="anyone", role="edit", password=password)
+        token = link["token"]
+        c = self.anon()
+        self.assertStatus(c.post(shares(token, "/password"), json={"password": password}), 200)
+        self.assertEqual(set(c.cookies), {"vestibule_link"})  # the link's proof, nothing else
+        for label, headers in (("origin", {"Origin": "http://evil.example"}),
+                               ("cross-site", {"Sec-Fetch-Site": "cross-site"}),
+                               ("same-site", {"Sec-Fetch-Site": "same-site"})):
+            with self.subTest(header=label):
+                refused = [
+                    c.post(shares(token, "/items/%d/children" % f["id"]),
+                           json={"name": "csrf-" + label, "kind": "folder"}, headers=headers),
+                    c.patch(shares(token, "/items/%d" % keep["id"]), json={"name": "csrf.txt"},
+                            headers=headers),
+                    c.delete(shares(token, "/items/%d" % keep["id"]), headers=headers),
+                    c.put(shares(token, "/items/%d/files/csrf.txt" % f["id"]), body=b"x",
+                          headers=dict(headers, **{"Content-Type": "text/plain"})),
+                    # Proving the password again from another site is refused too.
+                    c.post(shares(token, "/password"), json={"password": password},
+                           headers=headers),
+                ]
+                for r in refused:
+                    self.assertStatus(r, 403, "forbidden")
+        self.assertEqual(self.names(f["id"]), ["keep.txt"])
+        r = c.post(shares(token, "/items/%d/children" % f["id"]),
+                   json={"name": "made", "kind": "folder"})
+        self.assertStatus(r, 201)
+        self.assertEqual(self.names(f["id"]), ["keep.txt", "made"])
 
 
 # 7 ---------------------------------------------------------------------------------------------
