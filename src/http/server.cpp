@@ -1103,6 +1103,11 @@ void Server::Impl::run() {
   for (auto& worker : workers) {
     worker.join();
   }
+  // A heavy handler can outlive the loops when the grace period ran out while it hashed. The
+  // caller tears down what handlers use (the outbox worker, the hooks that wake it) as soon as
+  // run() returns, so run() returns only once no handler runs any more, as for handlers on the
+  // loops. Its connection's strand is stopped: the coroutine it would resume is destroyed with it.
+  heavy_pool_.join();
 
   // No thread runs the loop any more: close what is left (connections past the grace period).
   error_code ec;

@@ -888,6 +888,23 @@ TEST_F(ServerTest, HeavyRoutesRunOffTheEventLoopsWithinABound) {
   EXPECT_EQ(other.get("/heavy").result_int(), 200);  // the slot is free again
 }
 
+// The grace period runs out while a heavy handler still works on the pool: run() waits for it,
+// since whoever called run() frees what handlers use as soon as it returns.
+TEST_F(ServerTest, RunReturnsOnlyOnceNoHeavyHandlerRunsAnyMore) {
+  auto options = test_options();
+  options.shutdown_grace = std::chrono::seconds(1);
+  restart(options);
+  Client client(port());
+  client.send_raw("GET /heavy HTTP/1.1\r\nHost: test\r\n\r\n");
+  heavy_entered_.wait();
+  server_->stop();
+  // Past the grace period (1 s) and the forced stop's delay (1 s), the handler still runs.
+  EXPECT_EQ(finished_.wait_for(4s), std::future_status::timeout);
+  heavy_release_.open();
+  EXPECT_EQ(finished_.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
 TEST_F(ServerTest, ABodyTricklingBelowTheMinimumRateIsCutOff) {
   auto options = test_options();
   options.body_rate_grace = std::chrono::seconds(1);
