@@ -28,28 +28,28 @@ nlohmann::json external_me(domain::Id external_id, const std::string& email,
 }  // namespace
 
 void add_session_routes(http::Router& router, Services& s) {
-  router.post(
-      "/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
-        VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
-        VST_TRY(body, parse_object(req));
-        VST_TRY(email, required_string(body, "email"));
-        VST_TRY(password, required_string(body, "password"));
-        auto signed_in = s.members.sign_in(
-            email, password, {req.client_address, std::string(req.header("User-Agent"))});
-        if (!signed_in) {
-          if (signed_in.error().code == Errc::kUnauthenticated) {
-            auto failed = audit_entry("member.sign_in_failed", domain::Principal{});
-            failed.personal.actor_address = email;
-            s.audit.record(std::move(failed));
-          }
-          return fail(signed_in.error());
-        }
-        s.audit.record(audit_entry("member.signed_in", principal_of({signed_in.value().user, {}, {}})));
-        auto response = private_json(200, {{"user", to_json(signed_in.value().user)}});
-        response.set("Set-Cookie", session_cookie(s, signed_in.value().token));
-        return response;
-      }),
-      s.options.max_json_body);
+  router.post("/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
+                VST_TRYV(check_same_origin(s, req));  // no signing a victim in from another site
+                VST_TRY(body, parse_object(req));
+                VST_TRY(email, required_string(body, "email"));
+                VST_TRY(password, required_string(body, "password"));
+                auto signed_in = s.members.sign_in(
+                    email, password, {req.client_address, std::string(req.header("User-Agent"))});
+                if (!signed_in) {
+                  if (signed_in.error().code == Errc::kUnauthenticated) {
+                    auto failed = audit_entry("member.sign_in_failed", domain::Principal{});
+                    failed.personal.actor_address = email;
+                    s.audit.record(std::move(failed));
+                  }
+                  return fail(signed_in.error());
+                }
+                s.audit.record(audit_entry("member.signed_in",
+                                           principal_of({signed_in.value().user, {}, {}})));
+                auto response = private_json(200, {{"user", to_json(signed_in.value().user)}});
+                response.set("Set-Cookie", session_cookie(s, signed_in.value().token));
+                return response;
+              }),
+              s.options.max_json_body);
 
   // Signs out a member, a verified recipient, or both on this browser.
   router.del("/api/v1/session", open_to_all([&s](http::Request& req) -> Result<http::Response> {
@@ -170,24 +170,25 @@ void add_session_routes(http::Router& router, Services& s) {
                            "you are not signed in; sign in with POST /api/v1/session");
              }));
 
-  router.post("/api/v1/me/password",
-              signed_in(s,
-                        [&s](http::Request& req,
-                             const domain::Authenticated& who) -> Result<http::Response> {
-                          if (who.token) {
-                            return fail(Errc::kForbidden,
-                                        "a password is changed signed in with it, not with an API "
-                                        "token; sign in and change it there");
-                          }
-                          VST_TRY(body, parse_object(req));
-                          VST_TRY(current, required_string(body, "current_password"));
-                          VST_TRY(replacement, required_string(body, "new_password"));
-                          VST_TRY(end_others, optional_bool(body, "end_other_sessions"));
-                          VST_TRYV(s.members.change_password(who, current, replacement,
-                                                             end_others.value_or(true)));
-                          return http::Response::empty(204);
-                        }),
-              s.options.max_json_body);
+  router.post(
+      "/api/v1/me/password",
+      signed_in(
+          s,
+          [&s](http::Request& req, const domain::Authenticated& who) -> Result<http::Response> {
+            if (who.token) {
+              return fail(Errc::kForbidden,
+                          "a password is changed signed in with it, not with an API "
+                          "token; sign in and change it there");
+            }
+            VST_TRY(body, parse_object(req));
+            VST_TRY(current, required_string(body, "current_password"));
+            VST_TRY(replacement, required_string(body, "new_password"));
+            VST_TRY(end_others, optional_bool(body, "end_other_sessions"));
+            VST_TRYV(s.members.change_password(who, current, replacement, end_others.value_or(true),
+                                               req.client_address));
+            return http::Response::empty(204);
+          }),
+      s.options.max_json_body);
 }
 
 }  // namespace vestibule::api

@@ -131,10 +131,23 @@ Result<Authenticated> Members::authenticate(const std::string& token) {
 Result<void> Members::sign_out(const Session& session) { return sessions_.remove(session.id); }
 
 Result<void> Members::change_password(const Authenticated& who, const std::string& current,
-                                      const std::string& replacement, bool end_other_sessions) {
+                                      const std::string& replacement, bool end_other_sessions,
+                                      const std::string& client_address) {
+  // Guessing the current password through a taken-over session is throttled as sign-in is, on
+  // the same counts: the same (account, client) pair.
+  const std::string& account = who.user.email;
+  if (const auto wait = throttle_.wait_seconds(account, client_address); wait > 0) {
+    auto error = make_error(Errc::kTooManyRequests, "too many wrong current passwords; wait " +
+                                                        std::to_string(wait) +
+                                                        " seconds before trying again");
+    error.retry_after_seconds = wait;
+    return fail(std::move(error));
+  }
   if (!util::verify_password(who.user.password_hash, current)) {
+    throttle_.record_failure(account, client_address);
     return fail(Errc::kForbidden, "the current password is not right", "current_password");
   }
+  throttle_.record_success(account, client_address);
   VST_TRYV(check_password_rules(replacement, "new_password"));
   VST_TRY(hash, util::hash_password(replacement, options_.password_cost));
   VST_TRYV(users_.set_password_hash(who.user.id, hash));

@@ -54,8 +54,11 @@ class Members {
   // The account behind a session token, if the session and account are still valid.
   Result<Authenticated> authenticate(const std::string& token);
   Result<void> sign_out(const Session& session);
+  // A wrong current password counts as a failed sign-in from `client_address` (kTooManyRequests
+  // with a wait past the throttle's free tries).
   Result<void> change_password(const Authenticated& who, const std::string& current,
-                               const std::string& replacement, bool end_other_sessions);
+                               const std::string& replacement, bool end_other_sessions,
+                               const std::string& client_address = {});
   // Sets a new password (administrative reset) and ends every session of the account.
   Result<void> reset_password(Id user_id, const std::string& replacement);
   // The same with a generated password (128 bits, base64url), returned to be shown once.

@@ -396,6 +396,34 @@ class SessionTest(SharedServer):
         self.assertEqual(a.me()["email"], email)
         self.client(self.server, sign_in=email, password=newer)
 
+    def test_guessing_the_current_password_is_throttled_as_sign_in_is(self):
+        from test_external import ClientFrom  # another loopback address: its own throttle counts
+        _, email, password = self.add_member()
+        thief = ClientFrom(self.server.port, "127.0.0.12")
+        self._clients.append(thief)
+        self.addCleanup(thief.close)
+        thief.sign_in(email, password)
+        statuses = []
+        for n in range(12):
+            r = thief.post("/api/v1/me/password",
+                           json={"current_password": "guess-%d" % n, "new_password": "x" * 12})
+            statuses.append(r.status)
+            if r.status == 429:
+                break
+        self.assertEqual(statuses[:5], [403] * 5, statuses)  # the free tries of sign-in
+        self.assertEqual(statuses[-1], 429, statuses)
+        self.assertGreater(int(r.headers["Retry-After"]), 0)
+        self.assertError(r, "too_many_requests")
+        # While it waits, even the right password is not checked from that client...
+        r = thief.post("/api/v1/me/password",
+                       json={"current_password": password, "new_password": "y" * 12})
+        self.assertStatus(r, 429)
+        # ...while the person, from their own client, is not held back.
+        owner = self.client(self.server, sign_in=email, password=password)
+        r = owner.post("/api/v1/me/password",
+                       json={"current_password": password, "new_password": "Owner-new-pw-1"})
+        self.assertStatus(r, 204)
+
 
 class MembersTest(SharedServer):
 
