@@ -82,6 +82,14 @@ Result<std::string> normalize_email(std::string_view address, std::string_view f
     return refuse("the domain must have at least two labels, like example.org");
   }
   VST_TRY(ascii_domain, domain_to_ascii(domain, field));
+  // The stored form must read back as itself: refused when writing the domain in ASCII made the
+  // address too long, or gave a domain that converts to something else again.
+  if (local.size() + 1 + ascii_domain.size() > 254) {
+    return refuse("it is longer than 254 characters once its domain is written in ASCII");
+  }
+  if (auto again = domain_to_ascii(ascii_domain, field); !again || again.value() != ascii_domain) {
+    return refuse("its domain has no stable ASCII form");
+  }
   std::string out(local);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
