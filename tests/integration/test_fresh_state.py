@@ -51,11 +51,9 @@ class FreshStateTest(ExternalCase):
                 t.join()
         self.addCleanup(finish)
         # The load is running (each thread has been served) before the change is made.
-        self._wait_served(served, len(OTHERS) * 3)
+        wanted = len(OTHERS) * 3
+        wait_until(lambda: len(served) >= wanted, 30, "%d requests of the load" % wanted)
         return item, link, eve
-
-    def _wait_served(self, served, n):
-        wait_until(lambda: len(served) >= n, 30, "%d requests of the load" % n)
 
     def refused(self, eve, token):
         r = eve.get(shares(token, "/content"))

@@ -89,6 +89,23 @@ class Attack:
         self.thread.start()
         return self
 
+    def trickle(self, conns, payload, ages):
+        """Sends `payload` on each (socket, opened at) connection; returns those the server kept
+        open, and records in `ages` how long each one it closed had lived."""
+        alive = []
+        for s, opened in conns:
+            try:
+                s.sendall(payload)
+                if not closed_by_peer(s):
+                    alive.append((s, opened))
+                    continue
+            except OSError:
+                pass
+            s.close()
+            with self.lock:
+                ages.append(time.monotonic() - opened)
+        return alive
+
     def _run_guarded(self):
         try:
             self.run()
@@ -153,7 +170,6 @@ class Slowloris(Attack):
     def __init__(self, port, stop):
         super().__init__(port, stop)
         self.close_ages = []
-        self.bytes_sent = 0
 
     def run(self):
         conns = []
@@ -166,20 +182,7 @@ class Slowloris(Attack):
         for _ in range(SLOWLORIS_CONNECTIONS):
             open_one()
         while not self.stop.wait(1.0):
-            alive = []
-            for s, opened in conns:
-                try:
-                    s.sendall(b"a")
-                    self.bytes_sent += 1
-                    if not closed_by_peer(s):
-                        alive.append((s, opened))
-                        continue
-                except OSError:
-                    pass
-                s.close()
-                with self.lock:
-                    self.close_ages.append(time.monotonic() - opened)
-            conns[:] = alive
+            conns[:] = self.trickle(conns, b"a", self.close_ages)
             while len(conns) < SLOWLORIS_CONNECTIONS and not self.stop.is_set():
                 open_one()
         for s, _ in conns:
@@ -206,19 +209,7 @@ class SlowBodies(Attack):
                        % (self.folder_id, i, self.port, self.cookie, MiB)).encode())
             conns.append((s, time.monotonic()))
         while conns and not self.stop.wait(1.0):
-            alive = []
-            for s, opened in conns:
-                try:
-                    s.sendall(b"b" * 100)
-                    if not closed_by_peer(s):
-                        alive.append((s, opened))
-                        continue
-                except OSError:
-                    pass
-                s.close()
-                with self.lock:
-                    self.cut_ages.append(time.monotonic() - opened)
-            conns[:] = alive
+            conns[:] = self.trickle(conns, b"b" * 100, self.cut_ages)
         for s, _ in conns:
             s.close()
 
