@@ -1,7 +1,7 @@
 // A row's actions: a button "Actions for <name>" that opens a short list of buttons (disclosure
 // pattern, so Tab, arrows, Enter and Space all work). Focus moves to the first action when it
 // opens; Esc closes it and puts focus back on the button; leaving it closes it.
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { contentUrl, type Item } from './api';
 
 export type ItemAction = 'open' | 'share' | 'access' | 'rename' | 'move' | 'versions' | 'delete';
@@ -33,9 +33,13 @@ export function ItemMenu({
   const menuId = `menu-${useId()}`;
   const isFile = item.kind === 'file';
 
+  // In the render's own task: a deferred effect could run after the user's next Tab and pull the
+  // focus back to the first action.
+  useLayoutEffect(() => {
+    if (open) wrap.current?.querySelector<HTMLElement>('.menu a, .menu button')?.focus();
+  }, [open]);
   useEffect(() => {
     if (!open) return;
-    wrap.current?.querySelector<HTMLElement>('.menu a, .menu button')?.focus();
     const onPointer = (e: PointerEvent) => {
       if (!wrap.current?.contains(e.target as Node)) setOpen(false);
     };
