@@ -14,7 +14,6 @@
 #include <charconv>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace vestibule::api {
 
@@ -188,36 +187,39 @@ class SharedUploadSink final : public http::BodySink {
   std::string name_;
 };
 
-// Downloads and views are recorded once per person, item and minute: a player fetching ranges
-// of one video, or a client re-reading a file in a loop, is one entry, not thousands.
-class DownloadLedger {
+// The memory behind entries recorded "once per ...": a key is new the first time it is seen in
+// its epoch. Bounded: past `capacity` keys it forgets everything, so an entry may repeat then.
+class SeenLedger {
  public:
-  bool first_this_minute(const domain::Principal& who, domain::Id item, domain::TimePoint now) {
-    const auto minute = util::to_unix(now) / 60;
-    const std::string key = std::to_string(static_cast<int>(who.kind)) + ":" +
-                            std::to_string(who.user_id) + ":" + std::to_string(who.external_id) +
-                            ":" + std::to_string(who.via ? who.via->id : 0) + ":" +
-                            std::to_string(item);
+  explicit SeenLedger(std::size_t capacity) : capacity_(capacity) {}
+
+  bool first(std::string key, std::int64_t epoch) {
     const std::lock_guard lock(mutex_);
-    if (seen_.size() > 50'000) {
+    if (seen_.size() > capacity_) {
       seen_.clear();
     }
-    auto [it, inserted] = seen_.try_emplace(key, minute);
-    if (!inserted && it->second == minute) {
+    auto [it, inserted] = seen_.try_emplace(std::move(key), epoch);
+    if (!inserted && it->second == epoch) {
       return false;
     }
-    it->second = minute;
+    it->second = epoch;
     return true;
   }
 
  private:
+  std::size_t capacity_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> seen_;
 };
 
+// Downloads and views are recorded once per person, item and minute: a player fetching ranges
+// of one video, or a client re-reading a file in a loop, is one entry, not thousands.
 void audit_read(Services& s, const domain::Principal& who, domain::Id item, const char* event) {
-  static DownloadLedger ledger;
-  if (!ledger.first_this_minute(who, item, s.clock.now())) {
+  static SeenLedger ledger(50'000);
+  std::string key = std::to_string(static_cast<int>(who.kind)) + ":" + std::to_string(who.user_id) +
+                    ":" + std::to_string(who.external_id) + ":" +
+                    std::to_string(who.via ? who.via->id : 0) + ":" + std::to_string(item);
+  if (!ledger.first(std::move(key), util::to_unix(s.clock.now()) / 60)) {
     return;
   }
   auto entry = audit_entry(event, who, "item:" + std::to_string(item));
@@ -232,20 +234,13 @@ void audit_read(Services& s, const domain::Principal& who, domain::Id item, cons
 // A share's first open in each session (or, without a session, from each client address) is
 // recorded once. The memory is the server's own: after a restart an open may be recorded again.
 void audit_open(Services& s, const domain::Principal& who, const std::string& client_address) {
-  static std::mutex mutex;
-  static std::unordered_set<std::string> seen;
+  static SeenLedger ledger(100'000);
   const domain::Id link = who.via ? who.via->id : 0;
   std::string key =
       std::to_string(link) +
       (who.session_id != 0 ? ":s" + std::to_string(who.session_id) : ":c" + client_address);
-  {
-    const std::lock_guard lock(mutex);
-    if (seen.size() > 100'000) {
-      seen.clear();
-    }
-    if (!seen.insert(std::move(key)).second) {
-      return;
-    }
+  if (!ledger.first(std::move(key), 0)) {
+    return;
   }
   auto entry = audit_entry("link.opened", who, "link:" + std::to_string(link));
   entry.details = {{"link", link}};
