@@ -5,16 +5,21 @@ mail is delivered at least once, a repeat carrying the same Message-ID; a migrat
 whole or not at all; the database passes its integrity check after every kill.
 
 The kill point is chosen by a byte counter in the upload generator (no sleeps): the server is
-SIGKILLed once N bytes of a 64 MiB upload were handed to the socket, N random (or after the last
-byte, while the server hashes, syncs and commits). Meanwhile a second connection re-uploads one
-committed file with new content. Set VESTIBULE_CRASH_SEED to replay a run.
+SIGKILLed once N bytes of a 1 GiB upload were handed to the socket, N random; or, every third
+time, the moment the server moves a finished upload's blob out of `tmp/` (inotify), which is
+after hashing and syncing and before or during the commit of its metadata. Meanwhile a second
+connection re-uploads one committed file with new content. Set VESTIBULE_CRASH_SEED to replay a
+run.
 """
 
+import ctypes
+import ctypes.util
 import hashlib
 import http.client
 import os
 import random
 import re
+import select
 import shutil
 import signal
 import sqlite3
@@ -29,8 +34,8 @@ from harness import (HERE, Client, MiB, VestibuleTestCase, binary_path, child_en
                      pattern_chunks, pattern_sha256, run_cli, sha256, wait_until)
 from smtp_sink import SmtpSink
 
-ITERATIONS = 10
-BIG = 64 * MiB
+ITERATIONS = 6  # of 1 GiB each: 4 killed at a random byte, 2 at the commit
+BIG = 1024 * MiB
 SIZES = [0, 1, 1000, 65536, MiB - 1, MiB, 2 * MiB + 3, 3 * MiB, 5 * MiB + 7, 8 * MiB]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -51,6 +56,39 @@ def file_sha256(path):
             if not block:
                 return h.hexdigest()
             h.update(block)
+
+
+class MoveWatch:
+    """Tells when a file is moved out of a folder (inotify IN_MOVED_FROM): an upload's blob
+    leaving `tmp/` for its place, just before the metadata that refers to it is committed."""
+
+    IN_MOVED_FROM = 0x40
+    IN_NONBLOCK = os.O_NONBLOCK
+
+    def __init__(self, folder):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        self.fd = libc.inotify_init1(self.IN_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        if libc.inotify_add_watch(self.fd, os.fsencode(folder), self.IN_MOVED_FROM) < 0:
+            os.close(self.fd)
+            raise OSError(ctypes.get_errno(), "inotify_add_watch " + folder)
+
+    def forget(self):
+        """Drops the moves seen so far."""
+        try:
+            while os.read(self.fd, 65536):
+                pass
+        except BlockingIOError:
+            pass
+
+    def wait(self, timeout):
+        """True once a file was moved out; False after `timeout` seconds without one."""
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        return bool(ready)
+
+    def close(self):
+        os.close(self.fd)
 
 
 class DataChecks:
@@ -107,9 +145,11 @@ class CrashTest(DataChecks, VestibuleTestCase):
             where = "iteration %d (seed %d)" % (it, seed)
             big_name = "big-%d.bin" % it
             big_seed = seed * 100 + it
-            big_sha = pattern_sha256(big_seed, BIG)
-            # Every third kill comes after the whole body was sent: during hash, sync, commit.
-            kill_at = BIG if it % 3 == 2 else rng.randrange(1, BIG)
+            # Every third kill comes after the whole body was sent, when a blob is in place and
+            # its metadata is being committed.
+            at_commit = it % 3 == 2
+            kill_at = BIG if at_commit else rng.randrange(1, BIG)
+            moves = MoveWatch(os.path.join(data_dir, "tmp"))
             reupload_at = rng.randrange(0, kill_at + 1)
             victim = rng.choice(sorted(n for n in expected if n.startswith("file-")))
             new_data = os.urandom(rng.randrange(1, 4 * MiB))
@@ -136,6 +176,9 @@ class CrashTest(DataChecks, VestibuleTestCase):
                     sent += len(chunk)
                 reupload_go.set()
                 state["killed_after"] = sent
+                if at_commit:
+                    moves.forget()
+                    state["blob_moved"] = moves.wait(120)
                 srv.kill()
 
             def big_upload():
@@ -168,6 +211,7 @@ class CrashTest(DataChecks, VestibuleTestCase):
             for t in threads:
                 t.join(600)
                 self.assertFalse(t.is_alive(), "%s: an upload thread hangs" % where)
+            moves.close()
             state["tmp_files_left_by_the_crash"] = len(self.tmp_files(data_dir))
             sys.stderr.write("%s: %r\n" % (where, {k: v for k, v in state.items()
                                                     if k != "re_body"}))
@@ -175,6 +219,9 @@ class CrashTest(DataChecks, VestibuleTestCase):
                           % (where, state))
             self.assertIn("big_error", state, "%s: the killed upload got an answer: %r"
                           % (where, state))
+            if at_commit:
+                self.assertTrue(state["blob_moved"], "%s: no blob left tmp/ within 120 s of "
+                                "the last byte: %r" % (where, state))
             self.assertFalse(server.running())
             if "re_status" in state:
                 self.assertEqual(state["re_status"], 200,
@@ -191,7 +238,7 @@ class CrashTest(DataChecks, VestibuleTestCase):
             else:
                 allowed = {victim: [old_version, new_version]}
             self.verify(c, folder, expected, where, allowed=allowed,
-                        maybe={big_name: (big_sha, BIG)})
+                        maybe={big_name: lambda s=big_seed: (pattern_sha256(s, BIG), BIG)})
             self.verify_blobs(data_dir, where)
 
         code = server.stop()
@@ -226,6 +273,7 @@ class CrashTest(DataChecks, VestibuleTestCase):
             expected[name] = (digest, n)
         for name, want in maybe.items():
             if name in items:
+                want = want() if callable(want) else want
                 item = items.pop(name)
                 resp, digest, n = c.download(item["id"])
                 self.assertStatus(resp, 200)
