@@ -15,9 +15,11 @@ principal. The expectations come from SPEC §5/§7 and the rules written down in
   role too weak, the shared item itself renamed or deleted, or a blocked download → 403;
 - links by id (/shared-with-me/{link_id}…) exist only for a session whose address is, or was
   removed as, a recipient: everyone else gets the 404 of an unknown token;
-- member routes (/items, /links, /spaces, /me/tokens) are for members and guests: a recipient
-  session or no session → 401; admin routes: 401 without a member, 403 for anyone not an admin
-  (and for a token without the admin scope);
+- member routes (/items, /links, /spaces, /me/tokens, …) are for members: a recipient session or
+  no session → 401; a guest's code session reads and adds with a few of them (GET /spaces,
+  GET /items/{id}, …/children, …/content, …/view, POST …/children, PUT …/files/{name}:
+  docs/external-sharing.md §8) and gets 401 from every other; admin routes: 401 without a
+  member, 403 for anyone not an admin (and for a token without the admin scope);
 - a read token reads what its member reads and gets 403 on every write (the scope is checked
   before anything else, so the 403 says nothing about the ids in the path); the steps of signing
   in that never look at the caller (a code request or confirmation without a link, a one-time
@@ -47,6 +49,9 @@ Principals (the columns, in this order):
   holder  a browser that proved the password of the anyone link L_any (`view`, file A)
   token   Olga's API token with the `read` scope (bearer, no cookie)
   ended   Eve's cookie from another browser whose session an admin revoked: answered as `anon`
+  guest   Gil, an external address promoted to guest, a `member` of the team space, signed in with
+          a code at / (POST /api/v1/session/code); recipient of nothing in the table (only of a
+          link on file Q, which no row names)
 """
 
 import itertools
@@ -61,7 +66,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OPENAPI = os.path.join(HERE, "..", "..", "docs", "openapi.json")
 
 PRINCIPALS = ("anon", "owner", "other", "admin", "eve", "edd", "emo", "holder", "token",
-              "ended")
+              "ended", "guest")
 
 OLGA, OLGA_PASSWORD = "olga@example.org", "Olga-passw0rd-long-enough"
 OTTO, OTTO_PASSWORD = "otto@example.org", "Otto-passw0rd-long-enough"
@@ -69,6 +74,7 @@ GUS, GUS_PASSWORD = "gus@example.org", "Gus-passw0rd-long-enough"
 EDD = "edd@partner.example"
 EMO = "emo@partner.example"
 GIA = "gia@partner.example"  # a guest, only ever a target of the team space's guest routes
+GIL = "gil@partner.example"  # the guest principal
 ZED = "zed@elsewhere.example"  # never invited
 ANY_PASSWORD = "anyone-link-passw0rd"
 UNKNOWN_TOKEN = "A" * 43
@@ -96,231 +102,237 @@ EXCLUDED = {
 # cell, so a cell that succeeds in changing something never changes what another cell sees. "{n}"
 # in a body or a `name` fixture is a number unique to the cell. A PUT …/files/{name} sends bytes.
 #
-#                                                                         anon own oth adm eve edd emo hol tok end
+#                                                                         anon own oth adm eve edd emo hol tok end gst
 ROWS = [
     # -- items in Olga's personal space (F is shared by L_view, G by L_edit) -----------------
-    ("GET", "/api/v1/items/{id}", {"id": "file_f"}, None,                  "401 200 404 404 401 401 401 401 200 401"),
+    ("GET", "/api/v1/items/{id}", {"id": "file_f"}, None,                  "401 200 404 404 401 401 401 401 200 401 404"),
     ("PATCH", "/api/v1/items/{id}", {"id": "new_file"}, {"name": "renamed-{n}.txt"},
-                                                                           "401 200 404 404 401 401 401 401 403 401"),
-    ("DELETE", "/api/v1/items/{id}", {"id": "new_file"}, None,             "401 204 404 404 401 401 401 401 403 401"),
-    ("GET", "/api/v1/items/{id}/access", {"id": "folder_f"}, None,         "401 200 404 404 401 401 401 401 200 401"),
+                                                                           "401 200 404 404 401 401 401 401 403 401 401"),
+    ("DELETE", "/api/v1/items/{id}", {"id": "new_file"}, None,             "401 204 404 404 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/items/{id}/access", {"id": "folder_f"}, None,         "401 200 404 404 401 401 401 401 200 401 401"),
     ("GET", "/api/v1/items/{id}/access-requests", {"id": "folder_f"}, None,
-                                                                           "401 200 404 404 401 401 401 401 200 401"),
-    ("GET", "/api/v1/items/{id}/children", {"id": "folder_f"}, None,       "401 200 404 404 401 401 401 401 200 401"),
+                                                                           "401 200 404 404 401 401 401 401 200 401 401"),
+    ("GET", "/api/v1/items/{id}/children", {"id": "folder_f"}, None,       "401 200 404 404 401 401 401 401 200 401 404"),
     ("POST", "/api/v1/items/{id}/children", {"id": "folder_f"}, {"name": "made-{n}", "kind": "folder"},
-                                                                           "401 201 404 404 401 401 401 401 403 401"),
-    ("GET", "/api/v1/items/{id}/content", {"id": "file_f"}, None,          "401 200 404 404 401 401 401 401 200 401"),
-    ("GET", "/api/v1/items/{id}/view", {"id": "file_f"}, None,             "401 200 404 404 401 401 401 401 200 401"),
+                                                                           "401 201 404 404 401 401 401 401 403 401 404"),
+    ("GET", "/api/v1/items/{id}/content", {"id": "file_f"}, None,          "401 200 404 404 401 401 401 401 200 401 404"),
+    ("GET", "/api/v1/items/{id}/view", {"id": "file_f"}, None,             "401 200 404 404 401 401 401 401 200 401 404"),
     ("PUT", "/api/v1/items/{id}/files/{name}", {"id": "folder_f", "name": "name"}, None,
-                                                                           "401 201 404 404 401 401 401 401 403 401"),
+                                                                           "401 201 404 404 401 401 401 401 403 401 404"),
     ("POST", "/api/v1/items/{id}/grants", {"id": "new_file"}, {"email": GUS, "role": "view"},
-                                                                           "401 201 404 404 401 401 401 401 403 401"),
+                                                                           "401 201 404 404 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/items/{id}/links", {"id": "new_file"}, {"kind": "organization"},
-                                                                           "401 201 404 404 401 401 401 401 403 401"),
+                                                                           "401 201 404 404 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/items/{id}/recipients/check", {"id": "file_p"}, {"addresses": [ZED]},
-                                                                           "401 200 404 404 401 401 401 401 403 401"),
-    ("POST", "/api/v1/items/{id}/restore", {"id": "new_trashed"}, None,    "401 200 404 404 401 401 401 401 403 401"),
-    ("GET", "/api/v1/items/{id}/sharing-options", {"id": "file_p"}, None,  "401 200 404 404 401 401 401 401 200 401"),
-    ("GET", "/api/v1/items/{id}/versions", {"id": "file_f"}, None,         "401 200 404 404 401 401 401 401 200 401"),
+                                                                           "401 200 404 404 401 401 401 401 403 401 401"),
+    ("POST", "/api/v1/items/{id}/restore", {"id": "new_trashed"}, None,    "401 200 404 404 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/items/{id}/sharing-options", {"id": "file_p"}, None,  "401 200 404 404 401 401 401 401 200 401 401"),
+    ("GET", "/api/v1/items/{id}/versions", {"id": "file_f"}, None,         "401 200 404 404 401 401 401 401 200 401 401"),
     ("GET", "/api/v1/items/{id}/versions/{version}/content", {"id": "file_f", "version": "one"}, None,
-                                                                           "401 200 404 404 401 401 401 401 200 401"),
+                                                                           "401 200 404 404 401 401 401 401 200 401 401"),
     ("POST", "/api/v1/items/{id}/versions/{version}/restore", {"id": "new_two_versions", "version": "one"},
-                                                                     None, "401 200 404 404 401 401 401 401 403 401"),
-    ("DELETE", "/api/v1/trash/{id}", {"id": "new_trashed"}, None,          "401 204 404 404 401 401 401 401 403 401"),
-    ("DELETE", "/api/v1/grants/{id}", {"id": "new_grant"}, None,           "401 204 404 404 401 401 401 401 403 401"),
-    ("GET", "/api/v1/spaces/{id}/trash", {"id": "olga_space"}, None,       "401 200 404 404 401 401 401 401 200 401"),
+                                                                     None, "401 200 404 404 401 401 401 401 403 401 401"),
+    ("DELETE", "/api/v1/trash/{id}", {"id": "new_trashed"}, None,          "401 204 404 404 401 401 401 401 403 401 401"),
+    ("DELETE", "/api/v1/grants/{id}", {"id": "new_grant"}, None,           "401 204 404 404 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/spaces/{id}/trash", {"id": "olga_space"}, None,       "401 200 404 404 401 401 401 401 200 401 401"),
     # -- links ---------------------------------------------------------------------------------
-    ("GET", "/api/v1/links/{id}", {"id": "l_view"}, None,                  "401 200 404 404 401 401 401 401 200 401"),
-    ("PATCH", "/api/v1/links/{id}", {"id": "new_link"}, {"role": "edit"},  "401 200 404 404 401 401 401 401 403 401"),
-    ("DELETE", "/api/v1/links/{id}", {"id": "new_link"}, None,             "401 204 404 404 401 401 401 401 403 401"),
+    ("GET", "/api/v1/links/{id}", {"id": "l_view"}, None,                  "401 200 404 404 401 401 401 401 200 401 401"),
+    ("PATCH", "/api/v1/links/{id}", {"id": "new_link"}, {"role": "edit"},  "401 200 404 404 401 401 401 401 403 401 401"),
+    ("DELETE", "/api/v1/links/{id}", {"id": "new_link"}, None,             "401 204 404 404 401 401 401 401 403 401 401"),
     ("DELETE", "/api/v1/links/{id}/recipients/{address}", {"id": "new_recipient", "address": "new_recipient"},
-                                                                     None, "401 204 404 404 401 401 401 401 403 401"),
+                                                                     None, "401 204 404 404 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/links/{id}/recipients/{address}/resend", {"id": "l_view", "address": "eve"},
-                                                                     None, "401 202 404 404 401 401 401 401 403 401"),
-    ("GET", "/api/v1/me/shares", {}, None,                                 "401 200 200 200 401 401 401 401 200 401"),
-    ("GET", "/api/v1/access-requests", {}, None,                           "401 200 200 200 401 401 401 401 200 401"),
+                                                                     None, "401 202 404 404 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/me/shares", {}, None,                                 "401 200 200 200 401 401 401 401 200 401 401"),
+    ("GET", "/api/v1/access-requests", {}, None,                           "401 200 200 200 401 401 401 401 200 401 401"),
     ("POST", "/api/v1/access-requests/{id}/approve", {"id": "new_request"}, None,
-                                                                           "401 200 404 404 401 401 401 401 403 401"),
+                                                                           "401 200 404 404 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/access-requests/{id}/decline", {"id": "new_request"}, None,
-                                                                           "401 200 404 404 401 401 401 401 403 401"),
+                                                                           "401 200 404 404 401 401 401 401 403 401 401"),
     # -- through a link's token: L_view (specific, view, folder F: eve; emo removed) -----------
-    ("GET", "/api/v1/shares/{token}", {"token": "t_view"}, None,           "200 200 200 200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_view"}, None,           "200 200 200 200 200 200 200 200 200 200 200"),
     ("GET", "/api/v1/shares/{token}/items/{id}", {"token": "t_view", "id": "file_f"}, None,
-                                                                           "401 200 403 403 200 403 403 401 200 401"),
+                                                                           "401 200 403 403 200 403 403 401 200 401 403"),
     ("GET", "/api/v1/shares/{token}/items/{id}/children", {"token": "t_view", "id": "folder_f"}, None,
-                                                                           "401 200 403 403 200 403 403 401 200 401"),
+                                                                           "401 200 403 403 200 403 403 401 200 401 403"),
     ("GET", "/api/v1/shares/{token}/items/{id}/content", {"token": "t_view", "id": "file_f"}, None,
-                                                                           "401 200 403 403 200 403 403 401 200 401"),
+                                                                           "401 200 403 403 200 403 403 401 200 401 403"),
     ("GET", "/api/v1/shares/{token}/items/{id}/view", {"token": "t_view", "id": "file_f"}, None,
-                                                                           "401 200 403 403 200 403 403 401 200 401"),
+                                                                           "401 200 403 403 200 403 403 401 200 401 403"),
     ("POST", "/api/v1/shares/{token}/items/{id}/children", {"token": "t_view", "id": "folder_f"},
-          {"name": "made-{n}"},                                            "401 201 403 403 403 403 403 401 403 401"),
+          {"name": "made-{n}"},                                            "401 201 403 403 403 403 403 401 403 401 403"),
     ("PUT", "/api/v1/shares/{token}/items/{id}/files/{name}", {"token": "t_view", "id": "folder_f", "name": "name"},
-                                                                     None, "401 201 403 403 403 403 403 401 403 401"),
+                                                                     None, "401 201 403 403 403 403 403 401 403 401 403"),
     ("PATCH", "/api/v1/shares/{token}/items/{id}", {"token": "t_view", "id": "new_file_f"}, {"name": "renamed-{n}.txt"},
-                                                                           "401 200 403 403 403 403 403 401 403 401"),
+                                                                           "401 200 403 403 403 403 403 401 403 401 403"),
     ("DELETE", "/api/v1/shares/{token}/items/{id}", {"token": "t_view", "id": "new_file_f"}, None,
-                                                                           "401 204 403 403 403 403 403 401 403 401"),
+                                                                           "401 204 403 403 403 403 403 401 403 401 403"),
     # An item outside the shared one, through the token: 404 for everyone, its owner too.
     ("GET", "/api/v1/shares/{token}/items/{id}", {"token": "t_view", "id": "file_p"}, None,
-                                                                           "404 404 404 404 404 404 404 404 404 404"),
+                                                                           "404 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/api/v1/shares/{token}/access-requests", {"token": "t_view"}, {"email": ZED},
-                                                                           "202 202 202 202 202 202 202 202 403 202"),
+                                                                           "202 202 202 202 202 202 202 202 403 202 202"),
     ("POST", "/api/v1/shares/{token}/verification", {"token": "t_view"}, {"email": ZED},
-                                                                           "202 202 202 202 202 202 202 202 403 202"),
+                                                                           "202 202 202 202 202 202 202 202 403 202 202"),
     ("POST", "/api/v1/shares/{token}/verification/confirm", {"token": "t_view"},
-          {"email": ZED, "code": "00000000"},                              "400 400 400 400 400 400 400 400 403 400"),
+          {"email": ZED, "code": "00000000"},                              "400 400 400 400 400 400 400 400 403 400 400"),
     # -- L_edit (specific, edit, folder G: edd) --------------------------------------------------
     ("GET", "/api/v1/shares/{token}/items/{id}/children", {"token": "t_edit", "id": "folder_g"}, None,
-                                                                           "401 200 403 403 403 200 403 401 200 401"),
+                                                                           "401 200 403 403 403 200 403 401 200 401 403"),
     ("POST", "/api/v1/shares/{token}/items/{id}/children", {"token": "t_edit", "id": "folder_g"},
-          {"name": "made-{n}"},                                            "401 201 403 403 403 201 403 401 403 401"),
+          {"name": "made-{n}"},                                            "401 201 403 403 403 201 403 401 403 401 403"),
     ("PUT", "/api/v1/shares/{token}/items/{id}/files/{name}", {"token": "t_edit", "id": "folder_g", "name": "name"},
-                                                                     None, "401 201 403 403 403 201 403 401 403 401"),
+                                                                     None, "401 201 403 403 403 201 403 401 403 401 403"),
     ("PATCH", "/api/v1/shares/{token}/items/{id}", {"token": "t_edit", "id": "new_file_g"}, {"name": "renamed-{n}.txt"},
-                                                                           "401 200 403 403 403 200 403 401 403 401"),
+                                                                           "401 200 403 403 403 200 403 401 403 401 403"),
     ("DELETE", "/api/v1/shares/{token}/items/{id}", {"token": "t_edit", "id": "new_file_g"}, None,
-                                                                           "401 204 403 403 403 204 403 401 403 401"),
+                                                                           "401 204 403 403 403 204 403 401 403 401 403"),
     # The shared item itself is not renamed or deleted through its link, whatever the role.
     ("PATCH", "/api/v1/shares/{token}/items/{id}", {"token": "t_edit", "id": "folder_g"}, {"name": "G-{n}"},
-                                                                           "401 403 403 403 403 403 403 401 403 401"),
+                                                                           "401 403 403 403 403 403 403 401 403 401 403"),
     ("DELETE", "/api/v1/shares/{token}/items/{id}", {"token": "t_edit", "id": "folder_g"}, None,
-                                                                           "401 403 403 403 403 403 403 401 403 401"),
+                                                                           "401 403 403 403 403 403 403 401 403 401 403"),
     # -- L_any (anyone, view, password, file A) -------------------------------------------------
-    ("GET", "/api/v1/shares/{token}", {"token": "t_any"}, None,            "200 200 200 200 200 200 200 200 200 200"),
-    ("GET", "/api/v1/shares/{token}/content", {"token": "t_any"}, None,    "401 200 401 401 401 401 401 200 200 401"),
-    ("GET", "/api/v1/shares/{token}/view", {"token": "t_any"}, None,       "401 200 401 401 401 401 401 200 200 401"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_any"}, None,            "200 200 200 200 200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/shares/{token}/content", {"token": "t_any"}, None,    "401 200 401 401 401 401 401 200 200 401 401"),
+    ("GET", "/api/v1/shares/{token}/view", {"token": "t_any"}, None,       "401 200 401 401 401 401 401 200 200 401 401"),
     ("GET", "/api/v1/shares/{token}/items/{id}/content", {"token": "t_any", "id": "file_a"}, None,
-                                                                           "401 200 401 401 401 401 401 200 200 401"),
+                                                                           "401 200 401 401 401 401 401 200 200 401 401"),
     ("POST", "/api/v1/shares/{token}/password", {"token": "t_any"}, {"password": ANY_PASSWORD},
-                                                                           "200 200 200 200 200 200 200 200 200 200"),
+                                                                           "200 200 200 200 200 200 200 200 200 200 200"),
     # -- L_block (specific, view, blocks downloads, file B: eve) ---------------------------------
-    ("GET", "/api/v1/shares/{token}/content", {"token": "t_block"}, None,  "401 200 403 403 403 403 403 401 200 401"),
-    ("GET", "/api/v1/shares/{token}/view", {"token": "t_block"}, None,     "401 200 403 403 200 403 403 401 200 401"),
+    ("GET", "/api/v1/shares/{token}/content", {"token": "t_block"}, None,  "401 200 403 403 403 403 403 401 200 401 403"),
+    ("GET", "/api/v1/shares/{token}/view", {"token": "t_block"}, None,     "401 200 403 403 200 403 403 401 200 401 403"),
     # -- L_org (organization, view, file P): members only ------------------------------------------
-    ("GET", "/api/v1/shares/{token}", {"token": "t_org"}, None,            "200 200 200 200 200 200 200 200 200 200"),
-    ("GET", "/api/v1/shares/{token}/content", {"token": "t_org"}, None,    "401 200 200 200 401 401 401 401 200 401"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_org"}, None,            "200 200 200 200 200 200 200 200 200 200 200"),
+    ("GET", "/api/v1/shares/{token}/content", {"token": "t_org"}, None,    "401 200 200 200 401 401 401 401 200 401 401"),
     # -- L_existing (existing, file P): grants nothing of its own --------------------------------
-    ("GET", "/api/v1/shares/{token}", {"token": "t_existing"}, None,       "200 200 403 403 403 403 403 200 200 200"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_existing"}, None,       "200 200 403 403 403 403 403 200 200 200 403"),
     ("GET", "/api/v1/shares/{token}/content", {"token": "t_existing"}, None,
-                                                                           "401 200 403 403 403 403 403 401 200 401"),
+                                                                           "401 200 403 403 403 403 403 401 200 401 403"),
     # -- L_dead (revoked), L_exp (expired; both specific, file P, eve), a token that never existed --
-    ("GET", "/api/v1/shares/{token}", {"token": "t_dead"}, None,           "410 410 410 410 410 410 410 410 410 410"),
-    ("GET", "/api/v1/shares/{token}/content", {"token": "t_dead"}, None,   "410 410 410 410 410 410 410 410 410 410"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_dead"}, None,           "410 410 410 410 410 410 410 410 410 410 410"),
+    ("GET", "/api/v1/shares/{token}/content", {"token": "t_dead"}, None,   "410 410 410 410 410 410 410 410 410 410 410"),
     ("GET", "/api/v1/shares/{token}/items/{id}", {"token": "t_dead", "id": "file_p"}, None,
-                                                                           "410 410 410 410 410 410 410 410 410 410"),
-    ("GET", "/api/v1/shares/{token}", {"token": "t_exp"}, None,            "410 410 410 410 410 410 410 410 410 410"),
-    ("GET", "/api/v1/shares/{token}/content", {"token": "t_exp"}, None,    "410 410 410 410 410 410 410 410 410 410"),
-    ("GET", "/api/v1/shares/{token}", {"token": "t_unknown"}, None,        "404 404 404 404 404 404 404 404 404 404"),
+                                                                           "410 410 410 410 410 410 410 410 410 410 410"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_exp"}, None,            "410 410 410 410 410 410 410 410 410 410 410"),
+    ("GET", "/api/v1/shares/{token}/content", {"token": "t_exp"}, None,    "410 410 410 410 410 410 410 410 410 410 410"),
+    ("GET", "/api/v1/shares/{token}", {"token": "t_unknown"}, None,        "404 404 404 404 404 404 404 404 404 404 404"),
     ("GET", "/api/v1/shares/{token}/content", {"token": "t_unknown"}, None,
-                                                                           "404 404 404 404 404 404 404 404 404 404"),
+                                                                           "404 404 404 404 404 404 404 404 404 404 404"),
     # -- sign-in by code: the same answer for everyone -----------------------------------------
-    ("POST", "/api/v1/session/code", {}, {"email": ZED},                   "202 202 202 202 202 202 202 202 202 202"),
+    ("POST", "/api/v1/session/code", {}, {"email": ZED},                   "202 202 202 202 202 202 202 202 202 202 202"),
     ("POST", "/api/v1/session/code/confirm", {}, {"email": ZED, "code": "00000000"},
-                                                                           "400 400 400 400 400 400 400 400 400 400"),
-    ("POST", "/api/v1/verification/one-time", {"link_id": "l_view"}, None, "400 400 400 400 400 400 400 400 400 400"),
+                                                                           "400 400 400 400 400 400 400 400 400 400 400"),
+    ("POST", "/api/v1/verification/one-time", {"link_id": "l_view"}, None, "400 400 400 400 400 400 400 400 400 400 400"),
     # -- shared with me, and links by id ----------------------------------------------------------
-    ("GET", "/api/v1/shared-with-me", {}, None,                            "401 200 200 200 200 200 200 401 200 401"),
+    ("GET", "/api/v1/shared-with-me", {}, None,                            "401 200 200 200 200 200 200 401 200 401 200"),
     ("GET", "/api/v1/shared-with-me/{link_id}", {"link_id": "l_view"}, None,
-                                                                           "404 404 404 404 200 404 200 404 404 404"),
+                                                                           "404 404 404 404 200 404 200 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/items/{id}", {"link_id": "l_view", "id": "file_f"}, None,
-                                                                           "404 404 404 404 200 404 403 404 404 404"),
+                                                                           "404 404 404 404 200 404 403 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/items/{id}/children", {"link_id": "l_view", "id": "folder_f"}, None,
-                                                                           "404 404 404 404 200 404 403 404 404 404"),
+                                                                           "404 404 404 404 200 404 403 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/items/{id}/content", {"link_id": "l_view", "id": "file_f"}, None,
-                                                                           "404 404 404 404 200 404 403 404 404 404"),
+                                                                           "404 404 404 404 200 404 403 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/items/{id}/view", {"link_id": "l_view", "id": "file_f"}, None,
-                                                                           "404 404 404 404 200 404 403 404 404 404"),
+                                                                           "404 404 404 404 200 404 403 404 404 404 404"),
     # An item outside the link, by the link's id: 404 (the removed recipient's too).
     ("GET", "/api/v1/shared-with-me/{link_id}/items/{id}", {"link_id": "l_view", "id": "file_p"}, None,
-                                                                           "404 404 404 404 404 404 404 404 404 404"),
+                                                                           "404 404 404 404 404 404 404 404 404 404 404"),
     ("POST", "/api/v1/shared-with-me/{link_id}/items/{id}/children", {"link_id": "l_view", "id": "folder_f"},
-          {"name": "made-{n}"},                                            "404 404 404 404 403 404 403 404 403 404"),
+          {"name": "made-{n}"},                                            "404 404 404 404 403 404 403 404 403 404 404"),
     ("PUT", "/api/v1/shared-with-me/{link_id}/items/{id}/files/{name}",
-          {"link_id": "l_view", "id": "folder_f", "name": "name"}, None,   "404 404 404 404 403 404 403 404 403 404"),
+          {"link_id": "l_view", "id": "folder_f", "name": "name"}, None,   "404 404 404 404 403 404 403 404 403 404 404"),
     ("PATCH", "/api/v1/shared-with-me/{link_id}/items/{id}", {"link_id": "l_view", "id": "new_file_f"},
-          {"name": "renamed-{n}.txt"},                                     "404 404 404 404 403 404 403 404 403 404"),
+          {"name": "renamed-{n}.txt"},                                     "404 404 404 404 403 404 403 404 403 404 404"),
     ("DELETE", "/api/v1/shared-with-me/{link_id}/items/{id}", {"link_id": "l_view", "id": "new_file_f"}, None,
-                                                                           "404 404 404 404 403 404 403 404 403 404"),
+                                                                           "404 404 404 404 403 404 403 404 403 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/items/{id}/children", {"link_id": "l_edit", "id": "folder_g"}, None,
-                                                                           "404 404 404 404 404 200 404 404 404 404"),
+                                                                           "404 404 404 404 404 200 404 404 404 404 404"),
     ("POST", "/api/v1/shared-with-me/{link_id}/items/{id}/children", {"link_id": "l_edit", "id": "folder_g"},
-          {"name": "made-{n}"},                                            "404 404 404 404 404 201 404 404 403 404"),
+          {"name": "made-{n}"},                                            "404 404 404 404 404 201 404 404 403 404 404"),
     ("PUT", "/api/v1/shared-with-me/{link_id}/items/{id}/files/{name}",
-          {"link_id": "l_edit", "id": "folder_g", "name": "name"}, None,   "404 404 404 404 404 201 404 404 403 404"),
+          {"link_id": "l_edit", "id": "folder_g", "name": "name"}, None,   "404 404 404 404 404 201 404 404 403 404 404"),
     ("PATCH", "/api/v1/shared-with-me/{link_id}/items/{id}", {"link_id": "l_edit", "id": "new_file_g"},
-          {"name": "renamed-{n}.txt"},                                     "404 404 404 404 404 200 404 404 403 404"),
+          {"name": "renamed-{n}.txt"},                                     "404 404 404 404 404 200 404 404 403 404 404"),
     ("DELETE", "/api/v1/shared-with-me/{link_id}/items/{id}", {"link_id": "l_edit", "id": "new_file_g"}, None,
-                                                                           "404 404 404 404 404 204 404 404 403 404"),
+                                                                           "404 404 404 404 404 204 404 404 403 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/content", {"link_id": "l_block"}, None,
-                                                                           "404 404 404 404 403 404 404 404 404 404"),
+                                                                           "404 404 404 404 403 404 404 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/view", {"link_id": "l_block"}, None,
-                                                                           "404 404 404 404 200 404 404 404 404 404"),
+                                                                           "404 404 404 404 200 404 404 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/content", {"link_id": "l_dead"}, None,
-                                                                           "404 404 404 404 410 404 404 404 404 404"),
+                                                                           "404 404 404 404 410 404 404 404 404 404 404"),
     ("GET", "/api/v1/shared-with-me/{link_id}/content", {"link_id": "l_exp"}, None,
-                                                                           "404 404 404 404 410 404 404 404 404 404"),
+                                                                           "404 404 404 404 410 404 404 404 404 404 404"),
     ("POST", "/api/v1/shared-with-me/{link_id}/access-requests", {"link_id": "l_view"}, {"email": ZED, "message": "please"},
-                                                                           "404 404 404 404 202 404 202 404 403 404"),
-    # -- spaces: Olga owns the team space "Team" with the admin (who made it) --------------------
-    ("GET", "/api/v1/spaces", {}, None,                                    "401 200 200 200 401 401 401 401 200 401"),
-    ("GET", "/api/v1/spaces/{id}/members", {"id": "team"}, None,           "401 200 404 200 401 401 401 401 200 401"),
+                                                                           "404 404 404 404 202 404 202 404 403 404 404"),
+    # -- the team space "Team": the admin made it, Olga is an owner, Gil a guest `member` --------
+    ("GET", "/api/v1/spaces", {}, None,                                    "401 200 200 200 401 401 401 401 200 401 200"),
+    ("GET", "/api/v1/items/{id}", {"id": "team_file"}, None,               "401 200 404 200 401 401 401 401 200 401 200"),
+    ("GET", "/api/v1/items/{id}/content", {"id": "team_file"}, None,       "401 200 404 200 401 401 401 401 200 401 200"),
+    ("PUT", "/api/v1/items/{id}/files/{name}", {"id": "team_root", "name": "name"}, None,
+                                                                           "401 201 404 201 401 401 401 401 403 401 201"),
+    ("PATCH", "/api/v1/items/{id}", {"id": "new_team_file"}, {"name": "renamed-{n}.txt"},
+                                                                           "401 200 404 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/spaces/{id}/members", {"id": "team"}, None,           "401 200 404 200 401 401 401 401 200 401 401"),
     ("PUT", "/api/v1/spaces/{id}/members/{user_id}", {"id": "team", "user_id": "gus"}, {"role": "visitor"},
-                                                                           "401 200 404 200 401 401 401 401 403 401"),
+                                                                           "401 200 404 200 401 401 401 401 403 401 401"),
     ("DELETE", "/api/v1/spaces/{id}/members/{user_id}", {"id": "team", "user_id": "new_team_member"}, None,
-                                                                           "401 204 404 204 401 401 401 401 403 401"),
+                                                                           "401 204 404 204 401 401 401 401 403 401 401"),
     ("PUT", "/api/v1/spaces/{id}/guests/{address}", {"id": "team", "address": "gia"}, {"role": "visitor"},
-                                                                           "401 200 404 200 401 401 401 401 403 401"),
+                                                                           "401 200 404 200 401 401 401 401 403 401 401"),
     ("DELETE", "/api/v1/spaces/{id}/guests/{address}", {"id": "team", "address": "new_team_guest"}, None,
-                                                                           "401 204 404 204 401 401 401 401 403 401"),
-    ("GET", "/api/v1/spaces/{id}/settings", {"id": "team"}, None,          "401 200 404 200 401 401 401 401 200 401"),
+                                                                           "401 204 404 204 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/spaces/{id}/settings", {"id": "team"}, None,          "401 200 404 200 401 401 401 401 200 401 401"),
     ("PATCH", "/api/v1/spaces/{id}/settings", {"id": "team"}, {"external_sharing": "new_and_existing_guests"},
-                                                                           "401 200 404 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/spaces/{id}/storage", {"id": "team"}, None,           "401 200 404 200 401 401 401 401 200 401"),
+                                                                           "401 200 404 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/spaces/{id}/storage", {"id": "team"}, None,           "401 200 404 200 401 401 401 401 200 401 401"),
     ("PATCH", "/api/v1/spaces/{id}/storage", {"id": "team"}, {"quota_bytes": 1073741824},
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
     # -- admin and audit ---------------------------------------------------------------------------
-    ("GET", "/api/v1/admin/audit", {}, None,                               "401 403 403 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/audit/head", {}, None,                          "401 403 403 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/audit/verify", {}, None,                        "401 403 403 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/external-identities", {}, None,                 "401 403 403 200 401 401 401 401 403 401"),
+    ("GET", "/api/v1/admin/audit", {}, None,                               "401 403 403 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/audit/head", {}, None,                          "401 403 403 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/audit/verify", {}, None,                        "401 403 403 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/external-identities", {}, None,                 "401 403 403 200 401 401 401 401 403 401 401"),
     ("GET", "/api/v1/admin/external-identities/{address}", {"address": "eve"}, None,
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
     ("PATCH", "/api/v1/admin/external-identities/{address}", {"address": "eve"}, {"lift_block": True},
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
     ("DELETE", "/api/v1/admin/external-identities/{address}", {"address": "new_identity"}, None,
-                                                                           "401 403 403 204 401 401 401 401 403 401"),
+                                                                           "401 403 403 204 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/admin/external-identities/{address}/erase", {"address": "new_identity"}, None,
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/admin/external-identities/{address}/revoke-all", {"address": "new_identity"}, None,
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/outbox", {}, None,                              "401 403 403 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/reports/external-sharing", {}, None,            "401 403 403 200 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/sessions", {}, None,                            "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/outbox", {}, None,                              "401 403 403 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/reports/external-sharing", {}, None,            "401 403 403 200 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/sessions", {}, None,                            "401 403 403 200 401 401 401 401 403 401 401"),
     ("DELETE", "/api/v1/admin/sessions/{id}", {"id": "new_gus_session"}, None,
-                                                                           "401 403 403 204 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/settings", {}, None,                            "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 204 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/settings", {}, None,                            "401 403 403 200 401 401 401 401 403 401 401"),
     ("PATCH", "/api/v1/admin/settings", {}, {"organization_name": "Org {n}"},
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
-    ("POST", "/api/v1/admin/spaces", {}, {"name": "Team {n}"},             "401 403 403 201 401 401 401 401 403 401"),
-    ("GET", "/api/v1/admin/users", {}, None,                               "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
+    ("POST", "/api/v1/admin/spaces", {}, {"name": "Team {n}"},             "401 403 403 201 401 401 401 401 403 401 401"),
+    ("GET", "/api/v1/admin/users", {}, None,                               "401 403 403 200 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/admin/users", {}, {"email": "new-{n}@example.org", "password": "New-passw0rd-long",
                                          "display_name": "New {n}", "role": "user"},
-                                                                           "401 403 403 201 401 401 401 401 403 401"),
+                                                                           "401 403 403 201 401 401 401 401 403 401 401"),
     ("PATCH", "/api/v1/admin/users/{id}", {"id": "gus"}, {"display_name": "Gus {n}"},
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
     ("POST", "/api/v1/admin/users/{id}/reset-password", {"id": "new_user"}, {},
-                                                                           "401 403 403 200 401 401 401 401 403 401"),
+                                                                           "401 403 403 200 401 401 401 401 403 401 401"),
     # -- me, sessions, tokens -----------------------------------------------------------------------
-    ("GET", "/api/v1/me", {}, None,                                        "401 200 200 200 200 200 200 401 200 401"),
-    ("GET", "/api/v1/me/sessions", {}, None,                               "401 200 200 200 200 200 200 401 200 401"),
+    ("GET", "/api/v1/me", {}, None,                                        "401 200 200 200 200 200 200 401 200 401 200"),
+    ("GET", "/api/v1/me/sessions", {}, None,                               "401 200 200 200 200 200 200 401 200 401 200"),
     ("DELETE", "/api/v1/me/sessions/{id}", {"id": "new_olga_session"}, None,
-                                                                           "401 204 404 404 404 404 404 401 403 401"),
-    ("GET", "/api/v1/me/tokens", {}, None,                                 "401 200 200 200 401 401 401 401 200 401"),
-    ("POST", "/api/v1/me/tokens", {}, {"name": "t-{n}", "scope": "read"},  "401 201 201 201 401 401 401 401 403 401"),
-    ("DELETE", "/api/v1/me/tokens/{id}", {"id": "new_olga_token"}, None,   "401 204 404 404 401 401 401 401 403 401"),
+                                                                           "401 204 404 404 404 404 404 401 403 401 404"),
+    ("GET", "/api/v1/me/tokens", {}, None,                                 "401 200 200 200 401 401 401 401 200 401 401"),
+    ("POST", "/api/v1/me/tokens", {}, {"name": "t-{n}", "scope": "read"},  "401 201 201 201 401 401 401 401 403 401 401"),
+    ("DELETE", "/api/v1/me/tokens/{id}", {"id": "new_olga_token"}, None,   "401 204 404 404 401 401 401 401 403 401 401"),
     # Last: signing out ends the principals' sessions.
-    ("DELETE", "/api/v1/session", {}, None,                                "401 204 204 204 204 204 204 401 400 401"),
+    ("DELETE", "/api/v1/session", {}, None,                                "401 204 204 204 204 204 204 401 400 401 204"),
 ]
 
 
@@ -349,6 +361,7 @@ class AuthorizationOverHttpTest(ExternalCase):
         file_a = self.assertStatus(olga.upload(root, "a.txt", b"a\n"), 201).json()
         file_b = self.assertStatus(olga.upload(root, "b.txt", b"b\n"), 201).json()
         file_p = self.assertStatus(olga.upload(root, "p.txt", b"p\n"), 201).json()
+        file_q = self.assertStatus(olga.upload(root, "q.txt", b"q\n"), 201).json()
 
         def link(item, **body):
             r = olga.post("/api/v1/items/%d/links" % item["id"], json=body)
@@ -402,11 +415,27 @@ class AuthorizationOverHttpTest(ExternalCase):
         r = admin.post("/api/v1/admin/spaces", json={"name": "Team"})
         self.assertStatus(r, 201)
         team = r.json()["id"]
+        team_root = r.json()["root_item_id"]
+        team_file = self.assertStatus(admin.upload(team_root, "t.txt", b"t\n"), 201).json()
         self.assertStatus(admin.put("/api/v1/spaces/%d/members/%d" % (team, ids[OLGA]),
                                     json={"role": "owner"}), 200)
         link(file_p, kind="specific", role="view", recipients=[GIA])
         self.assertStatus(admin.patch("/api/v1/admin/external-identities/" + quote_name(GIA),
                                       json={"state": "guest"}), 200)
+
+        # The guest: invited to Q, promoted, made a member of the team space, signed in at /.
+        link(file_q, kind="specific", role="view", recipients=[GIL])
+        self.assertStatus(admin.patch("/api/v1/admin/external-identities/" + quote_name(GIL),
+                                      json={"state": "guest"}), 200)
+        self.assertStatus(admin.put("/api/v1/spaces/%d/guests/%s" % (team, quote_name(GIL)),
+                                    json={"role": "member"}), 200)
+        guest = self.browser()
+        self.assertStatus(guest.post("/api/v1/session/code", json={"email": GIL}), 202)
+        code = self.nth_code(GIL, 1)
+        self.assertStatus(guest.post("/api/v1/session/code/confirm",
+                                     json={"email": GIL, "code": code}), 200)
+        self.assertEqual(guest.me()["kind"], "guest")
+        self.principals["guest"] = (dict(guest.cookies), {})
 
         self.advance("2h")  # past L_exp's expiry
         self.fixed = {
@@ -417,7 +446,7 @@ class AuthorizationOverHttpTest(ExternalCase):
             "t_block": l_block["token"], "t_dead": l_dead["token"], "t_unknown": UNKNOWN_TOKEN,
             "t_exp": l_exp["token"], "t_org": l_org["token"], "t_existing": l_existing["token"],
             "l_dead": l_dead["id"], "l_exp": l_exp["id"],
-            "team": team, "gus": ids[GUS], "eve": EVE, "gia": GIA, "one": 1,
+            "team": team, "team_root": team_root, "team_file": team_file["id"], "gus": ids[GUS], "eve": EVE, "gia": GIA, "one": 1,
         }
         self.root = root
 
@@ -439,6 +468,9 @@ class AuthorizationOverHttpTest(ExternalCase):
             return self.upload_new(self.root, n)
         if key == "new_file_f":
             return self.upload_new(self.fixed["folder_f"], n)
+        if key == "new_team_file":
+            r = self.olga.upload(self.fixed["team_root"], "new-%d.txt" % n, b"new\n")
+            return self.assertStatus(r, 201).json()["id"]
         if key == "new_file_g":
             return self.upload_new(self.fixed["folder_g"], n)
         if key == "new_trashed":
@@ -544,7 +576,7 @@ class AuthorizationOverHttpTest(ExternalCase):
         """After a refusal: the cell's fresh file is still there under its name, not in the trash;
         its fresh link is still active with its role. Returns what differs, or None."""
         for key, value in made.items():
-            if key in ("new_file", "new_file_f", "new_file_g"):
+            if key in ("new_file", "new_file_f", "new_file_g", "new_team_file"):
                 got = self.olga.get("/api/v1/items/%d" % value)
                 if got.status != 200 or got.json()["name"] != "new-%d.txt" % n \
                         or "trashed_at" in got.json():
