@@ -9,7 +9,7 @@ https", "under https the cookie uses the `__Host-` prefix"), keep `HttpOnly`, `S
 development mailbox, so codes are read off the wire). Requests name the public host in `Host`,
 as a proxy passes it on.
 
-SECURITY-CHECKLIST B14 (with A3, B15 for the recipient's code sign-in).
+SECURITY-CHECKLIST B14.
 """
 
 import unittest
