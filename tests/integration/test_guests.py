@@ -265,6 +265,29 @@ class EndingAccessTest(GuestCase):
         self.assertEqual(c.get("/api/v1/shared-with-me").json()["items"], [])
         self.assertStatus(c.get(shares(l_ida["token"], "/content")), 403)
 
+    def test_demoting_a_guest_ends_its_guest_session_on_the_very_next_request(self):
+        space = self.team_space()
+        self.share([GIA])
+        self.promote(GIA)
+        r = self.admin_c.put("/api/v1/spaces/%d/guests/%s" % (space["id"], quote_name(GIA)),
+                             json={"role": "visitor"})
+        self.assertStatus(r, 200)
+        c = self.keep_alive_browser()
+        self.signed_in_with_code(GIA, client=c)
+        self.assertStatus(c.get("/api/v1/me"), 200)
+        children = "/api/v1/items/%d/children" % space["root_item_id"]
+        self.assertStatus(c.get(children), 200)
+        # Back to a plain external recipient: the guest session is over at once.
+        r = self.admin_c.patch(identity(GIA), json={"state": "verified"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["state"], "verified")
+        self.assertStatus(c.get("/api/v1/me"), 401)
+        self.assertStatus(c.get(children), 401)
+        # A new code signs the address in as the recipient it now is, with no team space.
+        again, _ = self.signed_in_with_code(GIA)
+        self.assertEqual(again.get("/api/v1/me").json()["kind"], "external")
+        self.assertStatus(again.get(children), 401)
+
     def test_revoke_all_of_an_unknown_address_is_404(self):
         self.assertStatus(self.admin_c.post(identity("nobody@else.example", "/revoke-all")), 404,
                           "not_found")

@@ -513,12 +513,13 @@ Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
                                                                   domain::IdentityState state,
                                                                   domain::TimePoint now) {
   return db_.write<domain::ExternalIdentity>([&](Connection& c) {
-    // Lifting a block never brings back the sessions the address had: they end here, so the
-    // address proves itself again with a new code. (While blocked they are kept, so its pages can
-    // say it is blocked.)
+    // Lifting a block never brings back the sessions the address had, and a guest made a plain
+    // recipient keeps no session opened as a guest: they end here, so the address proves itself
+    // again with a new code. (While blocked they are kept, so its pages can say it is blocked.)
     c.prepare(
-         "DELETE FROM external_sessions WHERE external_id = ?1 AND ?2 <> 'blocked' AND "
-         "(SELECT state FROM external_identities WHERE id = ?1) = 'blocked'")
+         "DELETE FROM external_sessions WHERE external_id = ?1 AND CASE (SELECT state FROM "
+         "external_identities WHERE id = ?1) WHEN 'blocked' THEN ?2 <> 'blocked' WHEN 'guest' "
+         "THEN ?2 NOT IN ('guest', 'blocked') ELSE 0 END")
         .with(id, to_string(state))
         .run();
     c.prepare(
