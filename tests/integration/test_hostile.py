@@ -12,9 +12,11 @@ short (header 2 s, io 3 s) so the test runs in about half a minute; the minimum 
 (1 KiB/s after a 10 s grace) is the default.
 
 SECURITY-CHECKLIST items 38 (header limits under load), 39 (slowloris, slow bodies, many
-connections, p99 of a normal client) and 40 (memory during both).
+connections, p99 of a normal client) and 40 (memory during both, and across the attack and a
+1 GiB upload and download after it, in one process).
 """
 
+import hashlib
 import resource
 import selectors
 import socket
@@ -22,7 +24,7 @@ import threading
 import time
 import unittest
 
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Client, VestibuleTestCase
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, Client, VestibuleTestCase, pattern_chunks
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -506,6 +508,27 @@ class HostileClientsTest(VestibuleTestCase):
               % (rss_during - rss_before, open_seen, rss_after - rss_before))
         self.assertLess(rss_after - rss_before, 16 * 1024, summary)
         self.assertLess(rss_during - rss_before, 16 * 1024 + 16 * open_seen, summary)
+
+        # Then 1 GiB up and down in the same process: its peak stays within 16 MiB of where the
+        # server stood before the attack, so nothing adds up across the two.
+        normal.stop.set()
+        normal.thread.join()
+        server.reset_hwm()
+        sent = hashlib.sha256()
+
+        def body():
+            for chunk in pattern_chunks(20261129, 1024 * MiB):
+                sent.update(chunk)
+                yield chunk
+        r = ada.upload(folder["id"], "one-gib.bin", body(), size=1024 * MiB)
+        self.assertStatus(r, 201)
+        resp, digest, n = ada.download(r.json()["id"])
+        self.assertStatus(resp, 200)
+        self.assertEqual((digest, n), (sent.hexdigest(), 1024 * MiB))
+        peak = server.hwm_kib()
+        summary["gib_peak_kib"] = peak - rss_before
+        print("memory: 1 GiB up and down after the attack peaked at %+d KiB" % (peak - rss_before))
+        self.assertLess(peak - rss_before, 16 * 1024, summary)
 
 
 if __name__ == "__main__":
