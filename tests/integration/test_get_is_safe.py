@@ -18,7 +18,7 @@ import os
 import sqlite3
 import unittest
 
-from harness import HERE
+from harness import HERE, wait_until
 from test_external import EVE, ExternalCase, shares
 
 # The audit log records some reads on purpose (SPEC §5 events); nothing else may be written.
@@ -159,6 +159,12 @@ class StatefulCase(ExternalCase):
         }
         self.callers = {"owner": admin, "member": bob, "recipient": eve, "holder": holder,
                         "token": token, "nobody": self.browser()}
+        # The outbox worker delivers in the background: every mail sent before anything is
+        # compared, so a delivery is never taken for a change a request made.
+        def all_sent():
+            messages = admin.get("/api/v1/admin/outbox").json()["messages"]
+            return all(m["state"] == "sent" for m in messages)
+        wait_until(all_sent, 30, "every queued mail delivered")
 
     def concrete(self, route):
         """Every path the route stands for, with the state's real values."""
