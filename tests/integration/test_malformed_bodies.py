@@ -12,10 +12,9 @@ JSON object must answer 4xx. At the end the server is still healthy and its data
 
 import json
 import os
-import sqlite3
 import unittest
 
-from harness import HERE
+from harness import HERE, integrity_check
 from test_get_is_safe import StatefulCase
 
 # Routes whose handlers are test hooks, not part of a production start (SECURITY-CHECKLIST H41).
@@ -93,11 +92,7 @@ class MalformedBodiesTest(StatefulCase):
                                 method.upper(), path, who, body[:60], r.status, r.body[:200]))
         self.assertEqual(problems, [], "%d of %d requests" % (len(problems), sent))
         self.assertTrue(self.server.healthy())
-        con = sqlite3.connect("file:%s?mode=ro" % self.server.db_path, uri=True)
-        try:
-            self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
-        finally:
-            con.close()
+        self.assertEqual(integrity_check(self.server.db_path), ["ok"])
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ import os
 import random
 import re
 import socket
-import sqlite3
 import sys
 import unittest
 
-from harness import HERE, VestibuleTestCase
+from harness import HERE, VestibuleTestCase, integrity_check
 
 ROUNDS = 5000
 CORPUS = os.path.join(HERE, "..", "..", "fuzz", "corpus", "http_request")
@@ -142,11 +141,7 @@ class WireFuzzTest(VestibuleTestCase):
         self.assertGreater(answered, ROUNDS // 2)
         self.assertTrue(server.healthy())
         self.assertEqual(admin.get("/api/v1/items/%d/children" % root).status, 200)
-        con = sqlite3.connect("file:%s?mode=ro" % server.db_path, uri=True)
-        try:
-            self.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
-        finally:
-            con.close()
+        self.assertEqual(integrity_check(server.db_path), ["ok"])
 
 
 if __name__ == "__main__":
