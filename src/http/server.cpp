@@ -3,6 +3,7 @@
 #include "http/access_log.hpp"
 #include "http/request_context.hpp"
 #include "http/request_reading.hpp"
+#include "http/watchdog.hpp"
 #include "util/crypto.hpp"
 #include "util/file_io.hpp"
 #include "util/net.hpp"
@@ -45,9 +46,9 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
@@ -199,6 +200,14 @@ std::string client_address(const tcp::endpoint& endpoint) {
 
 auto with_error(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
+// The watchdog's period: no deadline a connection sets is shorter, so setting one never re-arms
+// its timer (the linger after an error is the exception, and rare).
+std::chrono::steady_clock::duration shortest_timeout(const ServerOptions& options) {
+  return std::min({std::chrono::steady_clock::duration{options.header_timeout},
+                   std::chrono::steady_clock::duration{options.idle_timeout},
+                   std::chrono::steady_clock::duration{options.io_timeout}});
+}
+
 void log_escaped_exception(std::exception_ptr error, std::string_view where) {
   if (!error) {
     return;
@@ -282,7 +291,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   Connection& operator=(const Connection&) = delete;
 
   static asio::awaitable<void> serve(std::shared_ptr<Connection> self);
-  [[nodiscard]] asio::any_io_executor executor() { return stream_.get_executor(); }
+  [[nodiscard]] asio::any_io_executor executor() { return socket_.get_executor(); }
   // Closes the connection if it is waiting for a request and none has arrived (graceful
   // shutdown). Thread-safe.
   void close_if_idle();
@@ -338,6 +347,12 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
                                          const std::function<bool(std::string_view)>& consume);
   asio::awaitable<void> drain();
   void close();
+  // An operation the watchdog cancelled because its deadline passed ends as timed out.
+  void note_timeout(error_code& ec) const {
+    if (ec == asio::error::operation_aborted && watchdog_.expired()) {
+      ec = beast::error::timeout;
+    }
+  }
   void record(const Exchange& ex);
   template <class F>
   std::optional<Response> guarded(const Exchange& ex, F&& f);
@@ -345,7 +360,8 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   Impl& server_;
   const ServerOptions& options_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  Watchdog watchdog_;  // every deadline of the connection, on one timer
   beast::flat_buffer buffer_;
   std::unique_ptr<char[]> chunk_;  // allocated on first use, reused for the connection's life
   std::uint64_t id_;
@@ -360,7 +376,12 @@ Server::Impl::Connection::Connection(Impl& server, tcp::socket socket, std::uint
                                      std::string client)
     : server_(server),
       options_(server.options_),
-      stream_(std::move(socket)),
+      socket_(std::move(socket)),
+      watchdog_(socket_.get_executor(), shortest_timeout(server.options_),
+                [this] {
+                  error_code ec;
+                  socket_.cancel(ec);  // the operation in flight ends as timed out
+                }),
       id_(id),
       client_(std::move(client)) {
   server_.metrics_.connection_opened();
@@ -372,31 +393,33 @@ Server::Impl::Connection::~Connection() {
 }
 
 void Server::Impl::Connection::close_if_idle() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     // Bytes already received are a request the client has sent: answer it, then close.
     error_code ec;
-    if (self->idle_ && (self->stream_.socket().available(ec) == 0 || ec)) {
-      self->stream_.cancel();
+    if (self->idle_ && (self->socket_.available(ec) == 0 || ec)) {
+      error_code cancel_ec;
+      self->socket_.cancel(cancel_ec);
     }
   });
 }
 
 void Server::Impl::Connection::force_close() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     error_code ec;
-    self->stream_.socket().close(ec);
+    self->socket_.close(ec);
   });
 }
 
 void Server::Impl::Connection::close_now() {
   error_code ec;
-  stream_.socket().close(ec);
+  socket_.close(ec);
 }
 
 void Server::Impl::Connection::close() {
+  watchdog_.stop();
   error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.socket().close(ec);
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
 }
 
 char* Server::Impl::Connection::chunk() {
@@ -415,18 +438,18 @@ asio::awaitable<void> Server::Impl::Connection::serve(std::shared_ptr<Connection
         // Shutting down: a connection with no request started ends here, but bytes already
         // received are a request the client sent (perhaps before this coroutine first ran).
         error_code pending_ec;
-        if (self->server_.stopping_ &&
-            (self->stream_.socket().available(pending_ec) == 0 || pending_ec)) {
+        if (self->server_.stopping_ && (self->socket_.available(pending_ec) == 0 || pending_ec)) {
           break;
         }
         // Wait for the first byte of the next request: the idle time between requests on a
         // kept-alive connection, the head time on a new one.
         self->idle_ = true;
-        self->stream_.expires_after(first ? self->options_.header_timeout
-                                          : self->options_.idle_timeout);
+        self->watchdog_.expire_after(first ? self->options_.header_timeout
+                                           : self->options_.idle_timeout);
         error_code ec;
-        const std::size_t n = co_await self->stream_.async_read_some(
+        const std::size_t n = co_await self->socket_.async_read_some(
             self->buffer_.prepare(kFirstReadBytes), with_error(ec));
+        self->note_timeout(ec);
         self->idle_ = false;
         if (ec) {
           break;  // closed by the client, idle too long, or closed by stop()
@@ -480,9 +503,10 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   Parser parser;
   prepare_parser(parser, options_);
 
-  stream_.expires_after(options_.header_timeout);
+  watchdog_.expire_after(options_.header_timeout);
   error_code ec;
-  ex.bytes_in += co_await bhttp::async_read_header(stream_, buffer_, parser, with_error(ec));
+  ex.bytes_in += co_await bhttp::async_read_header(socket_, buffer_, parser, with_error(ec));
+  note_timeout(ec);
   if (ec) {
     co_return co_await refuse_head(ex, ec, parser);
   }
@@ -724,9 +748,10 @@ asio::awaitable<BodyOutcome> Server::Impl::Connection::read_body(
   std::uint64_t received = 0;
   while (!parser.is_done()) {
     chunks.prepare(parser);
-    stream_.expires_after(options_.io_timeout);
+    watchdog_.expire_after(options_.io_timeout);
     error_code ec;
-    const auto got = co_await bhttp::async_read_some(stream_, buffer_, parser, with_error(ec));
+    const auto got = co_await bhttp::async_read_some(socket_, buffer_, parser, with_error(ec));
+    note_timeout(ec);
     ex.bytes_in += got;
     received += got;
     if (!ec && !parser.is_done() && too_slow(started, received)) {
@@ -754,10 +779,11 @@ bool Server::Impl::Connection::too_slow(Clock::time_point started, std::uint64_t
 }
 
 asio::awaitable<bool> Server::Impl::Connection::send_continue(Exchange& ex) {
-  stream_.expires_after(options_.io_timeout);
+  watchdog_.expire_after(options_.io_timeout);
   error_code ec;
   ex.bytes_out += co_await asio::async_write(
-      stream_, asio::buffer(kContinue.data(), kContinue.size()), with_error(ec));
+      socket_, asio::buffer(kContinue.data(), kContinue.size()), with_error(ec));
+  note_timeout(ec);
   if (ec) {
     ex.status = kClientClosedStatus;
     record(ex);
@@ -845,12 +871,14 @@ asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(E
         message.body() = std::move(response.body);
       }
     }
-    stream_.expires_after(options_.io_timeout);
+    watchdog_.expire_after(options_.io_timeout);
     if (ex.head) {
       bhttp::response_serializer<bhttp::string_body> serializer{message};
-      ex.bytes_out += co_await bhttp::async_write_header(stream_, serializer, with_error(ec));
+      ex.bytes_out += co_await bhttp::async_write_header(socket_, serializer, with_error(ec));
+      note_timeout(ec);
     } else {
-      ex.bytes_out += co_await bhttp::async_write(stream_, message, with_error(ec));
+      ex.bytes_out += co_await bhttp::async_write(socket_, message, with_error(ec));
+      note_timeout(ec);
     }
   }
   if (ec) {
@@ -874,14 +902,16 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
       co_return written;
     }
     message.body() = std::move(body);
-    stream_.expires_after(options_.io_timeout);
-    written += co_await bhttp::async_write(stream_, message, with_error(ec));
+    watchdog_.expire_after(options_.io_timeout);
+    written += co_await bhttp::async_write(socket_, message, with_error(ec));
+    note_timeout(ec);
     co_return written;
   }
   {
     bhttp::response_serializer<bhttp::string_body> serializer{message};
-    stream_.expires_after(options_.io_timeout);
-    written += co_await bhttp::async_write_header(stream_, serializer, with_error(ec));
+    watchdog_.expire_after(options_.io_timeout);
+    written += co_await bhttp::async_write_header(socket_, serializer, with_error(ec));
+    note_timeout(ec);
   }
   if (ec || ex.head) {
     co_return written;
@@ -905,8 +935,9 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
       co_return written;
     }
     const auto size = static_cast<std::size_t>(got);
-    stream_.expires_after(options_.io_timeout);
-    written += co_await asio::async_write(stream_, asio::buffer(buffer, size), with_error(ec));
+    watchdog_.expire_after(options_.io_timeout);
+    written += co_await asio::async_write(socket_, asio::buffer(buffer, size), with_error(ec));
+    note_timeout(ec);
     if (ec) {
       co_return written;
     }
@@ -924,8 +955,9 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
   std::size_t written = 0;
   {
     bhttp::response_serializer<bhttp::string_body> serializer{message};
-    stream_.expires_after(options_.io_timeout);
-    written += co_await bhttp::async_write_header(stream_, serializer, with_error(ec));
+    watchdog_.expire_after(options_.io_timeout);
+    written += co_await bhttp::async_write_header(socket_, serializer, with_error(ec));
+    note_timeout(ec);
   }
   if (ec || ex.head) {
     co_return written;
@@ -947,13 +979,15 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
     if (piece->empty()) {
       continue;  // an empty chunk would end the body
     }
-    stream_.expires_after(options_.io_timeout);
+    watchdog_.expire_after(options_.io_timeout);
     if (chunked) {
       const auto framed = bhttp::make_chunk(asio::const_buffer(piece->data(), piece->size()));
-      written += co_await asio::async_write(stream_, framed, with_error(ec));
+      written += co_await asio::async_write(socket_, framed, with_error(ec));
+      note_timeout(ec);
     } else {
       written += co_await asio::async_write(
-          stream_, asio::const_buffer(piece->data(), piece->size()), with_error(ec));
+          socket_, asio::const_buffer(piece->data(), piece->size()), with_error(ec));
+      note_timeout(ec);
     }
     if (ec) {
       co_return written;
@@ -961,8 +995,9 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
   }
   if (chunked) {
     const auto last = bhttp::make_chunk_last();
-    stream_.expires_after(options_.io_timeout);
-    written += co_await asio::async_write(stream_, last, with_error(ec));
+    watchdog_.expire_after(options_.io_timeout);
+    written += co_await asio::async_write(socket_, last, with_error(ec));
+    note_timeout(ec);
   }
   co_return written;
 }
@@ -981,16 +1016,17 @@ Result<std::optional<std::string>> Server::Impl::Connection::next_piece(
 
 asio::awaitable<void> Server::Impl::Connection::drain() {
   error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) {
     co_return;
   }
   idle_ = true;  // stop() may close a draining connection at once
-  stream_.expires_after(kLingerTime);
+  watchdog_.expire_after(kLingerTime);
   std::size_t drained = 0;
   while (drained < kLingerBytes) {
     const std::size_t n =
-        co_await stream_.async_read_some(asio::buffer(chunk(), kChunkBytes), with_error(ec));
+        co_await socket_.async_read_some(asio::buffer(chunk(), kChunkBytes), with_error(ec));
+    note_timeout(ec);
     if (ec) {
       break;
     }
