@@ -282,7 +282,8 @@ class Server::Impl {
 };
 
 // One client connection: reads requests one after the other and answers each. Everything runs on
-// the connection's strand; handlers run synchronously on the calling thread.
+// the connection's event loop, which one thread runs alone (so no strand is needed); handlers run
+// synchronously on that thread.
 class Server::Impl::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Impl& server, tcp::socket socket, std::uint64_t id, std::string client);
@@ -366,7 +367,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   std::unique_ptr<char[]> chunk_;  // allocated on first use, reused for the connection's life
   std::uint64_t id_;
   std::string client_;
-  bool idle_ = false;  // waiting for a request that has not started; strand only
+  bool idle_ = false;  // waiting for a request that has not started; event loop only
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1142,7 +1143,8 @@ void Server::Impl::run() {
   // A heavy handler can outlive the loops when the grace period ran out while it hashed. The
   // caller tears down what handlers use (the outbox worker, the hooks that wake it) as soon as
   // run() returns, so run() returns only once no handler runs any more, as for handlers on the
-  // loops. Its connection's strand is stopped: the coroutine it would resume is destroyed with it.
+  // loops. Its connection's event loop is stopped: the coroutine it would resume is destroyed with
+  // it.
   heavy_pool_.join();
 
   // No thread runs the loop any more: close what is left (connections past the grace period).
@@ -1206,7 +1208,7 @@ void Server::Impl::stop() {
 asio::awaitable<void> Server::Impl::accept_loop() {
   while (!stopping_) {
     error_code ec;
-    auto socket = co_await acceptor_.async_accept(asio::make_strand(next_loop()), with_error(ec));
+    auto socket = co_await acceptor_.async_accept(next_loop(), with_error(ec));
     if (stopping_ || ec == asio::error::operation_aborted) {
       break;
     }
