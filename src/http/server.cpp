@@ -279,6 +279,8 @@ class Server::Impl {
   // connections suspended in the loops above.
   std::atomic<std::size_t> heavy_in_flight_{0};
   asio::thread_pool heavy_pool_;
+  // Request bodies' sinks (hashing and writing uploads) run here, beside the loops that receive.
+  asio::thread_pool body_pool_;
 };
 
 // One client connection: reads requests one after the other and answers each. Everything runs on
@@ -344,6 +346,13 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   asio::awaitable<bool> send_continue(Exchange& ex);
   // Whether a body that has brought `received` bytes since `started` is below the minimum rate.
   [[nodiscard]] bool too_slow(Clock::time_point started, std::uint64_t received) const;
+  // A body of known length, read straight from the socket (no copy through the parser) into two
+  // buffers in turn: while one fills, the sink takes the other on the body pool (hashing and
+  // writing it), so receiving and storing overlap. `refusal` is the sink's answer when it refused.
+  asio::awaitable<BodyOutcome> read_sized_body(Exchange& ex, std::uint64_t length, BodySink& sink,
+                                               std::optional<Response>& refusal);
+  // The sink's answer when it refused the chunk or threw; nothing when it took it.
+  std::optional<Response> write_to_sink(const Exchange& ex, BodySink& sink, std::string_view chunk);
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
                                          const std::function<bool(std::string_view)>& consume);
   asio::awaitable<void> drain();
@@ -649,31 +658,31 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer
     co_return co_await respond(ex, std::move(response), parser.is_done());
   }
 
-  if (!parser.is_done()) {
+  bool body_read = parser.is_done();
+  if (!body_read) {
     if (continue_expected && !co_await send_continue(ex)) {
       co_return Next::kClose;
     }
     std::optional<Response> refusal;
-    const std::function<bool(std::string_view)> write = [&](std::string_view chunk) {
-      bool accepted = true;
-      auto failure = guarded(ex, [&] {
-        const auto written = sink->write(chunk);
-        if (written.has_error()) {
-          refusal = response_for(written.error());
-          accepted = false;
+    BodyOutcome outcome = BodyOutcome::kComplete;
+    if (const auto length = parser.content_length_remaining(); length && !parser.chunked()) {
+      outcome = co_await read_sized_body(ex, *length, *sink, refusal);
+    } else {
+      const std::function<bool(std::string_view)> write = [&](std::string_view chunk) {
+        auto failure = write_to_sink(ex, *sink, chunk);
+        if (failure) {
+          refusal = std::move(*failure);
+          return false;
         }
-      });
-      if (failure) {
-        refusal = std::move(*failure);
-        return false;
-      }
-      return accepted;
-    };
-    const auto outcome = co_await read_body(parser, ex, write);
+        return true;
+      };
+      outcome = co_await read_body(parser, ex, write);
+    }
     if (outcome != BodyOutcome::kComplete) {
       sink.reset();  // discards the partial upload
       co_return co_await body_failed(ex, outcome, std::move(refusal));
     }
+    body_read = true;
   }
 
   Response response;
@@ -681,7 +690,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer
     response = std::move(*failure);
   }
   sink.reset();
-  co_return co_await respond(ex, std::move(response), parser.is_done());
+  co_return co_await respond(ex, std::move(response), body_read);
 }
 
 asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::body_failed(
@@ -740,6 +749,116 @@ std::optional<Response> Server::Impl::Connection::guarded(const Exchange& ex, F&
                   ex.route, ex.request_id);
   }
   return internal_error(ex.request_id);
+}
+
+std::optional<Response> Server::Impl::Connection::write_to_sink(const Exchange& ex, BodySink& sink,
+                                                                std::string_view chunk) {
+  std::optional<Response> refusal;
+  auto failure = guarded(ex, [&] {
+    const auto written = sink.write(chunk);
+    if (written.has_error()) {
+      refusal = response_for(written.error());
+    }
+  });
+  return failure ? std::move(failure) : std::move(refusal);
+}
+
+namespace {
+
+// One sink write running on the body pool, and the way its connection's coroutine waits for it:
+// the pool posts the outcome back to the connection's loop and cancels `signal`, on which the
+// coroutine waits when the write has not finished yet.
+struct SinkWrite {
+  explicit SinkWrite(const asio::any_io_executor& loop) : signal(loop) {}
+  asio::steady_timer signal;
+  bool running = false;
+  bool done = false;
+  std::optional<Response> refusal;
+};
+
+asio::awaitable<void> finished(SinkWrite& write) {
+  if (write.running && !write.done) {
+    write.signal.expires_at(asio::steady_timer::time_point::max());
+    error_code ec;
+    co_await write.signal.async_wait(with_error(ec));  // ends when the pool cancels it
+  }
+  write.running = false;
+}
+
+}  // namespace
+
+asio::awaitable<BodyOutcome> Server::Impl::Connection::read_sized_body(
+    Exchange& ex, std::uint64_t length, BodySink& sink, std::optional<Response>& refusal) {
+  const auto spare = std::make_unique<char[]>(kChunkBytes);
+  const std::array<char*, 2> buffers{chunk(), spare.get()};
+  std::size_t current = 0;
+  std::size_t filled = 0;
+  std::uint64_t remaining = length;
+  // Bytes that arrived with the head; what follows the body is the next request's.
+  if (buffer_.size() > 0) {
+    const auto take =
+        static_cast<std::size_t>(std::min<std::uint64_t>({buffer_.size(), remaining, kChunkBytes}));
+    asio::buffer_copy(asio::buffer(buffers[0], take), buffer_.data());
+    buffer_.consume(take);
+    filled = take;
+    remaining -= take;
+  }
+  // Shared with the pool's job, which posts its outcome back after this frame may be gone.
+  const auto write = std::make_shared<SinkWrite>(socket_.get_executor());
+  const auto started = Clock::now();
+  std::uint64_t received = 0;
+  auto outcome = BodyOutcome::kComplete;
+  for (;;) {
+    if (filled == kChunkBytes || (remaining == 0 && filled > 0)) {
+      co_await finished(*write);  // the sink takes chunks one at a time, in order
+      if (write->refusal) {
+        outcome = BodyOutcome::kRefused;
+        break;
+      }
+      write->running = true;
+      write->done = false;
+      asio::post(server_.body_pool_, [this, write, &ex, &sink,
+                                      piece = std::string_view(buffers[current], filled)] {
+        auto answer = write_to_sink(ex, sink, piece);
+        asio::post(write->signal.get_executor(), [write, answer = std::move(answer)]() mutable {
+          write->refusal = std::move(answer);
+          write->done = true;
+          write->signal.cancel();
+        });
+      });
+      current ^= 1U;
+      filled = 0;
+    }
+    if (remaining == 0) {
+      break;
+    }
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kChunkBytes - filled));
+    watchdog_.expire_after(options_.io_timeout);
+    error_code ec;
+    const std::size_t got = co_await socket_.async_read_some(
+        asio::buffer(buffers[current] + filled, want), with_error(ec));
+    note_timeout(ec);
+    if (ec) {
+      outcome = ec == beast::error::timeout ? BodyOutcome::kTimedOut : BodyOutcome::kClientGone;
+      break;
+    }
+    ex.bytes_in += got;
+    received += got;
+    filled += got;
+    remaining -= got;
+    if (remaining > 0 && too_slow(started, received)) {
+      outcome = BodyOutcome::kTimedOut;
+      break;
+    }
+  }
+  // Never leave while the pool still writes from these buffers into the sink.
+  co_await finished(*write);
+  if (write->refusal && (outcome == BodyOutcome::kComplete || outcome == BodyOutcome::kRefused)) {
+    outcome = BodyOutcome::kRefused;
+    refusal = std::move(write->refusal);
+  }
+  co_return outcome;
 }
 
 asio::awaitable<BodyOutcome> Server::Impl::Connection::read_body(
@@ -1060,7 +1179,8 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
       acceptor_(control_),
       signals_(control_),
       grace_timer_(control_),
-      heavy_pool_(std::max(1U, options_.heavy_threads)) {
+      heavy_pool_(std::max(1U, options_.heavy_threads)),
+      body_pool_(threads_) {
   util::crypto_init();  // request ids come from the CSPRNG
   for (unsigned i = 1; i < threads_; ++i) {
     other_loops_.push_back(std::make_unique<asio::io_context>(1));
@@ -1146,6 +1266,7 @@ void Server::Impl::run() {
   // loops. Its connection's event loop is stopped: the coroutine it would resume is destroyed with
   // it.
   heavy_pool_.join();
+  body_pool_.join();
 
   // No thread runs the loop any more: close what is left (connections past the grace period).
   error_code ec;

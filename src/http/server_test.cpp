@@ -155,6 +155,7 @@ struct UploadStats {
   std::size_t bytes = 0;
   std::size_t chunks = 0;
   std::size_t largest_chunk = 0;
+  std::string received;  // every byte, in the order the sink got them
   int finished = 0;
   int discarded = 0;
 };
@@ -180,6 +181,7 @@ class CountingSink : public BodySink {
     stats_->bytes += chunk.size();
     ++stats_->chunks;
     stats_->largest_chunk = std::max(stats_->largest_chunk, chunk.size());
+    stats_->received.append(chunk);
     return outcome::success();
   }
 
@@ -625,6 +627,34 @@ TEST_F(ServerTest, StreamingRouteReceivesBodyInBoundedChunks) {
   EXPECT_LE(uploads_->largest_chunk, kMaxSinkChunk);
   EXPECT_EQ(uploads_->finished, 1);
   EXPECT_EQ(uploads_->discarded, 0);
+}
+
+TEST_F(ServerTest, ASizedBodyReachesTheSinkInOrderAndTheRequestAfterItIsAnswered) {
+  std::string expected;
+  Client client(port());
+  // A body that arrives with its head and one read past it, each followed by the next request in
+  // the same write: the server must take exactly Content-Length bytes as the body and keep the
+  // rest for the next request.
+  for (const std::size_t size : {std::size_t{1000}, std::size_t{1024 * 1024 + 3}}) {
+    std::string body(size, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      body[i] = static_cast<char>((i + size) % 251);
+    }
+    client.send_raw("PUT /upload/a.bin HTTP/1.1\r\nHost: test\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body +
+                    "GET /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+    expected += body;
+    const auto uploaded = client.read_response();
+    EXPECT_EQ(uploaded.result_int(), 201U);
+    EXPECT_TRUE(uploaded.keep_alive());
+    const auto next = client.read_response();
+    EXPECT_EQ(next.result_int(), 200U);
+    EXPECT_EQ(next.body(), "hello");
+  }
+  std::lock_guard lock(uploads_->mutex);
+  EXPECT_EQ(uploads_->bytes, expected.size());
+  EXPECT_TRUE(uploads_->received == expected);
+  EXPECT_LE(uploads_->largest_chunk, kMaxSinkChunk);
 }
 
 TEST_F(ServerTest, ExpectContinueIsAnsweredOnceTheSinkAccepts) {
