@@ -312,7 +312,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
     Clock::time_point start = Clock::now();
     std::string method = "-";
     std::string path = "-";
-    std::string route{kUnmatchedRoute};
+    std::string_view route = kUnmatchedRoute;  // the router's patterns outlive every request
     std::string request_id;
     unsigned version = 11;
     bool keep_alive = false;
@@ -335,6 +335,13 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
                                                                  const Parser& parser);
   asio::awaitable<Next> respond(Exchange& ex, Response response, bool body_read);
   asio::awaitable<Sent> send(Exchange& ex, Response response, bool keep_alive);
+  // Calls add(name, value) for every field of the response's head, in order: the handler's (but
+  // for framing, the server's own and unsafe ones) and then the server's.
+  template <class Add>
+  void for_each_field(const Exchange& ex, const Response& response, Add&& add) const;
+  // A response whose body is in memory: head and body in one write.
+  asio::awaitable<std::size_t> send_body(const Exchange& ex, const Response& response,
+                                         bool keep_alive, error_code& ec);
   asio::awaitable<std::size_t> send_file(const Exchange& ex,
                                          bhttp::response<bhttp::string_body>& message,
                                          const FileRange& range, error_code& ec);
@@ -543,7 +550,6 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   if (question != std::string_view::npos) {
     request.query = std::string(target.substr(question + 1));
   }
-  request.headers = static_cast<const bhttp::fields&>(head);
   if (options_.trusted_proxies.empty()) {
     request.client_address = client_;
   } else {
@@ -555,13 +561,17 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   ex.user_agent = std::string(head[bhttp::field::user_agent]);
   const auto declared = parser.content_length();
   request.content_length = declared.value_or(0);
+  const bool continue_expected = expects_continue(parser);
+  // Moved, not copied: nothing reads the parser's fields after this (trailers of a chunked body
+  // would land in the emptied ones). `target` and `path` point into them and are not used after.
+  request.headers = std::move(static_cast<bhttp::fields&>(parser.get()));
 
   const Router& router = server_.router_;
-  RouteMatch match = router.match(request.method, path);
+  RouteMatch match = router.match(request.method, request.path);
   if (match.route == nullptr && request.method == bhttp::verb::head &&
       std::find(match.allowed.begin(), match.allowed.end(), bhttp::verb::get) !=
           match.allowed.end()) {
-    match = router.match(bhttp::verb::get, path);
+    match = router.match(bhttp::verb::get, request.path);
     ex.head = true;
   }
   if (match.route != nullptr) {
@@ -578,7 +588,6 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::exchan
   const Route& route = *match.route;
   request.params = std::move(match.params);
   parser.body_limit(route.body_limit);  // enforced while reading chunked bodies
-  const bool continue_expected = expects_continue(parser);
 
   if (route.stream) {
     co_return co_await answer_stream(ex, parser, route, request, continue_expected);
@@ -944,31 +953,10 @@ asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(E
   }
   ex.status = response.status;
 
-  bhttp::response<bhttp::string_body> message;
-  message.version(ex.version >= 11 ? 11 : 10);
-  message.result(response.status);
   for (const auto& [name, value] : response.headers) {
-    if (beast::iequals(name, "Connection")) {
-      keep_alive = keep_alive && !beast::iequals(value, "close");
-      continue;
+    if (beast::iequals(name, "Connection") && beast::iequals(value, "close")) {
+      keep_alive = false;
     }
-    if (beast::iequals(name, "Content-Length") || beast::iequals(name, "Transfer-Encoding")) {
-      continue;  // the server frames the body itself
-    }
-    if (!safe_header(name, value)) {
-      spdlog::error("dropping response header {} with a line break (request {})", name,
-                    ex.request_id);
-      continue;
-    }
-    message.insert(name, value);
-  }
-  message.set(bhttp::field::server, "vestibule");
-  message.set(kRequestIdField, ex.request_id);
-  if (message.count("X-Content-Type-Options") == 0) {
-    message.set("X-Content-Type-Options", "nosniff");
-  }
-  if (options_.secure && message.count(bhttp::field::strict_transport_security) == 0) {
-    message.set(bhttp::field::strict_transport_security, "max-age=31536000; includeSubDomains");
   }
   if (response.stream && bodyless_status(response.status)) {
     response.stream = nullptr;  // these statuses never have a body
@@ -976,35 +964,97 @@ asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(E
   if (response.stream && ex.version < 11) {
     keep_alive = false;  // HTTP/1.0 has no chunked coding: the body ends when the connection does
   }
-  message.keep_alive(keep_alive);
 
   error_code ec;
-  if (response.stream) {
-    ex.bytes_out += co_await send_stream(ex, message, response.stream, ec);
-  } else if (response.file) {
-    ex.bytes_out += co_await send_file(ex, message, *response.file, ec);
+  if (!response.stream && !response.file) {
+    ex.bytes_out += co_await send_body(ex, response, keep_alive, ec);
   } else {
-    const bool bodyless = bodyless_status(response.status);
-    if (!bodyless) {
-      message.content_length(response.body.size());
-      if (!ex.head) {
-        message.body() = std::move(response.body);
-      }
-    }
-    watchdog_.expire_after(options_.io_timeout);
-    if (ex.head) {
-      bhttp::response_serializer<bhttp::string_body> serializer{message};
-      ex.bytes_out += co_await bhttp::async_write_header(socket_, serializer, with_error(ec));
-      note_timeout(ec);
+    bhttp::response<bhttp::string_body> message;
+    message.version(ex.version >= 11 ? 11 : 10);
+    message.result(response.status);
+    for_each_field(ex, response, [&](std::string_view name, std::string_view value) {
+      message.insert(name, value);
+    });
+    message.keep_alive(keep_alive);
+    if (response.stream) {
+      ex.bytes_out += co_await send_stream(ex, message, response.stream, ec);
     } else {
-      ex.bytes_out += co_await bhttp::async_write(socket_, message, with_error(ec));
-      note_timeout(ec);
+      ex.bytes_out += co_await send_file(ex, message, *response.file, ec);
     }
   }
   if (ec) {
     co_return Sent::kFailed;
   }
   co_return keep_alive ? Sent::kKeepAlive : Sent::kClose;
+}
+
+template <class Add>
+void Server::Impl::Connection::for_each_field(const Exchange& ex, const Response& response,
+                                              Add&& add) const {
+  bool nosniff = false;
+  bool hsts = false;
+  for (const auto& [name, value] : response.headers) {
+    if (beast::iequals(name, "Connection") || beast::iequals(name, "Content-Length") ||
+        beast::iequals(name, "Transfer-Encoding")) {
+      continue;  // the server frames the body and decides about the connection itself
+    }
+    if (beast::iequals(name, "Server") || beast::iequals(name, kRequestIdField)) {
+      continue;  // the server's own
+    }
+    if (!safe_header(name, value)) {
+      spdlog::error("dropping response header {} with a line break (request {})", name,
+                    ex.request_id);
+      continue;
+    }
+    nosniff = nosniff || beast::iequals(name, "X-Content-Type-Options");
+    hsts = hsts || beast::iequals(name, "Strict-Transport-Security");
+    add(name, value);
+  }
+  add("Server", "vestibule");
+  add(kRequestIdField, ex.request_id);
+  if (!nosniff) {
+    add("X-Content-Type-Options", "nosniff");
+  }
+  if (options_.secure && !hsts) {
+    add("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+}
+
+asio::awaitable<std::size_t> Server::Impl::Connection::send_body(const Exchange& ex,
+                                                                 const Response& response,
+                                                                 bool keep_alive, error_code& ec) {
+  // The head is written by hand into one string: the most frequent answer then costs one
+  // allocation for its head and one gathered write with its body, and no Beast field list.
+  const bool http11 = ex.version >= 11;
+  std::string head;
+  head.reserve(512);
+  head += http11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  fmt::format_to(std::back_inserter(head), "{} ", response.status);
+  head += bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  head += "\r\n";
+  for_each_field(ex, response, [&head](std::string_view name, std::string_view value) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  });
+  const bool bodyless = bodyless_status(response.status);
+  if (!bodyless) {
+    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", response.body.size());
+  }
+  if (http11 && !keep_alive) {
+    head += "Connection: close\r\n";
+  } else if (!http11 && keep_alive) {
+    head += "Connection: keep-alive\r\n";
+  }
+  head += "\r\n";
+  const bool with_body = !bodyless && !ex.head && !response.body.empty();
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), with_body ? asio::buffer(response.body) : asio::const_buffer()};
+  watchdog_.expire_after(options_.io_timeout);
+  const std::size_t written = co_await asio::async_write(socket_, buffers, with_error(ec));
+  note_timeout(ec);
+  co_return written;
 }
 
 asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
