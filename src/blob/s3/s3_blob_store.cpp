@@ -140,13 +140,14 @@ class S3BlobReader final : public domain::BlobReader {
       return false;
     }
     const auto n = std::min(end_ - position_, window_);
-    VST_TRY(bytes, client_.get_object(key_, position_, n));
-    if (static_cast<std::int64_t>(bytes.size()) != n) {
+    VST_TRYV(client_.get_object_into(key_, position_, n, chunk));
+    if (static_cast<std::int64_t>(chunk.size()) != n) {
+      const auto got = chunk.size();
+      chunk.clear();
       return fail(Errc::kUnavailable, "the S3 store at " + client_.config().endpoint + " sent " +
-                                          std::to_string(bytes.size()) + " bytes of " + key_ +
-                                          " where " + std::to_string(n) + " were asked for");
+                                          std::to_string(got) + " bytes of " + key_ + " where " +
+                                          std::to_string(n) + " were asked for");
     }
-    chunk = std::move(bytes);
     position_ += n;
     return true;
   }

@@ -211,7 +211,8 @@ Error S3Client::store_error(const std::string& what, const S3Response& response)
 
 Result<S3Response> S3Client::perform(const char* method, const std::string& key,
                                      const std::string& query, std::string_view body,
-                                     const std::vector<std::string>& headers) {
+                                     const std::vector<std::string>& headers,
+                                     std::string* body_buffer, std::size_t expect_bytes) {
   CURL* curl = nullptr;
   {
     std::lock_guard lock(pool_mutex_);
@@ -230,6 +231,11 @@ Result<S3Response> S3Client::perform(const char* method, const std::string& key,
   }
 
   S3Response response;
+  if (body_buffer != nullptr) {
+    response.body.swap(*body_buffer);
+    response.body.clear();
+  }
+  response.body.reserve(expect_bytes);
   Transfer transfer{body, &response};
   const std::string url = url_of(key, query);
   const std::string method_name(method);
@@ -337,15 +343,24 @@ Result<std::optional<ObjectInfo>> S3Client::head_object(const std::string& key) 
 
 Result<std::string> S3Client::get_object(const std::string& key, std::int64_t offset,
                                          std::int64_t length) {
+  std::string out;
+  VST_TRYV(get_object_into(key, offset, length, out));
+  return out;
+}
+
+Result<void> S3Client::get_object_into(const std::string& key, std::int64_t offset,
+                                       std::int64_t length, std::string& out) {
   std::vector<std::string> headers;
   if (length >= 0) {
     if (length == 0) {
-      return std::string();
+      out.clear();
+      return outcome::success();
     }
     headers.push_back("Range: bytes=" + std::to_string(offset) + "-" +
                       std::to_string(offset + length - 1));
   }
-  VST_TRY(r, perform("GET", key, "", {}, headers));
+  VST_TRY(r, perform("GET", key, "", {}, headers, &out,
+                     length > 0 ? static_cast<std::size_t>(length) : 0));
   if (r.status == 404) {
     return fail(Errc::kNotFound, "the file's content is missing from the S3 store");
   }
@@ -355,7 +370,8 @@ Result<std::string> S3Client::get_object(const std::string& key, std::int64_t of
   if (r.status != 200 && r.status != 206) {
     return fail(store_error("GET " + key, r));
   }
-  return std::move(r.body);
+  out = std::move(r.body);
+  return outcome::success();
 }
 
 Result<void> S3Client::delete_object(const std::string& key) {

@@ -73,6 +73,10 @@ class S3Client {
   // The whole object (length < 0) or the bytes [offset, offset + length).
   Result<std::string> get_object(const std::string& key, std::int64_t offset = 0,
                                  std::int64_t length = -1);
+  // The same into `out`, whose buffer is reused: a download that reads window after window into
+  // one string allocates once.
+  Result<void> get_object_into(const std::string& key, std::int64_t offset, std::int64_t length,
+                               std::string& out);
   Result<void> delete_object(const std::string& key);
   // A server-side copy: the bytes do not pass through this process.
   Result<void> copy_object(const std::string& from_key, const std::string& to_key);
@@ -95,7 +99,8 @@ class S3Client {
 
  private:
   Result<S3Response> perform(const char* method, const std::string& key, const std::string& query,
-                             std::string_view body, const std::vector<std::string>& headers);
+                             std::string_view body, const std::vector<std::string>& headers,
+                             std::string* body_buffer = nullptr, std::size_t expect_bytes = 0);
   [[nodiscard]] std::string url_of(const std::string& key, const std::string& query) const;
   [[nodiscard]] Error store_error(const std::string& what, const S3Response& response) const;
 
