@@ -15,6 +15,7 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -269,6 +270,69 @@ TEST(S3BlobStore, AMultipartUploadOf40MiBKeepsEveryByte) {
   EXPECT_EQ(put(*store, std::string_view(bytes).substr(0, part + 1)),
             util::sha256_hex(std::string_view(bytes).substr(0, part + 1)));
   EXPECT_EQ(store->list().value().size(), 3u);
+}
+
+long status_kib(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+    }
+  }
+  return -1;
+}
+
+// Starts a new peak-memory measurement: the allocator's free memory back to the system (earlier
+// tests' buffers would otherwise be reused without showing as growth), then VmHWM back to the
+// current RSS (Linux's clear_refs "5").
+long reset_peak_kib() {
+  ::malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+  return status_kib("VmRSS");
+}
+
+TEST(S3BlobStore, A128MiBUploadAndDownloadHoldLessThan16MiB) {
+  auto store = make_store(bucket_for_test());
+  std::string chunk(256 << 10, '\0');
+  const auto fill = [&](long i) {
+    std::uint64_t x = static_cast<std::uint64_t>(i) * 0x9E3779B97F4A7C15ull + 1;
+    for (auto& c : chunk) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      c = static_cast<char>(x);
+    }
+  };
+  constexpr long kChunks = 128 * 4;
+  util::Sha256Stream sent;
+  const long before_write = reset_peak_kib();
+  auto writer = store->begin_write().value();
+  for (long i = 0; i < kChunks; ++i) {
+    fill(i);
+    sent.update(chunk);
+    ASSERT_TRUE(writer->write(chunk));
+  }
+  const auto blob = writer->commit().value();
+  writer.reset();
+  const long write_growth = status_kib("VmHWM") - before_write;
+  EXPECT_EQ(blob.sha256, sent.final_hex());
+  EXPECT_EQ(blob.size, kChunks * (256 << 10));
+  EXPECT_LT(write_growth, 16 << 10) << "KiB";
+
+  const long before_read = reset_peak_kib();
+  util::Sha256Stream received;
+  auto reader = store->read(blob.sha256, 0, -1).value();
+  std::string got;
+  while (reader->next(got).value()) {
+    received.update(got);
+  }
+  reader.reset();
+  const long read_growth = status_kib("VmHWM") - before_read;
+  EXPECT_EQ(received.final_hex(), blob.sha256);
+  EXPECT_LT(read_growth, 16 << 10) << "KiB";
+  std::printf("128 MiB through RGW: peak memory growth %ld KiB writing, %ld KiB reading\n",
+              write_growth, read_growth);
 }
 
 TEST(S3BlobStore, ReleaseWaitsForTheGracePeriod) {
