@@ -174,6 +174,34 @@ S3BlobStore::S3BlobStore(S3Config config, S3BlobStoreOptions options)
 
 Result<void> S3BlobStore::prepare() { return client_.ensure_bucket(); }
 
+Result<std::size_t> S3BlobStore::sweep_temporaries(std::chrono::seconds older_than) {
+  VST_TRY(now, client_.store_time());
+  const auto old_enough = [&](std::time_t t) {
+    return std::chrono::seconds{now - t} >= older_than;
+  };
+  std::size_t removed = 0;
+  const std::string prefix(kTempPrefix);
+  VST_TRY(uploads, client_.list_multipart_uploads(prefix));
+  for (const auto& upload : uploads) {
+    if (old_enough(upload.initiated)) {
+      VST_TRYV(client_.abort_multipart(upload.key, upload.upload_id));
+      ++removed;
+    }
+  }
+  std::string token;
+  do {
+    VST_TRY(page, client_.list_page(prefix, token, options_.list_page_size));
+    for (std::size_t i = 0; i < page.keys.size(); ++i) {
+      if (old_enough(page.last_modified[i])) {
+        VST_TRYV(client_.delete_object(page.keys[i]));
+        ++removed;
+      }
+    }
+    token = std::move(page.next_token);
+  } while (!token.empty());
+  return removed;
+}
+
 Result<std::unique_ptr<domain::BlobWriter>> S3BlobStore::begin_write() {
   return std::unique_ptr<domain::BlobWriter>(std::make_unique<S3BlobWriter>(*this));
 }

@@ -41,6 +41,12 @@ class S3BlobStore final : public domain::BlobStore {
   // reached or refuses the credentials.
   Result<void> prepare();
 
+  // Removes what uploads cut short by a crash left behind: multipart uploads begun, and
+  // temporary objects written, more than `older_than` ago (on the store's clock). Never touches
+  // a content key. `older_than` must exceed the longest upload: other nodes may be uploading.
+  // Answers how many were removed.
+  Result<std::size_t> sweep_temporaries(std::chrono::seconds older_than);
+
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
   Result<int> open(const std::string& sha256) override;
   Result<std::unique_ptr<domain::BlobReader>> read(const std::string& sha256, std::int64_t offset,

@@ -106,6 +106,15 @@ std::time_t parse_http_date(const std::string& s) {
   return ::timegm(&tm);
 }
 
+// "2026-11-29T17:26:19.920Z" (S3 listings); 0 when unreadable.
+std::time_t parse_iso_time(const std::string& s) {
+  std::tm tm{};
+  if (::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
+    return 0;
+  }
+  return ::timegm(&tm);
+}
+
 std::string s3_error_summary(const S3Response& response) {
   std::size_t at = 0;
   auto code = xml_element(response.body, "Code", at);
@@ -455,11 +464,22 @@ Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(const std:
     auto key = xml_element(*upload, "Key", inner);
     inner = 0;
     auto id = xml_element(*upload, "UploadId", inner);
+    inner = 0;
+    const auto initiated = xml_element(*upload, "Initiated", inner);
     if (key && id) {
-      out.push_back({std::move(*key), std::move(*id)});
+      out.push_back({std::move(*key), std::move(*id), initiated ? parse_iso_time(*initiated) : 0});
     }
   }
   return out;
+}
+
+Result<std::time_t> S3Client::store_time() {
+  VST_TRY(r, perform("HEAD", "", "", {}, {}));
+  if (r.status != 200) {
+    return fail(store_error("HEAD bucket", r));
+  }
+  const auto now = parse_http_date(r.headers["date"]);
+  return now != 0 ? now : std::time(nullptr);
 }
 
 Result<ListPage> S3Client::list_page(const std::string& prefix, const std::string& token,
@@ -479,6 +499,9 @@ Result<ListPage> S3Client::list_page(const std::string& prefix, const std::strin
     std::size_t inner = 0;
     if (auto key = xml_element(*contents, "Key", inner)) {
       page.keys.push_back(std::move(*key));
+      inner = 0;
+      const auto modified = xml_element(*contents, "LastModified", inner);
+      page.last_modified.push_back(modified ? parse_iso_time(*modified) : 0);
     }
   }
   at = 0;

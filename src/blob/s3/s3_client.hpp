@@ -48,12 +48,14 @@ struct ObjectInfo {
 
 struct ListPage {
   std::vector<std::string> keys;
-  std::string next_token;  // empty on the last page
+  std::vector<std::time_t> last_modified;  // of each key
+  std::string next_token;                  // empty on the last page
 };
 
 struct MultipartUpload {
   std::string key;
   std::string upload_id;
+  std::time_t initiated = 0;
 };
 
 class S3Client {
@@ -90,6 +92,9 @@ class S3Client {
   Result<void> abort_multipart(const std::string& key, const std::string& upload_id);
   // Uploads begun and neither completed nor aborted, under `prefix` (first 1000).
   Result<std::vector<MultipartUpload>> list_multipart_uploads(const std::string& prefix);
+
+  // The store's clock (the Date of its answer to a HEAD of the bucket).
+  Result<std::time_t> store_time();
 
   // One page of ListObjectsV2; pass the previous page's next_token to continue.
   Result<ListPage> list_page(const std::string& prefix, const std::string& token, int max_keys);
