@@ -25,19 +25,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Rgw : public ::testing::Environment {
+// One single-node Ceph cluster with its gateway, in a fresh folder under /tmp (short: the unix
+// socket paths in it must stay under 108 bytes).
+class Cluster {
  public:
-  void SetUp() override {
-    std::array<char, 32> dir_template{"/tmp/vst-rgw-XXXXXX"};  // short: unix socket paths
-    ASSERT_NE(::mkdtemp(dir_template.data()), nullptr);
+  // An empty endpoint() and the script's output in error() when it did not start.
+  Cluster() {
+    std::array<char, 32> dir_template{"/tmp/vst-rgw-XXXXXX"};
+    if (::mkdtemp(dir_template.data()) == nullptr) {
+      error_ = "cannot create a folder under /tmp";
+      return;
+    }
     dir_ = dir_template.data();
     const std::string command =
         std::string(VESTIBULE_RGW_SCRIPT) + " " + dir_ + " >" + dir_ + "/start.log 2>&1";
-    const int rc = std::system(command.c_str());
-    if (rc != 0) {
+    if (std::system(command.c_str()) != 0) {
       std::ifstream log(dir_ + "/start.log");
-      const std::string text((std::istreambuf_iterator<char>(log)), {});
-      FAIL() << "the RADOS Gateway did not start (" << command << "):\n" << text;
+      error_ = command + ":\n" + std::string((std::istreambuf_iterator<char>(log)), {});
+      return;
     }
     std::ifstream env(dir_ + "/s3.env");
     std::string line;
@@ -47,33 +52,68 @@ class Rgw : public ::testing::Environment {
         vars_[line.substr(0, eq)] = line.substr(eq + 1);
       }
     }
-    ASSERT_FALSE(vars_["S3_ENDPOINT"].empty()) << "no S3_ENDPOINT in " << dir_ << "/s3.env";
   }
-
-  void TearDown() override {
-    if (dir_.empty()) {
-      return;
-    }
-    const std::string command =
-        std::string(VESTIBULE_RGW_SCRIPT) + " " + dir_ + " --stop >>" + dir_ + "/start.log 2>&1";
-    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  ~Cluster() {
+    stop();
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
   }
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
 
-  static S3Config config(const std::string& bucket) {
+  bool stop() {
+    if (dir_.empty() || stopped_) {
+      return true;
+    }
+    stopped_ = true;
+    const std::string command =
+        std::string(VESTIBULE_RGW_SCRIPT) + " " + dir_ + " --stop >>" + dir_ + "/start.log 2>&1";
+    return std::system(command.c_str()) == 0;
+  }
+
+  [[nodiscard]] std::string endpoint() const { return var("S3_ENDPOINT"); }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+  [[nodiscard]] S3Config config(const std::string& bucket) const {
     S3Config c;
-    c.endpoint = vars_["S3_ENDPOINT"];
-    c.region = vars_["S3_REGION"];
-    c.access_key = vars_["AWS_ACCESS_KEY_ID"];
-    c.secret_key = vars_["AWS_SECRET_ACCESS_KEY"];
+    c.endpoint = var("S3_ENDPOINT");
+    c.region = var("S3_REGION");
+    c.access_key = var("AWS_ACCESS_KEY_ID");
+    c.secret_key = var("AWS_SECRET_ACCESS_KEY");
     c.bucket = bucket;
     return c;
   }
 
  private:
+  [[nodiscard]] std::string var(const std::string& name) const {
+    const auto it = vars_.find(name);
+    return it == vars_.end() ? std::string() : it->second;
+  }
+
   std::string dir_;
-  static inline std::map<std::string, std::string> vars_;
+  std::string error_;
+  bool stopped_ = false;
+  std::map<std::string, std::string> vars_;
+};
+
+// The gateway every test shares, started once for the binary.
+class Rgw : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    cluster_ = std::make_unique<Cluster>();
+    ASSERT_FALSE(cluster_->endpoint().empty())
+        << "the RADOS Gateway did not start: " << cluster_->error();
+  }
+  void TearDown() override {
+    if (cluster_) {
+      EXPECT_TRUE(cluster_->stop()) << "scripts/rgw-single-node --stop failed";
+      cluster_.reset();
+    }
+  }
+  static S3Config config(const std::string& bucket) { return cluster_->config(bucket); }
+
+ private:
+  static inline std::unique_ptr<Cluster> cluster_;
 };
 
 [[maybe_unused]] auto* const rgw_environment = ::testing::AddGlobalTestEnvironment(new Rgw);
@@ -401,6 +441,29 @@ std::uint16_t unused_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);  // nothing listens there now
   return ntohs(addr.sin_port);
+}
+
+TEST(S3BlobStore, AStoreThatGoesDownMidUploadRefusesTheRestOfIt) {
+  Cluster own;  // a gateway of its own, to stop under a running upload
+  ASSERT_FALSE(own.endpoint().empty()) << own.error();
+  S3BlobStore store(own.config("outage"), options());
+  ASSERT_TRUE(store.prepare());
+  const auto part = store.options().part_bytes;
+  auto writer = store.begin_write().value();
+  ASSERT_TRUE(writer->write(pseudo_random(part + 1, 6)));  // the first part is up
+  ASSERT_EQ(store.client().list_multipart_uploads("").value().size(), 1u);
+
+  ASSERT_TRUE(own.stop());
+  const auto failed = writer->write(pseudo_random(part, 7));  // the second part cannot go up
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, Errc::kUnavailable);
+  EXPECT_NE(failed.error().message.find(own.endpoint()), std::string::npos)
+      << failed.error().message;
+  // Once a part is missing, the upload cannot be completed, whatever follows.
+  EXPECT_EQ(writer->write("more").error().code, Errc::kUnavailable);
+  EXPECT_EQ(writer->commit().error().code, Errc::kUnavailable);
+  writer.reset();  // its abort fails too (logged): the sweep collects the upload later
+  EXPECT_EQ(store.exists(util::sha256_hex("x")).error().code, Errc::kUnavailable);
 }
 
 TEST(S3BlobStore, AStoreThatIsDownGivesA503NamingItAndTheCause) {
