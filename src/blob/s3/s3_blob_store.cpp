@@ -181,7 +181,7 @@ Result<std::size_t> S3BlobStore::sweep_temporaries(std::chrono::seconds older_th
   };
   std::size_t removed = 0;
   const std::string prefix(kTempPrefix);
-  VST_TRY(uploads, client_.list_multipart_uploads(prefix));
+  VST_TRY(uploads, client_.list_multipart_uploads(prefix, options_.list_page_size));
   for (const auto& upload : uploads) {
     if (old_enough(upload.initiated)) {
       VST_TRYV(client_.abort_multipart(upload.key, upload.upload_id));

@@ -282,28 +282,33 @@ TEST(S3BlobStore, AWriterDroppedBeforeCommitLeavesNothingBehind) {
   EXPECT_TRUE(all_keys(store->client()).empty());
 }
 
-TEST(S3BlobStore, TheSweepRemovesWhatACrashedUploadLeftAndNothingElse) {
-  auto store = make_store(bucket_for_test());
+TEST(S3BlobStore, TheSweepRemovesWhatCrashedUploadsLeftAndNothingElse) {
+  auto o = options();
+  o.list_page_size = 1;  // every listing takes several pages
+  auto store = make_store(bucket_for_test(), o);
   const auto kept = put(*store, "a committed blob");
   const auto part = store->options().part_bytes;
-  // A process killed mid-upload: its multipart upload stays open (the writer lives on until the
-  // end of the test, as if its process had never got to destroy it).
+  // Processes killed mid-upload: their multipart uploads stay open (the writers live on until
+  // the end of the test, as if their processes had never got to destroy them).
   auto crashed = store->begin_write().value();
   ASSERT_TRUE(crashed->write(pseudo_random(part + 1, 5)));
+  auto crashed_too = store->begin_write().value();
+  ASSERT_TRUE(crashed_too->write(pseudo_random(part + 1, 8)));
   // And one killed between completing the upload and copying it into place.
   ASSERT_TRUE(store->client().put_object("tmp/upload-completed", "orphan"));
-  ASSERT_EQ(store->client().list_multipart_uploads("").value().size(), 1u);
+  ASSERT_EQ(store->client().list_multipart_uploads("", 1).value().size(), 2u);
 
   // Too recent for a sweep that must spare running uploads.
   EXPECT_EQ(store->sweep_temporaries(std::chrono::hours{24}).value(), 0u);
-  EXPECT_EQ(store->client().list_multipart_uploads("").value().size(), 1u);
+  EXPECT_EQ(store->client().list_multipart_uploads("").value().size(), 2u);
   EXPECT_EQ(all_keys(store->client()).size(), 2u);
 
-  EXPECT_EQ(store->sweep_temporaries(std::chrono::seconds{0}).value(), 2u);
+  EXPECT_EQ(store->sweep_temporaries(std::chrono::seconds{0}).value(), 3u);
   EXPECT_TRUE(store->client().list_multipart_uploads("").value().empty());
   EXPECT_EQ(all_keys(store->client()), std::vector<std::string>{"blobs/" + kept});
   EXPECT_EQ(store->list().value(), std::vector<std::string>{kept});
   crashed.reset();  // aborting an upload the sweep already aborted is no error
+  crashed_too.reset();
 }
 
 TEST(S3BlobStore, AMultipartUploadOf40MiBKeepsEveryByte) {

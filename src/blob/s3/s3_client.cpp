@@ -452,25 +452,57 @@ Result<void> S3Client::abort_multipart(const std::string& key, const std::string
   return outcome::success();
 }
 
-Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(const std::string& prefix) {
-  VST_TRY(r, perform("GET", "", "prefix=" + encode(prefix, false) + "&uploads=", {}, {}));
-  if (r.status != 200) {
-    return fail(store_error("list multipart uploads", r));
-  }
+Result<std::vector<MultipartUpload>> S3Client::list_multipart_uploads(const std::string& prefix,
+                                                                      int page_size) {
   std::vector<MultipartUpload> out;
-  std::size_t at = 0;
-  while (auto upload = xml_element(r.body, "Upload", at)) {
-    std::size_t inner = 0;
-    auto key = xml_element(*upload, "Key", inner);
-    inner = 0;
-    auto id = xml_element(*upload, "UploadId", inner);
-    inner = 0;
-    const auto initiated = xml_element(*upload, "Initiated", inner);
-    if (key && id) {
-      out.push_back({std::move(*key), std::move(*id), initiated ? parse_iso_time(*initiated) : 0});
+  std::string key_marker;
+  std::string id_marker;
+  while (true) {
+    // The query's names in alphabetical order: the canonical form SigV4 signs.
+    std::string query;
+    if (!key_marker.empty()) {
+      query += "key-marker=" + encode(key_marker, false) + "&";
     }
+    query += "max-uploads=" + std::to_string(page_size) + "&prefix=" + encode(prefix, false);
+    if (!id_marker.empty()) {
+      query += "&upload-id-marker=" + encode(id_marker, false);
+    }
+    query += "&uploads=";
+    VST_TRY(r, perform("GET", "", query, {}, {}));
+    if (r.status != 200) {
+      return fail(store_error("list multipart uploads", r));
+    }
+    std::size_t at = 0;
+    while (auto upload = xml_element(r.body, "Upload", at)) {
+      std::size_t inner = 0;
+      auto key = xml_element(*upload, "Key", inner);
+      inner = 0;
+      auto id = xml_element(*upload, "UploadId", inner);
+      inner = 0;
+      const auto initiated = xml_element(*upload, "Initiated", inner);
+      if (key && id) {
+        out.push_back(
+            {std::move(*key), std::move(*id), initiated ? parse_iso_time(*initiated) : 0});
+      }
+    }
+    at = 0;
+    const auto truncated = xml_element(r.body, "IsTruncated", at);
+    if (!truncated || *truncated != "true") {
+      return out;
+    }
+    at = 0;
+    auto next_key = xml_element(r.body, "NextKeyMarker", at);
+    at = 0;
+    auto next_id = xml_element(r.body, "NextUploadIdMarker", at);
+    if (!next_key || next_key->empty() ||
+        (*next_key == key_marker && next_id.value_or("") == id_marker)) {
+      return fail(Errc::kUnavailable, "the S3 store at " + config_.endpoint +
+                                          " cut a listing of uploads short without saying where "
+                                          "to go on");
+    }
+    key_marker = std::move(*next_key);
+    id_marker = next_id.value_or("");
   }
-  return out;
 }
 
 Result<std::time_t> S3Client::store_time() {

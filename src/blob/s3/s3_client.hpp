@@ -90,8 +90,10 @@ class S3Client {
   Result<void> complete_multipart(const std::string& key, const std::string& upload_id,
                                   const std::vector<std::string>& etags);
   Result<void> abort_multipart(const std::string& key, const std::string& upload_id);
-  // Uploads begun and neither completed nor aborted, under `prefix` (first 1000).
-  Result<std::vector<MultipartUpload>> list_multipart_uploads(const std::string& prefix);
+  // Uploads begun and neither completed nor aborted, under `prefix`: every page of
+  // ListMultipartUploads, `page_size` at a time.
+  Result<std::vector<MultipartUpload>> list_multipart_uploads(const std::string& prefix,
+                                                              int page_size = 1000);
 
   // The store's clock (the Date of its answer to a HEAD of the bucket).
   Result<std::time_t> store_time();
