@@ -1,11 +1,16 @@
 // The request headers Vestibule reads itself: Range (with If-Range and If-None-Match) through the
-// whole file response of api/content, Cookie (api::cookie_value), X-Forwarded-For behind trusted
-// proxies (util/net) and the Host names a server answers for under a configuration the loader
-// accepts (app/exposure). Values are taken from the input with FuzzedDataProvider.
+// whole file response of api/content, Cookie (api::cookie_value), Authorization
+// (api::bearer_credentials and the API token's form, domain::ApiTokens::well_formed),
+// X-Forwarded-For behind trusted proxies (util/net) and the Host names a server answers for under
+// a configuration the loader accepts (app/exposure). Values are taken from the input with
+// FuzzedDataProvider.
 //
 // Properties: a Range is either ignored, refused with 416, or a non-empty range inside the file,
 // and a 206 carries exactly those bytes with a matching Content-Range; no response header holds
-// CR, LF or NUL; a cookie value never spans a ';'; the client behind proxies is always an IP
+// CR, LF or NUL; a cookie value never spans a ';'; bearer credentials are present exactly when the
+// scheme is "Bearer" (in any case) and are the rest of the header without its outer spaces; a
+// well-formed token is "vst_" and the canonical base64url of 32 bytes, and every such token
+// sent in any spelling of the scheme reads back whole; the client behind proxies is always an IP
 // address (the peer's or a hop's), never other text from the header; Host names are non-empty,
 // lower case, and free of white space and control characters.
 #include "api/content.hpp"
@@ -13,8 +18,11 @@
 #include "app/config.hpp"
 #include "app/exposure.hpp"
 #include "check.hpp"
+#include "domain/api_tokens.hpp"
+#include "util/crypto.hpp"
 #include "util/net.hpp"
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -112,6 +120,39 @@ void check_cookie(FuzzedDataProvider& in) {
   }
 }
 
+void check_authorization(FuzzedDataProvider& in) {
+  using vestibule::domain::ApiTokens;
+  const auto header = field_value(in, 96);
+  const auto credentials = vestibule::api::bearer_credentials(header);
+  std::string scheme = header.substr(0, 6);
+  for (char& c : scheme) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const bool bearer = scheme == "bearer" && (header.size() == 6 || header[6] == ' ');
+  FUZZ_CHECK(credentials.has_value() == bearer);
+  if (credentials) {
+    const std::string_view value = *credentials;
+    FUZZ_CHECK(value.empty() || (value.front() != ' ' && value.back() != ' '));
+    FUZZ_CHECK(std::string_view(header).substr(6).find(value) != std::string_view::npos);
+    if (ApiTokens::well_formed(value)) {
+      const auto bytes = vestibule::util::base64url_decode(value.substr(4));
+      FUZZ_CHECK(value.size() == 47 && value.starts_with("vst_") && bytes &&
+                 bytes.value().size() == ApiTokens::kSecretBytes &&
+                 "vst_" + vestibule::util::base64url_encode(bytes.value()) == value);
+    }
+  }
+  // Any 32 bytes make a token that reads back whole, whatever the scheme's case and spaces.
+  const auto secret = in.ConsumeBytesAsString(ApiTokens::kSecretBytes);
+  if (secret.size() == ApiTokens::kSecretBytes) {
+    const std::string token = "vst_" + vestibule::util::base64url_encode(secret);
+    FUZZ_CHECK(ApiTokens::well_formed(token));
+    std::string sent = in.ConsumeBool() ? "Bearer" : "bEARER";
+    sent += std::string(in.ConsumeIntegralInRange<std::size_t>(1, 3), ' ') + token +
+            std::string(in.ConsumeIntegralInRange<std::size_t>(0, 2), ' ');
+    FUZZ_CHECK(vestibule::api::bearer_credentials(sent) == std::optional<std::string_view>(token));
+  }
+}
+
 void check_forwarded_for(FuzzedDataProvider& in) {
   const auto list = field_value(in, 64);
   const auto forwarded = field_value(in, 128);
@@ -151,7 +192,7 @@ void check_hosts(FuzzedDataProvider& in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
     case 0:
       check_range(in);
       break;
@@ -163,6 +204,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 3:
       check_forwarded_for(in);
+      break;
+    case 4:
+      check_authorization(in);
       break;
     default:
       check_hosts(in);

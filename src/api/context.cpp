@@ -58,23 +58,7 @@ Result<domain::Authenticated> authenticate_bearer(const Services& services,
 }  // namespace
 
 std::optional<std::string_view> bearer_token(const http::Request& req) {
-  auto header = req.header("Authorization");
-  constexpr std::string_view kScheme = "bearer";
-  if (header.size() < kScheme.size() ||
-      !std::equal(
-          kScheme.begin(), kScheme.end(), header.begin(),
-          [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }) ||
-      (header.size() > kScheme.size() && header[kScheme.size()] != ' ')) {
-    return std::nullopt;
-  }
-  header.remove_prefix(kScheme.size());
-  while (!header.empty() && header.front() == ' ') {
-    header.remove_prefix(1);
-  }
-  while (!header.empty() && header.back() == ' ') {
-    header.remove_suffix(1);
-  }
-  return header;
+  return bearer_credentials(req.header("Authorization"));
 }
 
 Result<domain::Principal> caller(const Services& services, const http::Request& req) {

@@ -1,5 +1,7 @@
 #include "api/input.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace vestibule::api {
@@ -25,6 +27,25 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 
 std::string cookie_value_of(const http::Request& req, std::string_view name) {
   return cookie_value(req.header("Cookie"), name);
+}
+
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() < kScheme.size() ||
+      !std::equal(
+          kScheme.begin(), kScheme.end(), authorization.begin(),
+          [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }) ||
+      (authorization.size() > kScheme.size() && authorization[kScheme.size()] != ' ')) {
+    return std::nullopt;
+  }
+  authorization.remove_prefix(kScheme.size());
+  while (!authorization.empty() && authorization.front() == ' ') {
+    authorization.remove_prefix(1);
+  }
+  while (!authorization.empty() && authorization.back() == ' ') {
+    authorization.remove_suffix(1);
+  }
+  return authorization;
 }
 
 Result<nlohmann::json> parse_object(const http::Request& req) {

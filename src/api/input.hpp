@@ -1,7 +1,7 @@
-// The input of an API request read without any service: cookies, the JSON object body and its
-// fields, id path parameters. Every malformed input is kInvalidArgument (kNotFound for an id in
-// the path) with a message saying what is wrong; nothing here throws. Stateless and thread-safe;
-// fuzzed by fuzz/json_body_fuzzer.cpp and fuzz/headers_fuzzer.cpp.
+// The input of an API request read without any service: cookies, the bearer credentials, the
+// JSON object body and its fields, id path parameters. Every malformed input is kInvalidArgument
+// (kNotFound for an id in the path) with a message saying what is wrong; nothing here throws.
+// Stateless and thread-safe; fuzzed by fuzz/json_body_fuzzer.cpp and fuzz/headers_fuzzer.cpp.
 #pragma once
 
 #include "domain/model.hpp"
@@ -21,6 +21,10 @@ namespace vestibule::api {
 std::string cookie_value(std::string_view header, std::string_view name);
 // The value of one cookie of the request, or "".
 std::string cookie_value_of(const http::Request& req, std::string_view name);
+
+// The credentials of an `Authorization: Bearer <value>` header (the scheme in any case, spaces
+// around the value dropped), or nullopt for another scheme (a proxy's Basic credentials) or none.
+std::optional<std::string_view> bearer_credentials(std::string_view authorization);
 
 // A JSON object body, or kInvalidArgument saying what is wrong with it.
 Result<nlohmann::json> parse_object(const http::Request& req);

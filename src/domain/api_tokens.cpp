@@ -10,16 +10,6 @@ namespace vestibule::domain {
 
 namespace {
 
-constexpr std::size_t kSecretBytes = 32;    // 256 bits
-constexpr std::size_t kEncodedLength = 43;  // base64url of 32 bytes, no padding
-
-bool is_base64url(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-  });
-}
-
 Error not_valid(std::string message) {
   return make_error(Errc::kUnauthenticated, std::move(message));
 }
@@ -112,8 +102,7 @@ Result<void> ApiTokens::revoke_any(Id token_id) {
 }
 
 Result<Authenticated> ApiTokens::authenticate(std::string_view secret) {
-  if (!secret.starts_with(kPrefix) || secret.size() != kPrefix.size() + kEncodedLength ||
-      !is_base64url(secret.substr(kPrefix.size()))) {
+  if (!well_formed(secret)) {
     return fail(not_valid(
         "the bearer token is malformed: an API token is \"vst_\" followed by 43 characters; "
         "copy it whole from where it was created"));

@@ -10,6 +10,7 @@
 #include "domain/members.hpp"
 #include "domain/repositories.hpp"
 #include "util/clock.hpp"
+#include "util/crypto.hpp"
 
 #include <chrono>
 #include <optional>
@@ -46,6 +47,18 @@ class ApiTokens {
  public:
   static constexpr std::string_view kPrefix = "vst_";
   static constexpr std::size_t kNameMax = 100;
+
+  static constexpr std::size_t kSecretBytes = 32;  // 256 bits
+
+  // Whether `secret` has a token's form: "vst_" and the canonical base64url (no padding) of
+  // 32 bytes. Anything else is refused as malformed before any lookup.
+  static bool well_formed(std::string_view secret) {
+    if (!secret.starts_with(kPrefix)) {
+      return false;
+    }
+    const auto bytes = util::base64url_decode(secret.substr(kPrefix.size()));
+    return bytes && bytes.value().size() == kSecretBytes;
+  }
 
   ApiTokens(ApiTokenRepository& tokens, UserRepository& users, const util::Clock& clock,
             ApiTokensOptions options = {});

@@ -80,6 +80,25 @@ TEST(ApiTokens, ExpiredRevokedUnknownMalformedAndDisabledAreRefused) {
   }
 }
 
+TEST(ApiTokens, OnlyTheCanonicalSpellingIsWellFormed) {
+  StoreFixture f;
+  const auto ada = f.add_user("ada@example.org");
+  const auto token = f.api_tokens.create(ada, "script", "read", std::nullopt).value();
+  EXPECT_TRUE(ApiTokens::well_formed(token.secret));
+  // The last of 43 characters carries 4 bits and 2 zero bits: setting a zero bit spells other
+  // text for the same bytes, which is refused as malformed rather than looked up.
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string other = token.secret;
+  other.back() = kAlphabet[kAlphabet.find(other.back()) ^ 1U];
+  EXPECT_FALSE(ApiTokens::well_formed(other));
+  const auto refused = f.api_tokens.authenticate(other);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("malformed"), std::string::npos);
+  EXPECT_FALSE(ApiTokens::well_formed(token.secret + "A"));
+  EXPECT_FALSE(ApiTokens::well_formed("VST_" + token.secret.substr(4)));
+}
+
 TEST(ApiTokens, OnlyTheOwnerRevokesAndOthersSeeNotFound) {
   StoreFixture f;
   const auto ada = f.add_user("ada@example.org");
