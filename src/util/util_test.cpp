@@ -143,6 +143,16 @@ TEST(Email, TheStoredFormReadsBackAsItself) {
   }
 }
 
+TEST(Email, AnIgnorableCharacterCannotHideAnEmptyLastLabel) {
+  // IDNA drops U+034F (combining grapheme joiner): "e_.<U+034F>" would be stored as "e_.", which
+  // is no domain and would not read back.
+  const auto refused = normalize_email("e@E_.\xcd\x8f");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("not a valid domain"), std::string::npos);
+  EXPECT_EQ(normalize_email("e@example.\xcd\x8forg").value(), "e@example.org");
+}
+
 TEST(Email, InternationalDomainsTakeTheirAsciiForm) {
   EXPECT_EQ(normalize_email(" X@Bücher.Example ").value(), "x@xn--bcher-kva.example");
   EXPECT_EQ(normalize_email("x@xn--bcher-kva.example").value(), "x@xn--bcher-kva.example");

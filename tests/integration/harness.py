@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -615,6 +616,15 @@ def raw_exchange(port, data, timeout=15, read_body=True, shutdown_write=False):
     first_line = data.split(b"\r\n", 1)[0][:80].decode("latin-1")
     return Response("RAW", first_line, resp.status, resp.reason, Headers(resp.getheaders()),
                     body), sock
+
+
+def integrity_check(db_path):
+    """The rows of SQLite's PRAGMA integrity_check on the file: ["ok"] when it is sound."""
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        return [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
 
 
 def connection_refused(port):

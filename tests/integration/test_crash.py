@@ -31,21 +31,13 @@ import time
 import unittest
 
 from harness import (HERE, Client, MiB, VestibuleTestCase, binary_path, child_env,
-                     pattern_chunks, pattern_sha256, run_cli, sha256, wait_until)
+                     integrity_check, pattern_chunks, pattern_sha256, run_cli, sha256, wait_until)
 from smtp_sink import SmtpSink
 
 ITERATIONS = 6  # of 1 GiB each: 4 killed at a random byte, 2 at the commit
 BIG = 1024 * MiB
 SIZES = [0, 1, 1000, 65536, MiB - 1, MiB, 2 * MiB + 3, 3 * MiB, 5 * MiB + 7, 8 * MiB]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def integrity_check(db_path):
-    conn = sqlite3.connect(db_path, timeout=30)
-    try:
-        return [row[0] for row in conn.execute("PRAGMA integrity_check")]
-    finally:
-        conn.close()
 
 
 def file_sha256(path):

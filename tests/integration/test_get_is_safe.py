@@ -18,7 +18,7 @@ import os
 import sqlite3
 import unittest
 
-from harness import HERE
+from harness import HERE, wait_until
 from test_external import EVE, ExternalCase, shares
 
 # The audit log records some reads on purpose (SPEC §5 events); nothing else may be written.
@@ -90,7 +90,9 @@ def snapshot(data_dir, db_path):
             "blobs": blobs}
 
 
-class GetIsSafeTest(ExternalCase):
+class StatefulCase(ExternalCase):
+    """A state with something behind every path parameter of the API, and a caller of each
+    kind; `concrete(route)` gives the real paths a route of the OpenAPI document stands for."""
 
     def build_state(self):
         admin = self.admin_c
@@ -145,6 +147,7 @@ class GetIsSafeTest(ExternalCase):
         token.request = with_bearer
 
         space = admin.personal_space()
+        self.bob_id = bob.me()["id"]
         self.values = {
             "id": {"space": [space["id"]], "item": [folder["id"], inner["id"], single["id"]],
                    "link": [specific["id"], anyone["id"]]},
@@ -156,10 +159,18 @@ class GetIsSafeTest(ExternalCase):
         }
         self.callers = {"owner": admin, "member": bob, "recipient": eve, "holder": holder,
                         "token": token, "nobody": self.browser()}
+        # The outbox worker delivers in the background: every mail sent before anything is
+        # compared, so a delivery is never taken for a change a request made.
+        def all_sent():
+            messages = admin.get("/api/v1/admin/outbox").json()["messages"]
+            return all(m["state"] == "sent" for m in messages)
+        wait_until(all_sent, 30, "every queued mail delivered")
 
     def concrete(self, route):
         """Every path the route stands for, with the state's real values."""
-        if route.startswith("/api/v1/spaces/{id}"):
+        if route.startswith("/api/v1/admin/users/{id}"):
+            ids = [self.bob_id]
+        elif route.startswith("/api/v1/spaces/{id}"):
             ids = self.values["id"]["space"]
         elif route.startswith("/api/v1/links/{id}"):
             ids = self.values["id"]["link"]
@@ -170,6 +181,7 @@ class GetIsSafeTest(ExternalCase):
         paths = [route]
         for name, options in (("{token}", self.values["token"]), ("{link_id}",
                               self.values["link_id"]), ("{id}", ids),
+                              ("{user_id}", [self.bob_id]),
                               ("{version}", self.values["version"]),
                               ("{address}", self.values["address"])):
             if name in route:
@@ -177,6 +189,10 @@ class GetIsSafeTest(ExternalCase):
         for p in paths:
             self.assertNotRegex(p, r"\{", "a parameter of %s has no value" % route)
         return paths
+
+
+
+class GetIsSafeTest(StatefulCase):
 
     def test_no_get_route_changes_anything(self):
         self.build_state()

@@ -1,12 +1,14 @@
 // An admin promotes an outside address to guest; the guest signs in at `/` with a code from the
 // mail sink and lands on what is shared with it; the admin opens the address's view in the admin
-// center (what it can reach, aliases), revokes all, and the guest's next action is refused.
+// center (what it can reach, aliases), revokes all, and the guest's next action is refused. Ending
+// an address's guest access signs it out at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN, codeOf, startEnv } from './support/env.mjs';
 import { heading, mailCount, ownerOf, shareWith, upload, waitForNew } from './support/recipient.mjs';
 
 const GIA = 'gia@partner.example';
+const HAL = 'hal@partner.example';
 let env;
 before(async () => {
   env = await startEnv();
@@ -14,6 +16,23 @@ before(async () => {
 after(async () => {
   await env?.stop();
 });
+
+// A phone browser that signed in at `/` with a code mailed to `address`, on "Shared with me".
+async function guestSignedIn(address) {
+  const page = await env.newPage({ phone: true });
+  await page.goto('/');
+  await page.getByRole('heading', { level: 1, name: 'Sign in to Vestibule' }).waitFor();
+  await page.getByRole('button', { name: 'Get a code by email' }).click();
+  await page.getByLabel('Your email address').fill(address);
+  const seen = await mailCount(env);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await heading(page, 'Check your email');
+  const mail = await waitForNew(env, seen, (m) => m.to.includes(address) && /sign-in code/i.test(m.subject));
+  await page.getByLabel('Code from the email').fill(codeOf(mail));
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await heading(page, 'Shared with me');
+  return page;
+}
 
 async function adminPage(phone = false) {
   const page = await env.newPage({ phone });
@@ -43,18 +62,7 @@ test('a promoted guest signs in with a code, sees its share, and revoke all ends
   await env.shot(adminPhone, 'directory-phone');
 
   // The guest signs in at the front door with a code and lands on what is shared with it.
-  const gia = await env.newPage({ phone: true });
-  await gia.goto('/');
-  await gia.getByRole('heading', { level: 1, name: 'Sign in to Vestibule' }).waitFor();
-  await gia.getByRole('button', { name: 'Get a code by email' }).click();
-  await gia.getByLabel('Your email address').fill(GIA);
-  const seen = await mailCount(env);
-  await gia.getByRole('button', { name: 'Send code' }).click();
-  await heading(gia, 'Check your email');
-  const mail = await waitForNew(env, seen, (m) => m.to.includes(GIA) && /sign-in code/i.test(m.subject));
-  await gia.getByLabel('Code from the email').fill(codeOf(mail));
-  await gia.getByRole('button', { name: 'Open', exact: true }).click();
-  await heading(gia, 'Shared with me');
+  const gia = await guestSignedIn(GIA);
   await gia.getByText(/You are a guest of the organization/).waitFor();
   const entry = gia.getByRole('link', { name: 'plan.txt' });
   await entry.waitFor();
@@ -105,4 +113,28 @@ test('a promoted guest signs in with a code, sees its share, and revoke all ends
   const after = await gia.evaluate(async () => (await fetch('/api/v1/me')).status);
   assert.equal(after, 401);
   await env.shot(gia, 'guest-after-revoke');
+});
+
+test('ending guest access signs the guest out at once and says so', async () => {
+  const owner = await ownerOf(env, 'bea@example.org', 'Bea Sharer');
+  const file = await upload(owner.api, owner.root, 'terms.txt', Buffer.from('Partner terms.\n'));
+  await shareWith(env, owner.api, file.id, HAL);
+  const admin = await adminPage();
+  await admin.getByRole('button', { name: `Promote to guest ${HAL}` }).click();
+  await admin.getByText(`${HAL} is now a guest`).waitFor();
+  const hal = await guestSignedIn(HAL);
+  await hal.getByRole('link', { name: 'terms.txt' }).waitFor();
+
+  await admin.reload();
+  await admin.getByRole('button', { name: `End guest access of ${HAL}` }).click();
+  await admin.getByText(`${HAL} is no longer a guest: it was signed out everywhere`).waitFor();
+  await admin.getByRole('button', { name: `Promote to guest ${HAL}` }).waitFor();
+  await env.shot(admin, 'guest-access-ended');
+  await env.axe(admin, 'guest access ended');
+  const record = await env.admin.get(`/api/v1/admin/external-identities/${encodeURIComponent(HAL)}`);
+  assert.equal(record.state, 'verified');
+
+  // The guest's very next request is refused.
+  const status = await hal.evaluate(async () => (await fetch('/api/v1/me')).status);
+  assert.equal(status, 401);
 });

@@ -1,6 +1,7 @@
 // The external directory: every outside address anything was shared with, its state, when it
 // proved itself, its run of wrong codes; and what an admin can do to it — block or unblock,
-// promote to guest, lift a code block, delete — each followed by what it did, in words. Each
+// promote to guest or end guest access, lift a code block, delete — each followed by what it
+// did, in words. Each
 // address opens its own view (AddressView): what it reaches, aliases, revoke all.
 import { useRef, useState } from 'preact/hooks';
 import { api, call, problemOf, type Schemas } from '../../api/client';
@@ -21,7 +22,7 @@ import { useLoad } from './useLoad';
 import { LoadFailed } from '../../components/LoadFailed';
 
 type Identity = Schemas['ExternalIdentity'] & IdentityRow;
-type Action = 'block' | 'unblock' | 'promote' | 'lift' | 'delete';
+type Action = 'block' | 'unblock' | 'promote' | 'demote' | 'lift' | 'delete';
 
 function badgeClass(state: string | undefined): string {
   if (state === 'blocked') return 'badge badge-bad';
@@ -57,13 +58,16 @@ export function DirectoryTab() {
               ? { state: who.verified_at ? ('verified' as const) : ('pending' as const) }
               : action === 'promote'
                 ? { state: 'guest' as const }
-                : { lift_block: true };
+                : action === 'demote'
+                  ? { state: who.verified_at ? ('verified' as const) : ('pending' as const) }
+                  : { lift_block: true };
         await call(api.PATCH('/api/v1/admin/external-identities/{address}', { ...path, body }));
       }
       const words: Record<Action, string> = {
         block: `${address} is blocked: it can no longer open anything shared with it, from its very next click, and no codes are sent to it.`,
         unblock: `${address} is unblocked: what is still shared with it works again${who.verified_at ? '' : ' once it confirms the address with a code'}.`,
         promote: `${address} is now a guest: it signs in at the front page with a code sent to it, and can be added to team spaces.`,
+        demote: `${address} is no longer a guest: it was signed out everywhere, and its team spaces stay closed to it unless it is made a guest again. What is shared with it opens once it confirms the address with a new code.`,
         lift: `The code block on ${address} is lifted: its wrong tries are forgotten and codes are sent to it again.`,
         delete: `${address} was deleted from the directory: everything shared with it stopped working, and its codes and sessions ended.`,
       };
@@ -213,6 +217,11 @@ export function DirectoryTab() {
                         {who.state !== 'guest' && who.state !== 'blocked' && (
                           <button type="button" disabled={disabled} onClick={() => void act(who, 'promote')}>
                             Promote to guest <span class="visually-hidden">{address}</span>
+                          </button>
+                        )}
+                        {who.state === 'guest' && (
+                          <button type="button" disabled={disabled} onClick={() => void act(who, 'demote')}>
+                            End guest access <span class="visually-hidden">of {address}</span>
                           </button>
                         )}
                         {who.codes_blocked && (
