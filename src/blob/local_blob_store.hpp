@@ -28,6 +28,7 @@ class LocalBlobStore final : public domain::BlobStore {
 
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
   Result<int> open(const std::string& sha256) override;
+  [[nodiscard]] bool has_file_descriptors() const override { return true; }
   Result<std::unique_ptr<domain::BlobReader>> read(const std::string& sha256, std::int64_t offset,
                                                    std::int64_t length) override;
   static constexpr std::size_t kReadChunkBytes = std::size_t{256} << 10;

@@ -47,6 +47,8 @@ class BlobStore {
   // An open read-only file descriptor of the blob; the caller owns it. Only a store on a local
   // file system has one (see read()).
   virtual Result<int> open(const std::string& sha256) = 0;
+  // Whether open() works. A store without file descriptors (S3) is read with read() only.
+  [[nodiscard]] virtual bool has_file_descriptors() const = 0;
   // The bytes [offset, offset + length) of a blob, streamed; length < 0 reads to the end.
   // kNotFound when there is no such blob, kRangeNotSatisfiable when the range ends past it.
   virtual Result<std::unique_ptr<BlobReader>> read(const std::string& sha256, std::int64_t offset,
@@ -65,6 +67,9 @@ class BlobStore {
   virtual Result<std::int64_t> available_bytes() = 0;
   // Every stored blob, for the garbage collector's sweep.
   virtual Result<std::vector<std::string>> list() = 0;
+  // Whether the store answers now, for the readiness probe: an error (kUnavailable) naming the
+  // store and the cause when it does not. Cheap enough to be asked on every probe.
+  virtual Result<void> ready() { return outcome::success(); }
 };
 
 }  // namespace vestibule::domain

@@ -165,8 +165,18 @@ class S3BlobReader final : public domain::BlobReader {
 
 }  // namespace
 
+namespace {
+
+S3Config probe_config(S3Config config) {
+  config.connect_timeout_ms = std::min(config.connect_timeout_ms, 2000L);
+  config.stall_timeout_s = std::min(config.stall_timeout_s, 2L);
+  return config;
+}
+
+}  // namespace
+
 S3BlobStore::S3BlobStore(S3Config config, S3BlobStoreOptions options)
-    : client_(std::move(config)), options_(options) {
+    : client_(config), probe_(probe_config(config)), options_(options) {
   options_.part_bytes = std::max(options_.part_bytes, std::size_t{5} << 20);
   options_.list_page_size = std::clamp(options_.list_page_size, 1, 1000);
   options_.read_window_bytes = std::max<std::int64_t>(options_.read_window_bytes, 64 << 10);
@@ -317,6 +327,33 @@ Result<bool> S3BlobStore::exists(const std::string& sha256) {
 }
 
 Result<std::int64_t> S3BlobStore::available_bytes() { return kUnlimitedBytes; }
+
+Result<void> S3BlobStore::ready() {
+  {
+    std::lock_guard lock(ready_mutex_);
+    // While another probe asks the store, or within a second of the last answer, that answer
+    // stands: probes never queue up behind a slow store, nor multiply its traffic.
+    if (ready_checking_ || (ready_checked_ && std::chrono::steady_clock::now() - ready_checked_at_ <
+                                                  kReadyCheckEvery)) {
+      if (ready_error_) {
+        return fail(*ready_error_);
+      }
+      return outcome::success();
+    }
+    ready_checking_ = true;
+  }
+  auto answer = probe_.store_time();
+  std::lock_guard lock(ready_mutex_);
+  ready_checking_ = false;
+  ready_checked_ = true;
+  ready_checked_at_ = std::chrono::steady_clock::now();
+  if (!answer) {
+    ready_error_ = answer.error();
+    return fail(answer.error());
+  }
+  ready_error_.reset();
+  return outcome::success();
+}
 
 Result<std::vector<std::string>> S3BlobStore::list() {
   std::vector<std::string> out;

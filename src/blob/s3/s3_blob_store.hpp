@@ -19,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -49,6 +50,7 @@ class S3BlobStore final : public domain::BlobStore {
 
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
   Result<int> open(const std::string& sha256) override;
+  [[nodiscard]] bool has_file_descriptors() const override { return false; }
   Result<std::unique_ptr<domain::BlobReader>> read(const std::string& sha256, std::int64_t offset,
                                                    std::int64_t length) override;
   Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
@@ -62,6 +64,10 @@ class S3BlobStore final : public domain::BlobStore {
   Result<std::int64_t> available_bytes() override;
   static constexpr std::int64_t kUnlimitedBytes = std::int64_t{1} << 60;
   Result<std::vector<std::string>> list() override;
+  // A HEAD of the bucket, at most once per kReadyCheckEvery (the answer is cached in between),
+  // with short time-outs of its own: a probe must not hang on a store that hangs.
+  Result<void> ready() override;
+  static constexpr std::chrono::seconds kReadyCheckEvery{1};
 
   static std::string key_of(const std::string& sha256) { return "blobs/" + sha256; }
   static constexpr std::string_view kTempPrefix = "tmp/";
@@ -77,7 +83,14 @@ class S3BlobStore final : public domain::BlobStore {
   void forget_small(const std::string& sha256);
 
   S3Client client_;
+  S3Client probe_;  // for ready(): the same store, with time-outs of 2 s
   S3BlobStoreOptions options_;
+
+  std::mutex ready_mutex_;  // guards the four members below
+  bool ready_checking_ = false;
+  bool ready_checked_ = false;
+  std::chrono::steady_clock::time_point ready_checked_at_;
+  std::optional<Error> ready_error_;
   std::mutex install_mutex_;
 
   std::mutex small_mutex_;  // guards the three members below
