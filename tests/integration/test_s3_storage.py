@@ -8,16 +8,18 @@ and `vestibule serve` configured for it:
 - the gateway stopped: an upload answers 503 naming the store's endpoint, /readyz answers 503
   naming the store, and the file keeps its version; the gateway back: uploads work again;
 - configurations that name no usable store stop `vestibule serve` with a clear message;
+- a blob no version refers to any more is collected from the bucket at the next start;
 - (S3MemoryTest) a 256 MiB download through the store grows the server's peak memory by less
   than 16 MiB.
 
-The cluster is started once per test class (about 3 s) and stopped at the end; each class uses
-its own bucket. If this process is killed, stop it with `scripts/rgw-single-node DIR --stop`
+The cluster is started once per test class (about 3 s) and stopped at the end; each class (and
+the collection test) uses its own bucket. If this process is killed, stop it with `scripts/rgw-single-node DIR --stop`
 (DIR is /tmp/vst-rgw-it-*).
 """
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,8 +109,10 @@ class Rgw:
         wait_until(self.answers, 60, "radosgw to answer again", interval=0.2)
 
     def stop(self):
-        subprocess.call([RGW_SCRIPT, self.dir, "--stop"], stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL, timeout=120)
+        code = subprocess.call([RGW_SCRIPT, self.dir, "--stop"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=120)
+        if code == 0:
+            shutil.rmtree(self.dir, ignore_errors=True)  # else kept: its logs say why
 
 
 def bytes_in(folder, needle):
@@ -304,6 +308,30 @@ class S3StorageTest(S3Case):
                     self.assertNotEqual(code, 0, out + err)
                     self.assertIn(expected, err)
                     self.assertNotIn("Vestibule listening", out)
+
+    def test_4_blobs_no_version_refers_to_are_collected_at_start(self):
+        config = self.rgw.config("vestibule-it-gc")
+        data_dir = tempfile.mkdtemp(prefix="vestibule-it-data-")
+        self.addCleanup(shutil.rmtree, data_dir, True)
+        first = self.start_server(data_dir=data_dir, config=config)
+        c = self.admin(first)
+        r = c.upload(c.personal_root(), "gone.bin", os.urandom(100 * 1024))
+        self.assertStatus(r, 201)
+        self.assertStatus(c.delete("/api/v1/items/%d" % r.json()["id"]), 204)
+        self.assertStatus(c.delete("/api/v1/trash/%d" % r.json()["id"]), 204)
+        # Purged within storage.blob_gc_grace (10 min): the blob stays in the bucket for now.
+        self.assertEqual(first.stop(), 0)
+        self.assertNotIn("unreferenced", first.output())
+
+        # The next start, with no grace, finds it in the bucket's listing and deletes it.
+        second = self.start_server(data_dir=data_dir, config=config,
+                                   env={"VESTIBULE_STORAGE__BLOB_GC_GRACE": "0"})
+        wait_until(lambda: "collected 1 unreferenced blob(s)" in second.output(), 10,
+                   "the start-up collection\n" + second.output())
+        self.assertEqual(second.stop(), 0)
+        third = self.start_server(data_dir=data_dir, config=config,
+                                  env={"VESTIBULE_STORAGE__BLOB_GC_GRACE": "0"})
+        self.assertNotIn("unreferenced", third.output())
 
 
 class S3MemoryTest(S3Case):
