@@ -500,6 +500,7 @@ TEST(S3BlobStore, AStoreThatIsDownGivesA503NamingItAndTheCause) {
   expect_down(store.read_small(blob, 1).error());
   expect_down(store.release(blob).error());
   expect_down(store.list().error());
+  expect_down(store.ready().error());  // the readiness probe names it too
 
   // Up, but refusing the credentials: the HTTP status and what to check.
   auto wrong = Rgw::config(bucket_for_test());
@@ -510,6 +511,14 @@ TEST(S3BlobStore, AStoreThatIsDownGivesA503NamingItAndTheCause) {
   EXPECT_NE(e.message.find("HTTP 403"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find(wrong.endpoint), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("s3_secret_key"), std::string::npos) << e.message;
+  const auto not_ready = refused.ready();
+  ASSERT_FALSE(not_ready);
+  EXPECT_NE(not_ready.error().message.find("HTTP 403"), std::string::npos);
+
+  // Up and with the right keys: ready.
+  S3BlobStore good(Rgw::config(bucket_for_test()), options());
+  ASSERT_TRUE(good.prepare());
+  EXPECT_TRUE(good.ready());
 }
 
 }  // namespace
