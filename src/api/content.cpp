@@ -169,7 +169,7 @@ namespace {
 // The bytes of `content` as `type` with the given Content-Disposition.
 http::Response serve(const http::Request& req, domain::FileContent content, std::string_view type,
                      std::string_view disposition) {
-  auto file = content.bytes ? nullptr : std::make_shared<http::FileHandle>(content.fd);
+  auto file = content.fd >= 0 ? std::make_shared<http::FileHandle>(content.fd) : nullptr;
   const std::string etag = "\"" + content.blob + "\"";
   const auto size = static_cast<std::uint64_t>(content.size);
 
@@ -199,6 +199,24 @@ http::Response serve(const http::Request& req, domain::FileContent content, std:
     range = parsed.value();
   }
 
+  const std::uint64_t first = range ? range->first : 0;
+  const std::uint64_t length = range ? range->length : size;
+  // A store without file descriptors (S3): the range is streamed from it, one window at a time,
+  // on the server's worker pool (each window is a request to the store). Opened here, before the
+  // status is sent, so a store that is down or a missing blob still gets its own status.
+  std::shared_ptr<domain::BlobReader> reader;
+  if (!content.bytes && !file) {
+    if (content.store == nullptr) {
+      return to_response(make_error(Errc::kInternal, "the file's content was not opened"));
+    }
+    auto opened = content.store->read(content.blob, static_cast<std::int64_t>(first),
+                                      static_cast<std::int64_t>(length));
+    if (!opened) {
+      return to_response(opened.error());
+    }
+    reader = std::move(opened).value();
+  }
+
   http::Response r;
   common(r);
   r.set("Content-Type", std::string(type));
@@ -209,18 +227,24 @@ http::Response serve(const http::Request& req, domain::FileContent content, std:
     r.set("Content-Range", "bytes " + std::to_string(range->first) + "-" +
                                std::to_string(range->first + range->length - 1) + "/" +
                                std::to_string(size));
-    if (content.bytes) {
-      r.body = content.bytes->substr(range->first, range->length);
-    } else {
-      r.file = http::FileRange{file, range->first, range->length};
-    }
   } else {
     r.status = 200;
-    if (content.bytes) {
-      r.body = *content.bytes;
-    } else {
-      r.file = http::FileRange{file, 0, size};
-    }
+  }
+  if (content.bytes) {
+    r.body = range ? content.bytes->substr(first, length) : *content.bytes;
+  } else if (file) {
+    r.file = http::FileRange{file, first, length};
+  } else {
+    r.stream = [reader]() -> Result<std::optional<std::string>> {
+      std::string chunk;
+      VST_TRY(more, reader->next(chunk));
+      if (!more) {
+        return std::optional<std::string>{};
+      }
+      return std::optional<std::string>{std::move(chunk)};
+    };
+    r.stream_length = length;
+    r.stream_blocks = true;
   }
   return r;
 }

@@ -36,8 +36,9 @@ struct ApiOptions {
   std::string web_dir;      // [http] web_dir: serve the web app from this folder, not the binary
 };
 
-// Readiness probe: true when storage answers.
-using ReadinessCheck = std::function<bool()>;
+// Readiness probe: nullopt when the database and the blob store answer, else what does not (for
+// the operator: it names the store and the cause).
+using ReadinessCheck = std::function<std::optional<std::string>()>;
 // The development mailbox's messages, newest first, as JSON objects {to, subject, text, html,
 // kind, sent_at}; empty when an SMTP relay is configured.
 using DevMailList = std::function<nlohmann::json()>;

@@ -19,9 +19,10 @@ void add_ops_routes(http::Router& router, Services& s, const http::Metrics& metr
     return http::Response::json(200, {{"status", "ok"}});
   });
   router.get("/readyz", [&s](http::Request&) {
-    if (s.ready && !s.ready()) {
-      return http::error_response(503, "unavailable",
-                                  "storage is not answering; see the server log");
+    if (s.ready) {
+      if (const auto not_ready = s.ready()) {
+        return http::error_response(503, "unavailable", *not_ready);
+      }
     }
     return http::Response::json(200, {{"status", "ready"}});
   });

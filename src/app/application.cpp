@@ -23,6 +23,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Multipart uploads and temporary objects older than this in the S3 store were left by an
+// upload that a crash cut short: far above the longest upload, never the blob grace period.
+constexpr std::chrono::seconds kS3TemporariesAge{24 * 3600};
+
 util::PasswordHashCost password_cost(const std::string& name) {
   if (name == "moderate") {
     return {crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE};
@@ -109,8 +113,22 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->sessions_ = std::make_unique<store::sqlite::SessionStore>(*app->db_);
   app->spaces_repo_ = std::make_unique<store::sqlite::SpaceStore>(*app->db_);
   app->items_ = std::make_unique<store::sqlite::ItemStore>(*app->db_);
-  app->blobs_ =
-      std::make_unique<blob::LocalBlobStore>(data_dir, app->config_.storage.blob_gc_grace);
+  if (const auto& storage = app->config_.storage; storage.backend == "s3") {
+    blob::s3::S3Config s3;
+    s3.endpoint = storage.s3_endpoint;
+    s3.bucket = storage.s3_bucket;
+    s3.region = storage.s3_region;
+    s3.access_key = storage.s3_access_key;
+    s3.secret_key = storage.s3_secret_key;
+    s3.path_style = storage.s3_path_style;
+    blob::s3::S3BlobStoreOptions options;
+    options.grace = storage.blob_gc_grace;
+    app->s3_blobs_ = std::make_unique<blob::s3::S3BlobStore>(std::move(s3), options);
+    app->blobs_ = app->s3_blobs_.get();
+  } else {
+    app->local_blobs_ = std::make_unique<blob::LocalBlobStore>(data_dir, storage.blob_gc_grace);
+    app->blobs_ = app->local_blobs_.get();
+  }
   app->throttle_ =
       std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
   app->sharing_repo_ = std::make_unique<store::sqlite::SharingStore>(*app->db_);
@@ -243,17 +261,46 @@ Result<std::string> Application::bootstrap_admin() {
   return "Bootstrap admin: " + user.email + " (password as configured)";
 }
 
-int Application::serve() {
-  auto swept = blobs_->prepare();
-  if (!swept) {
-    spdlog::error("{}", swept.error().message);
-    return 1;
+bool Application::prepare_blob_store() {
+  std::size_t swept = 0;
+  if (local_blobs_) {
+    auto prepared = local_blobs_->prepare();
+    if (!prepared) {
+      spdlog::error("{}", prepared.error().message);
+      return false;
+    }
+    swept = prepared.value();
+  } else {
+    // A store that cannot be reached at start-up stops the start: the operator sees at once
+    // what is wrong (the message names the endpoint and the cause) rather than a node that
+    // runs and refuses every file.
+    if (auto prepared = s3_blobs_->prepare(); !prepared) {
+      std::cerr << "vestibule: cannot start: " << prepared.error().message << "\n";
+      return false;
+    }
+    // Only what is far older than any upload: other nodes may be uploading right now.
+    auto removed = s3_blobs_->sweep_temporaries(kS3TemporariesAge);
+    if (!removed) {
+      spdlog::warn("blob store: removing what interrupted uploads left failed: {}",
+                   removed.error().message);
+    } else {
+      swept = removed.value();
+    }
   }
-  if (swept.value() > 0) {
-    spdlog::info("removed {} unfinished upload(s) left by an earlier stop", swept.value());
+  if (swept > 0) {
+    spdlog::info("removed {} unfinished upload(s) left by an earlier stop", swept);
   }
-  if (auto collected = files_->collect_garbage(); collected && collected.value() > 0) {
+  if (auto collected = files_->collect_garbage(); !collected) {
+    spdlog::warn("blob store: collecting unreferenced blobs failed: {}", collected.error().message);
+  } else if (collected.value() > 0) {
     spdlog::info("collected {} unreferenced blob(s)", collected.value());
+  }
+  return true;
+}
+
+int Application::serve() {
+  if (!prepare_blob_store()) {
+    return 1;
   }
   std::ignore = sessions_->remove_expired(clock_->now());  // housekeeping; retried next start
 
@@ -303,8 +350,18 @@ int Application::serve() {
                          *api_tokens_,
                          *session_list_,
                          *clock_,
-                         manual_clock_, [this] { return db_->schema_version().has_value(); },
-                         api_options,   {}};
+                         manual_clock_,
+                         [this]() -> std::optional<std::string> {
+                           if (!db_->schema_version().has_value()) {
+                             return "the database is not answering; see the server log";
+                           }
+                           if (auto store = blobs_->ready(); !store) {
+                             return "the blob store is not answering: " + store.error().message;
+                           }
+                           return std::nullopt;
+                         },
+                         api_options,
+                         {}};
   http::Server server(options, router, metrics);
   try {
     server.bind();

@@ -5,6 +5,7 @@
 
 #include "app/config.hpp"
 #include "blob/local_blob_store.hpp"
+#include "blob/s3/s3_blob_store.hpp"
 #include "domain/api_tokens.hpp"
 #include "domain/audit_events.hpp"
 #include "domain/authz.hpp"
@@ -52,6 +53,10 @@ class Application {
   explicit Application(Config config) : config_(std::move(config)) {}
   // [audit] retention and client_address_retention, on the outbox worker's thread.
   void apply_audit_retention();
+  // At start-up: the blob store made ready (folders, or the bucket), what crashed uploads left
+  // behind removed, and the blobs no version refers to collected. False (after logging why) when
+  // the store cannot be used.
+  bool prepare_blob_store();
 
   Config config_;
   std::unique_ptr<util::Clock> clock_;
@@ -61,7 +66,10 @@ class Application {
   std::unique_ptr<store::sqlite::SessionStore> sessions_;
   std::unique_ptr<store::sqlite::SpaceStore> spaces_repo_;
   std::unique_ptr<store::sqlite::ItemStore> items_;
-  std::unique_ptr<blob::LocalBlobStore> blobs_;
+  // [storage] backend: the one store below that is set is what blobs_ points at.
+  std::unique_ptr<blob::LocalBlobStore> local_blobs_;
+  std::unique_ptr<blob::s3::S3BlobStore> s3_blobs_;
+  domain::BlobStore* blobs_ = nullptr;
   std::unique_ptr<domain::SignInThrottle> throttle_;
   std::unique_ptr<store::sqlite::SharingStore> sharing_repo_;
   std::unique_ptr<store::sqlite::PolicyStore> policies_;

@@ -98,6 +98,17 @@ Setter text(T Config::*section_ptr, std::string T::*member) {
   };
 }
 
+template <class T>
+Setter boolean(T Config::*section_ptr, bool T::*member) {
+  return [=](Config& c, const std::string& v) -> Result<void> {
+    if (v != "true" && v != "false") {
+      return fail(refused("true or false"));
+    }
+    (c.*section_ptr).*member = v == "true";
+    return outcome::success();
+  };
+}
+
 // Addresses and CIDR networks, as util::parse_networks reads them.
 template <class T>
 Setter networks(T Config::*section_ptr, std::string T::*member) {
@@ -224,6 +235,13 @@ const std::vector<Key>& keys() {
        duration(&C::storage, &C::Storage::blob_gc_grace, std::chrono::seconds{0})},
       {"storage", "space_quota", size(&C::storage, &C::Storage::space_quota, 0)},
       {"storage", "min_free_bytes", size(&C::storage, &C::Storage::min_free_bytes, 0)},
+      {"storage", "backend", choice(&C::storage, &C::Storage::backend, {"local", "s3"})},
+      {"storage", "s3_endpoint", text(&C::storage, &C::Storage::s3_endpoint)},
+      {"storage", "s3_bucket", text(&C::storage, &C::Storage::s3_bucket)},
+      {"storage", "s3_region", text(&C::storage, &C::Storage::s3_region)},
+      {"storage", "s3_access_key", text(&C::storage, &C::Storage::s3_access_key)},
+      {"storage", "s3_secret_key", text(&C::storage, &C::Storage::s3_secret_key)},
+      {"storage", "s3_path_style", boolean(&C::storage, &C::Storage::s3_path_style)},
       {"security", "session_lifetime",
        duration(&C::security, &C::Security::session_lifetime, std::chrono::seconds{60})},
       {"security", "session_idle",
@@ -251,7 +269,66 @@ const std::vector<Key>& keys() {
   return kKeys;
 }
 
-bool is_secret(const std::string& name) { return name.find("password") != std::string::npos; }
+bool is_secret(const std::string& name) {
+  return name.find("password") != std::string::npos || name.find("secret") != std::string::npos;
+}
+
+// A bucket name as S3 allows it: 3 to 63 lower-case letters, digits, dots and hyphens, starting
+// and ending with a letter or digit.
+bool valid_bucket_name(std::string_view name) {
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return name.size() >= 3 && name.size() <= 63 && alnum(name.front()) && alnum(name.back()) &&
+         std::all_of(name.begin(), name.end(),
+                     [&](char c) { return alnum(c) || c == '.' || c == '-'; });
+}
+
+// The [storage] keys that only make sense together: with backend = "s3", the store's address,
+// bucket and credentials must all be there, so a node never starts on a half-named store.
+Result<void> check_storage(const Config::Storage& s) {
+  if (s.backend != "s3") {
+    return outcome::success();
+  }
+  const auto missing = [](const std::string& key, const std::string& what) {
+    std::string variable = "VESTIBULE_STORAGE__" + key;
+    for (auto& ch : variable) {
+      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    return fail(Errc::kInvalidArgument, "[storage] backend = \"s3\" needs " + key + ", " + what +
+                                            "; set it in the configuration file or as " + variable);
+  };
+  if (s.s3_endpoint.empty()) {
+    return missing("s3_endpoint", "the URL of the S3 store, like http://127.0.0.1:7480");
+  }
+  if ((!s.s3_endpoint.starts_with("http://") && !s.s3_endpoint.starts_with("https://")) ||
+      url_host(s.s3_endpoint).empty() || has_space_or_control(s.s3_endpoint)) {
+    return fail(Errc::kInvalidArgument,
+                "[storage] s3_endpoint = '" + s.s3_endpoint +
+                    "' is not allowed; expected an http:// or https:// URL with a host, like "
+                    "http://127.0.0.1:7480 or https://s3.eu-west-1.amazonaws.com");
+  }
+  if (s.s3_bucket.empty()) {
+    return missing("s3_bucket", "the name of the bucket that holds the files, like vestibule");
+  }
+  if (!valid_bucket_name(s.s3_bucket)) {
+    return fail(Errc::kInvalidArgument,
+                "[storage] s3_bucket = '" + s.s3_bucket +
+                    "' is not allowed; expected a bucket name of 3 to 63 lower-case letters, "
+                    "digits, dots and hyphens, starting and ending with a letter or digit");
+  }
+  if (s.s3_region.empty() || has_space_or_control(s.s3_region)) {
+    return fail(Errc::kInvalidArgument,
+                "[storage] s3_region = '" + s.s3_region +
+                    "' is not allowed; expected the store's region without spaces, like "
+                    "us-east-1 (any name for a store that has no regions, as Ceph's)");
+  }
+  if (s.s3_access_key.empty()) {
+    return missing("s3_access_key", "the access key the store gave for this server");
+  }
+  if (s.s3_secret_key.empty()) {
+    return missing("s3_secret_key", "the secret key that goes with s3_access_key");
+  }
+  return outcome::success();
+}
 
 Result<void> apply(Config& config, const std::string& source, const std::string& section,
                    const std::string& name, const std::string& value) {
@@ -353,6 +430,7 @@ Result<Config> load_config(const ConfigSources& sources) {
     }
     VST_TRYV(apply(config, "flag --set", key.substr(0, dot), key.substr(dot + 1), value));
   }
+  VST_TRYV(check_storage(config.storage));
   if (config.security.session_idle > config.security.session_lifetime) {
     config.security.session_idle = config.security.session_lifetime;
   }

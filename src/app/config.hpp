@@ -46,6 +46,15 @@ struct Config {
     std::uint64_t space_quota = std::uint64_t{100} << 30;
     // Uploads are refused while the data folder's disk has less than this free; 0: no floor.
     std::uint64_t min_free_bytes = std::uint64_t{1} << 30;
+    // Where file contents live: "local" (the data folder) or "s3" (one bucket of an
+    // S3-compatible store, named by the s3_* keys; checked together at load).
+    std::string backend = "local";
+    std::string s3_endpoint;  // http(s)://host[:port], e.g. http://127.0.0.1:7480
+    std::string s3_bucket;
+    std::string s3_region = "us-east-1";  // the SigV4 signing region
+    std::string s3_access_key;
+    std::string s3_secret_key;
+    bool s3_path_style = true;  // http://host/bucket/key rather than http://bucket.host/key
   } storage;
   struct Security {
     std::chrono::seconds session_lifetime{30 * 86400};

@@ -1,6 +1,8 @@
 #include "app/config.hpp"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -46,6 +48,71 @@ TEST(Config, APublicUrlWithoutAHostIsRefused) {
   for (const std::string url : {"http://[::1]:8080", "https://files.example.org/vestibule", ""}) {
     EXPECT_TRUE(with_flag("server.public_url", url)) << url;
   }
+}
+
+Result<Config> with_flags(const std::vector<std::pair<std::string, std::string>>& flags) {
+  ConfigSources sources;
+  sources.flags = flags;
+  return load_config(sources);
+}
+
+const std::vector<std::pair<std::string, std::string>> kS3 = {
+    {"storage.backend", "s3"},
+    {"storage.s3_endpoint", "http://127.0.0.1:7480"},
+    {"storage.s3_bucket", "vestibule"},
+    {"storage.s3_access_key", "AK"},
+    {"storage.s3_secret_key", "SK"}};
+
+TEST(Config, TheS3StorageKeysAreReadFromEveryKindOfSource) {
+  auto config = with_flags(kS3);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config.value().storage.backend, "s3");
+  EXPECT_EQ(config.value().storage.s3_endpoint, "http://127.0.0.1:7480");
+  EXPECT_EQ(config.value().storage.s3_bucket, "vestibule");
+  EXPECT_EQ(config.value().storage.s3_region, "us-east-1");
+  EXPECT_TRUE(config.value().storage.s3_path_style);
+
+  ConfigSources sources;
+  sources.environment = {{"VESTIBULE_STORAGE__BACKEND", "s3"},
+                         {"VESTIBULE_STORAGE__S3_ENDPOINT", "https://s3.example.org"},
+                         {"VESTIBULE_STORAGE__S3_BUCKET", "files.example"},
+                         {"VESTIBULE_STORAGE__S3_REGION", "eu-west-1"},
+                         {"VESTIBULE_STORAGE__S3_ACCESS_KEY", "AK"},
+                         {"VESTIBULE_STORAGE__S3_SECRET_KEY", "SK"},
+                         {"VESTIBULE_STORAGE__S3_PATH_STYLE", "false"}};
+  config = load_config(sources);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config.value().storage.s3_region, "eu-west-1");
+  EXPECT_FALSE(config.value().storage.s3_path_style);
+  EXPECT_EQ(config.value().storage.s3_secret_key, "SK");
+
+  // The local store needs none of them.
+  EXPECT_TRUE(with_flag("storage.backend", "local"));
+}
+
+TEST(Config, AnS3StorageThatIsNotFullyNamedIsRefusedSayingWhatIsMissing) {
+  const auto refused_with = [](std::vector<std::pair<std::string, std::string>> flags,
+                               const std::string& expected) {
+    const auto config = with_flags(flags);
+    ASSERT_FALSE(config) << expected;
+    EXPECT_EQ(config.error().code, Errc::kInvalidArgument);
+    EXPECT_NE(config.error().message.find(expected), std::string::npos) << config.error().message;
+  };
+  refused_with({{"storage.backend", "s4"}},
+               "[storage] backend = 's4' is not allowed; expected "
+               "one of local, s3");
+  for (const auto* key : {"s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key"}) {
+    auto flags = kS3;
+    std::erase_if(flags, [&](const auto& f) { return f.first == std::string("storage.") + key; });
+    refused_with(flags, std::string("[storage] backend = \"s3\" needs ") + key);
+  }
+  auto flags = kS3;
+  flags.emplace_back("storage.s3_endpoint", "127.0.0.1:7480");
+  refused_with(flags, "s3_endpoint = '127.0.0.1:7480' is not allowed; expected an http://");
+  flags = kS3;
+  flags.emplace_back("storage.s3_bucket", "My_Bucket");
+  refused_with(flags, "s3_bucket = 'My_Bucket' is not allowed");
+  refused_with({{"storage.s3_path_style", "yes"}}, "expected true or false");
 }
 
 }  // namespace

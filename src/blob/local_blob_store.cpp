@@ -109,6 +109,40 @@ class LocalBlobWriter final : public domain::BlobWriter {
   static constexpr std::int64_t kWriteBehindBytes = 8 << 20;
 };
 
+class LocalBlobReader final : public domain::BlobReader {
+ public:
+  LocalBlobReader(int fd, std::int64_t size, std::int64_t offset, std::int64_t end)
+      : fd_(fd), size_(size), position_(offset), end_(end) {}
+  ~LocalBlobReader() override { ::close(fd_); }
+  LocalBlobReader(const LocalBlobReader&) = delete;
+  LocalBlobReader& operator=(const LocalBlobReader&) = delete;
+
+  Result<bool> next(std::string& chunk) override {
+    chunk.clear();
+    if (position_ >= end_) {
+      return false;
+    }
+    const auto n = std::min<std::int64_t>(
+        end_ - position_, static_cast<std::int64_t>(LocalBlobStore::kReadChunkBytes));
+    chunk.resize(static_cast<std::size_t>(n));
+    if (!util::pread_exact(fd_, chunk.data(), chunk.size(),
+                           static_cast<std::uint64_t>(position_))) {
+      chunk.clear();
+      return fail(Errc::kInternal, "cannot read the file's content from the blob store");
+    }
+    position_ += n;
+    return true;
+  }
+
+  [[nodiscard]] std::int64_t blob_size() const override { return size_; }
+
+ private:
+  int fd_;
+  std::int64_t size_;
+  std::int64_t position_;
+  std::int64_t end_;
+};
+
 }  // namespace
 
 LocalBlobStore::LocalBlobStore(fs::path root, std::chrono::seconds grace)
@@ -172,6 +206,33 @@ Result<int> LocalBlobStore::open(const std::string& sha256) {
     return fail(Errc::kInternal, "the file's content is missing from the blob store");
   }
   return fd;
+}
+
+Result<std::unique_ptr<domain::BlobReader>> LocalBlobStore::read(const std::string& sha256,
+                                                                 std::int64_t offset,
+                                                                 std::int64_t length) {
+  if (!is_sha256_hex(sha256)) {
+    return fail(Errc::kInternal, "malformed blob id");
+  }
+  const int fd = ::open(path_of(sha256).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(Errc::kNotFound, "the file's content is missing from the blob store");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return fail(io_error("stat blob"));
+  }
+  const std::int64_t size = st.st_size;
+  const std::int64_t end = length < 0 ? size : offset + length;
+  if (offset < 0 || offset > size || end > size) {
+    ::close(fd);
+    return fail(Errc::kRangeNotSatisfiable, "the range " + std::to_string(offset) + "+" +
+                                                std::to_string(length) + " lies outside the " +
+                                                std::to_string(size) + " bytes of the file");
+  }
+  return std::unique_ptr<domain::BlobReader>(
+      std::make_unique<LocalBlobReader>(fd, size, offset, end));
 }
 
 Result<std::shared_ptr<const std::string>> LocalBlobStore::read_small(const std::string& sha256,

@@ -28,6 +28,10 @@ class LocalBlobStore final : public domain::BlobStore {
 
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
   Result<int> open(const std::string& sha256) override;
+  [[nodiscard]] bool has_file_descriptors() const override { return true; }
+  Result<std::unique_ptr<domain::BlobReader>> read(const std::string& sha256, std::int64_t offset,
+                                                   std::int64_t length) override;
+  static constexpr std::size_t kReadChunkBytes = std::size_t{256} << 10;
   Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
                                                         std::int64_t size) override;
   static constexpr std::size_t kSmallCacheBytes = std::size_t{32} << 20;

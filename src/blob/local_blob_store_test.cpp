@@ -51,5 +51,39 @@ TEST(LocalBlobStore, AReleasedBlobLeavesMemoryToo) {
   EXPECT_FALSE(s.blobs.read_small(blob, 11));  // not answered from memory after deletion
 }
 
+TEST(LocalBlobStore, ARangedReadStreamsTheAskedBytesInChunks) {
+  Store s;
+  std::string bytes(LocalBlobStore::kReadChunkBytes * 2 + 100, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>((i * 7919) % 251);
+  }
+  const auto blob = s.put(bytes);
+  const auto read = [&](std::int64_t offset, std::int64_t length, int* chunks) {
+    auto reader = s.blobs.read(blob, offset, length).value();
+    EXPECT_EQ(reader->blob_size(), static_cast<std::int64_t>(bytes.size()));
+    std::string out;
+    std::string chunk;
+    *chunks = 0;
+    while (reader->next(chunk).value()) {
+      out += chunk;
+      ++*chunks;
+    }
+    EXPECT_TRUE(chunk.empty());
+    return out;
+  };
+  int chunks = 0;
+  EXPECT_EQ(read(0, -1, &chunks), bytes);
+  EXPECT_EQ(chunks, 3);
+  EXPECT_EQ(read(10, 300000, &chunks), bytes.substr(10, 300000));
+  EXPECT_EQ(chunks, 2);
+  const auto size = static_cast<std::int64_t>(bytes.size());
+  EXPECT_EQ(read(size, 0, &chunks), "");
+  EXPECT_EQ(chunks, 0);
+  EXPECT_EQ(s.blobs.read(blob, size + 1, -1).error().code, Errc::kRangeNotSatisfiable);
+  EXPECT_EQ(s.blobs.read(blob, size - 1, 2).error().code, Errc::kRangeNotSatisfiable);
+  EXPECT_EQ(s.blobs.read(blob, -1, 1).error().code, Errc::kRangeNotSatisfiable);
+  EXPECT_EQ(s.blobs.read(std::string(64, 'a'), 0, -1).error().code, Errc::kNotFound);
+}
+
 }  // namespace
 }  // namespace vestibule::blob

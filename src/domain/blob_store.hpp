@@ -27,12 +27,32 @@ class BlobWriter {
   virtual Result<BlobRef> commit() = 0;
 };
 
+// A streamed read of a byte range of one blob: next() hands over the range a chunk at a time,
+// so a large blob is never held in memory, and a store without file descriptors (S3) can serve
+// it.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Replaces `chunk` with the next bytes of the range; false (and `chunk` empty) once the whole
+  // range was delivered.
+  virtual Result<bool> next(std::string& chunk) = 0;
+  // The size of the whole blob, not of the range.
+  [[nodiscard]] virtual std::int64_t blob_size() const = 0;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
   virtual Result<std::unique_ptr<BlobWriter>> begin_write() = 0;
-  // An open read-only file descriptor of the blob; the caller owns it.
+  // An open read-only file descriptor of the blob; the caller owns it. Only a store on a local
+  // file system has one (see read()).
   virtual Result<int> open(const std::string& sha256) = 0;
+  // Whether open() works. A store without file descriptors (S3) is read with read() only.
+  [[nodiscard]] virtual bool has_file_descriptors() const = 0;
+  // The bytes [offset, offset + length) of a blob, streamed; length < 0 reads to the end.
+  // kNotFound when there is no such blob, kRangeNotSatisfiable when the range ends past it.
+  virtual Result<std::unique_ptr<BlobReader>> read(const std::string& sha256, std::int64_t offset,
+                                                   std::int64_t length) = 0;
   // The bytes of a blob of `size` <= kSmallBlobBytes. Blobs never change once written, so a
   // store may keep small ones in memory and spare each read the open, read and close.
   static constexpr std::int64_t kSmallBlobBytes = std::int64_t{64} << 10;
@@ -47,6 +67,9 @@ class BlobStore {
   virtual Result<std::int64_t> available_bytes() = 0;
   // Every stored blob, for the garbage collector's sweep.
   virtual Result<std::vector<std::string>> list() = 0;
+  // Whether the store answers now, for the readiness probe: an error (kUnavailable) naming the
+  // store and the cause when it does not. Cheap enough to be asked on every probe.
+  virtual Result<void> ready() { return outcome::success(); }
 };
 
 }  // namespace vestibule::domain

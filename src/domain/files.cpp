@@ -230,6 +230,19 @@ Result<std::string> read_whole(FileContent& content) {
   if (content.bytes) {
     return *content.bytes;
   }
+  if (content.fd < 0 && content.store != nullptr) {
+    VST_TRY(reader, content.store->read(content.blob, 0, -1));
+    std::string out;
+    out.reserve(static_cast<std::size_t>(content.size));
+    std::string chunk;
+    for (;;) {
+      VST_TRY(more, reader->next(chunk));
+      if (!more) {
+        return out;
+      }
+      out += chunk;
+    }
+  }
   std::string out(static_cast<std::size_t>(content.size), '\0');
   auto read = util::pread_exact(content.fd, out.data(), out.size(), 0);
   ::close(content.fd);
@@ -258,7 +271,8 @@ Result<FileContent> Files::open(const Principal& who, Id id, std::optional<std::
                     "have no content to download",
                 "id");
   }
-  FileContent content{item, item.version, item.blob, item.size, -1, nullptr, std::move(access)};
+  FileContent content{item, item.version, item.blob, item.size,
+                      -1,   nullptr,      nullptr,   std::move(access)};
   if (version && *version != item.version) {
     VST_TRY(all, items_.versions(id));
     const auto found = std::find_if(all.begin(), all.end(),
@@ -274,6 +288,10 @@ Result<FileContent> Files::open(const Principal& who, Id id, std::optional<std::
   if (content.size <= BlobStore::kSmallBlobBytes) {
     VST_TRY(bytes, blobs_.read_small(content.blob, content.size));
     content.bytes = std::move(bytes);
+    return content;
+  }
+  if (!blobs_.has_file_descriptors()) {
+    content.store = &blobs_;  // read when the range to send is known
     return content;
   }
   VST_TRY(fd, blobs_.open(content.blob));

@@ -23,19 +23,22 @@ struct FilesOptions {
   std::int64_t min_free_bytes = 0;
 };
 
-// An open file version to send to a client.
+// An open file version to send to a client, in one of three forms: a small file's `bytes`; an
+// open `fd` of the local store's file; or neither, for a store without file descriptors (S3):
+// then `store->read(blob, …)` streams the bytes (the range to send is known only later).
 struct FileContent {
   Item item;
   std::int64_t version = 0;
   std::string blob;
   std::int64_t size = 0;
-  int fd = -1;  // owned by the caller; -1 when `bytes` holds a small file's content
+  int fd = -1;  // owned by the caller; -1 when `bytes` or `store` is to be used
   std::shared_ptr<const std::string> bytes;
-  Access access;  // as decided for this request
+  BlobStore* store = nullptr;  // set when neither `bytes` nor `fd` is
+  Access access;               // as decided for this request
 };
 
-// All of a file's bytes in memory (from `bytes`, or read from `fd`, which is then closed); for
-// tools and tests, never for serving, which streams.
+// All of a file's bytes in memory (from `bytes`, from `fd`, which is then closed, or read from
+// `store`); for tools and tests, never for serving, which streams.
 Result<std::string> read_whole(FileContent& content);
 
 class Files;

@@ -75,6 +75,14 @@ struct Response {
   std::string body;
   std::optional<FileRange> file;  // when set, `body` is ignored
   BodyProducer stream;            // when set, `body` and `file` are ignored
+  // With `stream`: the body's exact length. It is then sent with Content-Length rather than
+  // chunked (downloads and ranges need the length), and a producer that delivers more or fewer
+  // bytes makes the server close the connection, so the client sees a cut-off body, never a
+  // wrong one.
+  std::optional<std::uint64_t> stream_length;
+  // With `stream`: the producer blocks (it reads from the network), so the server calls it on
+  // its pool for blocking body work rather than on the connection's event loop.
+  bool stream_blocks = false;
 
   Response& set(std::string name, std::string value);
 

@@ -279,7 +279,8 @@ class Server::Impl {
   // connections suspended in the loops above.
   std::atomic<std::size_t> heavy_in_flight_{0};
   asio::thread_pool heavy_pool_;
-  // Request bodies' sinks (hashing and writing uploads) run here, beside the loops that receive.
+  // Blocking body work runs here, beside the loops that receive and send: request bodies' sinks
+  // (hashing and writing uploads) and producers that read from the network (an S3 store).
   asio::thread_pool body_pool_;
 };
 
@@ -347,7 +348,7 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
                                          const FileRange& range, error_code& ec);
   asio::awaitable<std::size_t> send_stream(const Exchange& ex,
                                            bhttp::response<bhttp::string_body>& message,
-                                           const BodyProducer& produce, error_code& ec);
+                                           const Response& response, error_code& ec);
   static Result<std::optional<std::string>> next_piece(const Exchange& ex,
                                                        const BodyProducer& produce);
   asio::awaitable<bool> send_continue(Exchange& ex);
@@ -961,7 +962,7 @@ asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(E
   if (response.stream && bodyless_status(response.status)) {
     response.stream = nullptr;  // these statuses never have a body
   }
-  if (response.stream && ex.version < 11) {
+  if (response.stream && !response.stream_length && ex.version < 11) {
     keep_alive = false;  // HTTP/1.0 has no chunked coding: the body ends when the connection does
   }
 
@@ -977,7 +978,7 @@ asio::awaitable<Server::Impl::Connection::Sent> Server::Impl::Connection::send(E
     });
     message.keep_alive(keep_alive);
     if (response.stream) {
-      ex.bytes_out += co_await send_stream(ex, message, response.stream, ec);
+      ex.bytes_out += co_await send_stream(ex, message, response, ec);
     } else {
       ex.bytes_out += co_await send_file(ex, message, *response.file, ec);
     }
@@ -1118,11 +1119,25 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_file(
 }
 
 asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
-    const Exchange& ex, bhttp::response<bhttp::string_body>& message, const BodyProducer& produce,
+    const Exchange& ex, bhttp::response<bhttp::string_body>& message, const Response& response,
     error_code& ec) {
-  const bool chunked = ex.version >= 11;
-  message.chunked(chunked);
+  const BodyProducer& produce = response.stream;
+  const auto& length = response.stream_length;  // when known: Content-Length, no chunks
+  const bool chunked = !length && ex.version >= 11;
+  if (length) {
+    message.content_length(*length);
+  } else {
+    message.chunked(chunked);
+  }
   std::size_t written = 0;
+  std::uint64_t body_bytes = 0;
+  const auto cut_short = [&](std::string_view why) {
+    spdlog::error(
+        "the body of {} {} failed after {} bytes; the response was cut short: {} "
+        "(request {})",
+        ex.method, ex.route, body_bytes, why, ex.request_id);
+    ec = asio::error::make_error_code(asio::error::broken_pipe);  // abort the response
+  };
   {
     bhttp::response_serializer<bhttp::string_body> serializer{message};
     watchdog_.expire_after(options_.io_timeout);
@@ -1133,22 +1148,36 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
     co_return written;
   }
   for (;;) {
-    auto next = next_piece(ex, produce);
-    if (!next) {
-      spdlog::error(
-          "the body of {} {} failed after {} bytes; the response was cut short: {} "
-          "(request {})",
-          ex.method, ex.route, written, next.error().message, ex.request_id);
-      ec = asio::error::make_error_code(asio::error::broken_pipe);  // abort the response
+    std::optional<Result<std::optional<std::string>>> next;
+    if (response.stream_blocks) {
+      // On the body pool; this coroutine waits without holding its event loop.
+      co_await asio::co_spawn(
+          server_.body_pool_.get_executor(),
+          [&]() -> asio::awaitable<void> {
+            next.emplace(next_piece(ex, produce));
+            co_return;
+          },
+          asio::use_awaitable);
+    } else {
+      next.emplace(next_piece(ex, produce));
+    }
+    if (!*next) {
+      cut_short(next->error().message);
       co_return written;
     }
-    const std::optional<std::string> piece = std::move(next).value();
+    const std::optional<std::string> piece = std::move(*next).value();
     if (!piece) {
       break;
     }
     if (piece->empty()) {
       continue;  // an empty chunk would end the body
     }
+    if (length && piece->size() > *length - body_bytes) {
+      cut_short("the producer delivered more than the declared " + std::to_string(*length) +
+                " bytes");
+      co_return written;
+    }
+    body_bytes += piece->size();
     watchdog_.expire_after(options_.io_timeout);
     if (chunked) {
       const auto framed = bhttp::make_chunk(asio::const_buffer(piece->data(), piece->size()));
@@ -1162,6 +1191,10 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_stream(
     if (ec) {
       co_return written;
     }
+  }
+  if (length && body_bytes != *length) {
+    cut_short("the producer ended before the declared " + std::to_string(*length) + " bytes");
+    co_return written;
   }
   if (chunked) {
     const auto last = bhttp::make_chunk_last();

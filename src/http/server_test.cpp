@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -324,6 +326,27 @@ class ServerTest : public ::testing::Test {
       };
       return response;
     });
+    // A body of declared length, as a blob store without file descriptors serves one; `delta`
+    // bytes are declared more (a producer that ends early) or fewer (one that delivers too much).
+    for (const auto& [target, delta] : std::initializer_list<std::pair<const char*, int>>{
+             {"/sized", 0}, {"/sized-ends-early", 1}, {"/sized-delivers-more", -1}}) {
+      router_.get(target, [this, delta = delta](Request&) {
+        Response response;
+        response.set("Content-Type", "application/octet-stream");
+        const auto handler_thread = std::this_thread::get_id();
+        auto inner = producer(produced_pieces(), std::nullopt, produced_calls_);
+        response.stream = [inner, handler_thread,
+                           off_loop = sized_off_loop_]() -> Result<std::optional<std::string>> {
+          if (std::this_thread::get_id() == handler_thread) {
+            *off_loop = false;
+          }
+          return inner();
+        };
+        response.stream_length = produced_body().size() + delta;
+        response.stream_blocks = true;
+        return response;
+      });
+    }
     router_.put_stream(
         "/upload/{name}",
         [this](Request&) -> std::variant<Response, std::unique_ptr<BodySink>> {
@@ -397,6 +420,8 @@ class ServerTest : public ::testing::Test {
   Gate heavy_release_;
   std::shared_ptr<UploadStats> uploads_ = std::make_shared<UploadStats>();
   std::shared_ptr<std::atomic<int>> produced_calls_ = std::make_shared<std::atomic<int>>(0);
+  // False once a blocking producer ran on the thread of its route's handler (the event loop).
+  std::shared_ptr<std::atomic<bool>> sized_off_loop_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 ServerOptions test_options() {
@@ -776,6 +801,48 @@ TEST_F(ServerTest, ProducerFailureCutsTheResponseShortAndCloses) {
     client.send_raw(std::string("GET ") + target + " HTTP/1.1\r\nHost: test\r\n\r\n");
     // The status line went out before the failure; the server closes the connection before the
     // body's last chunk, so the client sees the message end early.
+    try {
+      client.read_response();
+      ADD_FAILURE() << "a complete response";
+    } catch (const boost::system::system_error& e) {
+      EXPECT_EQ(e.code(), bhttp::error::partial_message) << e.code().message();
+    }
+    Client other(port());
+    EXPECT_EQ(other.get("/hello").result_int(), 200U);
+  }
+}
+
+TEST_F(ServerTest, ProducedBodyOfDeclaredLengthIsSentWithContentLengthOffTheEventLoop) {
+  Client client(port());
+  const auto response = client.get("/sized");
+  EXPECT_EQ(response.result_int(), 200U);
+  EXPECT_FALSE(response.chunked());
+  EXPECT_EQ(response[bhttp::field::content_length], std::to_string(produced_body().size()));
+  EXPECT_EQ(response.body(), produced_body());
+  EXPECT_TRUE(response.keep_alive());
+  EXPECT_TRUE(*sized_off_loop_) << "a blocking producer ran on the event loop";
+  EXPECT_EQ(client.get("/hello").body(), "hello");  // framing intact after the body
+
+  // HTTP/1.0 knows the length too: the connection need not end the body.
+  Client old(port());
+  old.send_raw("GET /sized HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  const auto response10 = old.read_response();
+  EXPECT_EQ(response10[bhttp::field::content_length], std::to_string(produced_body().size()));
+  EXPECT_EQ(response10.body(), produced_body());
+
+  const auto head = client.request(bhttp::verb::head, "/sized");
+  EXPECT_EQ(head[bhttp::field::content_length], std::to_string(produced_body().size()));
+  EXPECT_TRUE(head.body().empty());
+  EXPECT_EQ(client.get("/hello").body(), "hello");
+}
+
+TEST_F(ServerTest, ProducedBodyOfAnotherLengthThanDeclaredIsCutShort) {
+  for (const char* target : {"/sized-ends-early", "/sized-delivers-more"}) {
+    SCOPED_TRACE(target);
+    Client client(port());
+    client.send_raw(std::string("GET ") + target + " HTTP/1.1\r\nHost: test\r\n\r\n");
+    // Never a body of the declared length with other bytes in it: the connection is closed
+    // before the declared length is reached.
     try {
       client.read_response();
       ADD_FAILURE() << "a complete response";
