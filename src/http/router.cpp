@@ -87,6 +87,10 @@ void Router::add(Route route) {
   for (const auto segment : split_path(route.pattern)) {
     segments.emplace_back(segment);
   }
+  if (by_length_.size() <= segments.size()) {
+    by_length_.resize(segments.size() + 1);
+  }
+  by_length_[segments.size()].push_back(routes_.size());
   segments_.push_back(std::move(segments));
   routes_.push_back(std::move(route));
 }
@@ -128,7 +132,10 @@ RouteMatch Router::match(bhttp::verb method, std::string_view path) const {
   }
   const auto segments = split_path(path);
   std::size_t best = routes_.size();
-  for (std::size_t i = 0; i < routes_.size(); ++i) {
+  static const std::vector<std::size_t> kNone;
+  const auto& candidates =
+      segments.size() < by_length_.size() ? by_length_[segments.size()] : kNone;
+  for (const std::size_t i : candidates) {
     if (!fits(segments_[i], segments)) {
       continue;
     }

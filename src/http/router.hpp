@@ -59,8 +59,11 @@ class Router {
 
  private:
   std::vector<Route> routes_;
-  std::vector<std::vector<std::string>> segments_;
-  std::optional<Route> fallback_;  // pattern segments, parallel to routes_
+  std::vector<std::vector<std::string>> segments_;  // pattern segments, parallel to routes_
+  // Indices of the routes with n segments at [n], in the order added: a path is compared only
+  // with the patterns of its own length.
+  std::vector<std::vector<std::size_t>> by_length_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace vestibule::http
