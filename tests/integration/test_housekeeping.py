@@ -117,12 +117,13 @@ class DailyHousekeepingTest(VestibuleTestCase):
         self.advance("25h")
         wait_until(lambda: not os.path.exists(self.blob_path(purged)), PASS_TIMEOUT,
                    "the purged file's blob to be collected while the server runs")
-        wait_until(lambda: SWEPT in self.server.output() and COLLECTED in self.server.output(),
-                   PASS_TIMEOUT, "the daily housekeeping's log lines")
+        # The sweep of tmp/ ran before the collection.
         self.assertFalse(os.path.exists(lost), "what the lost upload left stayed in tmp/")
+        self.assertEqual(self.tmp_files(), running, "the running upload's file was removed")
         self.assertTrue(os.path.exists(self.blob_path(kept)), "a blob still in use was deleted")
         self.assertEqual(self.admin_c.content(self.file_id("kept.bin")).body, kept)
-        self.assertEqual(self.tmp_files(), running, "the running upload's file was removed")
+        wait_until(lambda: SWEPT in self.server.output() and COLLECTED in self.server.output(),
+                   PASS_TIMEOUT, "the daily housekeeping's log lines")
 
         # The running upload finishes whole.
         r = finished()
