@@ -1,6 +1,7 @@
 #include "app/application.hpp"
 
 #include "api/routes.hpp"
+#include "app/blob_housekeeping.hpp"
 #include "app/exposure.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -23,9 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Multipart uploads and temporary objects older than this in the S3 store were left by an
-// upload that a crash cut short: far above the longest upload, never the blob grace period.
-constexpr std::chrono::seconds kS3TemporariesAge{24 * 3600};
+// Multipart uploads and temporary objects (or files) older than this were left by an upload that
+// a crash cut short: far above the longest upload, never the blob grace period.
+constexpr std::chrono::seconds kTemporariesAge{24 * 3600};
+// How often the blob store's sweeps run while the server runs, on the server's clock.
+constexpr std::chrono::seconds kBlobHousekeepingEvery{24 * 3600};
 
 util::PasswordHashCost password_cost(const std::string& name) {
   if (name == "moderate") {
@@ -279,7 +282,7 @@ bool Application::prepare_blob_store() {
       return false;
     }
     // Only what is far older than any upload: other nodes may be uploading right now.
-    auto removed = s3_blobs_->sweep_temporaries(kS3TemporariesAge);
+    auto removed = s3_blobs_->sweep_temporaries(kTemporariesAge);
     if (!removed) {
       spdlog::warn("blob store: removing what interrupted uploads left failed: {}",
                    removed.error().message);
@@ -397,8 +400,18 @@ int Application::serve() {
   const auto sweep_every =
       manual_clock_ != nullptr ? std::chrono::milliseconds{200} : std::chrono::milliseconds{60000};
   auto last_sweep = std::chrono::steady_clock::now() - sweep_every;
+  // Start-up has just swept the store; the next sweeps run a day later, and daily after that.
+  // Only temporaries older than a day go: uploads are running on this node (and on others).
+  BlobHousekeeping blob_housekeeping(
+      *clock_, kBlobHousekeepingEvery,
+      {[this]() -> Result<std::size_t> {
+         return local_blobs_ ? local_blobs_->sweep_temporaries(kTemporariesAge)
+                             : s3_blobs_->sweep_temporaries(kTemporariesAge);
+       },
+       [this] { return files_->collect_garbage(); }});
   mail::OutboxWorker outbox_worker(
-      *outbox_, std::chrono::milliseconds{200}, [this, sweep_every, &last_sweep] {
+      *outbox_, std::chrono::milliseconds{200},
+      [this, sweep_every, &last_sweep, &blob_housekeeping] {
         if (const auto t = std::chrono::steady_clock::now(); t - last_sweep >= sweep_every) {
           last_sweep = t;
           const auto guests = directory_->sweep_guests();
@@ -408,6 +421,7 @@ int Application::serve() {
           }
         }
         apply_audit_retention();
+        blob_housekeeping.run_if_due();
         return verification_->process_pending();
       });
   outbox_worker.start();

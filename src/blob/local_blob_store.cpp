@@ -165,6 +165,27 @@ Result<std::size_t> LocalBlobStore::prepare() {
   return removed;
 }
 
+Result<std::size_t> LocalBlobStore::sweep_temporaries(std::chrono::seconds older_than) {
+  std::error_code ec;
+  fs::directory_iterator it(temp_dir_, ec);
+  if (ec) {
+    return fail(Errc::kUnavailable, "cannot list " + temp_dir_.string() + ": " + ec.message());
+  }
+  const auto now = std::chrono::system_clock::now();
+  std::size_t removed = 0;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;  // gone meanwhile (an upload finished), or not a file an upload writes
+    }
+    const auto written = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+    if (now - written >= older_than && ::unlink(it->path().c_str()) == 0) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
 fs::path LocalBlobStore::path_of(const std::string& sha256) const {
   return blob_dir_ / sha256.substr(0, 2) / sha256.substr(2, 2) / sha256;
 }

@@ -25,6 +25,10 @@ class LocalBlobStore final : public domain::BlobStore {
 
   // Creates the folders and removes temporary files left by a crash; call at start-up.
   Result<std::size_t> prepare();
+  // While running: removes the temporary files not written to for more than `older_than` (by
+  // their mtime on the system clock). A running upload writes its file as the body arrives, so
+  // only what a lost upload left behind is that old. Answers how many were removed.
+  Result<std::size_t> sweep_temporaries(std::chrono::seconds older_than);
 
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
   Result<int> open(const std::string& sha256) override;

@@ -2,6 +2,7 @@
 
 #include "support/temp_dir.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -83,6 +84,27 @@ TEST(LocalBlobStore, ARangedReadStreamsTheAskedBytesInChunks) {
   EXPECT_EQ(s.blobs.read(blob, size - 1, 2).error().code, Errc::kRangeNotSatisfiable);
   EXPECT_EQ(s.blobs.read(blob, -1, 1).error().code, Errc::kRangeNotSatisfiable);
   EXPECT_EQ(s.blobs.read(std::string(64, 'a'), 0, -1).error().code, Errc::kNotFound);
+}
+
+TEST(LocalBlobStore, TheSweepWhileRunningKeepsARunningUploadAndRemovesOnlyOldTemporaries) {
+  Store s;
+  namespace fs = std::filesystem;
+  auto running = s.blobs.begin_write().value();
+  ASSERT_TRUE(running->write("half of an upload"));
+  const fs::path stale = s.blobs.temp_dir() / "upload-left-by-a-crash";
+  std::ofstream(stale) << "lost";
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours{25});
+  const fs::path recent = s.blobs.temp_dir() / "upload-quiet-for-an-hour";
+  std::ofstream(recent) << "slow";
+  fs::last_write_time(recent, fs::file_time_type::clock::now() - std::chrono::hours{1});
+
+  EXPECT_EQ(s.blobs.sweep_temporaries(std::chrono::hours{24}).value(), 1U);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(recent));
+  // The running upload's file survived: the upload finishes and its blob reads back whole.
+  ASSERT_TRUE(running->write(", and the rest"));
+  const auto blob = running->commit().value().sha256;
+  EXPECT_EQ(*s.blobs.read_small(blob, 31).value(), "half of an upload, and the rest");
 }
 
 }  // namespace

@@ -8,7 +8,9 @@ and `vestibule serve` configured for it:
 - the gateway stopped: an upload answers 503 naming the store's endpoint, /readyz answers 503
   naming the store, and the file keeps its version; the gateway back: uploads work again;
 - configurations that name no usable store stop `vestibule serve` with a clear message;
-- a blob no version refers to any more is collected from the bucket at the next start;
+- a blob no version refers to any more is collected from the bucket at the next start, and by
+  the daily housekeeping while the server runs (which warns, and goes on, while the store is
+  down);
 - (S3MemoryTest) a 256 MiB download through the store grows the server's peak memory by less
   than 16 MiB.
 
@@ -18,6 +20,7 @@ the collection test) uses its own bucket. If this process is killed, stop it wit
 """
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -332,6 +335,57 @@ class S3StorageTest(S3Case):
         third = self.start_server(data_dir=data_dir, config=config,
                                   env={"VESTIBULE_STORAGE__BLOB_GC_GRACE": "0"})
         self.assertNotIn("unreferenced", third.output())
+
+
+    def bucket_keys(self, bucket):
+        """The bucket's object keys, read with radosgw-admin (not through the server)."""
+        out = subprocess.check_output(["radosgw-admin", "-c", self.rgw.conf, "bucket", "list",
+                                       "--bucket=" + bucket], stderr=subprocess.DEVNULL,
+                                      timeout=60)
+        return [o["name"] for o in json.loads(out)]
+
+    def test_5_the_daily_housekeeping_collects_while_running_and_survives_a_store_down(self):
+        bucket = "vestibule-it-daily"
+        # The grace is on the store's own clock, which the test clock does not move: long enough
+        # that the purge below always falls within it, even on a loaded machine.
+        server = self.start_server(config=self.rgw.config(bucket), extra_args=["--test-clock"],
+                                   env={"VESTIBULE_STORAGE__BLOB_GC_GRACE": "20s"})
+        c = self.admin(server)
+        data = os.urandom(100 * 1024)
+        key = "blobs/" + hashlib.sha256(data).hexdigest()
+        r = c.upload(c.personal_root(), "gone.bin", data)
+        self.assertStatus(r, 201)
+        self.assertStatus(c.delete("/api/v1/items/%d" % r.json()["id"]), 204)
+        self.assertStatus(c.delete("/api/v1/trash/%d" % r.json()["id"]), 204)
+        self.assertIn(key, self.bucket_keys(bucket), "purged within the grace: kept for now")
+
+        def advance_a_day_and_wait_for(line, runs_before):
+            self.assertStatus(c.post("/api/v1/dev/clock", json={"advance": "25h"}), 200)
+            wait_until(lambda: server.output().count(line) > runs_before, 20,
+                       "a daily run logging %r" % line)
+
+        # The store down: the day's run warns, and the server goes on.
+        failed = "daily collection of unreferenced blobs failed (retried in 24 h): the S3 store"
+        self.rgw.stop_gateway()
+        try:
+            advance_a_day_and_wait_for(failed, 0)
+            self.assertIn("daily removal of what interrupted uploads left failed",
+                          server.output())
+            self.assertTrue(server.running)
+            self.assertStatus(c.get("/api/v1/me"), 200)
+        finally:
+            self.rgw.start_gateway()
+
+        # The store back: a later day's run (once the grace has passed on the store's clock)
+        # deletes the blob from the bucket, the server still running.
+        released = "daily collection released 1 unreferenced blob(s)"
+
+        def collected():
+            advance_a_day_and_wait_for(released, server.output().count(released))
+            return key not in self.bucket_keys(bucket)
+
+        wait_until(collected, 60, "the blob to leave the bucket")
+        self.assertTrue(server.running)
 
 
 class S3MemoryTest(S3Case):
