@@ -1316,14 +1316,16 @@ void Server::Impl::bind() {
   check("listen");
   port_ = acceptor_.local_endpoint(ec).port();
   check("reading the bound address");
+  // From here a client may be told the server listens and send SIGTERM at once: the signal is
+  // caught now and handled (a graceful stop) as soon as run() waits for it.
+  signals_.add(SIGINT, ec);
+  signals_.add(SIGTERM, ec);
 }
 
 void Server::Impl::run() {
   if (!acceptor_.is_open()) {
     bind();
   }
-  signals_.add(SIGINT);
-  signals_.add(SIGTERM);
   signals_.async_wait([this](const error_code& ec, int signal) {
     if (!ec) {
       spdlog::info("received signal {}; finishing in-flight requests", signal);

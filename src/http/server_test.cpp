@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -957,6 +958,25 @@ TEST(ServerBind, UnusableAddressThrowsClearly) {
     FAIL() << "bind() should have thrown";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("203.0.113.1"), std::string::npos);
+  }
+}
+
+TEST(ServerBind, ASigtermRightAfterBindIsAGracefulStopOnceRunStarts) {
+  Router router;
+  Metrics metrics;
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  Server server(options, router, metrics);
+  server.bind();  // what a start-up announces as "listening"
+  // A supervisor may stop the server the moment it is announced, before run() has started:
+  // without the signal caught at bind(), SIGTERM's default action would end this process.
+  ASSERT_EQ(std::raise(SIGTERM), 0);
+  auto ran = std::async(std::launch::async, [&server] { server.run(); });
+  if (ran.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    server.stop();
+    ran.wait();
+    FAIL() << "run() did not stop on the SIGTERM received before it started";
   }
 }
 
