@@ -85,11 +85,15 @@ std::string Sha256Stream::final_hex() {
 std::string sha256_hex(std::string_view data) {
   // OpenSSL uses the processor's SHA instructions; every request hashes its tokens to look them
   // up. One context per thread, reset for each digest, spares an allocation per call.
+  // The algorithm is fetched once: EVP_sha256() would look it up in the provider store, under a
+  // lock, on every call.
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> algorithm(
+      EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free);
   thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
       EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
+  if (!algorithm || !context || EVP_DigestInit_ex(context.get(), algorithm.get(), nullptr) != 1 ||
       EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1) {
     throw std::runtime_error("OpenSSL cannot compute a SHA-256 digest");
