@@ -1,6 +1,7 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -132,9 +133,10 @@ RouteMatch Router::match(bhttp::verb method, std::string_view path) const {
   }
   const auto segments = split_path(path);
   std::size_t best = routes_.size();
-  static const std::vector<std::size_t> kNone;
-  const auto& candidates =
-      segments.size() < by_length_.size() ? by_length_[segments.size()] : kNone;
+  std::span<const std::size_t> candidates;  // none when no pattern is this long
+  if (segments.size() < by_length_.size()) {
+    candidates = by_length_[segments.size()];
+  }
   for (const std::size_t i : candidates) {
     if (!fits(segments_[i], segments)) {
       continue;

@@ -33,7 +33,10 @@ Watchdog::~Watchdog() {
   // Usually stopped already by its owner, on its event loop; the last owner may release it on
   // another thread, where only reading the flag is safe.
   if (!state_->stopped) {
-    stop();
+    try {
+      stop();
+    } catch (...) {  // cancelling a timer fails only when the event loop is already gone
+    }
   }
 }
 

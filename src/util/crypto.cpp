@@ -100,8 +100,8 @@ std::string sha256_hex(std::string_view data) {
   }
   // Not secret: the digest is the key the row is looked up by.
   constexpr std::string_view kDigits = "0123456789abcdef";
-  std::string hex(static_cast<std::size_t>(length) * 2, '\0');
-  for (unsigned int i = 0; i < length; ++i) {
+  std::string hex(static_cast<std::size_t>(length) * std::size_t{2}, '\0');
+  for (std::size_t i = 0; i < length; ++i) {
     hex[2 * i] = kDigits[digest[i] >> 4U];
     hex[2 * i + 1] = kDigits[digest[i] & 0x0FU];
   }
