@@ -6,6 +6,7 @@
 //
 //   set -a; . DIR/s3.env; set +a; build/vestibule-s3-blob-bench [SIZE_MIB] [BUCKET]
 #include "blob/s3/s3_blob_store.hpp"
+#include "support/process_memory.hpp"
 #include "util/crypto.hpp"
 
 #include <chrono>
@@ -17,16 +18,7 @@
 
 namespace {
 
-long status_kib(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
-    }
-  }
-  return -1;
-}
+using vestibule::testing::status_kib;
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);

@@ -4,6 +4,7 @@
 #include "blob/s3/s3_blob_store.hpp"
 
 #include "api/errors.hpp"
+#include "support/process_memory.hpp"
 #include "util/crypto.hpp"
 
 #include <array>
@@ -341,25 +342,8 @@ TEST(S3BlobStore, AMultipartUploadOf40MiBKeepsEveryByte) {
   EXPECT_EQ(store->list().value().size(), 3u);
 }
 
-long status_kib(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
-    }
-  }
-  return -1;
-}
-
-// Starts a new peak-memory measurement: the allocator's free memory back to the system (earlier
-// tests' buffers would otherwise be reused without showing as growth), then VmHWM back to the
-// current RSS (Linux's clear_refs "5").
-long reset_peak_kib() {
-  ::malloc_trim(0);
-  std::ofstream("/proc/self/clear_refs") << "5";
-  return status_kib("VmRSS");
-}
+using vestibule::testing::reset_peak_kib;
+using vestibule::testing::status_kib;
 
 TEST(S3BlobStore, A128MiBUploadAndDownloadHoldLessThan16MiB) {
   auto store = make_store(bucket_for_test());
