@@ -13,7 +13,7 @@ namespace vestibule::bench {
 
 namespace fs = std::filesystem;
 using domain::Id;
-using store::sqlite::Connection;
+using store::sql::Connection;
 using util::to_unix;
 
 namespace {
@@ -284,7 +284,7 @@ Result<DatasetManifest> generate(const fs::path& data_dir, const DatasetShape& s
           .with(name + "@bench.example", name, member_hash, now)
           .run();
       const Id id = c.last_insert_id();
-      store::sqlite::insert_space(c, "My files", domain::SpaceKind::kPersonal, id, id, time);
+      store::sql::insert_space(c, "My files", domain::SpaceKind::kPersonal, id, id, time);
       ids.push_back(id);
       // Some members are in the team space; the first (the benchmark's) only holds a grant.
       if (i > 1 && i % 3 != 0) {

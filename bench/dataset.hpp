@@ -17,7 +17,7 @@
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
 #include "store/sqlite/database.hpp"
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 #include "util/clock.hpp"
 #include "util/crypto.hpp"
 #include "util/result.hpp"
@@ -101,14 +101,14 @@ struct Services {
 
   util::ManualClock clock;
   store::sqlite::Database db;
-  store::sqlite::UserStore users{db};
-  store::sqlite::SessionStore sessions{db};
-  store::sqlite::SpaceStore space_store{db};
-  store::sqlite::ItemStore items{db};
-  store::sqlite::SharingStore sharing_store{db};
-  store::sqlite::PolicyStore policies{db};
-  store::sqlite::OutboxStore outbox_store{db};
-  store::sqlite::VerificationStore verification_store{db};
+  store::sql::UserStore users{db};
+  store::sql::SessionStore sessions{db};
+  store::sql::SpaceStore space_store{db};
+  store::sql::ItemStore items{db};
+  store::sql::SharingStore sharing_store{db};
+  store::sql::PolicyStore policies{db};
+  store::sql::OutboxStore outbox_store{db};
+  store::sql::VerificationStore verification_store{db};
   blob::LocalBlobStore blobs;
   domain::Authorizer authz{space_store, items, sharing_store, policies, clock};
   domain::SignInThrottle throttle{clock, {}};

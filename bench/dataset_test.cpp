@@ -18,7 +18,7 @@ namespace vestibule::bench {
 namespace {
 
 using domain::Id;
-using store::sqlite::Connection;
+using store::sql::Connection;
 
 DatasetShape tiny() {
   DatasetShape shape;
@@ -38,7 +38,8 @@ using Row = std::map<std::string, std::string>;
 Row row(Services& s, const std::string& table, const std::string& key, Id id,
         const std::set<std::string>& skip) {
   return s.db
-      .read<Row>([&](Connection& c) {
+      .read<Row>([&](Connection& base) {
+        auto& c = static_cast<store::sqlite::Connection&>(base);
         const std::string sql = "SELECT * FROM " + table + " WHERE " + key + " = ?1";
         sqlite3_stmt* raw = nullptr;
         EXPECT_EQ(sqlite3_prepare_v2(c.handle(), sql.c_str(), -1, &raw, nullptr), SQLITE_OK);

@@ -112,10 +112,10 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   }
   VST_TRYV(app->db_->migrate());
 
-  app->users_ = std::make_unique<store::sqlite::UserStore>(*app->db_);
-  app->sessions_ = std::make_unique<store::sqlite::SessionStore>(*app->db_);
-  app->spaces_repo_ = std::make_unique<store::sqlite::SpaceStore>(*app->db_);
-  app->items_ = std::make_unique<store::sqlite::ItemStore>(*app->db_);
+  app->users_ = std::make_unique<store::sql::UserStore>(*app->db_);
+  app->sessions_ = std::make_unique<store::sql::SessionStore>(*app->db_);
+  app->spaces_repo_ = std::make_unique<store::sql::SpaceStore>(*app->db_);
+  app->items_ = std::make_unique<store::sql::ItemStore>(*app->db_);
   if (const auto& storage = app->config_.storage; storage.backend == "s3") {
     blob::s3::S3Config s3;
     s3.endpoint = storage.s3_endpoint;
@@ -134,8 +134,8 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   }
   app->throttle_ =
       std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
-  app->sharing_repo_ = std::make_unique<store::sqlite::SharingStore>(*app->db_);
-  app->policies_ = std::make_unique<store::sqlite::PolicyStore>(*app->db_);
+  app->sharing_repo_ = std::make_unique<store::sql::SharingStore>(*app->db_);
+  app->policies_ = std::make_unique<store::sql::PolicyStore>(*app->db_);
   app->authz_ = std::make_unique<domain::Authorizer>(
       *app->spaces_repo_, *app->items_, *app->sharing_repo_, *app->policies_, *app->clock_);
   app->link_password_throttle_ =
@@ -145,7 +145,7 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   // forge the chain (back up both; a lost key makes the log unverifiable, not unreadable).
   VST_TRY(audit_key, load_or_create_key(data_dir / "keys" / "audit.key"));
   app->audit_ =
-      std::make_unique<store::sqlite::AuditStore>(*app->db_, *app->clock_, std::move(audit_key));
+      std::make_unique<store::sql::AuditStore>(*app->db_, *app->clock_, std::move(audit_key));
   app->audited_events_ =
       std::make_unique<domain::AuditedSharingEvents>(*app->audit_, *app->sharing_events_);
   domain::MembersOptions members_options;
@@ -166,7 +166,7 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
                                                 *app->authz_, *app->clock_, files_options);
   app->spaces_ = std::make_unique<domain::Spaces>(*app->spaces_repo_, *app->users_,
                                                   *app->sharing_repo_, *app->authz_, *app->clock_);
-  app->outbox_repo_ = std::make_unique<store::sqlite::OutboxStore>(*app->db_);
+  app->outbox_repo_ = std::make_unique<store::sql::OutboxStore>(*app->db_);
   const auto& smtp = app->config_.smtp;
   if (smtp.host.empty()) {
     if (!dev_mailbox_allowed(app->config_)) {
@@ -202,7 +202,7 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
       *app->authz_, *app->audited_events_, *app->link_password_throttle_, *app->outbox_,
       *app->clock_, sharing_options);
   VST_TRY(server_key, load_or_create_key(data_dir / "keys" / "server.key"));
-  app->verification_repo_ = std::make_unique<store::sqlite::VerificationStore>(*app->db_);
+  app->verification_repo_ = std::make_unique<store::sql::VerificationStore>(*app->db_);
   domain::VerificationOptions verification_options;
   verification_options.server_key = std::move(server_key);
   app->verification_ = std::make_unique<domain::Verification>(
@@ -211,10 +211,10 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->directory_ = std::make_unique<domain::ExternalDirectory>(
       *app->sharing_repo_, *app->spaces_repo_, *app->users_, *app->items_, *app->authz_,
       *app->outbox_, *app->audited_events_, *app->clock_);
-  app->api_token_repo_ = std::make_unique<store::sqlite::ApiTokenStore>(*app->db_);
+  app->api_token_repo_ = std::make_unique<store::sql::ApiTokenStore>(*app->db_);
   app->api_tokens_ =
       std::make_unique<domain::ApiTokens>(*app->api_token_repo_, *app->users_, *app->clock_);
-  app->session_directory_ = std::make_unique<store::sqlite::SessionDirectoryStore>(*app->db_);
+  app->session_directory_ = std::make_unique<store::sql::SessionDirectoryStore>(*app->db_);
   app->session_list_ =
       std::make_unique<domain::Sessions>(*app->session_directory_, *app->authz_, *app->clock_,
                                          domain::SessionsOptions{members_options.session_idle});

@@ -20,9 +20,9 @@
 #include "mail/dev_mailbox.hpp"
 #include "mail/outbox_worker.hpp"
 #include "mail/smtp_sender.hpp"
-#include "store/sqlite/audit_store.hpp"
+#include "store/sql/audit_store.hpp"
 #include "store/sqlite/database.hpp"
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 #include "util/clock.hpp"
 
 #include <memory>
@@ -62,37 +62,37 @@ class Application {
   std::unique_ptr<util::Clock> clock_;
   util::ManualClock* manual_clock_ = nullptr;
   std::unique_ptr<store::sqlite::Database> db_;
-  std::unique_ptr<store::sqlite::UserStore> users_;
-  std::unique_ptr<store::sqlite::SessionStore> sessions_;
-  std::unique_ptr<store::sqlite::SpaceStore> spaces_repo_;
-  std::unique_ptr<store::sqlite::ItemStore> items_;
+  std::unique_ptr<store::sql::UserStore> users_;
+  std::unique_ptr<store::sql::SessionStore> sessions_;
+  std::unique_ptr<store::sql::SpaceStore> spaces_repo_;
+  std::unique_ptr<store::sql::ItemStore> items_;
   // [storage] backend: the one store below that is set is what blobs_ points at.
   std::unique_ptr<blob::LocalBlobStore> local_blobs_;
   std::unique_ptr<blob::s3::S3BlobStore> s3_blobs_;
   domain::BlobStore* blobs_ = nullptr;
   std::unique_ptr<domain::SignInThrottle> throttle_;
-  std::unique_ptr<store::sqlite::SharingStore> sharing_repo_;
-  std::unique_ptr<store::sqlite::PolicyStore> policies_;
+  std::unique_ptr<store::sql::SharingStore> sharing_repo_;
+  std::unique_ptr<store::sql::PolicyStore> policies_;
   std::unique_ptr<domain::Authorizer> authz_;
   std::unique_ptr<domain::SignInThrottle> link_password_throttle_;
   std::unique_ptr<domain::LoggedSharingEvents> sharing_events_;
-  std::unique_ptr<store::sqlite::AuditStore> audit_;
+  std::unique_ptr<store::sql::AuditStore> audit_;
   std::unique_ptr<domain::AuditedSharingEvents> audited_events_;
   std::unique_ptr<domain::Members> members_;
   std::unique_ptr<domain::Files> files_;
   std::unique_ptr<domain::Spaces> spaces_;
-  std::unique_ptr<store::sqlite::OutboxStore> outbox_repo_;
+  std::unique_ptr<store::sql::OutboxStore> outbox_repo_;
   std::unique_ptr<mail::DevMailbox> dev_mailbox_;
   std::unique_ptr<mail::SmtpSender> smtp_sender_;
   std::unique_ptr<domain::Outbox> outbox_;
   std::unique_ptr<domain::Sharing> sharing_;
-  std::unique_ptr<store::sqlite::VerificationStore> verification_repo_;
+  std::unique_ptr<store::sql::VerificationStore> verification_repo_;
   std::unique_ptr<domain::Verification> verification_;
   std::optional<util::TimePoint> last_retention_;
   std::unique_ptr<domain::ExternalDirectory> directory_;
-  std::unique_ptr<store::sqlite::ApiTokenStore> api_token_repo_;
+  std::unique_ptr<store::sql::ApiTokenStore> api_token_repo_;
   std::unique_ptr<domain::ApiTokens> api_tokens_;
-  std::unique_ptr<store::sqlite::SessionDirectoryStore> session_directory_;
+  std::unique_ptr<store::sql::SessionDirectoryStore> session_directory_;
   std::unique_ptr<domain::Sessions> session_list_;
 };
 

@@ -95,7 +95,7 @@ TEST(AuthorizationMemo, AWriteFromAnotherProcessIsSeenByTheNextRequest) {
   ASSERT_TRUE(r.fetch());
   // What the command line does while the server runs: its own connection to the same file.
   store::sqlite::Database other((r.f.dir.path() / "vestibule.db").string(), 1, false);
-  store::sqlite::SharingStore other_sharing(other);
+  store::sql::SharingStore other_sharing(other);
   const auto eve = other_sharing.find_identity_by_address("eve@partner.example").value();
   ASSERT_TRUE(other_sharing.set_identity_state(eve.id, IdentityState::kBlocked, r.f.clock.now()));
   EXPECT_FALSE(r.fetch());

@@ -111,7 +111,7 @@ TEST_F(ExternalSharingReportTest, PagesCoverEveryExternalWayOnceInKeyOrder) {
   constexpr int kAnyone = 1200;
   constexpr int kSpecific = 400;
   constexpr int kRecipientsEach = 3;
-  ASSERT_TRUE(f_.db.write<void>([&](store::sqlite::Connection& c) {
+  ASSERT_TRUE(f_.db.write<void>([&](store::sql::Connection& c) {
     for (int i = 0; i < 40; ++i) {
       c.prepare("INSERT INTO external_identities (address, state, created_at) VALUES (?1, ?2, 0)")
           .with("guest" + std::to_string(i) + "@partner" + std::to_string(i % 3) + ".example",

@@ -1,7 +1,7 @@
 // The audit log (schema 11): the chain verifies, any edit, removal, insertion or reordering of a
 // row is found at the first bad entry, a change and its entry commit together or not at all, and
 // pruning and erasing one address keep the rest verifiable.
-#include "store/sqlite/audit_store.hpp"
+#include "store/sql/audit_store.hpp"
 
 #include "support/store_fixture.hpp"
 #include "util/request_origin.hpp"
@@ -36,11 +36,11 @@ struct AuditLogTest : ::testing::Test {
     }
   }
   void sql(const std::string& statement) {
-    ASSERT_TRUE(f.db.write<void>([&](sqlite::Connection& c) { c.exec(statement); }));
+    ASSERT_TRUE(f.db.write<void>([&](sql::Connection& c) { c.exec(statement); }));
   }
   std::int64_t count(const std::string& query) {
     return f.db
-        .read<std::int64_t>([&](sqlite::Connection& c) {
+        .read<std::int64_t>([&](sql::Connection& c) {
           auto& s = c.prepare(query);
           s.step();
           const auto n = s.int64(0);
@@ -95,7 +95,7 @@ TEST_F(AuditLogTest, EditingAnyFieldIsFoundAtThatEntry) {
       fresh.audit.record(entry("link.changed"));
     }
     ASSERT_TRUE(fresh.audit.verify().value().ok);
-    ASSERT_TRUE(fresh.db.write<void>([&](sqlite::Connection& c) { c.exec(edit); }));
+    ASSERT_TRUE(fresh.db.write<void>([&](sql::Connection& c) { c.exec(edit); }));
     const auto v = fresh.audit.verify().value();
     EXPECT_FALSE(v.ok) << edit;
     EXPECT_EQ(v.first_bad, 3) << edit << ": " << v.reason;
@@ -114,7 +114,7 @@ TEST_F(AuditLogTest, RemovingInsertingOrReorderingIsFound) {
     g.audit.record(entry(i % 2 == 0 ? "link.changed" : "link.revoked"));
   }
   // Rows 2 and 3 trade places: each keeps its own hash, now in the wrong position.
-  ASSERT_TRUE(g.db.write<void>([](sqlite::Connection& c) {
+  ASSERT_TRUE(g.db.write<void>([](sql::Connection& c) {
     c.exec(
         "PRAGMA defer_foreign_keys = ON; UPDATE audit_log SET id = 100 WHERE id = 2; UPDATE "
         "audit_log SET id = 2 WHERE id = 3;"
@@ -129,7 +129,7 @@ TEST_F(AuditLogTest, RemovingInsertingOrReorderingIsFound) {
     h.audit.record(entry("link.changed"));
   }
   // A forged row between two real ones, with a made-up hash.
-  ASSERT_TRUE(h.db.write<void>([](sqlite::Connection& c) {
+  ASSERT_TRUE(h.db.write<void>([](sql::Connection& c) {
     c.exec(
         "PRAGMA defer_foreign_keys = ON; UPDATE audit_log SET id = id + 10 WHERE id = 3;"
         "INSERT INTO audit_log (id, at, event, actor_kind, hash) VALUES (3, 0, 'link.revoked', "
@@ -144,7 +144,7 @@ TEST_F(AuditLogTest, RemovingInsertingOrReorderingIsFound) {
     k.audit.record(entry("link.changed"));
   }
   ASSERT_TRUE(k.db.write<void>(
-      [](sqlite::Connection& c) { c.exec("DELETE FROM audit_log WHERE id = 1"); }));
+      [](sql::Connection& c) { c.exec("DELETE FROM audit_log WHERE id = 1"); }));
   v = k.audit.verify().value();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad, 2) << v.reason;
@@ -152,7 +152,7 @@ TEST_F(AuditLogTest, RemovingInsertingOrReorderingIsFound) {
 
 TEST_F(AuditLogTest, AnotherKeyCannotVerifyOrForgeTheChain) {
   record(2);
-  sqlite::AuditStore other(f.db, f.clock, std::string(32, 'x'));
+  sql::AuditStore other(f.db, f.clock, std::string(32, 'x'));
   const auto v = other.verify().value();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad, 1);
@@ -161,10 +161,10 @@ TEST_F(AuditLogTest, AnotherKeyCannotVerifyOrForgeTheChain) {
 
 TEST_F(AuditLogTest, AChangeAndItsEntryCommitTogetherOrNotAtAll) {
   const auto write_setting = [this](bool fail) {
-    return f.db.write<void>([fail](sqlite::Connection& c) {
+    return f.db.write<void>([fail](sql::Connection& c) {
       c.exec("INSERT OR REPLACE INTO settings (key, value) VALUES ('probe', 'x')");
       if (fail) {
-        sqlite::refuse(Errc::kConflict, "refused");
+        sql::refuse(Errc::kConflict, "refused");
       }
     });
   };
@@ -228,7 +228,7 @@ TEST_F(AuditLogTest, ErasingAnAddressKeepsTheChainAndLeavesItNowhere) {
   }
   f.audit.record(entry("link.recipient_removed", "owner@example.org", address));
   f.audit.record(entry("link.changed"));
-  ASSERT_TRUE(f.db.write<void>([&](sqlite::Connection& c) {
+  ASSERT_TRUE(f.db.write<void>([&](sql::Connection& c) {
     c.prepare(
          "INSERT INTO external_identities (address, state, created_at) VALUES (?1, "
          "'verified', 0)")

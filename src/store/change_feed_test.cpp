@@ -110,14 +110,14 @@ TEST(SharedChangeCounter, TheMemoOfOneDatabaseSeesTheWritesOfAnother) {
   sqlite::Database a(path, 1);
   ASSERT_TRUE(a.migrate());
   sqlite::Database b(path, 1, false);
-  ASSERT_TRUE(a.write<void>([](sqlite::Connection& c) {
+  ASSERT_TRUE(a.write<void>([](sql::Connection& c) {
     c.exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1)");
   }));
   const auto read_v = [&b] {
     const util::ReadScope scope;
     return b
         .memoized_read<std::int64_t>("t",
-                                     [](sqlite::Connection& c) {
+                                     [](sql::Connection& c) {
                                        auto& s = c.prepare("SELECT v FROM t");
                                        return s.step() ? s.int64(0) : -1;
                                      })
@@ -127,7 +127,7 @@ TEST(SharedChangeCounter, TheMemoOfOneDatabaseSeesTheWritesOfAnother) {
   const auto hits = sqlite::Database::memo_hits();
   EXPECT_EQ(read_v(), 1);
   EXPECT_EQ(sqlite::Database::memo_hits(), hits + 1);  // answered from memory
-  ASSERT_TRUE(a.write<void>([](sqlite::Connection& c) { c.exec("UPDATE t SET v = 2"); }));
+  ASSERT_TRUE(a.write<void>([](sql::Connection& c) { c.exec("UPDATE t SET v = 2"); }));
   EXPECT_EQ(read_v(), 2);
   EXPECT_TRUE(std::filesystem::exists(path + "-changes"));
 }

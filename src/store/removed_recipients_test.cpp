@@ -24,7 +24,7 @@ struct Removal : ::testing::Test {
 
   // A grant of the link written directly, as any future way of adding a recipient would.
   void readd(std::optional<Id> user, std::optional<Id> external) {
-    ASSERT_TRUE(f.db.write<void>([&](sqlite::Connection& c) {
+    ASSERT_TRUE(f.db.write<void>([&](sql::Connection& c) {
       c.prepare(
            "INSERT INTO grants (item_id, user_id, external_id, role, link_id, created_by, "
            "created_at) VALUES (?1, ?2, ?3, 'view', ?4, ?5, ?6)")

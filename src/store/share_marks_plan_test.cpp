@@ -2,7 +2,7 @@
 // share_marks); it must find its rows through the indexes on the item, never by scanning the
 // links or grants tables, whatever their size.
 #include "store/sqlite/database.hpp"
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 #include "support/store_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@ using namespace vestibule::domain;
 TEST(ShareMarks, TheQueryPlanUsesTheItemIndexesOfLinksAndGrants) {
   testing::StoreFixture f;
   const std::string sql =
-      "EXPLAIN QUERY PLAN " + std::string(sqlite::SharingStore::kShareMarksQuery);
-  const auto plan = f.db.read<std::string>([&](sqlite::Connection& c) {
+      "EXPLAIN QUERY PLAN " + std::string(sql::SharingStore::kShareMarksQuery);
+  const auto plan = f.db.read<std::string>([&](sql::Connection& c) {
     auto& s = c.prepare(sql);
     s.with("[1,2,3]", 0);
     std::string out;

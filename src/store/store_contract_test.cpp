@@ -3,7 +3,7 @@
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
 #include "store/sqlite/database.hpp"
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 #include "support/temp_dir.hpp"
 
 #include <functional>
@@ -37,12 +37,12 @@ struct SqliteBackend final : Backend {
 
   testing::TempDir dir;
   sqlite::Database db;
-  sqlite::UserStore user_store{db};
-  sqlite::SessionStore session_store{db};
-  sqlite::SpaceStore space_store{db};
-  sqlite::ItemStore item_store{db};
-  sqlite::SharingStore sharing_store{db};
-  sqlite::OutboxStore outbox_store{db};
+  sql::UserStore user_store{db};
+  sql::SessionStore session_store{db};
+  sql::SpaceStore space_store{db};
+  sql::ItemStore item_store{db};
+  sql::SharingStore sharing_store{db};
+  sql::OutboxStore outbox_store{db};
 };
 
 using Factory = std::function<std::unique_ptr<Backend>()>;
@@ -347,8 +347,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
 TEST(SqliteMigrations, AreIdempotentAndRecordTheVersion) {
   testing::TempDir dir;
   sqlite::Database db((dir.path() / "m.db").string(), 1);
-  EXPECT_EQ(db.migrate().value(), sqlite::Database::latest_schema_version());
-  EXPECT_EQ(db.migrate().value(), sqlite::Database::latest_schema_version());
+  EXPECT_EQ(db.migrate().value(), db.latest_schema_version());
+  EXPECT_EQ(db.migrate().value(), db.latest_schema_version());
   EXPECT_EQ(db.integrity_check().value(), "ok");
 }
 

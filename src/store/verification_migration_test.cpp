@@ -14,7 +14,7 @@ TEST(VerificationMigration, KeepsRequestsCodesAndBackfillsTheLastProof) {
   testing::TempDir dir;
   sqlite::Database db((dir.path() / "upgrade.db").string(), 1);
   // A database at schema 7 with a link, two identities, a request, a code and a session.
-  ASSERT_TRUE(db.write<void>([](sqlite::Connection& c) {
+  ASSERT_TRUE(db.write<void>([](sql::Connection& c) {
     const auto& all = sqlite::migrations();
     for (std::size_t i = 0; i < 7; ++i) {
       c.exec(std::string(all[i]));
@@ -41,11 +41,11 @@ TEST(VerificationMigration, KeepsRequestsCodesAndBackfillsTheLastProof) {
         "created_at, expires_at, tries) VALUES (5, 'eve@partner.example', 1, 'b', 'mac', 400, "
         "1000, 2);");
   }));
-  ASSERT_EQ(db.migrate().value(), sqlite::Database::latest_schema_version());
-  ASSERT_GE(sqlite::Database::latest_schema_version(), 9);
+  ASSERT_EQ(db.migrate().value(), db.latest_schema_version());
+  ASSERT_GE(db.latest_schema_version(), 9);
   EXPECT_EQ(db.integrity_check().value(), "ok");
 
-  const auto rows = db.read<std::string>([](sqlite::Connection& c) {
+  const auto rows = db.read<std::string>([](sql::Connection& c) {
     std::string out;
     auto& r =
         c.prepare("SELECT link_id, address, processed FROM verification_requests ORDER BY id");
@@ -82,8 +82,8 @@ TEST(VerificationMigration, KeepsRequestsCodesAndBackfillsTheLastProof) {
             "fred@partner.example 200;"  // no session: when first verified
             "gus@partner.example -1;");  // never verified
   // The links still cascade to their requests and codes.
-  ASSERT_TRUE(db.write<void>([](sqlite::Connection& c) { c.exec("DELETE FROM links"); }));
-  const auto left = db.read<std::int64_t>([](sqlite::Connection& c) {
+  ASSERT_TRUE(db.write<void>([](sql::Connection& c) { c.exec("DELETE FROM links"); }));
+  const auto left = db.read<std::int64_t>([](sql::Connection& c) {
     auto& s = c.prepare(
         "SELECT (SELECT count(*) FROM verification_requests WHERE link_id IS NOT NULL) + "
         "(SELECT count(*) FROM verification_codes WHERE link_id IS NOT NULL)");

@@ -18,7 +18,7 @@ SECRET_COMPARE = re.compile(
     r"|\b(memcmp|std::equal)\s*\([^;]*(hmac|token|secret|password_hash|proof)")
 # Comparisons that are not authentication: detecting that a stored hash changed.
 ALLOWED = {
-    ("store/sqlite/sharing_store.cpp", "before.password_hash != link.password_hash"),
+    ("store/sql/sharing_store.cpp", "before.password_hash != link.password_hash"),
 }
 
 

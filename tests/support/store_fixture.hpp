@@ -12,9 +12,9 @@
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
-#include "store/sqlite/audit_store.hpp"
+#include "store/sql/audit_store.hpp"
 #include "store/sqlite/database.hpp"
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 #include "support/temp_dir.hpp"
 #include "util/clock.hpp"
 
@@ -56,32 +56,32 @@ struct StoreFixture {
   TempDir dir;
   util::ManualClock clock;
   store::sqlite::Database db;
-  store::sqlite::AuditStore audit{db, clock, std::string(32, 'k')};
-  store::sqlite::UserStore users{db};
-  store::sqlite::SessionStore sessions{db};
-  store::sqlite::SpaceStore space_store{db};
-  store::sqlite::ItemStore items{db};
+  store::sql::AuditStore audit{db, clock, std::string(32, 'k')};
+  store::sql::UserStore users{db};
+  store::sql::SessionStore sessions{db};
+  store::sql::SpaceStore space_store{db};
+  store::sql::ItemStore items{db};
   blob::LocalBlobStore blobs;
   domain::SignInThrottle throttle{clock, {}};
-  store::sqlite::SharingStore sharing_store{db};
-  store::sqlite::PolicyStore policies{db};
+  store::sql::SharingStore sharing_store{db};
+  store::sql::PolicyStore policies{db};
   domain::Authorizer authz{space_store, items, sharing_store, policies, clock};
   domain::SignInThrottle link_throttle{clock, {}};
   RecordedSharingEvents events;
-  store::sqlite::OutboxStore outbox_store{db};
+  store::sql::OutboxStore outbox_store{db};
   RecordingSender mail_sender;
   domain::Outbox outbox{outbox_store, mail_sender, clock, {}};
   domain::Members members;
   domain::Files files;
   domain::Spaces spaces{space_store, users, sharing_store, authz, clock};
   domain::Sharing sharing;
-  store::sqlite::VerificationStore verification_store{db};
+  store::sql::VerificationStore verification_store{db};
   domain::Verification verification;
   domain::ExternalDirectory directory{sharing_store, space_store, users,  items,
                                       authz,         outbox,      events, clock};
-  store::sqlite::ApiTokenStore api_token_store{db};
+  store::sql::ApiTokenStore api_token_store{db};
   domain::ApiTokens api_tokens{api_token_store, users, clock};
-  store::sqlite::SessionDirectoryStore session_directory{db};
+  store::sql::SessionDirectoryStore session_directory{db};
   domain::Sessions session_list{session_directory, authz, clock};
 };
 

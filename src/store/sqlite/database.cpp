@@ -22,7 +22,7 @@ Statement& Statement::bind_int64(int index, std::int64_t value) {
   return *this;
 }
 
-Statement& Statement::bind(int index, std::string_view value) {
+Statement& Statement::bind_text(int index, std::string_view value) {
   if (const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
                                          SQLITE_UTF8);
       rc != SQLITE_OK) {
@@ -31,7 +31,7 @@ Statement& Statement::bind(int index, std::string_view value) {
   return *this;
 }
 
-Statement& Statement::bind(int index, std::nullopt_t) {
+Statement& Statement::bind_null(int index) {
   if (const int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) {
     throw_sqlite(db_, rc, "bind");
   }
@@ -49,11 +49,6 @@ bool Statement::step() {
   throw_sqlite(db_, rc, "step");
 }
 
-void Statement::run() {
-  while (step()) {
-  }
-}
-
 std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 std::string Statement::text(int col) const {
@@ -64,13 +59,6 @@ std::string Statement::text(int col) const {
 }
 
 bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-
-std::optional<std::int64_t> Statement::optional_int64(int col) const {
-  if (is_null(col)) {
-    return std::nullopt;
-  }
-  return int64(col);
-}
 
 void Statement::reset() {
   sqlite3_reset(stmt_);
@@ -138,29 +126,10 @@ void Connection::exec(const std::string& sql) {
   }
 }
 
-std::int64_t Connection::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Connection::last_insert_id() { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
 
-namespace {
-
-std::atomic<std::uint64_t> g_next_database_id{1};
-
-// This thread's memoized reads: of one database, as of one value of its change counter.
-struct Memo {
-  std::uint64_t database = 0;
-  std::uint64_t scope = 0;  // the ReadScope serial the counter was last read in
-  std::int64_t generation = -1;
-  std::unordered_map<std::string, std::any> entries;
-};
-thread_local Memo t_memo;
-thread_local std::uint64_t t_memo_hits = 0;
-// Bounds the memo of a thread that reads many distinct things between two writes.
-constexpr std::size_t kMemoEntries = 4096;
-
-}  // namespace
-
-Database::Database(std::string path, std::size_t pool_size, bool create)
-    : path_(std::move(path)), id_(g_next_database_id.fetch_add(1)) {
+Database::Database(std::string path, std::size_t pool_size, bool create) : path_(std::move(path)) {
   // SQLite's memory statistics take one process-wide mutex on every allocation, which the
   // serving threads then contend for; nothing here reads those statistics. Must precede the
   // first connection (afterwards the call is refused, harmlessly).
@@ -181,14 +150,15 @@ Database::Database(std::string path, std::size_t pool_size, bool create)
   }
 }
 
-void Database::commit(Connection& c, bool write, bool versioned) const {
-  if (write && before_commit_) {
-    before_commit_(c);
+void Database::commit(Connection& c, Mode mode) const {
+  const bool write = mode != Mode::kRead;
+  if (write) {
+    before_commit(c);
   }
   // Marked in flight from before the COMMIT until after it (however it ends): see
   // change_feed.hpp.
   std::optional<SharedChangeCounter::Write> in_flight;
-  if (write && versioned && counted_.load(std::memory_order_acquire)) {
+  if (mode == Mode::kWrite && counted_.load(std::memory_order_acquire)) {
     c.prepare("UPDATE change_counter SET value = value + 1 WHERE id = 1").run();
     if (changes_) {
       in_flight.emplace(changes_.get());
@@ -196,26 +166,39 @@ void Database::commit(Connection& c, bool write, bool versioned) const {
   }
   c.reset_statements();
   c.prepare("COMMIT").run();
-  if (write && versioned) {
-    util::ReadScope::note_write();
+}
+
+Result<void> Database::transact(const std::function<void(sql::Connection&)>& body, Mode mode) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  try {
+    c.prepare(mode != Mode::kRead ? "BEGIN IMMEDIATE" : "BEGIN").run();
+    try {
+      body(c);
+      commit(c, mode);
+      return outcome::success();
+    } catch (...) {
+      c.reset_statements();
+      sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  } catch (const SqliteError& e) {
+    return fail(translate(e));
+  } catch (Refusal& r) {
+    return fail(std::move(r.error));
   }
 }
 
-bool Database::memo_ready() {
-  const std::uint64_t scope = util::ReadScope::current();
-  if (scope == 0 || !counted_.load(std::memory_order_acquire)) {
-    return false;
-  }
-  Memo& memo = t_memo;
-  if (memo.database == id_ && memo.scope == scope) {
-    return true;
+std::optional<std::int64_t> Database::change_generation() {
+  if (!counted_.load(std::memory_order_acquire)) {
+    return std::nullopt;
   }
   std::int64_t counter = -1;
   if (changes_) {
     // Two atomic loads in shared memory, no transaction (change_feed.hpp).
     const auto generation = changes_->stable_generation();
     if (!generation) {
-      return false;
+      return std::nullopt;
     }
     counter = static_cast<std::int64_t>(*generation & 0x7fff'ffff'ffff'ffffULL);
   } else {
@@ -232,34 +215,10 @@ bool Database::memo_ready() {
     c.reset_statements();
   }
   if (counter < 0) {
-    return false;
+    return std::nullopt;
   }
-  if (memo.database != id_ || memo.generation != counter) {
-    memo.entries.clear();
-    memo.database = id_;
-    memo.generation = counter;
-  }
-  memo.scope = scope;
-  return true;
+  return counter;
 }
-
-const std::any* Database::memo_find(const std::string& key) const {
-  const auto it = t_memo.entries.find(key);
-  if (it == t_memo.entries.end()) {
-    return nullptr;
-  }
-  ++t_memo_hits;
-  return &it->second;
-}
-
-void Database::memo_store(std::string key, std::any value) {
-  if (t_memo.entries.size() >= kMemoEntries) {
-    t_memo.entries.clear();
-  }
-  t_memo.entries.insert_or_assign(std::move(key), std::move(value));
-}
-
-std::uint64_t Database::memo_hits() { return t_memo_hits; }
 
 Database::~Database() = default;
 
@@ -294,10 +253,10 @@ Error Database::translate(const SqliteError& e) const {
   return make_error(Errc::kInternal, "a storage error occurred");
 }
 
-int Database::latest_schema_version() { return static_cast<int>(migrations().size()); }
+int Database::latest_schema_version() const { return static_cast<int>(migrations().size()); }
 
 Result<int> Database::schema_version() {
-  return read<int>([](Connection& c) {
+  return read<int>([](sql::Connection& c) {
     auto& s = c.prepare("PRAGMA user_version");
     s.step();
     return static_cast<int>(s.int64(0));
@@ -305,7 +264,7 @@ Result<int> Database::schema_version() {
 }
 
 Result<int> Database::migrate() {
-  auto reached = write<int>([](Connection& c) {
+  auto reached = write<int>([](sql::Connection& c) {
     auto& s = c.prepare("PRAGMA user_version");
     s.step();
     auto version = static_cast<int>(s.int64(0));
@@ -331,7 +290,7 @@ Result<int> Database::migrate() {
 }
 
 Result<std::string> Database::integrity_check() {
-  return read<std::string>([](Connection& c) {
+  return read<std::string>([](sql::Connection& c) {
     auto& s = c.prepare("PRAGMA integrity_check");
     std::string out;
     while (s.step()) {

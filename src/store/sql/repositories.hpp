@@ -1,5 +1,6 @@
-// The SQLite implementations of the domain's repositories. All SQL of the product lives in this
-// folder. Each object holds a reference to the shared Database; thread-safe.
+// The domain's repositories, written once over the engine port (engine.hpp) and run on SQLite and
+// on PostgreSQL alike: all SQL of the product lives in this folder, in one text for both engines.
+// Each object holds a reference to the shared Database; thread-safe.
 #pragma once
 
 #include "domain/api_tokens.hpp"
@@ -7,11 +8,11 @@
 #include "domain/repositories.hpp"
 #include "domain/sessions.hpp"
 #include "domain/verification.hpp"
-#include "store/sqlite/database.hpp"
+#include "store/sql/engine.hpp"
 
 #include <string_view>
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 class UserStore final : public domain::UserRepository {
  public:
@@ -277,4 +278,4 @@ domain::Space insert_space(Connection& c, const std::string& name, domain::Space
                            std::optional<domain::Id> owner, domain::Id creator,
                            domain::TimePoint now);
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

@@ -1,6 +1,6 @@
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::Id;
 using util::from_unix;
@@ -249,4 +249,4 @@ Result<void> VerificationStore::remove_session(const std::string& token_hash) {
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

@@ -1,4 +1,4 @@
-#include "store/sqlite/audit_store.hpp"
+#include "store/sql/audit_store.hpp"
 
 #include "util/crypto.hpp"
 #include "util/request_origin.hpp"
@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::AuditEntry;
 using util::from_unix;
@@ -454,4 +454,4 @@ Result<domain::AuditErasure> AuditStore::erase(const std::string& address,
   return done;
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

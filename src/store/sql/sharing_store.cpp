@@ -1,10 +1,10 @@
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::Grant;
 using domain::Id;
@@ -586,9 +586,9 @@ Result<void> PolicyStore::save_space(Id space_id, const std::string& text) {
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 namespace {
 
@@ -838,10 +838,10 @@ Result<void> SharingStore::reset_failures(domain::Id id) {
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql
 
 // Aliases, revoking everything of one address, and the guests' expiry.
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 namespace {
 
@@ -989,4 +989,4 @@ Result<void> SharingStore::mark_expiry_warned(Id external_id, domain::TimePoint 
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

@@ -1,9 +1,9 @@
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 
 #include <algorithm>
 #include <set>
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::Id;
 using domain::Item;
@@ -320,7 +320,7 @@ Result<std::vector<std::string>> ItemStore::purge(const Item& item) {
          "path < ?2)")
         .with(current.path, bound)
         .run();
-    // One statement: SQLite checks the parent_id references at its end, when the whole
+    // One statement: the engine checks the parent_id references at its end, when the whole
     // subtree is gone.
     c.prepare("DELETE FROM items WHERE path >= ?1 AND path < ?2").with(current.path, bound).run();
     return release_candidates(c, blobs);
@@ -366,4 +366,4 @@ Result<bool> ItemStore::blob_referenced(const std::string& blob) {
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

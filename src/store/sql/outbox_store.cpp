@@ -1,6 +1,6 @@
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::Id;
 using domain::MailMessage;
@@ -177,4 +177,4 @@ Result<std::vector<MailMessage>> OutboxStore::recent(std::size_t limit) {
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

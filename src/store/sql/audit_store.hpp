@@ -1,16 +1,16 @@
-// The audit log in SQLite (schema 11): entries chained by HMAC under the audit key, personal
-// values beside them with their salts (see src/domain/audit.hpp). Installs itself on the
+// The audit log in the database (SQLite schema 11): entries chained by HMAC under the audit key,
+// personal values beside them with their salts (see src/domain/audit.hpp). Installs itself on the
 // Database so that every write transaction appends the entries announced for it.
 #pragma once
 
 #include "domain/audit.hpp"
-#include "store/sqlite/database.hpp"
+#include "store/sql/engine.hpp"
 #include "util/clock.hpp"
 
 #include <optional>
 #include <string>
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 class AuditStore final : public domain::AuditLog {
  public:
@@ -39,4 +39,4 @@ class AuditStore final : public domain::AuditLog {
   std::string key_;
 };
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

@@ -1,9 +1,9 @@
 // API tokens and the listing of both kinds of sessions.
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 
 #include <algorithm>
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::Id;
 using util::from_unix;
@@ -203,4 +203,4 @@ Result<void> SessionDirectoryStore::remove(domain::SessionRef ref) {
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql

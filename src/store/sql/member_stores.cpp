@@ -1,6 +1,6 @@
-#include "store/sqlite/repositories.hpp"
+#include "store/sql/repositories.hpp"
 
-namespace vestibule::store::sqlite {
+namespace vestibule::store::sql {
 
 using domain::Id;
 using util::from_unix;
@@ -458,4 +458,4 @@ Result<domain::SpaceStorage> SpaceStore::set_quota(Id space_id,
   });
 }
 
-}  // namespace vestibule::store::sqlite
+}  // namespace vestibule::store::sql
