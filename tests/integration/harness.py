@@ -96,8 +96,8 @@ def run_cli(*args, timeout=60, env=None):
     if "--data-dir" in args[:-1]:
         extra = database_env(args[args.index("--data-dir") + 1])
     extra.update(env or {})
-    proc = subprocess.run([binary_path(), *args], capture_output=True,
-                          text=True, timeout=timeout, env=child_env(extra), stdin=subprocess.DEVNULL)
+    proc = subprocess.run([binary_path(), *args], capture_output=True, text=True,
+                          timeout=timeout, env=child_env(extra), stdin=subprocess.DEVNULL)
     return proc.returncode, proc.stdout, proc.stderr
 
 

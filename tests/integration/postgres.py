@@ -1,8 +1,8 @@
 """A throw-away PostgreSQL for the integration tests: scripts/pg-single-node started in a folder
 of its own, one fresh database per server (Cluster.fresh_database), stopped by Cluster.stop().
 
-If the test process is killed before stop(), stop the cluster with
-`scripts/pg-single-node DIR --stop` (DIR is /tmp/vst-pg-it-*/pg unless the caller chose it).
+If the test process ends without stop() (killed, crashed), the cluster stops by itself within a
+second or two (the script's PG_OWNER_PID watcher) and its folder is removed.
 
 Standard library and Debian's psql only.
 """
@@ -69,8 +69,10 @@ def start_cluster(tmpdir=None):
     if os.geteuid() == 0:
         os.chmod(tmpdir, os.stat(tmpdir).st_mode | 0o011)
     dir = os.path.join(tmpdir, "pg")
+    # PG_OWNER_PID: if this process is killed before stop(), the cluster stops by itself.
     proc = subprocess.run([PG_SCRIPT, dir], capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL,
+                          env={**os.environ, "PG_OWNER_PID": str(os.getpid())})
     if proc.returncode != 0:
         if owned_dir:
             shutil.rmtree(owned_dir, ignore_errors=True)

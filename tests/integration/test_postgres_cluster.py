@@ -4,7 +4,9 @@ harness's VESTIBULE_TEST_BACKEND=postgres switch, without starting a Vestibule s
 - fresh databases are distinct, empty, owned by the role vestibule and usable through their URL;
   a table made in one is absent from another;
 - stopping a cluster stops it alone and removes its folder; --status tells;
-- the script refuses a folder holding other content (and leaves it as it was) and a port in use;
+- a cluster whose owner process (PG_OWNER_PID) is gone stops by itself and its folder goes;
+- the script refuses a folder holding other content (and leaves it as it was), a port in use
+  and an owner that does not run;
 - with VESTIBULE_TEST_BACKEND=postgres every server gets a database of its own through
   VESTIBULE_DATABASE__URL, a server restarted on the same data folder the same one; unset, the
   environment is today's; any other value is a clear error.
@@ -126,6 +128,25 @@ class ScriptTest(unittest.TestCase):
         finally:
             one.stop()
             two.stop()
+
+    def test_a_cluster_whose_owner_is_gone_stops_by_itself(self):
+        owner = subprocess.Popen(["sleep", "600"], stdin=subprocess.DEVNULL)
+        dir = os.path.join(self.tmp, "owned")
+        try:
+            result = self.script(dir, env={"PG_OWNER_PID": str(owner.pid)})
+            self.assertEqual(result.returncode, 0, result.stderr)
+            port = int(result.stdout.strip().rsplit(":", 1)[1].split("/")[0])
+            self.assertTrue(accepts_connections(port))
+        finally:
+            owner.kill()
+            owner.wait()
+        harness.wait_until(lambda: not accepts_connections(port), 30, "the cluster to stop")
+        harness.wait_until(lambda: not os.path.exists(dir), 30, "the cluster's folder to go")
+
+    def test_an_owner_that_is_not_running_is_refused(self):
+        result = self.script(os.path.join(self.tmp, "pg"), env={"PG_OWNER_PID": "999999999"})
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("PG_OWNER_PID 999999999 is not a running process", result.stderr)
 
     def test_a_folder_with_other_content_is_refused_and_left_as_it_was(self):
         dir = os.path.join(self.tmp, "taken")

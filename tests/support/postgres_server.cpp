@@ -42,7 +42,9 @@ PostgresServer::PostgresServer() {
   // cluster folder inside this one (mkdtemp makes it 0700).
   ::chmod(dir_.c_str(), 0711);
   const fs::path log = dir_ / "start.log";
-  const std::string command = script_command(dir_ / "c", "", log);
+  // PG_OWNER_PID: a test process killed before its destructor runs leaves no cluster behind.
+  const std::string command =
+      "PG_OWNER_PID=" + std::to_string(::getpid()) + " " + script_command(dir_ / "c", "", log);
   if (std::system(command.c_str()) != 0) {
     const std::string output = read_file(log);
     std::error_code ignored;

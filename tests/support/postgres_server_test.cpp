@@ -2,15 +2,19 @@
 // it hands out are usable through libpq, empty, and isolated from each other.
 #include "support/postgres_server.hpp"
 
-#include <cerrno>
+#include <array>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace vestibule::testing {
@@ -131,6 +135,53 @@ TEST(PostgresServer, DestructorStopsItsClusterAndRemovesItsFolder) {
   EXPECT_FALSE(accepts_connections(port));
   // The shared cluster is not touched.
   EXPECT_EQ(Connection(PostgresServer::shared().fresh_database()).scalar("SELECT 1"), "1");
+}
+
+// A test process that ends without running the destructor (killed, crashed) leaves no cluster.
+TEST(PostgresServer, AClusterWhoseProcessEndsWithoutItsDestructorStopsByItself) {
+  std::array<int, 2> fds{};
+  // Close-on-exec: the cluster and its watcher, started from the child, must not hold the pipe.
+  ASSERT_EQ(::pipe2(fds.data(), O_CLOEXEC), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    std::string report;
+    try {
+      auto* server = new PostgresServer();  // never deleted: the process ends without it
+      report = std::to_string(server->port()) + " " + server->dir().string();
+    } catch (const std::exception& e) {
+      report = std::string("error ") + e.what();
+    }
+    (void)!::write(fds[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string report;
+  std::array<char, 4096> buffer{};
+  for (ssize_t n; (n = ::read(fds[0], buffer.data(), buffer.size())) > 0;) {
+    report.append(buffer.data(), static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const auto space = report.find(' ');
+  ASSERT_NE(space, std::string::npos) << report;
+  ASSERT_NE(report.substr(0, space), "error") << report;
+  const int port = std::stoi(report.substr(0, space));
+  const fs::path dir = report.substr(space + 1);
+
+  // The watcher polls once a second: bounded polling for the outcome.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((accepts_connections(port) || fs::exists(dir / "c")) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(accepts_connections(port));
+  EXPECT_FALSE(fs::exists(dir / "c")) << dir;
+  // The temporary folder around it is the process's own to remove; this test does it.
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
 }
 
 }  // namespace
