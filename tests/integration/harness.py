@@ -5,9 +5,15 @@ port from its `Vestibule listening on http://127.0.0.1:PORT` line. Client talks 
 keep-alive connection and keeps the `vestibule_session` cookie. run_cli() runs the command line.
 VestibuleTestCase prints the server's output when a test fails.
 
+VESTIBULE_TEST_BACKEND=postgres runs every server and command line against PostgreSQL: one
+throw-away cluster per test process (tests/integration/postgres.py, started on first use, stopped
+at exit), one fresh database per data folder, given to the binary as VESTIBULE_DATABASE__URL.
+Unset (or "sqlite"): the data folder's SQLite database, as always.
+
 Standard library only; run with Debian's /usr/bin/python3.
 """
 
+import atexit
 import email.utils
 import hashlib
 import http.client
@@ -56,10 +62,42 @@ def child_env(extra=None):
     return env
 
 
+_pg_lock = threading.Lock()
+_pg_cluster = None
+_pg_databases = {}  # data folder -> its database's URL
+
+
+def database_env(data_dir):
+    """{"VESTIBULE_DATABASE__URL": URL} for a server or command on data_dir when
+    VESTIBULE_TEST_BACKEND is "postgres", else {}. A data folder keeps its database, so a server
+    restarted on it, or a command run on it, sees the same rows."""
+    backend = os.environ.get("VESTIBULE_TEST_BACKEND", "")
+    if backend in ("", "sqlite"):
+        return {}
+    if backend != "postgres":
+        raise AssertionError("VESTIBULE_TEST_BACKEND must be \"postgres\", \"sqlite\" or unset, "
+                             "not %r" % backend)
+    global _pg_cluster
+    import postgres  # only this backend needs it (and psql)
+    key = os.path.realpath(data_dir)
+    with _pg_lock:
+        if _pg_cluster is None:
+            _pg_cluster = postgres.start_cluster()
+            atexit.register(_pg_cluster.stop)
+        if key not in _pg_databases:
+            _pg_databases[key] = _pg_cluster.fresh_database()
+        return {"VESTIBULE_DATABASE__URL": _pg_databases[key]}
+
+
 def run_cli(*args, timeout=60, env=None):
     """Runs `vestibule ARGS...`; returns (exit code, stdout, stderr)."""
-    proc = subprocess.run([binary_path(), *[str(a) for a in args]], capture_output=True,
-                          text=True, timeout=timeout, env=child_env(env), stdin=subprocess.DEVNULL)
+    args = [str(a) for a in args]
+    extra = {}
+    if "--data-dir" in args[:-1]:
+        extra = database_env(args[args.index("--data-dir") + 1])
+    extra.update(env or {})
+    proc = subprocess.run([binary_path(), *args], capture_output=True, text=True,
+                          timeout=timeout, env=child_env(extra), stdin=subprocess.DEVNULL)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -103,7 +141,7 @@ class ServerProcess:
         if admin_email:
             self.args += ["--admin-email", admin_email, "--admin-password", admin_password]
         self.args += list(extra_args)
-        self.env = child_env(env)
+        self.env = child_env({**database_env(data_dir), **(env or {})})
         self.cwd = cwd
         self.proc = None
         self.port = None
@@ -234,6 +272,8 @@ class ServerProcess:
             self._join_readers()
         for d in self._owned_dirs:
             shutil.rmtree(d, ignore_errors=True)
+            # A later folder of the same name is a new one: it gets a new database.
+            _pg_databases.pop(os.path.realpath(d), None)
         self._owned_dirs = []
 
     def __enter__(self):
