@@ -52,6 +52,18 @@ def where_of(sql):
     return m.group(1) if m else None
 
 
+def sqlite_checks(sql):
+    """The CHECK constraints of a CREATE TABLE, each as its check_terms()."""
+    out = []
+    for m in re.finditer(r"\bCHECK\s*\(", sql, re.I):
+        depth, i = 1, m.end()
+        while depth:
+            depth += {"(": 1, ")": -1}.get(sql[i], 0)
+            i += 1
+        out.append(check_terms(sql[m.end():i - 1]))
+    return sorted(out)
+
+
 def sqlite_schema(path):
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     q = lambda sql, *a: db.execute(sql, a).fetchall()
@@ -96,7 +108,7 @@ def sqlite_schema(path):
         rows = sorted(tuple(norm_value(v) for v in r) for r in q(f'SELECT * FROM "{name}"'))
         schema["tables"][name] = {
             "columns": columns, "pk": tuple(pk), "indexes": indexes, "uniques": uniques,
-            "fks": fks, "checks": len(re.findall(r"\bCHECK\s*\(", sql, re.I)), "rows": rows}
+            "fks": fks, "checks": sqlite_checks(sql), "rows": rows}
     for name, table, sql in q("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"):
         m = re.search(r"\b(BEFORE|AFTER|INSTEAD\s+OF)\s+(INSERT|UPDATE|DELETE)\b", sql, re.I)
         when = re.search(r"\bWHEN\b(.*?)\bBEGIN\b", sql, re.S | re.I)
@@ -177,8 +189,9 @@ def pg_schema(pg):
                 "  ON a.attrelid = c.confrelid AND a.attnum = k.att), c.confdeltype "
                 f"FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = {lit}::regclass"):
             fks.add((tuple(cols.split(",")), ref, tuple(refcols.split(",")), PG_ON_DELETE[deltype]))
-        checks = int(pg.rows("SELECT count(*) FROM pg_constraint WHERE contype = 'c' "
-                             f"AND conrelid = {lit}::regclass")[0][0])
+        checks = sorted(check_terms(r[0]) for r in pg.rows(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' "
+            f"AND conrelid = {lit}::regclass"))
         order = ", ".join(str(i + 1) for i in range(len(columns)))
         rows = sorted(tuple(norm_value(None if v == "\\N" else v) for v in r) for r in pg.rows(
             f'SELECT * FROM "{name}" ORDER BY {order}', "-P", "null=\\N"))
@@ -290,6 +303,18 @@ def norm_expr(expr):
     return re.sub(r"\s+", " ", e).strip().lower()
 
 
+# Words that differ between the engines' spelling of the same CHECK (PostgreSQL shows
+# `x IN ('a', 'b')` as `x = ANY (ARRAY['a'::text, 'b'::text])`).
+CHECK_NOISE = {"check", "in", "any", "array", "text", "bigint", "integer"}
+
+
+def check_terms(expr):
+    """The columns, literals and operators of a CHECK, in order, without either engine's noise."""
+    terms = re.findall(r"'[^']*'|[A-Za-z_][A-Za-z_0-9]*|\d+|<>|!=|<=|>=|[<>=]", expr)
+    return tuple(t.lower() if not t.startswith("'") else t for t in terms
+                 if t.lower() not in CHECK_NOISE and t != "=")
+
+
 def norm_value(v):
     if v is None:
         return None
@@ -341,8 +366,8 @@ def compare(lite, pg):
         for fk in sorted(b["fks"] - a["fks"]):
             add(f"table {name}: foreign key {fk} in PostgreSQL, not in SQLite")
         if a["checks"] != b["checks"]:
-            add(f"table {name}: {a['checks']} CHECK constraints in SQLite, {b['checks']} in "
-                "PostgreSQL")
+            add(f"table {name}: CHECK constraints (their names and values) SQLite {a['checks']} vs "
+                f"PostgreSQL {b['checks']}")
         if a["rows"] != b["rows"]:
             add(f"table {name}: rows SQLite {a['rows']} vs PostgreSQL {b['rows']}")
     for t in sorted(lite["triggers"] - pg["triggers"], key=str):
