@@ -4,8 +4,8 @@
 The repositories run the same SQL text on both engines, so both must hold the same tables, columns
 (in order, with matching types, NOT NULL and defaults; an INTEGER PRIMARY KEY rowid alias is an
 identity column), primary keys, indexes (name, columns, uniqueness, partial WHERE), UNIQUE
-constraints, foreign keys (with ON DELETE), CHECK constraints (counted), triggers, and the rows
-the migrations seed. Prints every difference and exits 1 if there is any, 0 if none.
+constraints, foreign keys (with ON DELETE), CHECK constraints (their columns, operators and
+values), triggers, and the rows the migrations seed. Prints every difference and exits 1 if there is any, 0 if none.
 
 SQLite side: --sqlite FILE, or else a fresh database made by `vestibule migrate` (the binary is
 $VESTIBULE_BINARY, else build/vestibule). PostgreSQL side: reached with psql and the usual libpq
@@ -366,7 +366,7 @@ def compare(lite, pg):
         for fk in sorted(b["fks"] - a["fks"]):
             add(f"table {name}: foreign key {fk} in PostgreSQL, not in SQLite")
         if a["checks"] != b["checks"]:
-            add(f"table {name}: CHECK constraints (their names and values) SQLite {a['checks']} vs "
+            add(f"table {name}: CHECK constraints (columns, operators, values) SQLite {a['checks']} vs "
                 f"PostgreSQL {b['checks']}")
         if a["rows"] != b["rows"]:
             add(f"table {name}: rows SQLite {a['rows']} vs PostgreSQL {b['rows']}")
