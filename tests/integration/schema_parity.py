@@ -5,7 +5,8 @@ The repositories run the same SQL text on both engines, so both must hold the sa
 (in order, with matching types, NOT NULL and defaults; an INTEGER PRIMARY KEY rowid alias is an
 identity column), primary keys, indexes (name, columns, uniqueness, partial WHERE), UNIQUE
 constraints, foreign keys (with ON DELETE), CHECK constraints (their columns, operators and
-values), triggers, and the rows the migrations seed. Prints every difference and exits 1 if there is any, 0 if none.
+values), triggers, and the rows the migrations seed. Prints every difference and exits 1 if
+there is any, 0 if none.
 
 SQLite side: --sqlite FILE, or else a fresh database made by `vestibule migrate` (the binary is
 $VESTIBULE_BINARY, else build/vestibule). PostgreSQL side: reached with psql and the usual libpq
@@ -32,7 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SEP = "\x1f"
 # Tables the PostgreSQL engine keeps for itself, not part of the shared schema.
 PG_OWN_TABLES = {"schema_version"}
-PG_ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+PG_ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
+                "d": "SET DEFAULT"}
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -109,7 +111,8 @@ def sqlite_schema(path):
         schema["tables"][name] = {
             "columns": columns, "pk": tuple(pk), "indexes": indexes, "uniques": uniques,
             "fks": fks, "checks": sqlite_checks(sql), "rows": rows}
-    for name, table, sql in q("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"):
+    for name, table, sql in q(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"):
         m = re.search(r"\b(BEFORE|AFTER|INSTEAD\s+OF)\s+(INSERT|UPDATE|DELETE)\b", sql, re.I)
         when = re.search(r"\bWHEN\b(.*?)\bBEGIN\b", sql, re.S | re.I)
         schema["triggers"].add((name, table, m.group(1).upper(), m.group(2).upper(),
@@ -366,8 +369,8 @@ def compare(lite, pg):
         for fk in sorted(b["fks"] - a["fks"]):
             add(f"table {name}: foreign key {fk} in PostgreSQL, not in SQLite")
         if a["checks"] != b["checks"]:
-            add(f"table {name}: CHECK constraints (columns, operators, values) SQLite {a['checks']} vs "
-                f"PostgreSQL {b['checks']}")
+            add(f"table {name}: CHECK constraints (columns, operators, values) SQLite "
+                f"{a['checks']} vs PostgreSQL {b['checks']}")
         if a["rows"] != b["rows"]:
             add(f"table {name}: rows SQLite {a['rows']} vs PostgreSQL {b['rows']}")
     for t in sorted(lite["triggers"] - pg["triggers"], key=str):
