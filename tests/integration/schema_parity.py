@@ -11,11 +11,12 @@ there is any, 0 if none.
 SQLite side: --sqlite FILE, or else a fresh database made by `vestibule migrate` (the binary is
 $VESTIBULE_BINARY, else build/vestibule). PostgreSQL side: reached with psql and the usual libpq
 settings (--host/--port/--user, or PGHOST, PGPORT, PGUSER). With --apply (the default when no
---dbname is given) a scratch database is created, src/store/postgres/migrations.cpp is applied to
-it (each migration in one transaction), the same writes and reads are run on it and on a copy of
-the SQLite database (both must give the same rows: triggers, cascades, identities, text order),
-and it is dropped afterwards; with --dbname NAME that database's structure is compared as it is
-(for example one migrated by the server).
+--dbname is given) a scratch database is created (sorting by the ICU locale en-US unless
+--icu-locale says otherwise, so that text without COLLATE "C" shows), the migrations of
+src/store/postgres/migrations.cpp are applied to it (each in one transaction), the same writes
+and reads are run on it and on a copy of the SQLite database (both must give the same rows:
+triggers, cascades, identities, text order), and it is dropped afterwards. With --dbname NAME
+that database's structure is compared as it is (for example one migrated by the server).
 
 Only the standard library; run with /usr/bin/python3.
 """
@@ -391,6 +392,9 @@ def main():
     p.add_argument("--port")
     p.add_argument("--user")
     p.add_argument("--dbname", help="compare this PostgreSQL database as it is")
+    p.add_argument("--icu-locale", default="en-US",
+                   help="the ICU locale of the scratch database (default en-US; '' for the "
+                        "server's default)")
     p.add_argument("--apply", action="store_true",
                    help="apply src/store/postgres/migrations.cpp to a scratch database (default "
                         "without --dbname)")
@@ -406,7 +410,11 @@ def main():
         else:
             scratch = args.dbname or f"vestibule_parity_{os.getpid()}"
             pg = Psql(args, scratch)
-            pg.run("-c", f'CREATE DATABASE "{scratch}"', dbname="postgres")
+            # A scratch database sorts by a natural-language locale unless told otherwise, as
+            # many servers do, so that text compared or sorted without COLLATE "C" shows up.
+            locale = (f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{args.icu_locale}'"
+                      if args.icu_locale else "")
+            pg.run("-c", f'CREATE DATABASE "{scratch}"{locale}', dbname="postgres")
         try:
             if scratch:
                 n = apply_migrations(pg)
