@@ -6,6 +6,8 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "store/postgres/database.hpp"
+#include "store/sqlite/database.hpp"
 #include "util/crypto.hpp"
 #include "util/net.hpp"
 
@@ -104,11 +106,20 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   }
   const auto threads = app->config_.server.threads != 0 ? app->config_.server.threads
                                                         : std::thread::hardware_concurrency();
+  const std::size_t connections = std::max(2U, threads) + 2;
   try {
-    app->db_ = std::make_unique<store::sqlite::Database>((data_dir / "vestibule.db").string(),
-                                                         std::max(2U, threads) + 2);
+    if (app->config_.database.url.empty()) {
+      app->db_ = std::make_unique<store::sqlite::Database>((data_dir / "vestibule.db").string(),
+                                                           connections);
+    } else {
+      app->db_ =
+          std::make_unique<store::postgres::Database>(app->config_.database.url, connections);
+    }
   } catch (const store::sqlite::SqliteError& e) {
     return fail(Errc::kUnavailable, e.what());
+  } catch (const store::postgres::PgError& e) {
+    return fail(Errc::kUnavailable,
+                std::string(e.what()) + "; check [database] url and that PostgreSQL is running");
   }
   VST_TRYV(app->db_->migrate());
 

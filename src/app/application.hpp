@@ -21,7 +21,7 @@
 #include "mail/outbox_worker.hpp"
 #include "mail/smtp_sender.hpp"
 #include "store/sql/audit_store.hpp"
-#include "store/sqlite/database.hpp"
+#include "store/sql/engine.hpp"
 #include "store/sql/repositories.hpp"
 #include "util/clock.hpp"
 
@@ -44,7 +44,7 @@ class Application {
   domain::Members& members() { return *members_; }
   domain::Sharing& sharing() { return *sharing_; }
   domain::ApiTokens& api_tokens() { return *api_tokens_; }
-  store::sqlite::Database& database() { return *db_; }
+  store::sql::Database& database() { return *db_; }
   domain::AuditLog& audit() { return *audit_; }
   domain::ExternalDirectory& directory() { return *directory_; }
   const Config& config() const { return config_; }
@@ -61,7 +61,7 @@ class Application {
   Config config_;
   std::unique_ptr<util::Clock> clock_;
   util::ManualClock* manual_clock_ = nullptr;
-  std::unique_ptr<store::sqlite::Database> db_;
+  std::unique_ptr<store::sql::Database> db_;
   std::unique_ptr<store::sql::UserStore> users_;
   std::unique_ptr<store::sql::SessionStore> sessions_;
   std::unique_ptr<store::sql::SpaceStore> spaces_repo_;

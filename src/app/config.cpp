@@ -229,6 +229,7 @@ const std::vector<Key>& keys() {
       {"http", "max_json_body", size(&C::http, &C::Http::max_json_body, 1024)},
       {"http", "web_dir", text(&C::http, &C::Http::web_dir)},
       {"http", "trusted_proxies", networks(&C::http, &C::Http::trusted_proxies)},
+      {"database", "url", text(&C::database, &C::Database::url)},
       {"storage", "max_upload_bytes", size(&C::storage, &C::Storage::max_upload_bytes, 1)},
       {"storage", "keep_versions", integer(&C::storage, &C::Storage::keep_versions, 1, 1000)},
       {"storage", "blob_gc_grace",
@@ -269,8 +270,27 @@ const std::vector<Key>& keys() {
   return kKeys;
 }
 
+// Values never repeated in messages: a database URL carries its password.
 bool is_secret(const std::string& name) {
-  return name.find("password") != std::string::npos || name.find("secret") != std::string::npos;
+  return name.find("password") != std::string::npos || name.find("secret") != std::string::npos ||
+         name == "url";
+}
+
+// [database] url: empty, or a PostgreSQL URI with a host. The value is not repeated in the
+// message, since it may hold a password.
+Result<void> check_database(const Config::Database& d) {
+  if (d.url.empty()) {
+    return outcome::success();
+  }
+  const bool scheme = d.url.starts_with("postgres://") || d.url.starts_with("postgresql://");
+  if (!scheme || url_host(d.url).empty() || has_space_or_control(d.url)) {
+    return fail(Errc::kInvalidArgument,
+                "[database] url is not a PostgreSQL URI; expected "
+                "postgres://user:password@host:port/dbname (or leave it empty for the embedded "
+                "SQLite database in the data folder); set it in the configuration file or as "
+                "VESTIBULE_DATABASE__URL");
+  }
+  return outcome::success();
 }
 
 // A bucket name as S3 allows it: 3 to 63 lower-case letters, digits, dots and hyphens, starting
@@ -430,6 +450,7 @@ Result<Config> load_config(const ConfigSources& sources) {
     }
     VST_TRYV(apply(config, "flag --set", key.substr(0, dot), key.substr(dot + 1), value));
   }
+  VST_TRYV(check_database(config.database));
   VST_TRYV(check_storage(config.storage));
   if (config.security.session_idle > config.security.session_lifetime) {
     config.security.session_idle = config.security.session_lifetime;

@@ -38,6 +38,11 @@ struct Config {
     // Reverse proxies (addresses, CIDR networks) whose X-Forwarded-For names the client.
     std::string trusted_proxies;
   } http;
+  struct Database {
+    // Empty: the embedded SQLite database in the data folder. Otherwise a PostgreSQL connection
+    // URI, postgres://user:password@host:port/dbname, shared by every node of a cluster.
+    std::string url;
+  } database;
   struct Storage {
     std::uint64_t max_upload_bytes = std::uint64_t{10} << 30;
     int keep_versions = 10;

@@ -1,6 +1,7 @@
 #include "domain/members.hpp"
 
 #include "util/email.hpp"
+#include "util/names.hpp"
 
 namespace vestibule::domain {
 
@@ -90,7 +91,7 @@ Result<SignedIn> Members::sign_in(const std::string& email, const std::string& p
   session.last_seen_at = now;
   session.expires_at = now + options_.session_lifetime;
   session.client_address = client.address;
-  session.user_agent = client.user_agent.substr(0, 512);
+  session.user_agent = util::displayable_text(client.user_agent, 512);
   std::string token = util::random_token(32);
   session.token_hash = util::sha256_hex(token);
   VST_TRY(stored, sessions_.create(session));

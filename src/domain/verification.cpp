@@ -3,6 +3,7 @@
 #include "util/crypto.hpp"
 #include "util/email.hpp"
 #include "util/html.hpp"
+#include "util/names.hpp"
 #include "util/rfc3339.hpp"
 #include "util/url.hpp"
 
@@ -607,7 +608,7 @@ Result<VerifiedSession> Verification::confirm_code(
     session.expires_at = now + options_.unremembered_session_lifetime;
   }
   session.client_address = client_address;
-  session.user_agent = user_agent.substr(0, 512);
+  session.user_agent = util::displayable_text(user_agent, 512);
   VST_TRYV(repository_.create_session(session));
   events_.record({"verification.verified", through, item_id, event_link, address});
   return out;

@@ -1,10 +1,16 @@
-// The storage contract: every repository implementation must pass these, parameterised over the
-// backends (SQLite today; PostgreSQL joins the list when it exists).
+// The storage contract: every repository must pass these on every engine. This file is built
+// twice: into the unit tests against SQLite, and (with VESTIBULE_CONTRACT_POSTGRES) into a binary
+// of its own against a PostgreSQL cluster it starts (support/postgres_server.hpp).
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
-#include "store/sqlite/database.hpp"
 #include "store/sql/repositories.hpp"
+#include "store/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
+
+#if defined(VESTIBULE_CONTRACT_POSTGRES)
+#include "store/postgres/database.hpp"
+#include "support/postgres_server.hpp"
+#endif
 
 #include <functional>
 #include <memory>
@@ -16,34 +22,48 @@ namespace {
 
 using namespace vestibule::domain;
 
+// The repositories over one engine's freshly migrated database.
 struct Backend {
   virtual ~Backend() = default;
-  virtual UserRepository& users() = 0;
-  virtual SessionRepository& sessions() = 0;
-  virtual SpaceRepository& spaces() = 0;
-  virtual ItemRepository& items() = 0;
-  virtual SharingRepository& sharing() = 0;
-  virtual OutboxRepository& outbox() = 0;
+  UserRepository& users() { return stores->users; }
+  SessionRepository& sessions() { return stores->sessions; }
+  SpaceRepository& spaces() { return stores->spaces; }
+  ItemRepository& items() { return stores->items; }
+  SharingRepository& sharing() { return stores->sharing; }
+  OutboxRepository& outbox() { return stores->outbox; }
+
+ protected:
+  void attach(sql::Database& db) {
+    (void)db.migrate().value();
+    stores = std::make_unique<Stores>(db);
+  }
+
+ private:
+  struct Stores {
+    explicit Stores(sql::Database& db)
+        : users(db), sessions(db), spaces(db), items(db), sharing(db), outbox(db) {}
+    sql::UserStore users;
+    sql::SessionStore sessions;
+    sql::SpaceStore spaces;
+    sql::ItemStore items;
+    sql::SharingStore sharing;
+    sql::OutboxStore outbox;
+  };
+  std::unique_ptr<Stores> stores;
 };
 
 struct SqliteBackend final : Backend {
-  SqliteBackend() : db((dir.path() / "contract.db").string(), 2) { (void)db.migrate().value(); }
-  UserRepository& users() override { return user_store; }
-  SessionRepository& sessions() override { return session_store; }
-  SpaceRepository& spaces() override { return space_store; }
-  ItemRepository& items() override { return item_store; }
-  SharingRepository& sharing() override { return sharing_store; }
-  OutboxRepository& outbox() override { return outbox_store; }
-
+  SqliteBackend() { attach(db); }
   testing::TempDir dir;
-  sqlite::Database db;
-  sql::UserStore user_store{db};
-  sql::SessionStore session_store{db};
-  sql::SpaceStore space_store{db};
-  sql::ItemStore item_store{db};
-  sql::SharingStore sharing_store{db};
-  sql::OutboxStore outbox_store{db};
+  sqlite::Database db{(dir.path() / "contract.db").string(), 2};
 };
+
+#if defined(VESTIBULE_CONTRACT_POSTGRES)
+struct PostgresBackend final : Backend {
+  PostgresBackend() { attach(db); }
+  postgres::Database db{testing::PostgresServer::shared().fresh_database(), 2};
+};
+#endif
 
 using Factory = std::function<std::unique_ptr<Backend>()>;
 
@@ -339,11 +359,20 @@ TEST_P(StoreContract, MailHistoryOfALinkRecipientIsOldestFirst) {
   EXPECT_TRUE(sent[1].text.empty());  // no bodies
 }
 
+#if defined(VESTIBULE_CONTRACT_POSTGRES)
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreContract,
+    ::testing::Values(std::make_pair("postgres",
+                                     Factory([] { return std::make_unique<PostgresBackend>(); }))),
+    [](const auto& p) { return std::string(p.param.first); });
+#else
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
                          ::testing::Values(std::make_pair(
                              "sqlite", Factory([] { return std::make_unique<SqliteBackend>(); }))),
                          [](const auto& p) { return std::string(p.param.first); });
+#endif
 
+#if !defined(VESTIBULE_CONTRACT_POSTGRES)
 TEST(SqliteMigrations, AreIdempotentAndRecordTheVersion) {
   testing::TempDir dir;
   sqlite::Database db((dir.path() / "m.db").string(), 1);
@@ -351,6 +380,7 @@ TEST(SqliteMigrations, AreIdempotentAndRecordTheVersion) {
   EXPECT_EQ(db.migrate().value(), db.latest_schema_version());
   EXPECT_EQ(db.integrity_check().value(), "ok");
 }
+#endif
 
 }  // namespace
 }  // namespace vestibule::store

@@ -9,6 +9,7 @@
 
 #include <unictype.h>
 #include <uninorm.h>
+#include <unistr.h>
 
 namespace vestibule::util {
 
@@ -52,6 +53,28 @@ bool is_valid_utf8(std::string_view text) {
     i += len;
   }
   return true;
+}
+
+std::string displayable_text(std::string_view raw, std::size_t max_bytes) {
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(std::min(raw.size(), max_bytes));
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libunistring's uint8_t strings
+  const auto* p = reinterpret_cast<const std::uint8_t*>(raw.data());
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    ucs4_t cp = 0;
+    const int n = u8_mbtoucr(&cp, p + i, raw.size() - i);
+    const bool control = n > 0 && (cp < 0x20 || (cp >= 0x7F && cp < 0xA0));
+    const std::string_view piece =
+        n > 0 && !control ? raw.substr(i, static_cast<std::size_t>(n)) : kReplacement;
+    if (out.size() + piece.size() > max_bytes) {
+      break;
+    }
+    out += piece;
+    i += n > 0 ? static_cast<std::size_t>(n) : 1;
+  }
+  return out;
 }
 
 namespace {

@@ -22,4 +22,9 @@ Result<void> validate_item_name(std::string_view name);
 // True when `text` is well-formed UTF-8 (no overlong forms, no surrogates).
 bool is_valid_utf8(std::string_view text);
 
+// Text from outside (a User-Agent header) as kept for display: well-formed UTF-8 in which every
+// byte that starts no valid character and every control character reads as U+FFFD, cut at a
+// character boundary to at most `max_bytes`. Every database engine stores it as it is.
+std::string displayable_text(std::string_view raw, std::size_t max_bytes);
+
 }  // namespace vestibule::util

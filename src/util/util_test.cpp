@@ -73,6 +73,26 @@ TEST(Names, RefusesEveryBrokenRule) {
   }
 }
 
+TEST(DisplayableText, KeepsValidTextAndCutsOnlyAtACharacterBoundary) {
+  EXPECT_EQ(util::displayable_text("Mozilla/5.0 (X11; Linux) Firefox/120", 512),
+            "Mozilla/5.0 (X11; Linux) Firefox/120");
+  // "é" is two bytes: a limit that falls inside it drops the whole character.
+  EXPECT_EQ(util::displayable_text("ab\xC3\xA9", 3), "ab");
+  EXPECT_EQ(util::displayable_text("ab\xC3\xA9", 4), "ab\xC3\xA9");
+}
+
+TEST(DisplayableText, InvalidBytesAndControlsReadAsReplacementCharacters) {
+  const std::string nul("a\0b", 3);
+  EXPECT_EQ(util::displayable_text(nul, 512),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(util::displayable_text("a\xFF\xC3", 512), "a\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(util::displayable_text("tab\there", 512), "tab\xEF\xBF\xBDhere");
+  const std::string cut = util::displayable_text(std::string(600, '\xFF'), 512);
+  EXPECT_EQ(cut.size(), 510U);  // 170 whole replacement characters
+  EXPECT_TRUE(util::is_valid_utf8(cut));
+}
+
 TEST(Names, NfdAndNfcSpellingsAreOneName) {
   const std::string nfc = "R\xC3\xA9sum\xC3\xA9.pdf";    // é as U+00E9
   const std::string nfd = "Re\xCC\x81sume\xCC\x81.pdf";  // e + U+0301

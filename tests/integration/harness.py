@@ -89,6 +89,21 @@ def database_env(data_dir):
         return {"VESTIBULE_DATABASE__URL": _pg_databases[key]}
 
 
+def stored_bytes(data_dir):
+    """Every byte the metadata store keeps for data_dir: its SQLite files, or a dump of the
+    PostgreSQL database the data folder was given (VESTIBULE_TEST_BACKEND=postgres)."""
+    url = database_env(data_dir).get("VESTIBULE_DATABASE__URL")
+    if url:
+        return subprocess.run(["pg_dump", "--data-only", url], capture_output=True,
+                              check=True, timeout=60).stdout
+    blob = b""
+    for f in sorted(os.listdir(data_dir)):
+        if f.startswith("vestibule.db"):
+            with open(os.path.join(data_dir, f), "rb") as fh:
+                blob += fh.read()
+    return blob
+
+
 def run_cli(*args, timeout=60, env=None):
     """Runs `vestibule ARGS...`; returns (exit code, stdout, stderr)."""
     args = [str(a) for a in args]

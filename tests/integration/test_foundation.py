@@ -15,7 +15,7 @@ import unittest
 import urllib.parse
 
 from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, Client, VestibuleTestCase, quote_name,
-                     run_cli, sha256)
+                     run_cli, sha256, stored_bytes)
 
 _counter = itertools.count(1)
 
@@ -257,12 +257,8 @@ class SessionTest(SharedServer):
         c = self.client(self.server)
         _, token, _ = session_cookie(c.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD))
         self.assertEqual(c.me()["email"], ADMIN_EMAIL)
-        blob = b""
-        for f in os.listdir(self.server.data_dir):
-            if f.startswith("vestibule.db"):
-                with open(os.path.join(self.server.data_dir, f), "rb") as fh:
-                    blob += fh.read()
-        self.assertTrue(blob, "no vestibule.db* files in the data dir")
+        blob = stored_bytes(self.server.data_dir)
+        self.assertTrue(blob, "the database holds nothing")
         self.assertNotIn(token.encode(), blob, "the raw session token is in the database")
         candidates = [hashlib.sha256(token.encode()).digest()]
         try:

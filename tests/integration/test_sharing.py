@@ -21,7 +21,7 @@ import sqlite3
 import time
 import unittest
 
-from harness import ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name
+from harness import ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name, stored_bytes
 
 _counter = itertools.count(1)
 
@@ -1250,14 +1250,8 @@ class SettingsTest(SharingCase):
 class TokenStorageTest(SharingCase):
 
     def data_bytes(self):
-        blob = b""
-        names = []
-        for f in sorted(os.listdir(self.server.data_dir)):
-            if f.startswith("vestibule.db"):
-                names.append(f)
-                with open(os.path.join(self.server.data_dir, f), "rb") as fh:
-                    blob += fh.read()
-        self.assertIn("vestibule.db", names)
+        blob = stored_bytes(self.server.data_dir)
+        self.assertTrue(blob, "the database holds nothing")
         return blob
 
     def test_link_tokens_are_stored_hashed_and_kept_out_of_logs(self):

@@ -47,7 +47,7 @@ SqliteSchema migrated_sqlite(const std::filesystem::path& dir) {
   sqlite::Database db((dir / "schema.db").string(), 1);
   EXPECT_TRUE(db.migrate());
   SqliteSchema out;
-  EXPECT_TRUE(db.read<void>([&](sqlite::Connection& c) {
+  EXPECT_TRUE(db.read<void>([&](sql::Connection& c) {
     auto& s = c.prepare(
         "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' "
         "ESCAPE '\\' ORDER BY name");

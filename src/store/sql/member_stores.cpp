@@ -305,7 +305,8 @@ std::vector<domain::SpaceMember> list_members(Connection& c, Id space_id,
                                               std::optional<Id> only = std::nullopt) {
   auto& s = c.prepare(
       "SELECT m.space_id, m.user_id, m.role, u.email, u.display_name FROM space_members m "
-      "JOIN users u ON u.id = m.user_id WHERE m.space_id = ?1 AND (?2 IS NULL OR m.user_id = ?2) "
+      "JOIN users u ON u.id = m.user_id WHERE m.space_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR "
+      "m.user_id = ?2) "
       "ORDER BY u.email");
   s.with(space_id, only);
   std::vector<domain::SpaceMember> out;
@@ -352,7 +353,8 @@ std::vector<domain::SpaceGuest> list_guests(Connection& c, std::optional<Id> spa
   auto& s = c.prepare(
       "SELECT g.space_id, g.external_id, e.address, e.state, g.role, s.name FROM space_guests g "
       "JOIN external_identities e ON e.id = g.external_id JOIN spaces s ON s.id = g.space_id "
-      "WHERE (?1 IS NULL OR g.space_id = ?1) AND (?2 IS NULL OR g.external_id = ?2) "
+      "WHERE (CAST(?1 AS BIGINT) IS NULL OR g.space_id = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR "
+      "g.external_id = ?2) "
       "ORDER BY s.name, e.address");
   s.with(space_id, external_id);
   std::vector<domain::SpaceGuest> out;

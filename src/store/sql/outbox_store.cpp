@@ -97,8 +97,8 @@ Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {
     // A secret's body is overwritten in place; with secure_delete the old page content goes too.
     c.prepare(
          "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = '', "
-         "finished_at = ?1, body_text = CASE WHEN ?2 THEN '' ELSE body_text END, "
-         "body_html = CASE WHEN ?2 THEN '' ELSE body_html END WHERE id = ?3")
+         "finished_at = ?1, body_text = CASE WHEN ?2 <> 0 THEN '' ELSE body_text END, "
+         "body_html = CASE WHEN ?2 <> 0 THEN '' ELSE body_html END WHERE id = ?3")
         .with(to_unix(now), scrub ? 1 : 0, id)
         .run();
   });
@@ -124,8 +124,8 @@ Result<void> OutboxStore::finish(Id id, domain::MailState state, int attempts,
     // A message that will never be sent keeps no secret either.
     c.prepare(
          "UPDATE outbox SET state = ?1, attempts = ?2, last_error = ?3, finished_at = ?4, "
-         "body_text = CASE WHEN secret THEN '' ELSE body_text END, "
-         "body_html = CASE WHEN secret THEN '' ELSE body_html END WHERE id = ?5")
+         "body_text = CASE WHEN secret <> 0 THEN '' ELSE body_text END, "
+         "body_html = CASE WHEN secret <> 0 THEN '' ELSE body_html END WHERE id = ?5")
         .with(to_string(state), attempts, error, to_unix(now), id)
         .run();
   });

@@ -97,7 +97,7 @@ Result<std::vector<domain::ApiToken>> ApiTokenStore::list(std::optional<Id> user
     auto& s = c.prepare(
         "SELECT t.id, t.user_id, u.email, t.name, t.scope, t.token_hash, t.created_at, "
         "t.expires_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id "
-        "WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.created_at DESC, t.id DESC");
+        "WHERE CAST(?1 AS BIGINT) IS NULL OR t.user_id = ?1 ORDER BY t.created_at DESC, t.id DESC");
     s.with(user_id);
     std::vector<domain::ApiToken> out;
     while (s.step()) {
@@ -136,9 +136,9 @@ Result<std::vector<domain::SessionRecord>> SessionDirectoryStore::list(
           "SELECT s.id, s.user_id, u.email, u.display_name, s.method, s.created_at, "
           "s.proved_at, s.last_seen_at, s.expires_at, 0, s.client_address, s.user_agent "
           "FROM sessions s JOIN users u ON u.id = s.user_id "
-          "WHERE s.expires_at > ?1 AND (?2 IS NULL OR s.user_id = ?2) "
-          "AND (?3 IS NULL OR instr(lower(u.email), lower(?3)) > 0) "
-          "AND (?4 IS NULL OR instr(s.client_address, ?4) > 0) "
+          "WHERE s.expires_at > ?1 AND (CAST(?2 AS BIGINT) IS NULL OR s.user_id = ?2) "
+          "AND (CAST(?3 AS TEXT) IS NULL OR instr(lower(u.email), lower(?3)) > 0) "
+          "AND (CAST(?4 AS TEXT) IS NULL OR instr(s.client_address, ?4) > 0) "
           "ORDER BY s.created_at DESC, s.id DESC LIMIT ?5");
       s.with(to_unix(q.now), q.user_id, q.principal, q.client, limit);
       while (s.step()) {
@@ -151,9 +151,9 @@ Result<std::vector<domain::SessionRecord>> SessionDirectoryStore::list(
           "s.proved_at, s.last_seen_at, s.expires_at, s.remembered, s.client_address, "
           "s.user_agent FROM external_sessions s JOIN external_identities e "
           "ON e.id = s.external_id "
-          "WHERE s.expires_at > ?1 AND (?2 IS NULL OR s.external_id = ?2) "
-          "AND (?3 IS NULL OR instr(lower(e.address), lower(?3)) > 0) "
-          "AND (?4 IS NULL OR instr(s.client_address, ?4) > 0) "
+          "WHERE s.expires_at > ?1 AND (CAST(?2 AS BIGINT) IS NULL OR s.external_id = ?2) "
+          "AND (CAST(?3 AS TEXT) IS NULL OR instr(lower(e.address), lower(?3)) > 0) "
+          "AND (CAST(?4 AS TEXT) IS NULL OR instr(s.client_address, ?4) > 0) "
           "ORDER BY s.created_at DESC, s.id DESC LIMIT ?5");
       s.with(to_unix(q.now), q.external_id, q.principal, q.client, limit);
       while (s.step()) {

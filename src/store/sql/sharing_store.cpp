@@ -1,6 +1,7 @@
 #include "store/sql/repositories.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -496,9 +497,9 @@ Result<domain::ExternalIdentity> SharingStore::find_identity_by_address(
 Result<std::optional<domain::TimePoint>> SharingStore::identity_last_seen(Id id) {
   return db_.read<std::optional<domain::TimePoint>>([&](Connection& c) {
     auto& s = c.prepare(
-        "SELECT max(COALESCE(e.verified_at, 0), "
-        "COALESCE((SELECT max(proved_at) FROM external_sessions WHERE external_id = e.id), 0), "
-        "COALESCE((SELECT max(last_used_at) FROM grants WHERE external_id = e.id), 0)) "
+        "SELECT (SELECT max(seen) FROM (SELECT COALESCE(e.verified_at, 0) AS seen "
+        "UNION ALL SELECT max(proved_at) FROM external_sessions WHERE external_id = e.id "
+        "UNION ALL SELECT max(last_used_at) FROM grants WHERE external_id = e.id) AS times) "
         "FROM external_identities e WHERE e.id = ?1");
     s.with(id);
     if (!s.step()) {
@@ -519,7 +520,7 @@ Result<domain::ExternalIdentity> SharingStore::set_identity_state(Id id,
     c.prepare(
          "DELETE FROM external_sessions WHERE external_id = ?1 AND CASE (SELECT state FROM "
          "external_identities WHERE id = ?1) WHEN 'blocked' THEN ?2 <> 'blocked' WHEN 'guest' "
-         "THEN ?2 NOT IN ('guest', 'blocked') ELSE 0 END")
+         "THEN ?2 NOT IN ('guest', 'blocked') ELSE FALSE END")
         .with(id, to_string(state))
         .run();
     c.prepare(
@@ -700,10 +701,10 @@ Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
     auto& s = c.prepare(
         "SELECT e.id, e.address, e.state, e.created_at, e.verified_at, e.consecutive_failures, "
         "(SELECT count(*) FROM grants g WHERE g.external_id = e.id), "
-        "(SELECT json_group_array(a.address) FROM identity_aliases a WHERE a.external_id = e.id), "
         "e.last_verified_at, e.guest_since "
         "FROM external_identities e ORDER BY e.address");
     std::vector<domain::DirectoryEntry> out;
+    std::unordered_map<Id, std::size_t> position;
     while (s.step()) {
       domain::DirectoryEntry d;
       d.identity.id = s.int64(0);
@@ -716,15 +717,18 @@ Result<std::vector<domain::DirectoryEntry>> SharingStore::directory() {
       }
       d.consecutive_failures = static_cast<int>(s.int64(5));
       d.shares = static_cast<int>(s.int64(6));
-      for (const auto& alias : nlohmann::json::parse(s.text(7), nullptr, false)) {
-        if (alias.is_string()) {
-          d.aliases.push_back(alias.get<std::string>());
-        }
-      }
-      std::sort(d.aliases.begin(), d.aliases.end());
-      d.identity.last_verified_at = optional_time(s, 8);
-      d.identity.guest_since = optional_time(s, 9);
+      d.identity.last_verified_at = optional_time(s, 7);
+      d.identity.guest_since = optional_time(s, 8);
+      position.emplace(d.identity.id, out.size());
       out.push_back(std::move(d));
+    }
+    auto& aliases = c.prepare(
+        "SELECT external_id, address FROM identity_aliases WHERE external_id IS NOT NULL "
+        "ORDER BY external_id, address");
+    while (aliases.step()) {
+      if (const auto it = position.find(aliases.int64(0)); it != position.end()) {
+        out[it->second].aliases.push_back(aliases.text(1));
+      }
     }
     return out;
   });
@@ -752,9 +756,9 @@ Result<domain::ExternalSharePage> SharingStore::external_shares(
         "WHERE l.id >= ?1 AND l.revoked_at IS NULL "
         "AND (l.kind = 'anyone' OR (l.kind = 'specific' AND g.id IS NOT NULL)) "
         "AND (l.id > ?1 OR COALESCE(g.external_id, 0) > ?2) "
-        "AND (?3 IS NULL OR l.created_by = ?3) "
-        "AND (?4 IS NULL OR l.kind = ?4) "
-        "AND (?5 IS NULL OR substr(e.address, instr(e.address, '@') + 1) = ?5 "
+        "AND (CAST(?3 AS BIGINT) IS NULL OR l.created_by = ?3) "
+        "AND (CAST(?4 AS TEXT) IS NULL OR l.kind = ?4) "
+        "AND (CAST(?5 AS TEXT) IS NULL OR substr(e.address, instr(e.address, '@') + 1) = ?5 "
         "OR e.address LIKE '%@%.' || ?5) "
         "ORDER BY l.id, g.external_id LIMIT ?6");
     std::optional<std::string> kind;
@@ -881,8 +885,9 @@ std::string taken_by(Connection& c, const std::string& address, const domain::Al
 
 std::vector<std::string> aliases_in(Connection& c, const domain::AliasOwner& owner) {
   auto& s = c.prepare(
-      "SELECT address FROM identity_aliases WHERE (?1 IS NOT NULL AND user_id = ?1) OR "
-      "(?2 IS NOT NULL AND external_id = ?2) ORDER BY address");
+      "SELECT address FROM identity_aliases WHERE (CAST(?1 AS BIGINT) IS NOT NULL AND user_id = "
+      "?1) OR "
+      "(CAST(?2 AS BIGINT) IS NOT NULL AND external_id = ?2) ORDER BY address");
   s.with(owner.user_id, owner.external_id);
   std::vector<std::string> out;
   while (s.step()) {
@@ -922,8 +927,8 @@ Result<std::vector<std::string>> SharingStore::set_aliases(const domain::AliasOw
       }
     }
     c.prepare(
-         "DELETE FROM identity_aliases WHERE (?1 IS NOT NULL AND user_id = ?1) OR "
-         "(?2 IS NOT NULL AND external_id = ?2)")
+         "DELETE FROM identity_aliases WHERE (CAST(?1 AS BIGINT) IS NOT NULL AND user_id = ?1) OR "
+         "(CAST(?2 AS BIGINT) IS NOT NULL AND external_id = ?2)")
         .with(owner.user_id, owner.external_id)
         .run();
     for (const auto& address : aliases) {

@@ -37,8 +37,9 @@ Result<int> VerificationStore::count_requests(std::optional<Id> link_id,
                             "client_address = ?2 AND created_at > ?3")
                       : c.prepare(
                             "SELECT count(*) FROM verification_requests WHERE link_id IS NULL "
-                            "AND client_address = ?2 AND created_at > ?3");
-    s.with(link_id, client_address, to_unix(since));  // ?1 unused (NULL) for sign-in codes
+                            "AND client_address = ?2 AND created_at > ?3 "
+                            "AND CAST(?1 AS BIGINT) IS NULL");
+    s.with(link_id, client_address, to_unix(since));
     s.step();
     return static_cast<int>(s.int64(0));
   });
@@ -118,8 +119,8 @@ Result<std::optional<domain::VerificationCode>> VerificationStore::live_code(
                         "SELECT id, link_id, address, external_id, browser_hash, code_hmac, "
                         "created_at, expires_at, tries FROM verification_codes WHERE link_id IS "
                         "NULL AND address = ?2 AND browser_hash = ?3 AND consumed_at IS NULL AND "
-                        "expires_at > ?4 ORDER BY id DESC LIMIT 1");
-    s.with(link_id, address, browser_hash, to_unix(now));  // ?1 unused (NULL) for sign-in codes
+                        "expires_at > ?4 AND CAST(?1 AS BIGINT) IS NULL ORDER BY id DESC LIMIT 1");
+    s.with(link_id, address, browser_hash, to_unix(now));
     if (!s.step()) {
       return std::optional<domain::VerificationCode>{};
     }

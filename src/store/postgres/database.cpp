@@ -1,0 +1,484 @@
+#include "store/postgres/database.hpp"
+
+#include "store/postgres/migrations.hpp"
+
+#include <charconv>
+#include <optional>
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+namespace vestibule::store::postgres {
+
+namespace {
+
+// The advisory lock every write transaction holds ("vest").
+constexpr std::string_view kWriteLock = "SELECT pg_advisory_xact_lock(1986359156)";
+
+std::string error_of(const PGresult* result, const pg_conn* conn) {
+  std::string message = result != nullptr ? PQresultErrorMessage(result) : "";
+  if (message.empty() && conn != nullptr) {
+    message = PQerrorMessage(conn);
+  }
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.pop_back();
+  }
+  return message;
+}
+
+std::string sqlstate_of(const PGresult* result) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  return state != nullptr ? state : "";
+}
+
+// The connection itself failed (the server restarted, the network dropped), not the statement.
+bool connection_lost(const PgError& e) {
+  return e.sqlstate().empty() || e.sqlstate().starts_with("08") || e.sqlstate() == "57P01";
+}
+
+bool is_word(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+}  // namespace
+
+std::string translate_sql(std::string_view sql) {
+  constexpr std::string_view kIdList = "SELECT value FROM json_each(?";
+  constexpr std::string_view kInstr = "instr(";
+  std::string out;
+  out.reserve(sql.size() + 32);
+  bool quoted = false;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (c == '\'') {
+      quoted = !quoted;
+      out += c;
+      continue;
+    }
+    if (quoted) {
+      out += c;
+      continue;
+    }
+    const bool word_start = i == 0 || !is_word(sql[i - 1]);
+    if (sql.substr(i).starts_with(kIdList)) {
+      std::size_t j = i + kIdList.size();
+      const std::size_t digits = j;
+      while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') {
+        ++j;
+      }
+      if (j > digits && j < sql.size() && sql[j] == ')') {
+        out += "SELECT value::bigint FROM json_array_elements_text($";
+        out += sql.substr(digits, j - digits);
+        out += "::json) AS value";
+        i = j;
+        continue;
+      }
+    }
+    if (word_start && sql.substr(i).starts_with(kInstr)) {
+      out += "strpos(";
+      i += kInstr.size() - 1;
+      continue;
+    }
+    if (c == '?') {
+      out += '$';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// --- Statement ---
+
+Statement::Statement(Connection& connection, std::string name, int parameters)
+    : connection_(connection),
+      name_(std::move(name)),
+      values_(static_cast<std::size_t>(parameters)),
+      bound_(static_cast<std::size_t>(parameters), false) {}
+
+Statement::~Statement() { PQclear(result_); }
+
+Statement& Statement::bind_int64(int index, std::int64_t value) {
+  return bind_text(index, std::to_string(value));
+}
+
+Statement& Statement::bind_text(int index, std::string_view value) {
+  if (index < 1 || static_cast<std::size_t>(index) > values_.size()) {
+    throw PgError("", "bind: no parameter " + std::to_string(index) + " in " + name_);
+  }
+  if (value.find('\0') != std::string_view::npos) {
+    // PostgreSQL cannot store the character; SQLite would keep it and cut it short on reading.
+    sql::refuse(Errc::kInvalidArgument,
+                "a text value holds a NUL character, which cannot be stored; remove it and try "
+                "again");
+  }
+  values_[static_cast<std::size_t>(index - 1)].assign(value);
+  bound_[static_cast<std::size_t>(index - 1)] = true;
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  if (index >= 1 && static_cast<std::size_t>(index) <= values_.size()) {
+    bound_[static_cast<std::size_t>(index - 1)] = false;
+  }
+  return *this;
+}
+
+void Statement::execute() {
+  std::vector<const char*> params(values_.size(), nullptr);
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    if (bound_[i]) {
+      params[i] = values_[i].c_str();
+    }
+  }
+  PQclear(result_);
+  result_ = nullptr;
+  PGresult* result =
+      PQexecPrepared(connection_.conn_, name_.c_str(), static_cast<int>(params.size()),
+                     params.data(), nullptr, nullptr, 0);
+  const auto status = PQresultStatus(result);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    connection_.check(result, PGRES_TUPLES_OK, name_);
+  }
+  result_ = result;
+  rows_ = PQntuples(result_);
+  row_ = -1;
+  const char* tuples = PQcmdTuples(result_);
+  connection_.changes_ = (tuples != nullptr && *tuples != '\0') ? std::atoi(tuples) : 0;
+}
+
+bool Statement::step() {
+  if (result_ == nullptr) {
+    execute();
+  }
+  ++row_;
+  return row_ < rows_;
+}
+
+const char* Statement::value(int col) const {
+  if (result_ == nullptr || row_ < 0 || row_ >= rows_ || col < 0 || col >= PQnfields(result_)) {
+    throw PgError("", "column " + std::to_string(col) + " read outside a row of " + name_);
+  }
+  return PQgetvalue(result_, row_, col);
+}
+
+std::int64_t Statement::int64(int col) const {
+  const char* text = value(col);
+  // Booleans (comparisons in a select list) read as 1 and 0, as SQLite gives them.
+  if (text[0] == 't' && text[1] == '\0') {
+    return 1;
+  }
+  if (text[0] == 'f' && text[1] == '\0') {
+    return 0;
+  }
+  std::int64_t out = 0;
+  const char* end = text + PQgetlength(result_, row_, col);
+  std::from_chars(text, end, out);  // an empty (NULL) value reads as 0, as in SQLite
+  return out;
+}
+
+std::string Statement::text(int col) const {
+  const char* text = value(col);
+  return {text, static_cast<std::size_t>(PQgetlength(result_, row_, col))};
+}
+
+bool Statement::is_null(int col) const {
+  (void)value(col);
+  return PQgetisnull(result_, row_, col) != 0;
+}
+
+void Statement::reset() {
+  PQclear(result_);
+  result_ = nullptr;
+  rows_ = 0;
+  row_ = -1;
+  std::fill(bound_.begin(), bound_.end(), false);
+}
+
+// --- Connection ---
+
+Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+    std::string message = conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory";
+    while (!message.empty() && message.back() == '\n') {
+      message.pop_back();
+    }
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw PgError("", "cannot connect to PostgreSQL at " + Database::redact(url) + ": " + message);
+  }
+  // Notices (such as "relation already exists, skipping") are not worth a log line each.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+}
+
+Connection::~Connection() {
+  statements_.clear();
+  PQfinish(conn_);
+}
+
+pg_result* Connection::check(pg_result* result, int expected, std::string_view context) {
+  const auto status = PQresultStatus(result);
+  if (result != nullptr &&
+      (status == expected || status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+    return result;
+  }
+  std::string message = std::string(context.substr(0, 80)) + ": " + error_of(result, conn_);
+  std::string state = sqlstate_of(result);
+  PQclear(result);
+  throw PgError(std::move(state), message);
+}
+
+Statement& Connection::prepare(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it == statements_.end()) {
+    const std::string name = "s" + std::to_string(statements_.size() + 1);
+    const std::string text = translate_sql(sql);
+    PQclear(check(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr), PGRES_COMMAND_OK,
+                  "prepare " + text));
+    PGresult* described =
+        check(PQdescribePrepared(conn_, name.c_str()), PGRES_COMMAND_OK, "describe " + text);
+    const int parameters = PQnparams(described);
+    PQclear(described);
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(*this, name, parameters))
+             .first;
+  }
+  auto& statement = *it->second;
+  statement.reset();
+  return statement;
+}
+
+void Connection::exec(const std::string& sql) {
+  PGresult* result = check(PQexec(conn_, sql.c_str()), PGRES_COMMAND_OK, sql);
+  const char* tuples = PQcmdTuples(result);
+  changes_ = (tuples != nullptr && *tuples != '\0') ? std::atoi(tuples) : 0;
+  PQclear(result);
+}
+
+std::optional<std::string> Connection::scalar(const std::string& sql) {
+  PGresult* result = check(PQexec(conn_, sql.c_str()), PGRES_TUPLES_OK, sql);
+  std::optional<std::string> out;
+  if (PQntuples(result) > 0 && PQnfields(result) > 0 && PQgetisnull(result, 0, 0) == 0) {
+    out.emplace(PQgetvalue(result, 0, 0), static_cast<std::size_t>(PQgetlength(result, 0, 0)));
+  }
+  PQclear(result);
+  return out;
+}
+
+std::int64_t Connection::last_insert_id() {
+  const auto id = scalar("SELECT lastval()");
+  std::int64_t out = 0;
+  if (id) {
+    std::from_chars(id->data(), id->data() + id->size(), out);
+  }
+  return out;
+}
+
+bool Connection::reconnect() {
+  statements_.clear();
+  PQreset(conn_);
+  return PQstatus(conn_) == CONNECTION_OK;
+}
+
+// --- Database ---
+
+class Database::Lease {
+ public:
+  Lease(Database& db, std::unique_ptr<Connection> c) : db_(db), connection_(std::move(c)) {}
+  Lease(Lease&&) = default;
+  Lease& operator=(Lease&&) = delete;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    if (connection_) {
+      db_.give_back(std::move(connection_));
+    }
+  }
+  Connection& operator*() { return *connection_; }
+
+ private:
+  Database& db_;
+  std::unique_ptr<Connection> connection_;
+};
+
+Database::Database(std::string url, std::size_t pool_size) : url_(std::move(url)) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(pool_size, 1); ++i) {
+    idle_.push_back(std::make_unique<Connection>(url_));
+  }
+}
+
+Database::~Database() = default;
+
+std::string Database::redact(std::string_view url) {
+  // postgres://user:password@host... → postgres://user:***@host...
+  const auto scheme = url.find("://");
+  const auto at = url.find('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) {
+    return std::string(url);
+  }
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string_view::npos || colon > at) {
+    return std::string(url);
+  }
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+Database::Lease Database::acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [&] { return !idle_.empty(); });
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return Lease(*this, std::move(c));
+}
+
+void Database::give_back(std::unique_ptr<Connection> c) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(c));
+  }
+  available_.notify_one();
+}
+
+Error Database::translate(const PgError& e) const {
+  const auto& state = e.sqlstate();
+  if (state == "23505") {
+    return make_error(Errc::kConflict, "already exists");
+  }
+  if (state.empty() || state.starts_with("08") || state == "57P01" || state == "57P03") {
+    spdlog::error("database unavailable ({}): {}", redact(url_), e.what());
+    return make_error(Errc::kUnavailable, "the database cannot be reached; try again in a moment");
+  }
+  if (state == "40001" || state == "40P01" || state == "55P03") {
+    return make_error(Errc::kUnavailable, "the database is busy; try again in a moment");
+  }
+  if (state == "22021" || state == "22P05") {
+    return make_error(Errc::kInvalidArgument,
+                      "a text value is not valid UTF-8; send the text in UTF-8 and try again");
+  }
+  if (state == "53100") {
+    return make_error(Errc::kUnavailable, "the database's disk is full; free space and try again");
+  }
+  spdlog::error("database error on {}: {}", redact(url_), e.what());
+  return make_error(Errc::kInternal, "a storage error occurred");
+}
+
+Result<void> Database::transact(const std::function<void(sql::Connection&)>& body, Mode mode) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const auto begin = [&] {
+    if (mode == Mode::kRead) {
+      c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } else {
+      c.exec("BEGIN");
+      c.exec(std::string(kWriteLock));
+    }
+  };
+  try {
+    try {
+      begin();
+    } catch (const PgError& e) {
+      // A connection lost while idle (a restart of the server) is found here, before anything
+      // of the transaction ran: connect again and begin once more.
+      if (!connection_lost(e) || !c.reconnect()) {
+        throw;
+      }
+      begin();
+    }
+    try {
+      body(c);
+      if (mode != Mode::kRead) {
+        before_commit(c);
+      }
+      if (mode == Mode::kWrite) {
+        c.exec("UPDATE change_counter SET value = value + 1 WHERE id = 1");
+      }
+      c.exec("COMMIT");
+      return outcome::success();
+    } catch (...) {
+      PQclear(PQexec(c.handle(), "ROLLBACK"));
+      throw;
+    }
+  } catch (const PgError& e) {
+    return fail(translate(e));
+  } catch (sql::Refusal& r) {
+    return fail(std::move(r.error));
+  }
+}
+
+std::optional<std::int64_t> Database::change_generation() {
+  auto lease = acquire();
+  Connection& c = *lease;
+  try {
+    if (PQstatus(c.handle()) != CONNECTION_OK && !c.reconnect()) {
+      return std::nullopt;
+    }
+    auto& s = c.prepare("SELECT value FROM change_counter WHERE id = 1");
+    if (!s.step()) {
+      return std::nullopt;
+    }
+    const auto value = s.int64(0);
+    s.reset();
+    return value;
+  } catch (const PgError& e) {
+    spdlog::warn("reading the change counter failed: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+int Database::latest_schema_version() const { return static_cast<int>(migrations().size()); }
+
+Result<int> Database::schema_version() {
+  return read<int>([](sql::Connection& base) {
+    auto& c = static_cast<Connection&>(base);
+    if (!c.scalar("SELECT to_regclass('schema_version')")) {
+      return 0;
+    }
+    const auto version = c.scalar("SELECT version FROM schema_version");
+    return version ? std::stoi(*version) : 0;
+  });
+}
+
+Result<int> Database::migrate() {
+  // Unversioned: before the first migration there is no change counter to advance.
+  int reached = 0;
+  auto done = transact(
+      [&](sql::Connection& base) {
+        auto& c = static_cast<Connection&>(base);
+        c.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        auto version = 0;
+        if (const auto stored = c.scalar("SELECT version FROM schema_version")) {
+          version = std::stoi(*stored);
+        } else {
+          c.exec("INSERT INTO schema_version (version) VALUES (0)");
+        }
+        const auto& all = migrations();
+        if (version > static_cast<int>(all.size())) {
+          sql::refuse(Errc::kUnavailable,
+                      "the database schema (version " + std::to_string(version) +
+                          ") is newer than this program knows (" + std::to_string(all.size()) +
+                          "); run a newer vestibule");
+        }
+        for (; version < static_cast<int>(all.size()); ++version) {
+          c.exec(std::string(all[static_cast<std::size_t>(version)]));
+          c.exec("UPDATE schema_version SET version = " + std::to_string(version + 1));
+          spdlog::info("database migrated to schema version {}", version + 1);
+        }
+        reached = version;
+      },
+      Mode::kWriteUnversioned);
+  if (!done) {
+    return fail(std::move(done).error());
+  }
+  return reached;
+}
+
+Result<std::string> Database::integrity_check() {
+  VST_TRY(version, schema_version());
+  if (version != latest_schema_version()) {
+    return std::string("schema version ") + std::to_string(version) + ", expected " +
+           std::to_string(latest_schema_version()) + "; run vestibule migrate";
+  }
+  return std::string("ok");
+}
+
+}  // namespace vestibule::store::postgres

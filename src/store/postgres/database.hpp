@@ -1,0 +1,145 @@
+// The PostgreSQL engine (store/sql/engine.hpp) over libpq: a pool of connections to one database,
+// each with its statements prepared once (PQprepare) and reused. The repositories' SQL is written
+// once for both engines; preparing rewrites the spellings PostgreSQL does not share with SQLite
+// (translate_sql). Write transactions take one advisory lock, so they run one at a time across
+// every node, as SQLite's IMMEDIATE transactions do on one machine: a body that reads and then
+// writes sees no other write in between. Reads run in REPEATABLE READ, one snapshot each, as a
+// SQLite read transaction does. The change counter is a row (change_counter, id 1) advanced by
+// every versioned write; the memo reads it once per request.
+#pragma once
+
+#include "store/sql/engine.hpp"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace vestibule::store::postgres {
+
+// An error PostgreSQL or libpq reported; `sqlstate` is empty when the connection failed.
+class PgError : public std::runtime_error {
+ public:
+  PgError(std::string sqlstate, const std::string& what)
+      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  [[nodiscard]] const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// The repositories' SQL as PostgreSQL reads it: `?N` placeholders become `$N`; `instr(` becomes
+// `strpos(`; a list of ids bound as a JSON array, `SELECT value FROM json_each(?N)`, becomes
+// `SELECT value::bigint FROM json_array_elements_text($N::json) AS value`. Text inside quotes
+// is left as it is.
+std::string translate_sql(std::string_view sql);
+
+class Connection;
+
+class Statement final : public sql::Statement {
+ public:
+  Statement(Connection& connection, std::string name, int parameters);
+  ~Statement() override;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&&) = delete;
+  Statement& operator=(Statement&&) = delete;
+
+  Statement& bind_int64(int index, std::int64_t value) override;
+  Statement& bind_text(int index, std::string_view value) override;
+  Statement& bind_null(int index) override;
+  bool step() override;
+  [[nodiscard]] std::int64_t int64(int col) const override;
+  [[nodiscard]] std::string text(int col) const override;
+  [[nodiscard]] bool is_null(int col) const override;
+  void reset() override;
+
+ private:
+  void execute();
+  [[nodiscard]] const char* value(int col) const;
+
+  Connection& connection_;
+  std::string name_;
+  std::vector<std::string> values_;
+  std::vector<bool> bound_;
+  pg_result* result_ = nullptr;
+  int rows_ = 0;
+  int row_ = -1;
+};
+
+class Connection final : public sql::Connection {
+ public:
+  // Connects to `url` (a libpq connection URI); PgError when the database cannot be reached.
+  explicit Connection(const std::string& url);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  Connection(Connection&&) = delete;
+  Connection& operator=(Connection&&) = delete;
+
+  Statement& prepare(std::string_view sql) override;
+  void exec(const std::string& sql) override;
+  std::int64_t last_insert_id() override;
+  [[nodiscard]] int changes() const override { return changes_; }
+
+  // Runs `sql` (no parameters) and returns its first column of its first row, if any.
+  std::optional<std::string> scalar(const std::string& sql);
+  // Connects again after the connection was lost (its statements are prepared again on next use);
+  // whether that worked.
+  bool reconnect();
+  [[nodiscard]] pg_conn* handle() const { return conn_; }
+
+ private:
+  friend class Statement;
+  // Throws PgError for a result that is not `expected` (and frees it).
+  pg_result* check(pg_result* result, int expected, std::string_view context);
+
+  pg_conn* conn_ = nullptr;
+  int changes_ = 0;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+};
+
+class Database final : public sql::Database {
+ public:
+  // Connects `pool_size` connections to `url`; PgError naming the host when it cannot.
+  Database(std::string url, std::size_t pool_size);
+  ~Database() override;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  Database(Database&&) = delete;
+  Database& operator=(Database&&) = delete;
+
+  Result<int> migrate() override;
+  [[nodiscard]] int latest_schema_version() const override;
+  Result<int> schema_version() override;
+  // PostgreSQL checks its pages itself; this reports whether the database answers and holds the
+  // schema this program expects.
+  Result<std::string> integrity_check() override;
+
+  // `url` with its password hidden, for messages.
+  [[nodiscard]] static std::string redact(std::string_view url);
+
+ protected:
+  Result<void> transact(const std::function<void(sql::Connection&)>& body, Mode mode) override;
+  std::optional<std::int64_t> change_generation() override;
+
+ private:
+  class Lease;
+  Lease acquire();
+  void give_back(std::unique_ptr<Connection> c);
+  Error translate(const PgError& e) const;
+
+  std::string url_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace vestibule::store::postgres
