@@ -90,6 +90,28 @@ TEST(Config, TheS3StorageKeysAreReadFromEveryKindOfSource) {
   EXPECT_TRUE(with_flag("storage.backend", "local"));
 }
 
+TEST(Config, TheDatabaseUrlChoosesPostgresAndIsNeverRepeatedInAnError) {
+  EXPECT_EQ(with_flags({}).value().database.url, "");
+  ConfigSources sources;
+  sources.environment = {{"VESTIBULE_DATABASE__URL", "postgres://v:pw@db.example:5432/v"}};
+  auto config = load_config(sources);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config.value().database.url, "postgres://v:pw@db.example:5432/v");
+  EXPECT_TRUE(with_flag("database.url", "postgresql://db.example/v?sslmode=require"));
+
+  for (const auto* bad : {"mysql://v:pw-secret@db.example/v", "postgres://", "pw-secret",
+                          "postgres://v:pw-secret@db.example/v extra"}) {
+    const auto refused = with_flag("database.url", bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+    EXPECT_NE(refused.error().message.find("[database] url is not a PostgreSQL URI"),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(refused.error().message.find("pw-secret"), std::string::npos)
+        << refused.error().message;
+  }
+}
+
 TEST(Config, AnS3StorageThatIsNotFullyNamedIsRefusedSayingWhatIsMissing) {
   const auto refused_with = [](std::vector<std::pair<std::string, std::string>> flags,
                                const std::string& expected) {

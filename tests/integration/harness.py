@@ -104,6 +104,24 @@ def stored_bytes(data_dir):
     return blob
 
 
+def query(data_dir, sql):
+    """The rows `sql` (no parameters) reads from data_dir's database, as tuples; integers read
+    as int on both engines."""
+    url = database_env(data_dir).get("VESTIBULE_DATABASE__URL")
+    if not url:
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "vestibule.db"), uri=True)
+        try:
+            return [tuple(row) for row in db.execute(sql).fetchall()]
+        finally:
+            db.close()
+    null = "\x1e"
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-P", "null=" + null,
+                          "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], capture_output=True,
+                         text=True, check=True, timeout=60, stdin=subprocess.DEVNULL).stdout
+    as_value = lambda v: int(v) if re.fullmatch(r"-?[0-9]+", v) else (None if v == null else v)
+    return [tuple(as_value(v) for v in line.split("\x1f")) for line in out.splitlines()]
+
+
 def run_cli(*args, timeout=60, env=None):
     """Runs `vestibule ARGS...`; returns (exit code, stdout, stderr)."""
     args = [str(a) for a in args]

@@ -5,7 +5,8 @@ invalidates. These tests make each kind of change while other recipients keep fe
 link on other connections (so the memos are warm and in use), and check that the very next
 request of a recipient on its own kept-alive connection is refused: a revoked link, a removed
 recipient, a blocked address, an expiry passed on the clock, and policy changes written by a
-second process (`vestibule settings set` on the same database file).
+second process (`vestibule settings set` on the same database file), and a revoke made through a
+second server on the same database (another node).
 
 SPEC §7 (authorization from current state), §8; issue "Speed to the limit" (the faster path
 never answers from stale state).
@@ -15,7 +16,7 @@ import threading
 import unittest
 
 from harness import run_cli, wait_until
-from test_external import EVE, ExternalCase, shares
+from test_external import EVE, ExternalCase, shares, smtp_env
 
 OTHERS = ["olga@partner.example", "omar@partner.example"]
 CONTENT = b"fresh state only\n"
@@ -64,6 +65,15 @@ class FreshStateTest(ExternalCase):
     def test_revoked_link(self):
         _, link, eve = self.shared_under_load()
         self.assertStatus(self.admin_c.delete("/api/v1/links/%d" % link["id"]), 204)
+        self.assertEqual(self.refused(eve, link["token"]).status, 410)
+
+    def test_a_revoke_through_another_server_on_the_same_database(self):
+        # A second node: another server process on the same data folder, so on the same
+        # database (the SQLite file, or the PostgreSQL database the folder was given).
+        _, link, eve = self.shared_under_load()
+        other = self.start_server(data_dir=self.server.data_dir, extra_args=["--test-clock"],
+                                  env=smtp_env(self.sink.port))
+        self.assertStatus(self.admin(other).delete("/api/v1/links/%d" % link["id"]), 204)
         self.assertEqual(self.refused(eve, link["token"]).status, 410)
 
     def test_removed_recipient(self):

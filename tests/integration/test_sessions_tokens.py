@@ -20,9 +20,8 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 
-from harness import ADMIN_EMAIL, Client, run_cli
+from harness import ADMIN_EMAIL, Client, query, run_cli
 from test_external import EVE, RECIPIENT_COOKIE, ExternalCase, shares
 
 BOB = "bob@example.org"
@@ -378,11 +377,9 @@ class TokenLifecycleTest(SessionsTokensCase):
         self.assertStatus(self.bearer(secret).get("/api/v1/me"), 200)
         digest = hashlib.sha256(secret.encode()).hexdigest()
 
-        db = os.path.join(self.server.data_dir, "vestibule.db")
-        with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as conn:
-            stored = conn.execute("SELECT token_hash FROM api_tokens WHERE id = ?",
-                                  (created["id"],)).fetchone()
-        self.assertEqual(stored, (digest,))
+        stored = query(self.server.data_dir,
+                       "SELECT token_hash FROM api_tokens WHERE id = %d" % created["id"])
+        self.assertEqual(stored, [(digest,)])
         for name in os.listdir(self.server.data_dir):
             path = os.path.join(self.server.data_dir, name)
             if os.path.isfile(path):

@@ -17,11 +17,11 @@ import http.client
 import itertools
 import json as jsonlib
 import os
-import sqlite3
 import time
 import unittest
 
-from harness import ADMIN_EMAIL, Headers, Response, VestibuleTestCase, quote_name, stored_bytes
+from harness import (ADMIN_EMAIL, Headers, Response, VestibuleTestCase, query, quote_name,
+                     stored_bytes)
 
 _counter = itertools.count(1)
 
@@ -903,10 +903,9 @@ class PasswordLinkTest(SharingCase):
         plain = self.link(item_a["id"], kind="anyone", role="view")
 
         # Stored: an Argon2id hash of that very password (checked by libsodium itself), salted.
-        db = sqlite3.connect("file:%s?mode=ro" % self.server.db_path, uri=True)
-        self.addCleanup(db.close)
-        stored = dict(db.execute("SELECT id, password_hash FROM links WHERE id IN (?, ?, ?)",
-                                 (link_a["id"], link_b["id"], plain["id"])).fetchall())
+        stored = dict(query(self.server.data_dir,
+                            "SELECT id, password_hash FROM links WHERE id IN (%d, %d, %d)"
+                            % (link_a["id"], link_b["id"], plain["id"])))
         for link, password in ((link_a, pw_a), (link_b, pw_b)):
             value = stored[link["id"]]
             self.assertRegex(value, r"^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$"
@@ -917,8 +916,8 @@ class PasswordLinkTest(SharingCase):
         self.assertFalse(argon2id_verifies(stored[link_a["id"]], pw_b))
         self.assertEqual(stored[plain["id"]], "")
         again = self.link(item_a["id"], kind="anyone", role="view", password=pw_a)
-        (same_password,) = db.execute("SELECT password_hash FROM links WHERE id = ?",
-                                      (again["id"],)).fetchone()
+        [(same_password,)] = query(self.server.data_dir,
+                                   "SELECT password_hash FROM links WHERE id = %d" % again["id"])
         self.assertNotEqual(same_password, stored[link_a["id"]], "the hash is not salted")
 
         # The summary a holder gets before the password: it says a password is needed.

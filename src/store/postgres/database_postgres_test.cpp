@@ -168,6 +168,25 @@ TEST(PostgresEngine, ALostConnectionIsReplacedBeforeTheNextTransactionBegins) {
             3);
 }
 
+TEST(PostgresEngine, TextWithANulCharacterIsRefusedAsInvalidAndNothingIsWritten) {
+  Fresh f;
+  ASSERT_TRUE(f.db.write<void>([](sql::Connection& c) { c.exec("CREATE TABLE t (s TEXT)"); }));
+  const auto refused = f.db.write<void>([](sql::Connection& c) {
+    c.prepare("INSERT INTO t (s) VALUES (?1)").with("before").run();
+    c.prepare("INSERT INTO t (s) VALUES (?1)").with(std::string("a\0b", 3)).run();
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("NUL character"), std::string::npos);
+  EXPECT_EQ(f.db.read<std::int64_t>([](sql::Connection& c) {
+                  auto& s = c.prepare("SELECT count(*) FROM t");
+                  s.step();
+                  return s.int64(0);
+                })
+                .value(),
+            0);
+}
+
 TEST(PostgresEngine, AnUnreachableServerIsNamedWithoutItsPassword) {
   try {
     Database db("postgres://ada:s3cret@127.0.0.1:1/none?connect_timeout=2", 1);
