@@ -11,14 +11,18 @@
 #include "util/crypto.hpp"
 #include "util/net.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <thread>
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace vestibule::app {
 
@@ -42,8 +46,8 @@ util::PasswordHashCost password_cost(const std::string& name) {
   return util::default_password_cost();
 }
 
-// The server's secret key (32 random bytes, mode 0600), created on first start. Codes are stored
-// as HMACs under it.
+// A secret key of the data folder (32 random bytes, mode 0600), created on first start: the
+// server key (codes are stored as HMACs under it) or the audit key.
 Result<std::string> load_or_create_key(const fs::path& path) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -77,7 +81,60 @@ Result<std::string> load_or_create_key(const fs::path& path) {
   return key;
 }
 
+constexpr std::size_t kKeyBytes = 32;
+
+// Both keys of the node: from [server] key_file when it is set (the server key, then the audit
+// key, in one file), else each from its own file in the data folder.
+Result<NodeKeys> load_keys(const Config& config) {
+  if (config.server.key_file.empty()) {
+    const fs::path keys = fs::path(config.server.data_dir) / "keys";
+    VST_TRY(server, load_or_create_key(keys / "server.key"));
+    VST_TRY(audit, load_or_create_key(keys / "audit.key"));
+    return NodeKeys{std::move(server), std::move(audit)};
+  }
+  const std::string& path = config.server.key_file;
+  if (!fs::exists(path)) {
+    return fail(Errc::kUnavailable,
+                "[server] key_file " + path +
+                    " does not exist; make it once with `vestibule keys export " + path +
+                    "` on the node whose keys the cluster keeps (or on any node of a new one), "
+                    "then copy it to every node, readable by the server's user only");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string both((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.eof() && !in) {
+    return fail(Errc::kUnavailable, "cannot read [server] key_file " + path);
+  }
+  if (both.size() != 2 * kKeyBytes) {
+    return fail(Errc::kUnavailable, "[server] key_file " + path +
+                                        " is damaged (not 64 bytes); copy it again from "
+                                        "another node or restore it from a backup");
+  }
+  return NodeKeys{both.substr(0, kKeyBytes), both.substr(kKeyBytes)};
+}
+
 }  // namespace
+
+Result<void> export_keys(const Config& config, const std::string& to) {
+  VST_TRY(keys, load_keys(config));
+  // O_EXCL: an existing key file (another cluster's, or this one's) is never overwritten.
+  const int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(Errc::kConflict, "cannot create " + to + ": " + std::strerror(errno) +
+                                     (errno == EEXIST ? " (it is never overwritten; choose "
+                                                        "another name or remove it first)"
+                                                      : ""));
+  }
+  const std::string both = keys.server + keys.audit;
+  const bool written = ::write(fd, both.data(), both.size()) == static_cast<ssize_t>(both.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    ::unlink(to.c_str());
+    return fail(Errc::kUnavailable, "cannot write " + to + ": " + std::strerror(errno));
+  }
+  return outcome::success();
+}
 
 Result<std::unique_ptr<Application>> Application::open(Config config, bool test_clock) {
   util::crypto_init();
@@ -106,6 +163,7 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   }
   const auto threads = app->config_.server.threads != 0 ? app->config_.server.threads
                                                         : std::thread::hardware_concurrency();
+  VST_TRY(keys, load_keys(app->config_));
   const std::size_t connections = std::max(2U, threads) + 2;
   try {
     if (app->config_.database.url.empty()) {
@@ -154,9 +212,8 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->sharing_events_ = std::make_unique<domain::LoggedSharingEvents>();
   // The audit key is its own file: whoever can write the database but not read this file cannot
   // forge the chain (back up both; a lost key makes the log unverifiable, not unreadable).
-  VST_TRY(audit_key, load_or_create_key(data_dir / "keys" / "audit.key"));
   app->audit_ =
-      std::make_unique<store::sql::AuditStore>(*app->db_, *app->clock_, std::move(audit_key));
+      std::make_unique<store::sql::AuditStore>(*app->db_, *app->clock_, std::move(keys.audit));
   app->audited_events_ =
       std::make_unique<domain::AuditedSharingEvents>(*app->audit_, *app->sharing_events_);
   domain::MembersOptions members_options;
@@ -212,10 +269,9 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
       *app->sharing_repo_, *app->items_, *app->spaces_repo_, *app->users_, *app->policies_,
       *app->authz_, *app->audited_events_, *app->link_password_throttle_, *app->outbox_,
       *app->clock_, sharing_options);
-  VST_TRY(server_key, load_or_create_key(data_dir / "keys" / "server.key"));
   app->verification_repo_ = std::make_unique<store::sql::VerificationStore>(*app->db_);
   domain::VerificationOptions verification_options;
-  verification_options.server_key = std::move(server_key);
+  verification_options.server_key = std::move(keys.server);
   app->verification_ = std::make_unique<domain::Verification>(
       *app->verification_repo_, *app->sharing_repo_, *app->items_, *app->authz_, *app->outbox_,
       *app->audited_events_, *app->clock_, std::move(verification_options));

@@ -30,6 +30,18 @@
 
 namespace vestibule::app {
 
+// The node's two secret keys: the server key (codes are stored as HMACs under it) and the audit
+// key (the audit log's chain).
+struct NodeKeys {
+  std::string server;
+  std::string audit;
+};
+
+// Writes the keys this configuration uses (the data folder's, made when missing, or those of
+// [server] key_file) into `to`, one file for [server] key_file on every node of a cluster: mode
+// 0600, never over an existing file.
+Result<void> export_keys(const Config& config, const std::string& to);
+
 class Application {
  public:
   // Opens (creating) the data folder and database and migrates it to the current schema.

@@ -213,6 +213,7 @@ const std::vector<Key>& keys() {
       {"server", "public_url", public_url()},
       {"server", "data_dir", text(&C::server, &C::Server::data_dir)},
       {"server", "threads", integer(&C::server, &C::Server::threads, 0, 256)},
+      {"server", "key_file", text(&C::server, &C::Server::key_file)},
       {"http", "max_header_bytes", size(&C::http, &C::Http::max_header_bytes, 1024)},
       {"http", "max_header_fields", integer(&C::http, &C::Http::max_header_fields, 8, 10000)},
       {"http", "header_timeout",

@@ -21,6 +21,9 @@ struct Config {
     std::string public_url;  // empty: http://<the bound address>
     std::string data_dir = "data";
     unsigned threads = 0;  // 0: one per core
+    // Empty: the server and audit keys are files of the data folder (keys/), made on first start.
+    // Otherwise the one file holding both, shared by every node of a cluster (`keys export`).
+    std::string key_file;
   } server;
   struct Http {
     std::size_t max_header_bytes = 16 * 1024;

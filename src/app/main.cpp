@@ -1,4 +1,4 @@
-// vestibule: the server and its command line (serve, migrate, user, report, audit, settings,
+// vestibule: the server and its command line (serve, migrate, user, report, audit, keys, settings,
 // token).
 #include "api/external_sharing_report.hpp"
 #include "app/admin_cli.hpp"
@@ -204,6 +204,14 @@ int main(int argc, char** argv) {
   std::string prune_before;
   audit_prune->add_option("--before", prune_before, "an RFC 3339 time")->required();
 
+  auto* keys = cli.add_subcommand("keys", "the server's secret keys");
+  keys->require_subcommand(1);
+  auto* keys_export = keys->add_subcommand(
+      "export", "write the server and audit keys into one file, for [server] key_file");
+  std::string keys_file;
+  keys_export->add_option("file", keys_file, "the file to create (never overwritten)")->required();
+  common.add_to(keys_export);
+
   auto* settings = cli.add_subcommand("settings", "the organization's sharing policy");
   settings->require_subcommand(1);
   auto* settings_get = settings->add_subcommand("get", "print every setting, or one");
@@ -250,6 +258,18 @@ int main(int argc, char** argv) {
       }
       auto version = app.value()->database().schema_version();
       std::cout << "database schema at version " << version.value() << "\n";
+      return 0;
+    }
+    if (keys_export->parsed()) {
+      auto config = load(common, {});
+      if (!config) {
+        return fail_with(config.error().message);
+      }
+      if (auto done = vestibule::app::export_keys(config.value(), keys_file); !done) {
+        return fail_with(done.error().message);
+      }
+      std::cout << "wrote the server and audit keys to " << keys_file
+                << "; set [server] key_file to it on every node\n";
       return 0;
     }
     if (report_external->parsed()) {

@@ -7,13 +7,18 @@
   is connected again when its next transaction begins;
 - what a server wrote is there after it restarts on the same database, and `vestibule migrate`
   on a database that is already current changes nothing;
-- the audit log's chain verifies, and a row changed in the database is found at its entry.
+- the audit log's chain verifies, and a row changed in the database is found at its entry;
+- nodes with data folders of their own share the server and audit keys through [server]
+  key_file (`vestibule keys export`): the chain both wrote verifies from either.
 
 The behaviour suites run on PostgreSQL as well (ctest postgres.test_*); this file holds what only
 a PostgreSQL database has.
 """
 
+import os
+import shutil
 import socket
+import stat
 import tempfile
 import unittest
 
@@ -112,6 +117,46 @@ class ServerOnPostgresTest(VestibuleTestCase):
         code, out, err = run_cli("audit", "verify", "--data-dir", server.data_dir, env=env)
         self.assertEqual(code, 1, out + err)
         self.assertIn("entry %d" % ids[1], out)
+
+    def test_nodes_with_data_folders_of_their_own_share_their_keys_through_key_file(self):
+        url = self.cluster.fresh_database()
+        folders = [tempfile.mkdtemp(prefix="vestibule-it-node-") for _ in range(4)]
+        for folder in folders:
+            self.addCleanup(shutil.rmtree, folder, True)
+        first, second, other, keys = folders
+        key_file = os.path.join(keys, "cluster.keys")
+        code, out, err = run_cli("keys", "export", key_file, "--data-dir", first)
+        self.assertEqual(code, 0, out + err)
+        self.assertEqual(os.path.getsize(key_file), 64)
+        self.assertEqual(stat.S_IMODE(os.stat(key_file).st_mode), 0o600)
+        with open(key_file, "rb") as f:
+            exported = f.read()
+        code, out, err = run_cli("keys", "export", key_file, "--data-dir", other)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("never overwritten", err)
+        with open(key_file, "rb") as f:
+            self.assertEqual(f.read(), exported)
+
+        env = {"VESTIBULE_DATABASE__URL": url, "VESTIBULE_SERVER__KEY_FILE": key_file}
+        for data, sharing in ((first, "anyone"), (second, "internal_only")):
+            node = self.start_server(data_dir=data, env=env)
+            self.assertStatus(self.admin(node).patch("/api/v1/admin/settings",
+                                                     json={"external_sharing": sharing}), 200)
+            node.stop()
+        # Both nodes chained their entries under the one audit key: the log verifies from
+        # either; under a key of another data folder it does not.
+        for data in (first, second):
+            code, out, err = run_cli("audit", "verify", "--data-dir", data, env=env)
+            self.assertEqual(code, 0, out + err)
+        code, out, err = run_cli("audit", "verify", "--data-dir", other,
+                                 env={"VESTIBULE_DATABASE__URL": url})
+        self.assertEqual(code, 1, out + err)
+
+        missing = dict(env, VESTIBULE_SERVER__KEY_FILE=key_file + ".missing")
+        code, out, err = run_cli("serve", "--data-dir", second, "--listen", "127.0.0.1:0",
+                                 env=missing)
+        self.assertEqual(code, 2, out + err)
+        self.assertIn("does not exist; make it once with `vestibule keys export", err)
 
 
 if __name__ == "__main__":
