@@ -3,9 +3,11 @@
 #include "store/postgres/migrations.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <optional>
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 namespace vestibule::store::postgres {
@@ -307,7 +309,12 @@ Database::Database(std::string url, std::size_t pool_size) : url_(std::move(url)
   }
 }
 
-Database::~Database() = default;
+Database::~Database() {
+  stopping_.store(true);
+  if (listener_.joinable()) {
+    listener_.join();
+  }
+}
 
 std::string Database::redact(std::string_view url) {
   // postgres://user:password@host... → postgres://user:***@host...
@@ -389,10 +396,20 @@ Result<void> Database::transact(const std::function<void(sql::Connection&)>& bod
       if (mode != Mode::kRead) {
         before_commit(c);
       }
+      std::optional<std::int64_t> counted;
       if (mode == Mode::kWrite) {
-        c.exec("UPDATE change_counter SET value = value + 1 WHERE id = 1");
+        // The notification is delivered at COMMIT, and only if it commits.
+        const auto value = c.scalar(
+            "WITH v AS (UPDATE change_counter SET value = value + 1 WHERE id = 1 "
+            "RETURNING value) SELECT value, pg_notify('vestibule_changes', value::text) FROM v");
+        if (value) {
+          counted = std::stoll(*value);
+        }
       }
       c.exec("COMMIT");
+      if (counted) {
+        learn(*counted);
+      }
       return outcome::success();
     } catch (...) {
       PQclear(PQexec(c.handle(), "ROLLBACK"));
@@ -406,6 +423,9 @@ Result<void> Database::transact(const std::function<void(sql::Connection&)>& bod
 }
 
 std::optional<std::int64_t> Database::change_generation() {
+  if (listening_.load(std::memory_order_acquire)) {
+    return known_.load(std::memory_order_acquire);
+  }
   auto lease = acquire();
   Connection& c = *lease;
   try {
@@ -423,6 +443,71 @@ std::optional<std::int64_t> Database::change_generation() {
     spdlog::warn("reading the change counter failed: {}", e.what());
     return std::nullopt;
   }
+}
+
+void Database::learn(std::int64_t value) {
+  auto known = known_.load(std::memory_order_relaxed);
+  while (value > known && !known_.compare_exchange_weak(known, value, std::memory_order_release,
+                                                        std::memory_order_relaxed)) {
+  }
+}
+
+void Database::listen_loop() {
+  using std::chrono::steady_clock;
+  bool reported = false;
+  while (!stopping_.load()) {
+    try {
+      Connection c(url_);
+      c.exec("LISTEN vestibule_changes");
+      // Read after LISTEN: a change committed in between is in the row or notified, or both.
+      const auto read_row = [&] {
+        // (Spelled unlike the requests' read, so that statement counts tell the two apart.)
+        if (const auto value = c.scalar("SELECT max(value) FROM change_counter")) {
+          learn(std::stoll(*value));
+        }
+      };
+      read_row();
+      listening_.store(true, std::memory_order_release);
+      if (reported) {
+        spdlog::info("listening for changes from other nodes again");
+        reported = false;
+      }
+      auto last_read = steady_clock::now();
+      while (!stopping_.load()) {
+        pollfd ready{PQsocket(c.handle()), POLLIN, 0};
+        if (::poll(&ready, 1, 200) > 0 && PQconsumeInput(c.handle()) == 0) {
+          throw PgError("", PQerrorMessage(c.handle()));
+        }
+        while (PGnotify* n = PQnotifies(c.handle())) {
+          std::int64_t value = 0;
+          const std::string_view payload(n->extra);
+          if (std::from_chars(payload.data(), payload.data() + payload.size(), value).ec ==
+              std::errc{}) {
+            learn(value);
+          }
+          PQfreemem(n);
+        }
+        // A lost notification (or a dead connection that reports nothing) costs at most this.
+        if (steady_clock::now() - last_read >= std::chrono::seconds(1)) {
+          read_row();
+          last_read = steady_clock::now();
+        }
+      }
+    } catch (const PgError& e) {
+      listening_.store(false, std::memory_order_release);
+      if (!reported) {
+        spdlog::warn(
+            "not listening for changes from other nodes ({}); each request reads the "
+            "change counter until it is back",
+            e.what());
+        reported = true;
+      }
+      for (int i = 0; i < 10 && !stopping_.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }
+  listening_.store(false, std::memory_order_release);
 }
 
 int Database::latest_schema_version() const { return static_cast<int>(migrations().size()); }
@@ -468,6 +553,10 @@ Result<int> Database::migrate() {
       Mode::kWriteUnversioned);
   if (!done) {
     return fail(std::move(done).error());
+  }
+  // The change counter exists from here on: start listening for other nodes' changes.
+  if (!listener_.joinable()) {
+    listener_ = std::thread([this] { listen_loop(); });
   }
   return reached;
 }

@@ -4,18 +4,28 @@
 // (translate_sql). Write transactions take one advisory lock, so they run one at a time across
 // every node, as SQLite's IMMEDIATE transactions do on one machine: a body that reads and then
 // writes sees no other write in between. Reads run in REPEATABLE READ, one snapshot each, as a
-// SQLite read transaction does. The change counter is a row (change_counter, id 1) advanced by
-// every versioned write; the memo reads it once per request.
+// SQLite read transaction does.
+//
+// The change counter is a row (change_counter, id 1) that every versioned write advances and
+// announces (NOTIFY vestibule_changes with the new value) in its transaction. Each node keeps the
+// newest value it knows in memory, from its own commits at once and from the others' through one
+// listening connection (LISTEN), which also reads the row once a second in case a notification
+// was lost. So while nothing changes a request makes no round trip for its memo, a change is in
+// force at the next request on the node that made it, and on every node within about a second at
+// worst (milliseconds when the notification arrives). While the listening connection is down,
+// each request reads the row instead, until it is back.
 #pragma once
 
 #include "store/sql/engine.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -125,6 +135,8 @@ class Database final : public sql::Database {
 
   // `url` with its password hidden, for messages.
   [[nodiscard]] static std::string redact(std::string_view url);
+  // Whether the listening connection is up, so the memo's check needs no round trip.
+  [[nodiscard]] bool listening() const { return listening_.load(std::memory_order_acquire); }
 
  protected:
   Result<void> transact(const std::function<void(sql::Connection&)>& body, Mode mode) override;
@@ -135,8 +147,17 @@ class Database final : public sql::Database {
   Lease acquire();
   void give_back(std::unique_ptr<Connection> c);
   Error translate(const PgError& e) const;
+  // Raises the newest known value of the change counter to `value`.
+  void learn(std::int64_t value);
+  // The listening connection's thread: LISTEN, take notifications, read the row each second,
+  // connect again after a failure; until the database is destroyed.
+  void listen_loop();
 
   std::string url_;
+  std::atomic<std::int64_t> known_{-1};
+  std::atomic<bool> listening_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread listener_;
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;

@@ -3,6 +3,9 @@
 #include "support/postgres_server.hpp"
 #include "util/read_scope.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 namespace vestibule::store::postgres {
@@ -114,15 +117,21 @@ TEST(PostgresEngine, VersionedWritesAdvanceTheChangeCounterAndNothingElseDoes) {
   EXPECT_EQ(counter(f.db), before + 1);
 }
 
-TEST(PostgresEngine, AMemoizedReadSeesAWriteFromAnotherNodeAtTheNextRequest) {
-  const auto url = testing::PostgresServer::shared().fresh_database();
-  Database a(url, 1);
-  Database b(url, 1);
-  ASSERT_TRUE(a.migrate());
-  ASSERT_TRUE(a.write<void>(
-      [](sql::Connection& c) { c.exec("CREATE TABLE t (n BIGINT); INSERT INTO t VALUES (1)"); }));
-  const auto read_n = [&] {
-    return a
+// Two nodes on one database, each with a table `t` of one number, read through the memo.
+struct TwoNodes {
+  std::string url = testing::PostgresServer::shared().fresh_database();
+  Database a{url, 2};
+  Database b{url, 2};
+  TwoNodes() {
+    EXPECT_TRUE(a.migrate());
+    EXPECT_TRUE(b.migrate());
+    EXPECT_TRUE(a.write<void>(
+        [](sql::Connection& c) { c.exec("CREATE TABLE t (n BIGINT); INSERT INTO t VALUES (1)"); }));
+  }
+  // One request on `node`: its memoized read of n.
+  static std::int64_t request(Database& node) {
+    util::ReadScope scope;
+    return node
         .memoized_read<std::int64_t>("n",
                                      [](sql::Connection& c) {
                                        auto& s = c.prepare("SELECT n FROM t");
@@ -130,17 +139,67 @@ TEST(PostgresEngine, AMemoizedReadSeesAWriteFromAnotherNodeAtTheNextRequest) {
                                        return s.int64(0);
                                      })
         .value();
-  };
-  {
-    util::ReadScope request;
-    EXPECT_EQ(read_n(), 1);
-    const auto hits = Database::memo_hits();
-    EXPECT_EQ(read_n(), 1);
-    EXPECT_EQ(Database::memo_hits(), hits + 1);
   }
-  ASSERT_TRUE(b.write<void>([](sql::Connection& c) { c.exec("UPDATE t SET n = 2"); }));
-  util::ReadScope next;
-  EXPECT_EQ(read_n(), 2);
+  static void set(Database& node, int n) {
+    ASSERT_TRUE(node.write<void>(
+        [n](sql::Connection& c) { c.prepare("UPDATE t SET n = ?1").with(n).run(); }));
+  }
+  // Requests on `node` until one reads `n`; how long that took.
+  static std::chrono::milliseconds until_read(Database& node, int n) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + std::chrono::seconds(5);
+    while (request(node) != n && std::chrono::steady_clock::now() < deadline) {
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
+  }
+};
+
+TEST(PostgresEngine, AChangeIsInForceAtOnceOnItsNodeAndWithinASecondOnAnother) {
+  TwoNodes nodes;
+  EXPECT_EQ(TwoNodes::request(nodes.a), 1);
+  EXPECT_EQ(TwoNodes::request(nodes.b), 1);
+  for (int n = 2; n < 12; ++n) {
+    Database& writer = n % 2 == 0 ? nodes.a : nodes.b;
+    Database& other = n % 2 == 0 ? nodes.b : nodes.a;
+    TwoNodes::set(writer, n);
+    EXPECT_EQ(TwoNodes::request(writer), n);  // the next request on the writer's node
+    const auto took = TwoNodes::until_read(other, n);
+    EXPECT_LT(took, std::chrono::seconds(1)) << "change " << n;
+    EXPECT_EQ(TwoNodes::request(other), n);
+  }
+}
+
+TEST(PostgresEngine, WhileNothingChangesARequestReadsNothingFromTheDatabase) {
+  TwoNodes nodes;
+  ASSERT_TRUE(nodes.a.write<void>(
+      [](sql::Connection& c) { c.exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); }));
+  // The listening connection is made in the background once the schema is there.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!nodes.a.listening() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_TRUE(nodes.a.listening());
+  const auto statements = [&] {
+    return nodes.b
+        .read<std::int64_t>([](sql::Connection& c) {
+          auto& s = c.prepare(
+              "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON "
+              "d.oid = s.dbid WHERE d.datname = current_database() AND "
+              "(s.query LIKE '%FROM t%' OR s.query LIKE '%FROM change_counter WHERE%')");
+          s.step();
+          return s.int64(0);
+        })
+        .value();
+  };
+  EXPECT_EQ(TwoNodes::request(nodes.a), 1);
+  const auto hits = Database::memo_hits();
+  const auto before = statements();
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(TwoNodes::request(nodes.a), 1);
+  }
+  EXPECT_EQ(statements(), before);
+  EXPECT_EQ(Database::memo_hits(), hits + 1000);
 }
 
 TEST(PostgresEngine, ALostConnectionIsReplacedBeforeTheNextTransactionBegins) {
