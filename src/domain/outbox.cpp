@@ -8,17 +8,6 @@
 
 namespace vestibule::domain {
 
-namespace {
-
-// Messages taken per pass, and how long they stay claimed: longer than the pass can take (each
-// attempt gives up within 40 s: the SMTP sender's connect and transfer timeouts), so no message
-// is ever sent by two workers (nodes) at once; a worker that dies mid-send leaves its messages to
-// be tried again when the claim runs out.
-constexpr std::size_t kBatch = 10;
-constexpr auto kClaim = std::chrono::minutes(10);
-
-}  // namespace
-
 std::string_view to_string(MailKind kind) {
   switch (kind) {
     case MailKind::kInvitation:
@@ -57,7 +46,7 @@ Result<MailMessage> Outbox::enqueue(const NewMail& mail) {
 
 std::size_t Outbox::deliver_due() {
   const TimePoint now = clock_.now();
-  auto due = repository_.claim_due(now, kBatch, now + kClaim);
+  auto due = repository_.due(now, 50);
   if (!due) {
     spdlog::error("outbox: cannot read queued mail: {}", due.error().message);
     return 0;

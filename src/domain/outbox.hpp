@@ -58,11 +58,8 @@ class OutboxRepository {
   virtual ~OutboxRepository() = default;
   virtual Result<MailMessage> enqueue(const NewMail& mail, const std::string& message_id,
                                       TimePoint now) = 0;
-  // Queued messages whose next attempt is due, oldest first, each claimed until `until` (its next
-  // attempt moved there in the same transaction): another worker (on another node) does not take
-  // it meanwhile, and one that dies mid-send leaves it to be tried again then.
-  virtual Result<std::vector<MailMessage>> claim_due(TimePoint now, std::size_t limit,
-                                                     TimePoint until) = 0;
+  // Queued messages whose next attempt is due, oldest first.
+  virtual Result<std::vector<MailMessage>> due(TimePoint now, std::size_t limit) = 0;
   virtual Result<void> mark_sent(Id id, TimePoint now, bool scrub) = 0;
   virtual Result<void> reschedule(Id id, int attempts, TimePoint next,
                                   const std::string& error) = 0;

@@ -328,26 +328,6 @@ TEST_P(StoreContract, AnIdentityIsLastSeenAtItsLatestVerificationOrUse) {
   EXPECT_EQ(b().sharing().identity_last_seen(9999).error().code, Errc::kNotFound);
 }
 
-TEST_P(StoreContract, DueMailIsClaimedByOneWorkerUntilItsClaimRunsOut) {
-  NewMail mail;
-  mail.kind = MailKind::kNotification;
-  mail.to = "eve@partner.example";
-  mail.subject = "s";
-  const auto first = b().outbox().enqueue(mail, "<1@test>", now_).value();
-  const auto second = b().outbox().enqueue(mail, "<2@test>", now_).value();
-  const auto until = now_ + std::chrono::minutes(10);
-  const auto claimed = b().outbox().claim_due(now_, 10, until).value();
-  ASSERT_EQ(claimed.size(), 2U);
-  EXPECT_EQ(claimed[0].id, first.id);
-  // Another worker at the same moment finds nothing to take.
-  EXPECT_TRUE(b().outbox().claim_due(now_ + std::chrono::minutes(9), 10, until).value().empty());
-  ASSERT_TRUE(b().outbox().mark_sent(first.id, now_, false));
-  // The claim of a worker that never reported runs out: the message is due again, alone.
-  const auto again = b().outbox().claim_due(until, 10, until + std::chrono::minutes(10)).value();
-  ASSERT_EQ(again.size(), 1U);
-  EXPECT_EQ(again[0].id, second.id);
-}
-
 TEST_P(StoreContract, MailHistoryOfALinkRecipientIsOldestFirst) {
   const auto ada = user("ada@example.org");
   NewLink l;

@@ -78,9 +78,8 @@ Result<MailMessage> OutboxStore::enqueue(const domain::NewMail& mail, const std:
   });
 }
 
-Result<std::vector<MailMessage>> OutboxStore::claim_due(domain::TimePoint now, std::size_t limit,
-                                                        domain::TimePoint until) {
-  const auto due = [&](Connection& c) {
+Result<std::vector<MailMessage>> OutboxStore::due(domain::TimePoint now, std::size_t limit) {
+  return db_.read<std::vector<MailMessage>>([&](Connection& c) {
     auto& s = c.prepare("SELECT " VST_MAIL_COLUMNS
                         " FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
                         "ORDER BY next_attempt_at, id LIMIT ?2");
@@ -90,24 +89,7 @@ Result<std::vector<MailMessage>> OutboxStore::claim_due(domain::TimePoint now, s
       out.push_back(read_mail(s));
     }
     return out;
-  };
-  // A read first, so a pass that finds nothing writes nothing.
-  VST_TRY(found, db_.read<std::vector<MailMessage>>(due));
-  if (found.empty()) {
-    return found;
-  }
-  // Then again under the write lock, since another worker may have claimed some meanwhile. The
-  // claim changes nothing a memoized read depends on.
-  std::vector<MailMessage> claimed;
-  VST_TRYV(db_.write_unversioned([&](Connection& c) {
-    claimed = due(c);
-    for (const auto& m : claimed) {
-      c.prepare("UPDATE outbox SET next_attempt_at = ?1 WHERE id = ?2")
-          .with(to_unix(until), m.id)
-          .run();
-    }
-  }));
-  return claimed;
+  });
 }
 
 Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {

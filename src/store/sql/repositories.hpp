@@ -186,8 +186,7 @@ class OutboxStore final : public domain::OutboxRepository {
   explicit OutboxStore(Database& db) : db_(db) {}
   Result<domain::MailMessage> enqueue(const domain::NewMail& mail, const std::string& message_id,
                                       domain::TimePoint now) override;
-  Result<std::vector<domain::MailMessage>> claim_due(domain::TimePoint now, std::size_t limit,
-                                                     domain::TimePoint until) override;
+  Result<std::vector<domain::MailMessage>> due(domain::TimePoint now, std::size_t limit) override;
   Result<void> mark_sent(domain::Id id, domain::TimePoint now, bool scrub) override;
   Result<void> reschedule(domain::Id id, int attempts, domain::TimePoint next,
                           const std::string& error) override;
