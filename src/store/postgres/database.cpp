@@ -335,7 +335,7 @@ Database::Lease Database::acquire() {
   available_.wait(lock, [&] { return !idle_.empty(); });
   auto c = std::move(idle_.back());
   idle_.pop_back();
-  return Lease(*this, std::move(c));
+  return {*this, std::move(c)};
 }
 
 void Database::give_back(std::unique_ptr<Connection> c) {

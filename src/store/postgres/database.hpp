@@ -146,7 +146,7 @@ class Database final : public sql::Database {
   class Lease;
   Lease acquire();
   void give_back(std::unique_ptr<Connection> c);
-  Error translate(const PgError& e) const;
+  [[nodiscard]] Error translate(const PgError& e) const;
   // Raises the newest known value of the change counter to `value`.
   void learn(std::int64_t value);
   // The listening connection's thread: LISTEN, take notifications, read the row each second,
