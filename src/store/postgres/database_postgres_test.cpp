@@ -16,6 +16,16 @@ struct Fresh {
   Fresh() { EXPECT_TRUE(db.migrate()); }
 };
 
+std::int64_t rows_in_t(Database& db) {
+  return db
+      .read<std::int64_t>([](sql::Connection& c) {
+        auto& s = c.prepare("SELECT count(*) FROM t");
+        s.step();
+        return s.int64(0);
+      })
+      .value();
+}
+
 std::int64_t counter(Database& db) {
   return db
       .read<std::int64_t>([](sql::Connection& c) {
@@ -66,13 +76,7 @@ TEST(PostgresEngine, ARefusalRollsBackAndIsReturned) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kNotFound);
   EXPECT_EQ(refused.error().message, "no such thing");
-  EXPECT_EQ(f.db.read<std::int64_t>([](sql::Connection& c) {
-                  auto& s = c.prepare("SELECT count(*) FROM t");
-                  s.step();
-                  return s.int64(0);
-                })
-                .value(),
-            0);
+  EXPECT_EQ(rows_in_t(f.db), 0);
 }
 
 TEST(PostgresEngine, InsertIdsChangesNullsAndBooleansReadAsOnSqlite) {
@@ -218,13 +222,7 @@ TEST(PostgresEngine, ALostConnectionIsReplacedBeforeTheNextTransactionBegins) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(f.db.write<void>([](sql::Connection& c) { c.exec("INSERT INTO t VALUES (1)"); }));
   }
-  EXPECT_EQ(f.db.read<std::int64_t>([](sql::Connection& c) {
-                  auto& s = c.prepare("SELECT count(*) FROM t");
-                  s.step();
-                  return s.int64(0);
-                })
-                .value(),
-            3);
+  EXPECT_EQ(rows_in_t(f.db), 3);
 }
 
 TEST(PostgresEngine, TextWithANulCharacterIsRefusedAsInvalidAndNothingIsWritten) {
@@ -237,13 +235,7 @@ TEST(PostgresEngine, TextWithANulCharacterIsRefusedAsInvalidAndNothingIsWritten)
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
   EXPECT_NE(refused.error().message.find("NUL character"), std::string::npos);
-  EXPECT_EQ(f.db.read<std::int64_t>([](sql::Connection& c) {
-                  auto& s = c.prepare("SELECT count(*) FROM t");
-                  s.step();
-                  return s.int64(0);
-                })
-                .value(),
-            0);
+  EXPECT_EQ(rows_in_t(f.db), 0);
 }
 
 TEST(PostgresEngine, AnUnreachableServerIsNamedWithoutItsPassword) {
