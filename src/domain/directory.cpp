@@ -338,7 +338,9 @@ ExternalDirectory::Swept ExternalDirectory::sweep_guests() {
       ++swept.deleted;
     } else if (*until - kWarnBefore <= now && !guest.expiry_warned_at) {
       // Marked first: a crash between the two loses a warning rather than sending it twice.
-      if (auto marked = sharing_.mark_expiry_warned(guest.identity.id, now); !marked) {
+      // Only the sweep whose mark lands warns: every node sweeps.
+      if (auto marked = sharing_.mark_expiry_warned(guest.identity.id, now);
+          !marked || !marked.value()) {
         continue;
       }
       warn_owners(guest.identity, *until);

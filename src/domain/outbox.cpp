@@ -52,7 +52,18 @@ std::size_t Outbox::deliver_due() {
     return 0;
   }
   std::size_t handled = 0;
-  for (const auto& message : due.value()) {
+  for (const auto& candidate : due.value()) {
+    auto claimed = repository_.claim(candidate.id, clock_.now());
+    if (!claimed) {
+      spdlog::error("outbox: cannot claim mail {}: {}", candidate.id, claimed.error().message);
+      continue;
+    }
+    if (!claimed.value()) {
+      continue;  // another worker has it, or has just delivered it
+    }
+    // Held until this iteration's outcome is written; read after the claim, so current.
+    const ClaimedMail claim = std::move(*claimed.value());
+    const MailMessage& message = claim.message;
     Result<void> written = outcome::success();
     if (message.expires_at && *message.expires_at <= clock_.now()) {
       written = repository_.finish(message.id, MailState::kDropped, message.attempts,

@@ -2,7 +2,8 @@
 // a MailSender with retries and exponential back-off. Temporary failures (the relay unreachable,
 // 4xx answers) are retried; permanent ones (5xx) end in `failed` with the relay's answer. A code
 // email whose code has expired is dropped, never sent late; a message carrying a secret has its
-// body scrubbed once sent. Thread-safe; deliver_due() is meant for one worker at a time.
+// body scrubbed once sent. Thread-safe; every node runs a worker, and a worker delivers a
+// message only under its claim, so each is sent once however many workers run.
 #pragma once
 
 #include "domain/model.hpp"
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +55,12 @@ struct MailMessage {
   std::optional<TimePoint> finished_at;  // sent, failed or dropped
 };
 
+// A message a worker alone may deliver, read after that right was taken.
+struct ClaimedMail {
+  MailMessage message;
+  std::shared_ptr<void> hold;  // the right, given up when the last copy is dropped
+};
+
 class OutboxRepository {
  public:
   virtual ~OutboxRepository() = default;
@@ -60,6 +68,12 @@ class OutboxRepository {
                                       TimePoint now) = 0;
   // Queued messages whose next attempt is due, oldest first.
   virtual Result<std::vector<MailMessage>> due(TimePoint now, std::size_t limit) = 0;
+  // The sole right to deliver message `id`, among the workers of every process and node on the
+  // database, until the claim is dropped; a worker's death (its process, or its connection to
+  // the database) ends it at once, so another retries the message without waiting. nullopt when
+  // another worker holds it, or when the message is no longer queued and due at `now` (another
+  // worker delivered it meanwhile).
+  virtual Result<std::optional<ClaimedMail>> claim(Id id, TimePoint now) = 0;
   virtual Result<void> mark_sent(Id id, TimePoint now, bool scrub) = 0;
   virtual Result<void> reschedule(Id id, int attempts, TimePoint next,
                                   const std::string& error) = 0;

@@ -278,7 +278,9 @@ class SharingRepository {
   virtual Result<RevokedAccess> revoke_all(Id external_id, TimePoint now) = 0;
   // Every identity in state guest, for the expiry sweep.
   virtual Result<std::vector<GuestRecord>> guests() = 0;
-  virtual Result<void> mark_expiry_warned(Id external_id, TimePoint now) = 0;
+  // Records the expiry warning; false when it was already recorded (another node's sweep took
+  // it first), so a guest is warned once.
+  virtual Result<bool> mark_expiry_warned(Id external_id, TimePoint now) = 0;
   // When the address was last seen: the latest of its verification, its sessions' proofs and its
   // grants' uses (nullopt when never; kNotFound for an unknown id).
   virtual Result<std::optional<TimePoint>> identity_last_seen(Id id) = 0;

@@ -162,9 +162,13 @@ std::size_t Verification::process_pending() {
     return 0;
   }
   for (const auto& request : pending.value()) {
-    if (auto done = repository_.mark_processed(request.id); !done) {
-      spdlog::error("verification: cannot mark request {}: {}", request.id, done.error().message);
+    auto mine = repository_.mark_processed(request.id);
+    if (!mine) {
+      spdlog::error("verification: cannot mark request {}: {}", request.id, mine.error().message);
       continue;
+    }
+    if (!mine.value()) {
+      continue;  // another worker took it
     }
     if (request.link_id) {
       process_link_request(request);

@@ -79,7 +79,9 @@ class VerificationRepository {
   // Requests for an address since `since`, from any client and for any link or none.
   virtual Result<int> count_requests_for(const std::string& address, TimePoint since) = 0;
   virtual Result<std::vector<VerificationRequest>> pending_requests(std::size_t limit) = 0;
-  virtual Result<void> mark_processed(Id request_id) = 0;
+  // Marks a pending request processed; false when it was already (another node's worker took
+  // it first), so each request is turned into mail by one worker only.
+  virtual Result<bool> mark_processed(Id request_id) = 0;
   // Codes created for an address since `since` (the per-address send budget).
   virtual Result<int> count_codes(const std::string& address, TimePoint since) = 0;
   // Codes created for an address and one browser since `since` (that browser's share of it).

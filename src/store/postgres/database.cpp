@@ -346,6 +346,85 @@ void Database::give_back(std::unique_ptr<Connection> c) {
   available_.notify_one();
 }
 
+class Database::AdvisoryHold final : public sql::Hold {
+ public:
+  AdvisoryHold(Database& db, std::int32_t space, std::int64_t key, std::uint64_t session)
+      : db_(db), space_(space), key_(key), session_(session) {}
+  AdvisoryHold(const AdvisoryHold&) = delete;
+  AdvisoryHold& operator=(const AdvisoryHold&) = delete;
+  AdvisoryHold(AdvisoryHold&&) = delete;
+  AdvisoryHold& operator=(AdvisoryHold&&) = delete;
+  ~AdvisoryHold() override { db_.release_hold(space_, key_, session_); }
+
+ private:
+  Database& db_;
+  std::int32_t space_;
+  std::int64_t key_;
+  std::uint64_t session_;
+};
+
+namespace {
+
+std::string advisory_arguments(std::int32_t space, std::int64_t key) {
+  return std::to_string(space) + ", " + std::to_string(key & 0x7fffffff);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<sql::Hold>> Database::try_hold(std::int32_t space, std::int64_t key) {
+  std::lock_guard lock(hold_mutex_);
+  // A session's advisory locks are re-entrant: threads of this process exclude each other here.
+  if (held_.contains({space, key})) {
+    return std::unique_ptr<sql::Hold>{};
+  }
+  const auto connect = [&] {
+    hold_connection_.reset();
+    hold_connection_ = std::make_unique<Connection>(url_);
+    ++hold_session_;
+  };
+  const std::string take = "SELECT pg_try_advisory_lock(" + advisory_arguments(space, key) + ")";
+  try {
+    if (!hold_connection_ || PQstatus(hold_connection_->handle()) != CONNECTION_OK) {
+      connect();
+    }
+    std::optional<std::string> taken;
+    try {
+      taken = hold_connection_->scalar(take);
+    } catch (const PgError& e) {
+      // Found lost (a restart of the server): the holds it carried are gone with it.
+      if (!connection_lost(e)) {
+        throw;
+      }
+      connect();
+      taken = hold_connection_->scalar(take);
+    }
+    if (taken != "t") {
+      return std::unique_ptr<sql::Hold>{};
+    }
+  } catch (const PgError& e) {
+    hold_connection_.reset();
+    return fail(translate(e));
+  }
+  held_.insert({space, key});
+  return std::unique_ptr<sql::Hold>(
+      std::make_unique<AdvisoryHold>(*this, space, key, hold_session_));
+}
+
+void Database::release_hold(std::int32_t space, std::int64_t key, std::uint64_t session) {
+  std::lock_guard lock(hold_mutex_);
+  held_.erase({space, key});
+  if (!hold_connection_ || session != hold_session_) {
+    return;  // the session that held it has ended, and the lock with it
+  }
+  try {
+    hold_connection_->scalar("SELECT pg_advisory_unlock(" + advisory_arguments(space, key) + ")");
+  } catch (const PgError& e) {
+    // The connection is gone, and every lock it held with it.
+    spdlog::warn("database: releasing a hold failed ({}); its connection is closed", e.what());
+    hold_connection_.reset();
+  }
+}
+
 Error Database::translate(const PgError& e) const {
   const auto& state = e.sqlstate();
   if (state == "23505") {

@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -132,6 +133,10 @@ class Database final : public sql::Database {
   // PostgreSQL checks its pages itself; this reports whether the database answers and holds the
   // schema this program expects.
   Result<std::string> integrity_check() override;
+  // A session-level advisory lock (two-key form, `key` taken modulo 2^31) on a connection of
+  // its own: the database ends it when the node's connection closes, so a node that dies or
+  // loses the database frees its holds at once.
+  Result<std::unique_ptr<sql::Hold>> try_hold(std::int32_t space, std::int64_t key) override;
 
   // `url` with its password hidden, for messages.
   [[nodiscard]] static std::string redact(std::string_view url);
@@ -153,7 +158,16 @@ class Database final : public sql::Database {
   // connect again after a failure; until the database is destroyed.
   void listen_loop();
 
+  class AdvisoryHold;
+  void release_hold(std::int32_t space, std::int64_t key, std::uint64_t session);
+
   std::string url_;
+  // The connection that carries the holds, its session number (raised at each new connection:
+  // a hold from an older session was ended with it) and the holds taken in this process.
+  std::mutex hold_mutex_;
+  std::unique_ptr<Connection> hold_connection_;
+  std::uint64_t hold_session_ = 0;
+  std::set<std::pair<std::int32_t, std::int64_t>> held_;
   std::atomic<std::int64_t> known_{-1};
   std::atomic<bool> listening_{false};
   std::atomic<bool> stopping_{false};

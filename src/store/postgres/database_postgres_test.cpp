@@ -225,6 +225,35 @@ TEST(PostgresEngine, ALostConnectionIsReplacedBeforeTheNextTransactionBegins) {
   EXPECT_EQ(rows_in_t(f.db), 3);
 }
 
+TEST(PostgresEngine, AHoldExcludesOtherNodesAndEndsWithItsHoldersSession) {
+  TwoNodes nodes;
+  auto held = nodes.a.try_hold(1, 42).value();
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(nodes.b.try_hold(1, 42).value(), nullptr);
+  EXPECT_NE(nodes.b.try_hold(1, 43).value(), nullptr);  // another key
+  EXPECT_NE(nodes.b.try_hold(2, 42).value(), nullptr);  // another space
+  EXPECT_EQ(nodes.a.try_hold(1, 42).value(), nullptr);  // another thread of the same node
+  held.reset();
+  auto theirs = nodes.b.try_hold(1, 42).value();
+  ASSERT_NE(theirs, nullptr);
+
+  // The holder's connection ends (its node died, or lost the database): the key is free at once.
+  Database admin(nodes.url, 1);
+  const auto ended = admin.read<std::int64_t>([&](sql::Connection& c) {
+    auto& s = c.prepare(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND classid = 1 AND objid = 42 AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    s.step();
+    return s.int64(0);
+  });
+  ASSERT_EQ(ended.value(), 1);
+  auto after = nodes.a.try_hold(1, 42).value();
+  EXPECT_NE(after, nullptr);
+  theirs.reset();  // releasing on a lost connection costs nothing and frees nothing of A's
+  EXPECT_EQ(nodes.b.try_hold(1, 42).value(), nullptr);
+}
+
 TEST(PostgresEngine, TextWithANulCharacterIsRefusedAsInvalidAndNothingIsWritten) {
   Fresh f;
   ASSERT_TRUE(f.db.write<void>([](sql::Connection& c) { c.exec("CREATE TABLE t (s TEXT)"); }));

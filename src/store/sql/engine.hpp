@@ -19,6 +19,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +111,19 @@ struct Refusal {
   throw Refusal{make_error(code, std::move(message))};
 }
 
+// An exclusive hold on a key among every process and node sharing the database. It lasts until
+// it is destroyed and never outlives its holder: the engine ends it with the holder's process
+// or its connection to the database, so a holder that dies frees the key at once.
+class Hold {
+ public:
+  Hold() = default;
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  Hold(Hold&&) = delete;
+  Hold& operator=(Hold&&) = delete;
+  virtual ~Hold() = default;
+};
+
 // The pool of connections to one database. read() is one read-only transaction that sees one
 // snapshot; write() is one transaction, and write transactions run one at a time across every
 // process and node sharing the database, so a body that reads and then writes sees no other
@@ -154,6 +168,9 @@ class Database {
   virtual void checkpoint_truncate() {}
   // "ok" or the problems the engine's own consistency check reports.
   virtual Result<std::string> integrity_check() = 0;
+  // Takes the hold on `key` within `space` when nobody holds it, without waiting: nullptr when
+  // another holder (any thread, process or node) has it.
+  virtual Result<std::unique_ptr<Hold>> try_hold(std::int32_t space, std::int64_t key) = 0;
   // Runs inside every write transaction just before it commits (the audit log appends the
   // entries announced for the change there). Set once, before the database is shared.
   void set_before_commit(std::function<void(Connection&)> hook) {

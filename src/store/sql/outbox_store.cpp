@@ -9,6 +9,9 @@ using util::to_unix;
 
 namespace {
 
+// The holds (engine.hpp) that claim mail, one per message id.
+constexpr std::int32_t kOutboxHolds = 1;
+
 #define VST_MAIL_COLUMNS                                                                     \
   "id, kind, recipient, subject, body_text, body_html, message_id, secret, link_id, state, " \
   "attempts, last_error, created_at, next_attempt_at, expires_at, finished_at"
@@ -90,6 +93,29 @@ Result<std::vector<MailMessage>> OutboxStore::due(domain::TimePoint now, std::si
     }
     return out;
   });
+}
+
+Result<std::optional<domain::ClaimedMail>> OutboxStore::claim(Id id, domain::TimePoint now) {
+  VST_TRY(hold, db_.try_hold(kOutboxHolds, id));
+  if (!hold) {
+    return std::optional<domain::ClaimedMail>{};
+  }
+  // Read after the hold was taken: a worker that held it before wrote its outcome first.
+  VST_TRY(message, db_.read<std::optional<MailMessage>>([&](Connection& c) {
+    auto& s =
+        c.prepare("SELECT " VST_MAIL_COLUMNS
+                  " FROM outbox WHERE id = ?1 AND state = 'queued' AND next_attempt_at <= ?2");
+    s.with(id, to_unix(now));
+    if (!s.step()) {
+      return std::optional<MailMessage>{};
+    }
+    return std::optional<MailMessage>{read_mail(s)};
+  }));
+  if (!message) {
+    return std::optional<domain::ClaimedMail>{};
+  }
+  return std::optional<domain::ClaimedMail>{
+      domain::ClaimedMail{std::move(*message), std::shared_ptr<void>(std::move(hold))}};
 }
 
 Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {

@@ -174,7 +174,7 @@ class SharingStore final : public domain::SharingRepository {
                                                domain::TimePoint now) override;
   Result<domain::RevokedAccess> revoke_all(domain::Id external_id, domain::TimePoint now) override;
   Result<std::vector<domain::GuestRecord>> guests() override;
-  Result<void> mark_expiry_warned(domain::Id external_id, domain::TimePoint now) override;
+  Result<bool> mark_expiry_warned(domain::Id external_id, domain::TimePoint now) override;
   Result<void> reset_failures(domain::Id id) override;
 
  private:
@@ -187,6 +187,7 @@ class OutboxStore final : public domain::OutboxRepository {
   Result<domain::MailMessage> enqueue(const domain::NewMail& mail, const std::string& message_id,
                                       domain::TimePoint now) override;
   Result<std::vector<domain::MailMessage>> due(domain::TimePoint now, std::size_t limit) override;
+  Result<std::optional<domain::ClaimedMail>> claim(domain::Id id, domain::TimePoint now) override;
   Result<void> mark_sent(domain::Id id, domain::TimePoint now, bool scrub) override;
   Result<void> reschedule(domain::Id id, int attempts, domain::TimePoint next,
                           const std::string& error) override;
@@ -210,7 +211,7 @@ class VerificationStore final : public domain::VerificationRepository {
   Result<int> count_requests(std::optional<domain::Id> link_id, const std::string& client_address,
                              domain::TimePoint since) override;
   Result<std::vector<domain::VerificationRequest>> pending_requests(std::size_t limit) override;
-  Result<void> mark_processed(domain::Id request_id) override;
+  Result<bool> mark_processed(domain::Id request_id) override;
   Result<int> count_codes(const std::string& address, domain::TimePoint since) override;
   Result<int> count_codes_for_browser(const std::string& address, const std::string& browser_hash,
                                       domain::TimePoint since) override;

@@ -986,11 +986,14 @@ Result<std::vector<domain::GuestRecord>> SharingStore::guests() {
   });
 }
 
-Result<void> SharingStore::mark_expiry_warned(Id external_id, domain::TimePoint now) {
-  return db_.write<void>([&](Connection& c) {
-    c.prepare("UPDATE external_identities SET expiry_warned_at = ?1 WHERE id = ?2")
+Result<bool> SharingStore::mark_expiry_warned(Id external_id, domain::TimePoint now) {
+  return db_.write<bool>([&](Connection& c) {
+    c.prepare(
+         "UPDATE external_identities SET expiry_warned_at = ?1 "
+         "WHERE id = ?2 AND expiry_warned_at IS NULL")
         .with(to_unix(now), external_id)
         .run();
+    return c.changes() == 1;
   });
 }
 

@@ -61,11 +61,12 @@ Result<std::vector<domain::VerificationRequest>> VerificationStore::pending_requ
   });
 }
 
-Result<void> VerificationStore::mark_processed(Id request_id) {
-  return db_.write<void>([&](Connection& c) {
-    c.prepare("UPDATE verification_requests SET processed = 1 WHERE id = ?1")
+Result<bool> VerificationStore::mark_processed(Id request_id) {
+  return db_.write<bool>([&](Connection& c) {
+    c.prepare("UPDATE verification_requests SET processed = 1 WHERE id = ?1 AND processed = 0")
         .with(request_id)
         .run();
+    return c.changes() == 1;
   });
 }
 

@@ -2,9 +2,13 @@
 
 #include "store/sqlite/migrations.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace vestibule::store::sqlite {
 
@@ -287,6 +291,68 @@ Result<int> Database::migrate() {
     counted_ = reached.value() >= 6;
   }
   return reached;
+}
+
+class Database::FileHold final : public sql::Hold {
+ public:
+  FileHold(Database& db, std::int32_t space, std::int64_t key, int fd)
+      : db_(db), space_(space), key_(key), fd_(fd) {}
+  FileHold(const FileHold&) = delete;
+  FileHold& operator=(const FileHold&) = delete;
+  FileHold(FileHold&&) = delete;
+  FileHold& operator=(FileHold&&) = delete;
+  ~FileHold() override {
+    if (fd_ >= 0) {
+      ::close(fd_);  // ends the lock
+    }
+    db_.release_hold(space_, key_);
+  }
+
+ private:
+  Database& db_;
+  std::int32_t space_;
+  std::int64_t key_;
+  int fd_;
+};
+
+Result<std::unique_ptr<sql::Hold>> Database::try_hold(std::int32_t space, std::int64_t key) {
+  std::lock_guard lock(hold_mutex_);
+  if (held_.contains({space, key})) {
+    return std::unique_ptr<sql::Hold>{};
+  }
+  int fd = -1;
+  if (!path_.empty() && path_ != ":memory:" && !path_.starts_with("file:")) {
+    const std::string holds = path_ + "-holds";
+    fd = ::open(holds.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      const int error = errno;
+      spdlog::error("cannot open {}: {}", holds, std::strerror(error));
+      return fail(Errc::kInternal, "a storage error occurred");
+    }
+    constexpr std::int64_t kKeyBits = 40;
+    struct flock range {};
+    range.l_type = F_WRLCK;
+    range.l_whence = SEEK_SET;
+    range.l_start = static_cast<off_t>((static_cast<std::int64_t>(space) << kKeyBits) |
+                                       (key & ((std::int64_t{1} << kKeyBits) - 1)));
+    range.l_len = 1;
+    if (::fcntl(fd, F_OFD_SETLK, &range) != 0) {
+      const int error = errno;
+      ::close(fd);
+      if (error == EAGAIN || error == EACCES) {
+        return std::unique_ptr<sql::Hold>{};
+      }
+      spdlog::error("cannot lock {}: {}", holds, std::strerror(error));
+      return fail(Errc::kInternal, "a storage error occurred");
+    }
+  }
+  held_.insert({space, key});
+  return std::unique_ptr<sql::Hold>(std::make_unique<FileHold>(*this, space, key, fd));
+}
+
+void Database::release_hold(std::int32_t space, std::int64_t key) {
+  std::lock_guard lock(hold_mutex_);
+  held_.erase({space, key});
 }
 
 Result<std::string> Database::integrity_check() {

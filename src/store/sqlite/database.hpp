@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -109,6 +110,11 @@ class Database final : public sql::Database {
   void checkpoint_truncate() override;
   // "ok" or the problems `PRAGMA integrity_check` reports.
   Result<std::string> integrity_check() override;
+  // An open file description's lock (F_OFD_SETLK) on one byte of the file beside the database
+  // named by `path` + "-holds" (offset: `space` and the low 40 bits of `key`), which the kernel
+  // ends when the process dies; threads of this process exclude each other too. An in-memory
+  // database has holds within this process only.
+  Result<std::unique_ptr<sql::Hold>> try_hold(std::int32_t space, std::int64_t key) override;
 
  protected:
   Result<void> transact(const std::function<void(sql::Connection&)>& body, Mode mode) override;
@@ -122,7 +128,12 @@ class Database final : public sql::Database {
   // Ends a transaction whose body succeeded; a versioned write also advances the change counter.
   void commit(Connection& c, Mode mode) const;
 
+  class FileHold;
+  void release_hold(std::int32_t space, std::int64_t key);
+
   std::string path_;
+  std::mutex hold_mutex_;
+  std::set<std::pair<std::int32_t, std::int64_t>> held_;
   // The change counter in shared memory (change_feed.hpp); absent for an in-memory database or
   // when it cannot be mapped (then the counter row is read instead).
   std::unique_ptr<SharedChangeCounter> changes_;
