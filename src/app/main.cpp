@@ -297,6 +297,10 @@ int main(int argc, char** argv) {
     }
     if (migrate_data->parsed()) {
       vestibule::app::setup_logging("warn", "text");
+      if (from_data_dir.empty()) {
+        return fail_with(
+            "--from-data-dir: required, the data folder of the single-node installation");
+      }
       vestibule::app::ConfigSources sources;
       if (!md_config.empty()) {
         sources.file = md_config;
