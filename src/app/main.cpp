@@ -250,8 +250,9 @@ int main(int argc, char** argv) {
   migrate_data->add_option("--to-storage", to_storage,
                            "local (the files stay in the data folder) or s3 [storage.backend]");
   for (const char* name : {"endpoint", "bucket", "region", "access-key", "secret-key"}) {
-    migrate_data->add_option(std::string("--s3-") + name, s3_options[name],
-                             std::string("[storage.s3_") + name + "]");
+    std::string key = std::string("storage.s3_") + name;
+    std::replace(key.begin(), key.end(), '-', '_');
+    migrate_data->add_option(std::string("--s3-") + name, s3_options[name], "[" + key + "]");
   }
   migrate_data->add_option("--config", md_config,
                            "the nodes' TOML configuration, for [database] and [storage] keys "
@@ -333,7 +334,11 @@ int main(int argc, char** argv) {
       }
       auto config = vestibule::app::load_config(sources);
       if (!config) {
-        return fail_with(config.error().message);
+        const bool s3_key = config.error().message.find("s3_") != std::string::npos;
+        return fail_with(config.error().message +
+                         (s3_key ? " (or give it here as --s3-endpoint, --s3-bucket, "
+                                   "--s3-access-key, --s3-secret-key)"
+                                 : ""));
       }
       vestibule::app::MigrateDataOptions options{std::move(config).value(), md_key_file,
                                                  md_verify_only};
