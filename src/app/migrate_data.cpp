@@ -780,7 +780,8 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
   }
 
   if (!options.verify_only) {
-    query(*pg, "DROP TABLE IF EXISTS " + std::string(kStateTable));
+    // The key file before the progress goes: a run cut short in between resumes (a file with
+    // these keys is accepted), where one after it would find a finished, non-empty target.
     if (!options.key_file.empty() && !fs::exists(options.key_file, ec)) {
       Config from = config;
       from.server.key_file.clear();
@@ -788,6 +789,7 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
         stop(1, written.error().message);
       }
     }
+    query(*pg, "DROP TABLE IF EXISTS " + std::string(kStateTable));
   }
 
   out << std::left << std::setw(28) << "table" << std::right << std::setw(12) << "rows"

@@ -332,6 +332,19 @@ class MigrateDataTest(VestibuleTestCase):
                                   "VESTIBULE_SERVER__KEY_FILE": keys})
         self.assertEqual(code, 0, o + e)
 
+        # A migration cut short, then the source changed: running it again is refused, not
+        # mixed with the rows copied before the change.
+        other = self.cluster.fresh_database()
+        code, out, err = run_cli("migrate-data", "--from-data-dir", s["data"], "--to-database",
+                                 other, env={"VESTIBULE_TEST_MIGRATE_DATA_KILL_AFTER_TABLES": "2"},
+                                 timeout=300)
+        self.assertEqual(code, -9, out + err)
+        server = self.start_server(data_dir=s["data"])
+        self.admin(server).mkdir(self.admin(server).personal_root(), "made after the copy began")
+        self.assertEqual(server.stop(), 0)
+        _, err = self.migrate(s["data"], other, expect=2)
+        self.assertIn("or of this one before it changed", err)
+
     def test_3_verification_names_a_corrupted_blob_and_a_missing_row(self):
         s = self.build_installation(full=False)
         url = self.cluster.fresh_database()
