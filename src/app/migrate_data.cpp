@@ -7,6 +7,7 @@
 #include "util/crypto.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -34,7 +35,9 @@ namespace {
 constexpr std::string_view kStateTable = "vestibule_migrate_data";
 // The PostgreSQL engine's own bookkeeping, not data: the schema version (its migrations write
 // it) and the change counter, whose one row the first migration seeds and the copy overwrites.
-const std::set<std::string, std::less<>> kEngineTables = {"schema_version", "change_counter"};
+bool is_engine_table(std::string_view name) {
+  return name == "schema_version" || name == "change_counter";
+}
 constexpr std::size_t kCopyBufferBytes = std::size_t{1} << 20;
 constexpr std::size_t kFileChunkBytes = std::size_t{1} << 20;
 
@@ -304,9 +307,9 @@ void append_copy_value(sqlite3_stmt* s, int col, const Table& t, std::string& ou
       out += std::to_string(sqlite3_column_int64(s, col));
       return;
     case SQLITE_FLOAT: {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(s, col));
-      out += buf;
+      std::array<char, 40> buf{};
+      std::snprintf(buf.data(), buf.size(), "%.17g", sqlite3_column_double(s, col));
+      out += buf.data();
       return;
     }
     case SQLITE_TEXT: {
@@ -666,7 +669,7 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
       resuming = true;
     } else {
       for (const auto& table : existing) {
-        if (kEngineTables.count(table) == 0 &&
+        if (!is_engine_table(table) &&
             !query(*pg, "SELECT 1 FROM " + ident(table) + " LIMIT 1").empty()) {
           stop(2, "the target database is not empty (table " + table +
                       " has rows); migrate-data writes only into an empty database (create one "
