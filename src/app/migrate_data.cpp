@@ -565,9 +565,10 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Test hook: stops the process as a kill would, right after this many tables were committed.
-int kill_after_tables() {
-  const char* value = std::getenv("VESTIBULE_TEST_MIGRATE_DATA_KILL_AFTER_TABLES");
+// Test hooks: the process stops as a kill would, right after this many tables were committed
+// (..._TABLES) or blobs sent (..._BLOBS).
+int kill_after(const char* what) {
+  const char* value = std::getenv(what);
   return value != nullptr ? std::atoi(value) : -1;
 }
 
@@ -720,7 +721,7 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
     if (resuming) {
       err << "resuming the migration of " << dir.string() << "\n";
     }
-    const int kill_after = kill_after_tables();
+    const int kill_after_tables = kill_after("VESTIBULE_TEST_MIGRATE_DATA_KILL_AFTER_TABLES");
     int copied = 0;
     for (const auto& t : tables) {
       if (done.count("table:" + t.name) != 0) {
@@ -734,7 +735,7 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
                     "; run the same command again to resume");
       }
       err << "table " << t.name << ": " << t.rows << " rows copied\n";
-      if (++copied == kill_after) {
+      if (++copied == kill_after_tables) {
         std::raise(SIGKILL);
       }
     }
@@ -747,6 +748,7 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
 
     if (store) {
       std::size_t sent = 0;
+      const int kill_after_blobs = kill_after("VESTIBULE_TEST_MIGRATE_DATA_KILL_AFTER_BLOBS");
       for (const auto& b : blobs) {
         auto there = store->client().head_object(blob::s3::S3BlobStore::key_of(b.sha256));
         if (!there) {
@@ -756,7 +758,9 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
           continue;
         }
         upload(*store, b);
-        ++sent;
+        if (++sent == static_cast<std::size_t>(kill_after_blobs)) {
+          std::raise(SIGKILL);
+        }
       }
       err << "blobs: " << sent << " sent, " << blobs.size() - sent << " already in the bucket\n";
     }

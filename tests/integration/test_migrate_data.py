@@ -8,7 +8,7 @@ Gateway (scripts/rgw-single-node, as test_s3_storage.py starts it):
   server on the target (with [server] key_file) accepts the same cookies, link and token, serves
   the same bytes, its audit chain verifies, and a new upload gets a new id;
 - a second run into the same target is refused;
-- a run killed after a few tables, run again, finishes and verifies;
+- a run killed after a few tables, or after one blob, run again, finishes and verifies;
 - a corrupted blob in the bucket, and a row missing in the database, make verification exit 1
   naming them;
 - bad input (missing options, an unreachable database, refused S3 credentials, a server still on
@@ -345,11 +345,20 @@ class MigrateDataTest(VestibuleTestCase):
         _, err = self.migrate(s["data"], other, expect=2)
         self.assertIn("or of this one before it changed", err)
 
-    def test_3_verification_names_a_corrupted_blob_and_a_missing_row(self):
+    def test_3_a_run_killed_amid_blobs_resumes_and_verification_names_a_bad_blob_or_row(self):
         s = self.build_installation(full=False)
         url = self.cluster.fresh_database()
         bucket = "vestibule-md-verify"
-        self.migrate(s["data"], url, *self.s3_args(bucket))
+        # Killed after the first blob went up: the run again sends only the others.
+        blobs = len(set(hashlib.sha256(d).hexdigest() for d in
+                        [s["plan_v1"]] + [d for _, d in s["files"].values()]))
+        self.assertEqual(blobs, 3)
+        code, out, err = run_cli("migrate-data", "--from-data-dir", s["data"], "--to-database",
+                                 url, *self.s3_args(bucket), timeout=300,
+                                 env={"VESTIBULE_TEST_MIGRATE_DATA_KILL_AFTER_BLOBS": "1"})
+        self.assertEqual(code, -9, out + err)
+        _, err = self.migrate(s["data"], url, *self.s3_args(bucket))
+        self.assertIn("blobs: 2 sent, 1 already in the bucket", err)
         out, err = self.migrate(s["data"], url, "--verify-only", *self.s3_args(bucket))
         self.assertIn("verified", out)
         # Other bytes of the same size under a blob's key.
