@@ -99,11 +99,20 @@ class MigrateDataTest(VestibuleTestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = postgres.start_cluster()
+        # A port of its own rather than the script's default 7480, which the other suites that
+        # start a gateway at the same time (ctest -j) would race for.
+        saved = os.environ.get("RGW_PORT")
+        os.environ["RGW_PORT"] = str(closed_port())
         try:
             cls.rgw = Rgw()
         except BaseException:
             cls.cluster.stop()
             raise
+        finally:
+            if saved is None:
+                del os.environ["RGW_PORT"]
+            else:
+                os.environ["RGW_PORT"] = saved
 
     @classmethod
     def tearDownClass(cls):
