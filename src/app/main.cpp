@@ -5,6 +5,7 @@
 #include "app/application.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/migrate_data.hpp"
 #include "app/token_command.hpp"
 #include "util/crypto.hpp"
 
@@ -228,6 +229,41 @@ int main(int argc, char** argv) {
   settings_set->add_option("value", setting_value, "its value: JSON (true, 5, [\"a.org\"]) or text")
       ->required();
 
+  auto* migrate_data = cli.add_subcommand(
+      "migrate-data",
+      "copy a single-node installation (its database and files) into PostgreSQL and, with "
+      "--to-storage s3, an S3 bucket; verified, resumable; exit 0 when every row count and blob "
+      "hash matches, 1 naming the first mismatch, 2 for bad input (nothing written)");
+  std::string from_data_dir;
+  std::string to_database;
+  std::string to_storage;
+  std::string md_config;
+  std::string md_key_file;
+  bool md_verify_only = false;
+  std::map<std::string, std::string, std::less<>> s3_options;
+  std::vector<std::string> md_settings;
+  migrate_data->add_option("--from-data-dir", from_data_dir,
+                           "the data folder of the single-node installation (read only)");
+  migrate_data->add_option("--to-database", to_database,
+                           "the cluster's PostgreSQL URL, postgres://user:password@host/db "
+                           "[database.url]");
+  migrate_data->add_option("--to-storage", to_storage,
+                           "local (the files stay in the data folder) or s3 [storage.backend]");
+  for (const char* name : {"endpoint", "bucket", "region", "access-key", "secret-key"}) {
+    std::string key = std::string("storage.s3_") + name;
+    std::replace(key.begin(), key.end(), '-', '_');
+    migrate_data->add_option(std::string("--s3-") + name, s3_options[name], "[" + key + "]");
+  }
+  migrate_data->add_option("--config", md_config,
+                           "the nodes' TOML configuration, for [database] and [storage] keys "
+                           "not given as options");
+  migrate_data->add_option("--set", md_settings,
+                           "override a setting, as section.key=value (repeatable)");
+  migrate_data->add_option("--key-file", md_key_file,
+                           "write the server and audit keys there, for [server] key_file");
+  migrate_data->add_flag("--verify-only", md_verify_only,
+                         "compare the source with the target and write nothing");
+
   const vestibule::app::TokenCommand token(cli, [&common](CLI::App* c) { common.add_to(c); });
 
   CLI11_PARSE(cli, argc, argv);
@@ -259,6 +295,54 @@ int main(int argc, char** argv) {
       auto version = app.value()->database().schema_version();
       std::cout << "database schema at version " << version.value() << "\n";
       return 0;
+    }
+    if (migrate_data->parsed()) {
+      vestibule::app::setup_logging("warn", "text");
+      if (from_data_dir.empty()) {
+        return fail_with(
+            "--from-data-dir: required, the data folder of the single-node installation");
+      }
+      vestibule::app::ConfigSources sources;
+      if (!md_config.empty()) {
+        sources.file = md_config;
+      }
+      sources.environment = vestibule::app::process_environment();
+      for (const auto& s : md_settings) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos) {
+          return fail_with("--set " + s + ": write it as section.key=value");
+        }
+        sources.flags.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+      }
+      // The source is the data folder named here, never one from the nodes' configuration.
+      sources.flags.emplace_back("server.data_dir", from_data_dir);
+      if (!to_database.empty()) {
+        sources.flags.emplace_back("database.url", to_database);
+      }
+      if (!to_storage.empty()) {
+        if (to_storage != "local" && to_storage != "s3") {
+          return fail_with("--to-storage: local or s3, not " + to_storage);
+        }
+        sources.flags.emplace_back("storage.backend", to_storage);
+      }
+      for (const auto& [name, value] : s3_options) {
+        if (!value.empty()) {
+          std::string key = "storage.s3_" + name;
+          std::replace(key.begin(), key.end(), '-', '_');
+          sources.flags.emplace_back(key, value);
+        }
+      }
+      auto config = vestibule::app::load_config(sources);
+      if (!config) {
+        const bool s3_key = config.error().message.find("s3_") != std::string::npos;
+        return fail_with(config.error().message +
+                         (s3_key ? " (or give it here as --s3-endpoint, --s3-bucket, "
+                                   "--s3-access-key, --s3-secret-key)"
+                                 : ""));
+      }
+      vestibule::app::MigrateDataOptions options{std::move(config).value(), md_key_file,
+                                                 md_verify_only};
+      return vestibule::app::migrate_data(options, std::cout, std::cerr);
     }
     if (keys_export->parsed()) {
       auto config = load(common, {});
