@@ -8,7 +8,9 @@ keys through [server] key_file, and one SMTP relay (smtp_sink.py) that all three
   link revoked on B is refused on A and C within 1 s; the one code mail asked for is received
   once although the three nodes run the outbox;
 - a node killed with SIGKILL in the middle of an upload leaves no file, torn or whole, and the
-  other nodes keep serving and take the same upload whole.
+  other nodes keep serving and take the same upload whole;
+- wrong sign-ins from one client spread over the three nodes are throttled after as many
+  failures as on one node (test_throttle_nodes.py shows the same for link passwords).
 
 Each test has a database and a bucket of its own; PostgreSQL and the gateway are started once
 for the class. If this process is killed, the PostgreSQL cluster stops by itself; stop the
@@ -24,7 +26,7 @@ import time
 import unittest
 
 import postgres
-from harness import MiB, VestibuleTestCase, pattern_chunks, pattern_sha256, run_cli
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, MiB, VestibuleTestCase, pattern_chunks, pattern_sha256, run_cli
 from smtp_sink import SmtpSink, code_of, token_of
 from test_external import RECIPIENT_COOKIE, is_code_mail, shares, smtp_env
 from test_s3_storage import Rgw
@@ -174,6 +176,22 @@ class ClusterTest(VestibuleTestCase):
         self.assertStatus(r, 201)
         r, digest, size = a.download(r.json()["id"])
         self.assertEqual((size, digest), (48 * MiB, pattern_sha256(3, 48 * MiB)))
+
+    def test_wrong_sign_ins_spread_over_the_nodes_share_one_budget(self):
+        guessers = [self.client(node) for node in self.nodes]
+        for i in range(40):
+            r = guessers[i % 3].post("/api/v1/session",
+                                     json={"email": ADMIN_EMAIL, "password": "wrong %d" % i})
+            if r.status == 429:
+                break
+            self.assertEqual(r.status, 401, r.describe())
+        # Five free failures and one that starts the wait, as on one node (with counts per node
+        # it would take three times as many).
+        self.assertEqual((i, r.status), (6, 429), r.describe())
+        for guesser in guessers:
+            r = guesser.post("/api/v1/session",
+                             json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+            self.assertEqual(r.status, 429, r.describe())
 
 
 if __name__ == "__main__":
