@@ -91,7 +91,8 @@ http::Response to_response(const Error& error, const nlohmann::json& extra) {
     }
   }
   auto response = http::Response::json(http_status(error.code), body);
-  if (error.code == Errc::kTooManyRequests && error.retry_after_seconds > 0) {
+  if ((error.code == Errc::kTooManyRequests || error.code == Errc::kUnavailable) &&
+      error.retry_after_seconds > 0) {
     response.set("Retry-After", std::to_string(error.retry_after_seconds));
   }
   return response;

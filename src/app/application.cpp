@@ -201,14 +201,16 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
     app->local_blobs_ = std::make_unique<blob::LocalBlobStore>(data_dir, storage.blob_gc_grace);
     app->blobs_ = app->local_blobs_.get();
   }
-  app->throttle_ =
-      std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
+  // The throttles count in the database, so nodes sharing it share one budget of guesses.
+  app->throttle_repo_ = std::make_unique<store::sql::ThrottleStore>(*app->db_);
+  app->throttle_ = std::make_unique<domain::SignInThrottle>(
+      *app->throttle_repo_, "sign-in", *app->clock_, domain::SignInThrottle::Options{});
   app->sharing_repo_ = std::make_unique<store::sql::SharingStore>(*app->db_);
   app->policies_ = std::make_unique<store::sql::PolicyStore>(*app->db_);
   app->authz_ = std::make_unique<domain::Authorizer>(
       *app->spaces_repo_, *app->items_, *app->sharing_repo_, *app->policies_, *app->clock_);
-  app->link_password_throttle_ =
-      std::make_unique<domain::SignInThrottle>(*app->clock_, domain::SignInThrottle::Options{});
+  app->link_password_throttle_ = std::make_unique<domain::SignInThrottle>(
+      *app->throttle_repo_, "link-password", *app->clock_, domain::SignInThrottle::Options{});
   app->sharing_events_ = std::make_unique<domain::LoggedSharingEvents>();
   // The audit key is its own file: whoever can write the database but not read this file cannot
   // forge the chain (back up both; a lost key makes the log unverifiable, not unreadable).

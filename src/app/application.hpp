@@ -82,6 +82,7 @@ class Application {
   std::unique_ptr<blob::LocalBlobStore> local_blobs_;
   std::unique_ptr<blob::s3::S3BlobStore> s3_blobs_;
   domain::BlobStore* blobs_ = nullptr;
+  std::unique_ptr<store::sql::ThrottleStore> throttle_repo_;
   std::unique_ptr<domain::SignInThrottle> throttle_;
   std::unique_ptr<store::sql::SharingStore> sharing_repo_;
   std::unique_ptr<store::sql::PolicyStore> policies_;

@@ -61,7 +61,8 @@ Result<SignedIn> Members::sign_in(const std::string& email, const std::string& p
                                   const ClientInfo& client) {
   auto normalized = util::normalize_email(email);
   const std::string account = normalized ? normalized.value() : email;
-  if (const auto wait = throttle_.wait_seconds(account, client.address); wait > 0) {
+  VST_TRY(wait, throttle_.wait_seconds(account, client.address));
+  if (wait > 0) {
     auto error = make_error(Errc::kTooManyRequests,
                             "too many failed sign-ins; wait " + std::to_string(wait) +
                                 " seconds before trying again, or ask an admin to reset the "
@@ -78,10 +79,10 @@ Result<SignedIn> Members::sign_in(const std::string& email, const std::string& p
   const bool password_ok =
       util::verify_password(found ? user.value().password_hash : dummy_hash_, password);
   if (!found || !password_ok || user.value().disabled) {
-    throttle_.record_failure(account, client.address);
+    VST_TRYV(throttle_.record_failure(account, client.address));
     return fail(invalid_credentials());
   }
-  throttle_.record_success(account, client.address);
+  VST_TRYV(throttle_.record_success(account, client.address));
   const auto now = clock_.now();
   Session session;
   session.user_id = user.value().id;
@@ -137,7 +138,8 @@ Result<void> Members::change_password(const Authenticated& who, const std::strin
   // Guessing the current password through a taken-over session is throttled as sign-in is, on
   // the same counts: the same (account, client) pair.
   const std::string& account = who.user.email;
-  if (const auto wait = throttle_.wait_seconds(account, client_address); wait > 0) {
+  VST_TRY(wait, throttle_.wait_seconds(account, client_address));
+  if (wait > 0) {
     auto error = make_error(Errc::kTooManyRequests, "too many wrong current passwords; wait " +
                                                         std::to_string(wait) +
                                                         " seconds before trying again");
@@ -145,10 +147,10 @@ Result<void> Members::change_password(const Authenticated& who, const std::strin
     return fail(std::move(error));
   }
   if (!util::verify_password(who.user.password_hash, current)) {
-    throttle_.record_failure(account, client_address);
+    VST_TRYV(throttle_.record_failure(account, client_address));
     return fail(Errc::kForbidden, "the current password is not right", "current_password");
   }
-  throttle_.record_success(account, client_address);
+  VST_TRYV(throttle_.record_success(account, client_address));
   VST_TRYV(check_password_rules(replacement, "new_password"));
   VST_TRY(hash, util::hash_password(replacement, options_.password_cost));
   VST_TRYV(users_.set_password_hash(who.user.id, hash));

@@ -1,5 +1,6 @@
 #include "domain/members.hpp"
 
+#include "support/failing_throttle.hpp"
 #include "support/store_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -73,6 +74,30 @@ TEST(Members, ThrottledSignInSaysWhenToRetry) {
   EXPECT_GT(r.error().retry_after_seconds, 0);
   f.clock.advance(std::chrono::seconds{r.error().retry_after_seconds});
   EXPECT_TRUE(f.members.sign_in("ada@example.org", "correct horse", kClient));
+}
+
+TEST(Members, SignInIsUnavailableWhenFailuresCannotBeCountedWhateverThePassword) {
+  // With the counts out of reach, a guess must not be answered uncounted: the right password
+  // and a wrong one get the same "try again in a moment", so guessing learns nothing.
+  StoreFixture f;
+  f.add_user("ada@example.org");
+  testing::FailingThrottleRepository failing(f.throttle_store);
+  SignInThrottle throttle(failing, "sign-in", f.clock, {});
+  MembersOptions options;
+  options.password_cost = testing::test_password_cost();
+  Members members(f.users, f.sessions, f.clock, throttle, options);
+  for (const bool reads : {true, false}) {
+    failing.fail_reads = reads;
+    failing.fail_writes = !reads;
+    for (const char* password : {"correct horse", "wrong horse"}) {
+      const auto r = members.sign_in("ada@example.org", password, kClient);
+      ASSERT_FALSE(r) << password;
+      EXPECT_EQ(r.error().code, Errc::kUnavailable) << password;
+      EXPECT_EQ(r.error().retry_after_seconds, 1);
+    }
+  }
+  failing.fail_writes = false;
+  EXPECT_TRUE(members.sign_in("ada@example.org", "correct horse", kClient));
 }
 
 TEST(Members, ChangingThePasswordCanEndOtherSessions) {

@@ -1116,18 +1116,19 @@ Result<std::string> Sharing::prove_password(const std::string& token, const std:
     VST_TRYV(authz_.authorize(proved, Action::kRead, item));  // says why the link is dead
   }
   const std::string account = "link:" + std::to_string(link.id);
-  if (const auto wait = password_throttle_.wait_seconds(account, client_address); wait > 0) {
+  VST_TRY(wait, password_throttle_.wait_seconds(account, client_address));
+  if (wait > 0) {
     Error error = make_error(Errc::kTooManyRequests, "too many wrong passwords; try again in " +
                                                          std::to_string(wait) + " seconds");
     error.retry_after_seconds = wait;
     return fail(std::move(error));
   }
   if (!util::verify_password(link.password_hash, password)) {
-    password_throttle_.record_failure(account, client_address);
+    VST_TRYV(password_throttle_.record_failure(account, client_address));
     events_.record({"link.password_failed", nobody, link.item_id, link.id, client_address});
     return fail(Errc::kUnauthenticated, "that is not the link's password", "password");
   }
-  password_throttle_.record_success(account, client_address);
+  VST_TRYV(password_throttle_.record_success(account, client_address));
   const std::string proof = util::random_token(32);
   const TimePoint now = clock_.now();
   VST_TRYV(sharing_.create_link_session(util::sha256_hex(proof), link.id, now,

@@ -3,6 +3,7 @@
 // of its own against a PostgreSQL cluster it starts (support/postgres_server.hpp).
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
+#include "domain/sign_in_throttle.hpp"
 #include "store/sql/repositories.hpp"
 #include "store/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
@@ -32,6 +33,7 @@ struct Backend {
   ItemRepository& items() { return stores->items; }
   SharingRepository& sharing() { return stores->sharing; }
   OutboxRepository& outbox() { return stores->outbox; }
+  ThrottleRepository& throttles() { return stores->throttles; }
   // Another node's connection pool on the same database.
   virtual std::unique_ptr<sql::Database> another_node() = 0;
 
@@ -44,13 +46,14 @@ struct Backend {
  private:
   struct Stores {
     explicit Stores(sql::Database& db)
-        : users(db), sessions(db), spaces(db), items(db), sharing(db), outbox(db) {}
+        : users(db), sessions(db), spaces(db), items(db), sharing(db), outbox(db), throttles(db) {}
     sql::UserStore users;
     sql::SessionStore sessions;
     sql::SpaceStore spaces;
     sql::ItemStore items;
     sql::SharingStore sharing;
     sql::OutboxStore outbox;
+    sql::ThrottleStore throttles;
   };
   std::unique_ptr<Stores> stores;
 };
@@ -404,6 +407,67 @@ TEST_P(StoreContract, AMailIsNotClaimedBeforeItIsDue) {
   ASSERT_TRUE(later.has_value());
   EXPECT_EQ(later->message.attempts, 1);
   EXPECT_EQ(later->message.last_error, "451 busy");
+}
+
+TEST_P(StoreContract, ThrottleCountsArePerScopeAndASuccessClearsThePairAndTheAccount) {
+  auto& t = b().throttles();
+  // Each failure blocks until now_ plus as many seconds (and a few microseconds) as it counts.
+  const auto next = [&](ThrottleKind kind, ThrottleEntry e) {
+    e.blocked_until = now_ + std::chrono::seconds{e.failures} +
+                      std::chrono::microseconds{static_cast<int>(kind) + 1};
+    return e;
+  };
+  ASSERT_TRUE(t.record_failure("sign-in", "ada@example.org", "10.0.0.1", next));
+  ASSERT_TRUE(t.record_failure("sign-in", "ada@example.org", "10.0.0.1", next));
+  ASSERT_TRUE(t.record_failure("sign-in", "bob@example.org", "10.0.0.1", next));
+  auto ada = t.entries("sign-in", "ada@example.org", "10.0.0.1").value();
+  EXPECT_EQ(ada.pair.failures, 2);
+  EXPECT_EQ(ada.pair.blocked_until, now_ + std::chrono::seconds{2} + std::chrono::microseconds{1});
+  EXPECT_EQ(ada.account.failures, 2);
+  EXPECT_EQ(ada.account.blocked_until,
+            now_ + std::chrono::seconds{2} + std::chrono::microseconds{2});
+  EXPECT_EQ(ada.address.failures, 3);
+  EXPECT_EQ(ada.address.blocked_until,
+            now_ + std::chrono::seconds{3} + std::chrono::microseconds{3});
+  // Another scope, another client: counted apart.
+  const auto link = t.entries("link-password", "ada@example.org", "10.0.0.1").value();
+  EXPECT_EQ(link.pair.failures + link.account.failures + link.address.failures, 0);
+  const auto elsewhere = t.entries("sign-in", "ada@example.org", "10.0.0.2").value();
+  EXPECT_EQ(elsewhere.pair.failures, 0);
+  EXPECT_EQ(elsewhere.account.failures, 2);
+  EXPECT_EQ(elsewhere.address.failures, 0);
+  EXPECT_EQ(elsewhere.address.blocked_until, TimePoint{});
+
+  ASSERT_TRUE(t.clear("sign-in", "ada@example.org", "10.0.0.1"));
+  ada = t.entries("sign-in", "ada@example.org", "10.0.0.1").value();
+  EXPECT_EQ(ada.pair.failures, 0);
+  EXPECT_EQ(ada.account.failures, 0);
+  EXPECT_EQ(ada.address.failures, 3);  // the address keeps its count
+  EXPECT_EQ(t.entries("sign-in", "bob@example.org", "10.0.0.1").value().pair.failures, 1);
+}
+
+TEST_P(StoreContract, ThrottlePruningForgetsIdleEntriesOnlyPastTheLimit) {
+  auto& t = b().throttles();
+  const auto blocked_until = [](TimePoint until) {
+    return [until](ThrottleKind, ThrottleEntry e) {
+      e.blocked_until = until;
+      return e;
+    };
+  };
+  const auto idle = now_ - std::chrono::hours{1};
+  ASSERT_TRUE(t.record_failure("sign-in", "ada@example.org", "10.0.0.1", blocked_until(idle)));
+  ASSERT_TRUE(t.record_failure("sign-in", "bob@example.org", "10.0.0.2",
+                               blocked_until(now_ + std::chrono::minutes{1})));
+  ASSERT_TRUE(t.record_failure("link-password", "link:1", "10.0.0.1", blocked_until(idle)));
+  // Six entries in sign-in: under the limit nothing goes.
+  ASSERT_TRUE(t.prune("sign-in", 6, now_));
+  EXPECT_EQ(t.entries("sign-in", "ada@example.org", "10.0.0.1").value().pair.failures, 1);
+  // Past it, the idle ones go and the one still blocked stays; other scopes are untouched.
+  ASSERT_TRUE(t.prune("sign-in", 5, now_));
+  const auto ada = t.entries("sign-in", "ada@example.org", "10.0.0.1").value();
+  EXPECT_EQ(ada.pair.failures + ada.account.failures + ada.address.failures, 0);
+  EXPECT_EQ(t.entries("sign-in", "bob@example.org", "10.0.0.2").value().pair.failures, 1);
+  EXPECT_EQ(t.entries("link-password", "link:1", "10.0.0.1").value().pair.failures, 1);
 }
 
 #if defined(VESTIBULE_CONTRACT_POSTGRES)

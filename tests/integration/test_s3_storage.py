@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import (MiB, ServerProcess, VestibuleTestCase, pattern_chunks, pattern_sha256,
+from harness import (MiB, VestibuleTestCase, pattern_chunks, pattern_sha256,
                      run_cli, wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,9 +49,13 @@ class Rgw:
         self.dir = tempfile.mkdtemp(prefix="vst-rgw-it-", dir="/tmp")
         self.conf = os.path.join(self.dir, "ceph.conf")
         log = os.path.join(self.dir, "start.log")
+        # A port of its own: suites started at the same moment would race for the default 7480.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            env = dict(os.environ, RGW_PORT=str(s.getsockname()[1]))
         with open(log, "w") as out:
             code = subprocess.call([RGW_SCRIPT, self.dir], stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, timeout=300)
+                                   stdin=subprocess.DEVNULL, timeout=300, env=env)
         if code != 0:
             with open(log) as f:
                 raise AssertionError("scripts/rgw-single-node failed (%d):\n%s" % (code, f.read()))

@@ -13,8 +13,8 @@
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
 #include "store/sql/audit_store.hpp"
-#include "store/sqlite/database.hpp"
 #include "store/sql/repositories.hpp"
+#include "store/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
 #include "util/clock.hpp"
 
@@ -62,11 +62,12 @@ struct StoreFixture {
   store::sql::SpaceStore space_store{db};
   store::sql::ItemStore items{db};
   blob::LocalBlobStore blobs;
-  domain::SignInThrottle throttle{clock, {}};
+  store::sql::ThrottleStore throttle_store{db};
+  domain::SignInThrottle throttle{throttle_store, "sign-in", clock, {}};
   store::sql::SharingStore sharing_store{db};
   store::sql::PolicyStore policies{db};
   domain::Authorizer authz{space_store, items, sharing_store, policies, clock};
-  domain::SignInThrottle link_throttle{clock, {}};
+  domain::SignInThrottle link_throttle{throttle_store, "link-password", clock, {}};
   RecordedSharingEvents events;
   store::sql::OutboxStore outbox_store{db};
   RecordingSender mail_sender;

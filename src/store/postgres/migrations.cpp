@@ -324,6 +324,18 @@ $$;
 CREATE TRIGGER versions_remove_from_space AFTER DELETE ON versions
 FOR EACH ROW EXECUTE FUNCTION versions_remove_from_space();
 )sql",
+      // 2: SQLite migration 15, the throttles' failure counts.
+      R"sql(
+CREATE TABLE throttle_entries (
+  scope TEXT COLLATE "C" NOT NULL,
+  kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('pair', 'account', 'address')),
+  subject TEXT COLLATE "C" NOT NULL,
+  failures BIGINT NOT NULL,
+  blocked_until_us BIGINT NOT NULL,
+  PRIMARY KEY (scope, kind, subject)
+);
+CREATE INDEX throttle_entries_by_blocked ON throttle_entries(scope, blocked_until_us);
+)sql",
   };
   return kMigrations;
 }

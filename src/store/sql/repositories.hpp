@@ -7,6 +7,7 @@
 #include "domain/outbox.hpp"
 #include "domain/repositories.hpp"
 #include "domain/sessions.hpp"
+#include "domain/sign_in_throttle.hpp"
 #include "domain/verification.hpp"
 #include "store/sql/engine.hpp"
 
@@ -268,6 +269,23 @@ class SessionDirectoryStore final : public domain::SessionDirectory {
   Result<std::vector<domain::SessionRecord>> list(const domain::SessionQuery& query) override;
   Result<domain::SessionRecord> find(domain::SessionRef ref) override;
   Result<void> remove(domain::SessionRef ref) override;
+
+ private:
+  Database& db_;
+};
+
+// The throttles' failure counts, shared by every node on the database.
+class ThrottleStore final : public domain::ThrottleRepository {
+ public:
+  explicit ThrottleStore(Database& db) : db_(db) {}
+  Result<domain::ThrottleEntries> entries(const std::string& scope, const std::string& account,
+                                          const std::string& client_address) override;
+  Result<void> record_failure(const std::string& scope, const std::string& account,
+                              const std::string& client_address, const Next& next) override;
+  Result<void> clear(const std::string& scope, const std::string& account,
+                     const std::string& client_address) override;
+  Result<void> prune(const std::string& scope, std::int64_t above,
+                     util::TimePoint idle_before) override;
 
  private:
   Database& db_;

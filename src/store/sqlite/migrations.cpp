@@ -398,6 +398,21 @@ CREATE TRIGGER versions_remove_from_space AFTER DELETE ON versions BEGIN
   WHERE id = (SELECT space_id FROM items WHERE id = OLD.item_id);
 END;
 )sql",
+      // 15: the throttles' failure counts (sign-in, link passwords), in the database so that
+      // every node sharing it counts the same failures. One row per (scope, kind, subject): kind
+      // 'pair' (subject: account, line break, client address), 'account' or 'address'; a blocked
+      // time is in microseconds since the epoch. Pruning deletes by scope and blocked time.
+      R"sql(
+CREATE TABLE throttle_entries (
+  scope TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('pair', 'account', 'address')),
+  subject TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  blocked_until_us INTEGER NOT NULL,
+  PRIMARY KEY (scope, kind, subject)
+) WITHOUT ROWID;
+CREATE INDEX throttle_entries_by_blocked ON throttle_entries(scope, blocked_until_us);
+)sql",
   };
   return kMigrations;
 }
