@@ -115,6 +115,17 @@ Result<NodeKeys> load_keys(const Config& config) {
 
 }  // namespace
 
+blob::s3::S3Config s3_config_of(const Config::Storage& storage) {
+  blob::s3::S3Config s3;
+  s3.endpoint = storage.s3_endpoint;
+  s3.bucket = storage.s3_bucket;
+  s3.region = storage.s3_region;
+  s3.access_key = storage.s3_access_key;
+  s3.secret_key = storage.s3_secret_key;
+  s3.path_style = storage.s3_path_style;
+  return s3;
+}
+
 Result<void> export_keys(const Config& config, const std::string& to) {
   VST_TRY(keys, load_keys(config));
   // O_EXCL: an existing key file (another cluster's, or this one's) is never overwritten.
@@ -186,16 +197,9 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   app->spaces_repo_ = std::make_unique<store::sql::SpaceStore>(*app->db_);
   app->items_ = std::make_unique<store::sql::ItemStore>(*app->db_);
   if (const auto& storage = app->config_.storage; storage.backend == "s3") {
-    blob::s3::S3Config s3;
-    s3.endpoint = storage.s3_endpoint;
-    s3.bucket = storage.s3_bucket;
-    s3.region = storage.s3_region;
-    s3.access_key = storage.s3_access_key;
-    s3.secret_key = storage.s3_secret_key;
-    s3.path_style = storage.s3_path_style;
     blob::s3::S3BlobStoreOptions options;
     options.grace = storage.blob_gc_grace;
-    app->s3_blobs_ = std::make_unique<blob::s3::S3BlobStore>(std::move(s3), options);
+    app->s3_blobs_ = std::make_unique<blob::s3::S3BlobStore>(s3_config_of(storage), options);
     app->blobs_ = app->s3_blobs_.get();
   } else {
     app->local_blobs_ = std::make_unique<blob::LocalBlobStore>(data_dir, storage.blob_gc_grace);

@@ -42,6 +42,9 @@ struct NodeKeys {
 // 0600, never over an existing file.
 Result<void> export_keys(const Config& config, const std::string& to);
 
+// The S3 client's settings from the [storage] s3_* keys.
+blob::s3::S3Config s3_config_of(const Config::Storage& storage);
+
 class Application {
  public:
   // Opens (creating) the data folder and database and migrates it to the current schema.

@@ -644,14 +644,7 @@ int run(const MigrateDataOptions& options, std::ostream& out, std::ostream& err)
 
   std::unique_ptr<blob::s3::S3BlobStore> store;
   if (s3) {
-    blob::s3::S3Config s3_config;
-    s3_config.endpoint = config.storage.s3_endpoint;
-    s3_config.bucket = config.storage.s3_bucket;
-    s3_config.region = config.storage.s3_region;
-    s3_config.access_key = config.storage.s3_access_key;
-    s3_config.secret_key = config.storage.s3_secret_key;
-    s3_config.path_style = config.storage.s3_path_style;
-    store = std::make_unique<blob::s3::S3BlobStore>(std::move(s3_config),
+    store = std::make_unique<blob::s3::S3BlobStore>(s3_config_of(config.storage),
                                                     blob::s3::S3BlobStoreOptions{});
   }
 
