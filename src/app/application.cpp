@@ -199,6 +199,14 @@ Result<std::unique_ptr<Application>> Application::open(Config config, bool test_
   if (const auto& storage = app->config_.storage; storage.backend == "s3") {
     blob::s3::S3BlobStoreOptions options;
     options.grace = storage.blob_gc_grace;
+    // The nodes share the bucket and the database: the database's holds order one node's
+    // deletion of a blob against another's putting the same content back into place.
+    options.hold =
+        [db = app->db_.get()](const std::string& sha256) -> Result<std::shared_ptr<void>> {
+      VST_TRY(hold,
+              db->try_hold(store::sql::Hold::kBlobs, blob::s3::S3BlobStore::hold_key(sha256)));
+      return std::shared_ptr<void>(std::move(hold));
+    };
     app->s3_blobs_ = std::make_unique<blob::s3::S3BlobStore>(s3_config_of(storage), options);
     app->blobs_ = app->s3_blobs_.get();
   } else {

@@ -3,6 +3,8 @@
 #include "util/crypto.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -216,15 +218,50 @@ Result<std::unique_ptr<domain::BlobWriter>> S3BlobStore::begin_write() {
   return std::unique_ptr<domain::BlobWriter>(std::make_unique<S3BlobWriter>(*this));
 }
 
+std::int64_t S3BlobStore::hold_key(const std::string& sha256) {
+  std::int64_t key = 0;
+  std::from_chars(sha256.data(), sha256.data() + std::min<std::size_t>(sha256.size(), 15), key, 16);
+  return key;
+}
+
+Result<std::shared_ptr<void>> S3BlobStore::hold_for_install(const std::string& sha256) {
+  if (!options_.hold) {
+    return std::shared_ptr<void>{};
+  }
+  const auto deadline = std::chrono::steady_clock::now() + options_.hold_wait;
+  auto pause = std::chrono::milliseconds{5};
+  for (;;) {
+    VST_TRY(hold, options_.hold(sha256));
+    if (hold) {
+      return hold;
+    }
+    if (std::chrono::steady_clock::now() + pause > deadline) {
+      return fail(Errc::kUnavailable,
+                  "another node kept the file's content locked in the S3 store for " +
+                      std::to_string(options_.hold_wait.count()) + " ms; try the upload again");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds{200});
+  }
+}
+
 Result<void> S3BlobStore::install(const std::string& temp_key, const std::string& sha256) {
   // Copying over an existing blob of the same content refreshes its age (Last-Modified), which
   // keeps it from being collected while the metadata that refers to it is committed.
   std::lock_guard lock(install_mutex_);
+  const auto hold = hold_for_install(sha256);  // kept until the object is in place
+  if (!hold) {
+    return fail(hold.error());
+  }
   return client_.copy_object(temp_key, key_of(sha256));
 }
 
 Result<void> S3BlobStore::install_small(std::string_view bytes, const std::string& sha256) {
   std::lock_guard lock(install_mutex_);
+  const auto hold = hold_for_install(sha256);  // kept until the object is in place
+  if (!hold) {
+    return fail(hold.error());
+  }
   return client_.put_object(key_of(sha256), bytes);
 }
 
@@ -308,6 +345,14 @@ Result<void> S3BlobStore::release(const std::string& sha256) {
   // The age is measured on the store's clock (its Date against the object's Last-Modified), so
   // a node whose clock is off cannot delete a blob another node has just written.
   std::lock_guard lock(install_mutex_);
+  std::shared_ptr<void> hold;
+  if (options_.hold) {
+    VST_TRY(held, options_.hold(sha256));
+    if (!held) {
+      return outcome::success();  // another node is putting it into place: it is wanted
+    }
+    hold = std::move(held);
+  }
   VST_TRY(info, client_.head_object(key_of(sha256)));
   if (!info) {
     return outcome::success();

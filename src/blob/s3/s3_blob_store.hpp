@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,14 @@ struct S3BlobStoreOptions {
   std::size_t part_bytes = std::size_t{8} << 20;
   int list_page_size = 1000;  // keys per ListObjectsV2 request (1000 is S3's maximum)
   std::int64_t read_window_bytes = std::int64_t{4} << 20;
+  // The hold every node sharing the bucket takes on a blob before putting it into place or
+  // deleting it, so that one node's release() never deletes between another node's age check and
+  // its copy (the application gives the database's holds, shared by the nodes). It answers
+  // without waiting: a null pointer while another node holds it. Unset, only this process's
+  // installs and releases are ordered.
+  std::function<Result<std::shared_ptr<void>>(const std::string& sha256)> hold;
+  // How long an install waits for a hold another node keeps (a release takes milliseconds).
+  std::chrono::milliseconds hold_wait{10000};
 };
 
 class S3BlobStore final : public domain::BlobStore {
@@ -70,9 +79,12 @@ class S3BlobStore final : public domain::BlobStore {
   static constexpr std::chrono::seconds kReadyCheckEvery{1};
 
   static std::string key_of(const std::string& sha256) { return "blobs/" + sha256; }
+  // The key of a blob's hold (options().hold): the first 60 bits of its hash. Two blobs sharing
+  // it only wait for each other.
+  static std::int64_t hold_key(const std::string& sha256);
   static constexpr std::string_view kTempPrefix = "tmp/";
 
-  // Used by writers: the server-side copy into place, ordered against release() on this node.
+  // Used by writers: the server-side copy into place, ordered against release() on every node.
   Result<void> install(const std::string& temp_key, const std::string& sha256);
   Result<void> install_small(std::string_view bytes, const std::string& sha256);
 
@@ -81,6 +93,9 @@ class S3BlobStore final : public domain::BlobStore {
 
  private:
   void forget_small(const std::string& sha256);
+  // The hold on `sha256` for an install, waited for up to options_.hold_wait (kUnavailable
+  // after that); an empty pointer when no hold is configured.
+  Result<std::shared_ptr<void>> hold_for_install(const std::string& sha256);
 
   S3Client client_;
   S3Client probe_;  // for ready(): the same store, with time-outs of 2 s

@@ -4,7 +4,9 @@
 #include "blob/s3/s3_blob_store.hpp"
 
 #include "api/errors.hpp"
+#include "store/sqlite/database.hpp"
 #include "support/process_memory.hpp"
+#include "support/temp_dir.hpp"
 #include "util/crypto.hpp"
 
 #include <array>
@@ -402,6 +404,68 @@ TEST(S3BlobStore, ReleaseWaitsForTheGracePeriod) {
   EXPECT_FALSE(eager->exists(blob).value());
   EXPECT_FALSE(eager->read_small(blob, 16));  // not answered from memory after deletion
   EXPECT_TRUE(eager->release(blob));          // releasing a gone blob is no error
+}
+
+// Two nodes sharing the bucket and a database: the holds are the database's own (SQLite's here,
+// as on PostgreSQL they are shared by every node), given to the stores as the application does.
+class NodesWithHolds {
+ public:
+  NodesWithHolds() : db_((dir_.path() / "vestibule.db").string(), 2) {}
+
+  S3BlobStoreOptions options(std::chrono::milliseconds hold_wait = std::chrono::seconds{10}) {
+    S3BlobStoreOptions o = s3::options();
+    o.hold_wait = hold_wait;
+    o.hold = [this](const std::string& sha256) -> Result<std::shared_ptr<void>> {
+      VST_TRY(hold, db_.try_hold(store::sql::Hold::kBlobs, S3BlobStore::hold_key(sha256)));
+      return std::shared_ptr<void>(std::move(hold));
+    };
+    return o;
+  }
+  // What another node holds while it puts `sha256` into place or deletes it.
+  std::unique_ptr<store::sql::Hold> hold(const std::string& sha256) {
+    auto held = db_.try_hold(store::sql::Hold::kBlobs, S3BlobStore::hold_key(sha256));
+    EXPECT_TRUE(held && held.value()) << "the test could not take the hold itself";
+    return held ? std::move(held.value()) : nullptr;
+  }
+
+ private:
+  testing::TempDir dir_;
+  store::sqlite::Database db_;
+};
+
+TEST(S3BlobStore, ReleaseLeavesABlobAnotherNodeIsPuttingIntoPlace) {
+  NodesWithHolds nodes;
+  auto store = make_store(bucket_for_test(), nodes.options());
+  const auto blob = put(*store, "old enough to be collected");
+  {
+    // Another node copies the same content into place: its hold keeps this node's release from
+    // deleting between the age check and that copy.
+    const auto other_node = nodes.hold(blob);
+    ASSERT_TRUE(store->release(blob));
+    EXPECT_TRUE(store->exists(blob).value());
+  }
+  ASSERT_TRUE(store->release(blob));
+  EXPECT_FALSE(store->exists(blob).value());
+}
+
+TEST(S3BlobStore, AnInstallWaitsForTheHoldOfANodeDeletingTheSameContent) {
+  NodesWithHolds nodes;
+  auto store = make_store(bucket_for_test(), nodes.options(std::chrono::milliseconds{300}));
+  const std::string content = "deleted on one node, uploaded again on another";
+  const std::string sha256 = util::sha256_hex(content);
+  {
+    const auto deleting_node = nodes.hold(sha256);
+    auto writer = store->begin_write().value();
+    ASSERT_TRUE(writer->write(content));
+    const auto committed = writer->commit();
+    ASSERT_FALSE(committed);
+    EXPECT_EQ(committed.error().code, Errc::kUnavailable);
+    EXPECT_NE(committed.error().message.find("try the upload again"), std::string::npos)
+        << committed.error().message;
+    EXPECT_FALSE(store->exists(sha256).value());  // nothing put while the other node held it
+  }
+  EXPECT_EQ(put(*store, content), sha256);
+  EXPECT_TRUE(store->exists(sha256).value());
 }
 
 TEST(S3BlobStore, ListGoesThroughEveryPage) {

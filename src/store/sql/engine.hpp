@@ -116,6 +116,9 @@ struct Refusal {
 // or its connection to the database, so a holder that dies frees the key at once.
 class Hold {
  public:
+  // The spaces of keys in use, one per kind of key, so that keys of two kinds never meet.
+  static constexpr std::int32_t kOutbox = 1;  // a mail being sent: its message id
+  static constexpr std::int32_t kBlobs = 2;   // a blob put into place or deleted: its hash
   Hold() = default;
   Hold(const Hold&) = delete;
   Hold& operator=(const Hold&) = delete;

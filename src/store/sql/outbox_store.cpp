@@ -9,9 +9,6 @@ using util::to_unix;
 
 namespace {
 
-// The holds (engine.hpp) that claim mail, one per message id.
-constexpr std::int32_t kOutboxHolds = 1;
-
 #define VST_MAIL_COLUMNS                                                                     \
   "id, kind, recipient, subject, body_text, body_html, message_id, secret, link_id, state, " \
   "attempts, last_error, created_at, next_attempt_at, expires_at, finished_at"
@@ -96,7 +93,7 @@ Result<std::vector<MailMessage>> OutboxStore::due(domain::TimePoint now, std::si
 }
 
 Result<std::optional<domain::ClaimedMail>> OutboxStore::claim(Id id, domain::TimePoint now) {
-  VST_TRY(hold, db_.try_hold(kOutboxHolds, id));
+  VST_TRY(hold, db_.try_hold(Hold::kOutbox, id));
   if (!hold) {
     return std::optional<domain::ClaimedMail>{};
   }
