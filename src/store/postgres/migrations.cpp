@@ -336,6 +336,16 @@ CREATE TABLE throttle_entries (
 );
 CREATE INDEX throttle_entries_by_blocked ON throttle_entries(scope, blocked_until_us);
 )sql",
+      // 3: SQLite migration 16, grants by link and links by creator. And the statistics of
+      // versions.blob: blobs are content hashes, so most versions have content of their own;
+      // whatever ANALYZE samples (one file copied a million times), the generic plan of "is this
+      // blob still referenced" must use versions_by_blob, as a sequential scan would read every
+      // version to learn that a blob is not.
+      R"sql(
+CREATE INDEX grants_by_link ON grants(link_id);
+CREATE INDEX links_by_creator ON links(created_by);
+ALTER TABLE versions ALTER COLUMN blob SET (n_distinct = -0.5);
+)sql",
   };
   return kMigrations;
 }

@@ -413,6 +413,13 @@ CREATE TABLE throttle_entries (
 ) WITHOUT ROWID;
 CREATE INDEX throttle_entries_by_blocked ON throttle_entries(scope, blocked_until_us);
 )sql",
+      // 16: a link's recipients (grants by link: the partial unique indexes serve only lookups
+      // of one user or one address) and a member's own links, found without reading every grant
+      // or every link.
+      R"sql(
+CREATE INDEX grants_by_link ON grants(link_id);
+CREATE INDEX links_by_creator ON links(created_by);
+)sql",
   };
   return kMigrations;
 }
