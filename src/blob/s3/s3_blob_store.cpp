@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -136,13 +137,29 @@ class S3BlobReader final : public domain::BlobReader {
         end_(end),
         window_(window) {}
 
+  ~S3BlobReader() override {
+    if (ahead_.valid()) {
+      ahead_.wait();  // it writes into spare_
+    }
+  }
+  S3BlobReader(const S3BlobReader&) = delete;
+  S3BlobReader& operator=(const S3BlobReader&) = delete;
+  S3BlobReader(S3BlobReader&&) = delete;
+  S3BlobReader& operator=(S3BlobReader&&) = delete;
+
   Result<bool> next(std::string& chunk) override {
     chunk.clear();
     if (position_ >= end_) {
       return false;
     }
     const auto n = std::min(end_ - position_, window_);
-    VST_TRYV(client_.get_object_into(key_, position_, n, chunk));
+    if (ahead_.valid()) {
+      // The window read ahead is this one; the caller's buffer, done with, takes its place.
+      VST_TRYV(ahead_.get());
+      chunk.swap(spare_);
+    } else {
+      VST_TRYV(client_.get_object_into(key_, position_, n, chunk));
+    }
     if (static_cast<std::int64_t>(chunk.size()) != n) {
       const auto got = chunk.size();
       chunk.clear();
@@ -151,6 +168,14 @@ class S3BlobReader final : public domain::BlobReader {
                                           std::to_string(n) + " were asked for");
     }
     position_ += n;
+    // The next window is asked for while the caller sends this one, so the store's latency
+    // overlaps the sending: two windows in memory at most.
+    if (position_ < end_) {
+      ahead_ = std::async(std::launch::async,
+                          [this, at = position_, length = std::min(end_ - position_, window_)] {
+                            return client_.get_object_into(key_, at, length, spare_);
+                          });
+    }
     return true;
   }
 
@@ -163,6 +188,8 @@ class S3BlobReader final : public domain::BlobReader {
   std::int64_t position_;
   std::int64_t end_;
   std::int64_t window_;
+  std::string spare_;                // the window read ahead
+  std::future<Result<void>> ahead_;  // its GET, while one runs
 };
 
 }  // namespace

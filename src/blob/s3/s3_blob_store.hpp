@@ -7,7 +7,8 @@
 //   buffer of `part_bytes` (the only memory an upload holds), is completed there, copied server
 //   side to its content key (a copy too is atomic) and the temporary object deleted.
 // A writer dropped before commit aborts its multipart upload. Reads are ranged GETs of at most
-// `read_window_bytes` each, so a download holds one window in memory.
+// `read_window_bytes` each, the next asked for while the caller sends the last: a download holds
+// two windows in memory.
 //
 // S3 has no file descriptors (open() fails: use read()) and no free space to ask about.
 #pragma once
@@ -32,7 +33,7 @@ struct S3BlobStoreOptions {
   // S3 refuses parts under 5 MiB (but the last); 8 MiB keeps an upload's memory under 16 MiB.
   std::size_t part_bytes = std::size_t{8} << 20;
   int list_page_size = 1000;  // keys per ListObjectsV2 request (1000 is S3's maximum)
-  std::int64_t read_window_bytes = std::int64_t{4} << 20;
+  std::int64_t read_window_bytes = std::int64_t{2} << 20;
   // The hold every node sharing the bucket takes on a blob before putting it into place or
   // deleting it, so that one node's release() never deletes between another node's age check and
   // its copy (the application gives the database's holds, shared by the nodes). It answers
