@@ -238,10 +238,12 @@ TEST(PostgresEngine, AHoldExcludesOtherNodesAndEndsWithItsHoldersSession) {
   ASSERT_NE(theirs, nullptr);
 
   // The holder's connection ends (its node died, or lost the database): the key is free at once.
+  // The timeout makes pg_terminate_backend return once the backend is gone, not when signalled.
   Database admin(nodes.url, 1);
   const auto ended = admin.read<std::int64_t>([&](sql::Connection& c) {
     auto& s = c.prepare(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
+        "SELECT sum(pg_terminate_backend(pid, 10000)::int) FROM pg_locks "
+        "WHERE locktype = 'advisory' "
         "AND classid = 1 AND objid = 42 AND granted "
         "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     s.step();
