@@ -26,7 +26,8 @@ import time
 import unittest
 
 import postgres
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, MiB, VestibuleTestCase, pattern_chunks, pattern_sha256, run_cli
+from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, MiB, VestibuleTestCase, pattern_chunks,
+                     pattern_sha256, run_cli)
 from smtp_sink import SmtpSink, code_of, token_of
 from test_external import RECIPIENT_COOKIE, is_code_mail, shares, smtp_env
 from test_s3_storage import Rgw

@@ -45,30 +45,20 @@ class Rgw:
     """A single-node Ceph cluster with its gateway, in a folder of its own."""
 
     def __init__(self):
-        for attempt in (1, 2, 3):
-            # Short: the daemons' unix sockets live under it (< 108 bytes).
-            self.dir = tempfile.mkdtemp(prefix="vst-rgw-it-", dir="/tmp")
-            self.conf = os.path.join(self.dir, "ceph.conf")
-            log = os.path.join(self.dir, "start.log")
-            # A port of its own: suites started at the same moment would race for the default
-            # 7480.
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                env = dict(os.environ, RGW_PORT=str(s.getsockname()[1]))
-            with open(log, "w") as out:
-                code = subprocess.call([RGW_SCRIPT, self.dir], stdout=out,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       timeout=300, env=env)
-            if code == 0:
-                break
+        # Short: the daemons' unix sockets live under it (< 108 bytes).
+        self.dir = tempfile.mkdtemp(prefix="vst-rgw-it-", dir="/tmp")
+        self.conf = os.path.join(self.dir, "ceph.conf")
+        log = os.path.join(self.dir, "start.log")
+        # A port of its own: suites started at the same moment would race for the default 7480.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            env = dict(os.environ, RGW_PORT=str(s.getsockname()[1]))
+        with open(log, "w") as out:
+            code = subprocess.call([RGW_SCRIPT, self.dir], stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, timeout=300, env=env)
+        if code != 0:
             with open(log) as f:
-                output = f.read()
-            # The port was free when chosen, but the connections Ceph's daemons open while they
-            # start take ports of the same range: radosgw may then find it taken and exit. Its
-            # start is tried again on another port.
-            if attempt == 3 or "radosgw HTTP: failed" not in output:
-                raise AssertionError("scripts/rgw-single-node failed (%d):\n%s" % (code, output))
-            shutil.rmtree(self.dir, ignore_errors=True)
+                raise AssertionError("scripts/rgw-single-node failed (%d):\n%s" % (code, f.read()))
         self.env = {}
         with open(os.path.join(self.dir, "s3.env")) as f:
             for line in f:
