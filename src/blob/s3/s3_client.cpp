@@ -1,5 +1,6 @@
 #include "blob/s3/s3_client.hpp"
 
+#include "blob/s3/sigv4.hpp"
 #include "util/crypto.hpp"
 
 #include <algorithm>
@@ -157,8 +158,7 @@ S3Client::S3Client(S3Config config) : config_(std::move(config)) {
   while (!config_.endpoint.empty() && config_.endpoint.back() == '/') {
     config_.endpoint.pop_back();
   }
-  sigv4_ = "aws:amz:" + config_.region + ":s3";
-  userpwd_ = config_.access_key + ":" + config_.secret_key;
+  credentials_ = {config_.access_key, config_.secret_key, config_.region};
 }
 
 S3Client::~S3Client() {
@@ -184,25 +184,31 @@ std::string S3Client::encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-std::string S3Client::url_of(const std::string& key, const std::string& query) const {
-  std::string url;
+S3Client::Target S3Client::target_of(const std::string& key, const std::string& query) const {
+  Target t;
+  const auto scheme_end = config_.endpoint.find("://");
+  const auto host_at = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const auto path_at = config_.endpoint.find('/', host_at);
+  const std::string scheme = config_.endpoint.substr(0, host_at);
+  t.host = config_.endpoint.substr(
+      host_at, path_at == std::string::npos ? std::string::npos : path_at - host_at);
+  if (!config_.path_style) {
+    t.host = config_.bucket + "." + t.host;
+  }
+  t.path = path_at == std::string::npos ? "" : config_.endpoint.substr(path_at);
   if (config_.path_style) {
-    url = config_.endpoint + "/" + encode(config_.bucket, false);
-  } else {
-    const auto scheme_end = config_.endpoint.find("://");
-    const auto host_at = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-    url = config_.endpoint.substr(0, host_at) + config_.bucket + "." +
-          config_.endpoint.substr(host_at);
+    t.path += "/" + encode(config_.bucket, false);
   }
   if (!key.empty()) {
-    url += "/" + encode(key, true);
+    t.path += "/" + encode(key, true);
   } else if (!config_.path_style) {
-    url += "/";
+    t.path += "/";
   }
+  t.url = scheme + t.host + t.path;
   if (!query.empty()) {
-    url += "?" + query;
+    t.url += "?" + query;
   }
-  return url;
+  return t;
 }
 
 Error S3Client::store_error(const std::string& what, const S3Response& response) const {
@@ -246,26 +252,39 @@ Result<S3Response> S3Client::perform(const char* method, const std::string& key,
   }
   response.body.reserve(expect_bytes);
   Transfer transfer{body, &response};
-  const std::string url = url_of(key, query);
+  const Target target = target_of(key, query);
   const std::string method_name(method);
   const std::string payload_hash =
       body.empty() ? std::string(kEmptySha256) : util::sha256_hex(body);
 
+  // Signed: host, the payload's hash and every header the call adds (Range, x-amz-copy-*).
+  SigV4Request to_sign{method_name, target.path, query, {}, payload_hash};
+  to_sign.headers.emplace_back("host", target.host);
+  to_sign.headers.emplace_back("x-amz-content-sha256", payload_hash);
+  for (const auto& h : headers) {
+    const auto colon = h.find(':');
+    to_sign.headers.emplace_back(h.substr(0, colon),
+                                 colon == std::string::npos ? "" : h.substr(colon + 1));
+  }
+  const SigV4Signature signature = sigv4_sign(to_sign, credentials_, std::time(nullptr));
+
   curl_slist* list = nullptr;
-  const std::string content_hash_header = "x-amz-content-sha256: " + payload_hash;
-  list = curl_slist_append(list, content_hash_header.c_str());
+  const std::string sent[] = {"Host: " + target.host, "x-amz-content-sha256: " + payload_hash,
+                              "x-amz-date: " + signature.amz_date,
+                              "Authorization: " + signature.authorization};
+  for (const auto& h : sent) {
+    list = curl_slist_append(list, h.c_str());
+  }
   for (const auto& h : headers) {
     list = curl_slist_append(list, h.c_str());
   }
   if (!body.empty() || method_name == "PUT" || method_name == "POST") {
-    // (An empty "Expect:" to spare the 100-continue round trip would be signed by libcurl 7.88
-    // and break the signature.)
     list = curl_slist_append(list, "Content-Type: application/octet-stream");
+    // No "100 Continue" round trip before each part: the store reads the body either way.
+    list = curl_slist_append(list, "Expect:");
   }
 
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd_.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, target.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);

@@ -9,6 +9,7 @@
 // the HTTP status with S3's error code; only "no such key" is kNotFound.
 #pragma once
 
+#include "blob/s3/sigv4.hpp"
 #include "util/result.hpp"
 
 #include <cstdint>
@@ -108,12 +109,16 @@ class S3Client {
   Result<S3Response> perform(const char* method, const std::string& key, const std::string& query,
                              std::string_view body, const std::vector<std::string>& headers,
                              std::string* body_buffer = nullptr, std::size_t expect_bytes = 0);
-  [[nodiscard]] std::string url_of(const std::string& key, const std::string& query) const;
+  struct Target {
+    std::string host;  // as sent in Host and signed: "127.0.0.1:7480", "bucket.s3.example.com"
+    std::string path;  // percent-encoded, as signed
+    std::string url;
+  };
+  [[nodiscard]] Target target_of(const std::string& key, const std::string& query) const;
   [[nodiscard]] Error store_error(const std::string& what, const S3Response& response) const;
 
   S3Config config_;
-  std::string sigv4_;
-  std::string userpwd_;
+  SigV4Credentials credentials_;
   std::mutex pool_mutex_;
   std::vector<void*> pool_;  // idle CURL* handles
 };
