@@ -80,7 +80,7 @@ class S3BlobWriter final : public domain::BlobWriter {
       }
       VST_TRYV(keep(store_.client().complete_multipart(temp_key_, upload_id_, etags_)));
       completed_ = true;
-      VST_TRYV(keep(store_.install(temp_key_, hex)));
+      VST_TRYV(keep(store_.install(temp_key_, hex, written_)));
       if (auto r = store_.client().delete_object(temp_key_); !r) {
         // The blob is in place; a leftover temporary object only costs space.
         spdlog::warn("blob store: deleting {} failed: {}", temp_key_, r.error().message);
@@ -209,6 +209,10 @@ S3BlobStore::S3BlobStore(S3Config config, S3BlobStoreOptions options)
   options_.part_bytes = std::max(options_.part_bytes, std::size_t{5} << 20);
   options_.list_page_size = std::clamp(options_.list_page_size, 1, 1000);
   options_.read_window_bytes = std::max<std::int64_t>(options_.read_window_bytes, 64 << 10);
+  constexpr std::int64_t kMinPart = std::int64_t{5} << 20;
+  constexpr std::int64_t kMaxCopy = std::int64_t{5} << 30;
+  options_.copy_limit_bytes = std::clamp(options_.copy_limit_bytes, kMinPart, kMaxCopy);
+  options_.copy_part_bytes = std::clamp(options_.copy_part_bytes, kMinPart, kMaxCopy);
 }
 
 Result<void> S3BlobStore::prepare() { return client_.ensure_bucket(); }
@@ -220,11 +224,15 @@ Result<std::size_t> S3BlobStore::sweep_temporaries(std::chrono::seconds older_th
   };
   std::size_t removed = 0;
   const std::string prefix(kTempPrefix);
-  VST_TRY(uploads, client_.list_multipart_uploads(prefix, options_.list_page_size));
-  for (const auto& upload : uploads) {
-    if (old_enough(upload.initiated)) {
-      VST_TRYV(client_.abort_multipart(upload.key, upload.upload_id));
-      ++removed;
+  // Multipart uploads under tmp/ are uploads cut short; under blobs/, installs of blobs over
+  // copy_limit_bytes cut short (an upload under a content key is invisible until completed).
+  for (const auto& uploads_prefix : {prefix, std::string(kBlobPrefix)}) {
+    VST_TRY(uploads, client_.list_multipart_uploads(uploads_prefix, options_.list_page_size));
+    for (const auto& upload : uploads) {
+      if (old_enough(upload.initiated)) {
+        VST_TRYV(client_.abort_multipart(upload.key, upload.upload_id));
+        ++removed;
+      }
     }
   }
   std::string token;
@@ -272,7 +280,8 @@ Result<std::shared_ptr<void>> S3BlobStore::hold_for_install(const std::string& s
   }
 }
 
-Result<void> S3BlobStore::install(const std::string& temp_key, const std::string& sha256) {
+Result<void> S3BlobStore::install(const std::string& temp_key, const std::string& sha256,
+                                  std::int64_t size) {
   // Copying over an existing blob of the same content refreshes its age (Last-Modified), which
   // keeps it from being collected while the metadata that refers to it is committed.
   std::lock_guard lock(install_mutex_);
@@ -280,7 +289,34 @@ Result<void> S3BlobStore::install(const std::string& temp_key, const std::string
   if (!hold) {
     return fail(hold.error());
   }
+  if (size > options_.copy_limit_bytes) {
+    return copy_in_parts(temp_key, key_of(sha256), size);
+  }
   return client_.copy_object(temp_key, key_of(sha256));
+}
+
+Result<void> S3BlobStore::copy_in_parts(const std::string& temp_key, const std::string& key,
+                                        std::int64_t size) {
+  VST_TRY(upload_id, client_.create_multipart(key));
+  std::vector<std::string> etags;
+  auto copied = [&]() -> Result<void> {
+    for (std::int64_t first = 0; first < size; first += options_.copy_part_bytes) {
+      const auto last = std::min(size, first + options_.copy_part_bytes) - 1;
+      VST_TRY(etag, client_.upload_part_copy(key, upload_id, static_cast<int>(etags.size()) + 1,
+                                             temp_key, first, last));
+      etags.push_back(std::move(etag));
+    }
+    return client_.complete_multipart(key, upload_id, etags);
+  }();
+  if (!copied) {
+    if (auto r = client_.abort_multipart(key, upload_id); !r) {
+      // The sweep aborts it later: it never shows under the key.
+      spdlog::warn("blob store: aborting the part copies into {} failed: {}", key,
+                   r.error().message);
+    }
+    return fail(copied.error());
+  }
+  return outcome::success();
 }
 
 Result<void> S3BlobStore::install_small(std::string_view bytes, const std::string& sha256) {
@@ -431,9 +467,9 @@ Result<std::vector<std::string>> S3BlobStore::list() {
   std::vector<std::string> out;
   std::string token;
   do {
-    VST_TRY(page, client_.list_page("blobs/", token, options_.list_page_size));
+    VST_TRY(page, client_.list_page(std::string(kBlobPrefix), token, options_.list_page_size));
     for (auto& key : page.keys) {
-      auto name = key.substr(std::string_view("blobs/").size());
+      auto name = key.substr(kBlobPrefix.size());
       if (is_sha256_hex(name)) {
         out.push_back(std::move(name));
       }

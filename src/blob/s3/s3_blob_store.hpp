@@ -5,7 +5,8 @@
 //   PUT is atomic);
 // - a larger one goes up as a multipart upload under `tmp/<random>`, one part at a time from a
 //   buffer of `part_bytes` (the only memory an upload holds), is completed there, copied server
-//   side to its content key (a copy too is atomic) and the temporary object deleted.
+//   side to its content key (a copy too is atomic; over 5 GiB, a multipart upload of part copies,
+//   complete only when whole) and the temporary object deleted.
 // A writer dropped before commit aborts its multipart upload. Reads are ranged GETs of at most
 // `read_window_bytes` each, the next asked for while the caller sends the last: a download holds
 // two windows in memory.
@@ -32,6 +33,11 @@ struct S3BlobStoreOptions {
   std::chrono::seconds grace{0};
   // S3 refuses parts under 5 MiB (but the last); 8 MiB keeps an upload's memory under 16 MiB.
   std::size_t part_bytes = std::size_t{8} << 20;
+  // S3 copies at most 5 GiB in one CopyObject. A larger blob is put together under its content
+  // key by a multipart upload of server-side part copies of `copy_part_bytes` each (5 MiB to
+  // 5 GiB; smaller parts keep each request short).
+  std::int64_t copy_limit_bytes = std::int64_t{5} << 30;
+  std::int64_t copy_part_bytes = std::int64_t{512} << 20;
   int list_page_size = 1000;  // keys per ListObjectsV2 request (1000 is S3's maximum)
   std::int64_t read_window_bytes = std::int64_t{2} << 20;
   // The hold every node sharing the bucket takes on a blob before putting it into place or
@@ -53,9 +59,10 @@ class S3BlobStore final : public domain::BlobStore {
   Result<void> prepare();
 
   // Removes what uploads cut short by a crash left behind: multipart uploads begun, and
-  // temporary objects written, more than `older_than` ago (on the store's clock). Never touches
-  // a content key. `older_than` must exceed the longest upload: other nodes may be uploading.
-  // Answers how many were removed.
+  // temporary objects written, more than `older_than` ago (on the store's clock), and part copies
+  // into a content key begun as long ago (they are invisible until completed). Never touches a
+  // content key's object. `older_than` must exceed the longest upload: other nodes may be
+  // uploading. Answers how many were removed.
   Result<std::size_t> sweep_temporaries(std::chrono::seconds older_than);
 
   Result<std::unique_ptr<domain::BlobWriter>> begin_write() override;
@@ -79,14 +86,16 @@ class S3BlobStore final : public domain::BlobStore {
   Result<void> ready() override;
   static constexpr std::chrono::seconds kReadyCheckEvery{1};
 
-  static std::string key_of(const std::string& sha256) { return "blobs/" + sha256; }
+  static constexpr std::string_view kBlobPrefix = "blobs/";
+  static std::string key_of(const std::string& sha256) { return std::string(kBlobPrefix) + sha256; }
   // The key of a blob's hold (options().hold): the first 60 bits of its hash. Two blobs sharing
   // it only wait for each other.
   static std::int64_t hold_key(const std::string& sha256);
   static constexpr std::string_view kTempPrefix = "tmp/";
 
-  // Used by writers: the server-side copy into place, ordered against release() on every node.
-  Result<void> install(const std::string& temp_key, const std::string& sha256);
+  // Used by writers: the server-side copy of the `size` bytes of `temp_key` into place, ordered
+  // against release() on every node.
+  Result<void> install(const std::string& temp_key, const std::string& sha256, std::int64_t size);
   Result<void> install_small(std::string_view bytes, const std::string& sha256);
 
   [[nodiscard]] S3Client& client() { return client_; }
@@ -94,6 +103,10 @@ class S3BlobStore final : public domain::BlobStore {
 
  private:
   void forget_small(const std::string& sha256);
+  // install() for a blob over copy_limit_bytes: part copies into a multipart upload under its
+  // content key, aborted if any fails (nothing is visible under the key before completion).
+  Result<void> copy_in_parts(const std::string& temp_key, const std::string& key,
+                             std::int64_t size);
   // The hold on `sha256` for an install, waited for up to options_.hold_wait (kUnavailable
   // after that); an empty pointer when no hold is configured.
   Result<std::shared_ptr<void>> hold_for_install(const std::string& sha256);

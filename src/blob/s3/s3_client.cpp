@@ -363,6 +363,7 @@ Result<std::optional<ObjectInfo>> S3Client::head_object(const std::string& key) 
   info.size = std::strtoll(r.headers["content-length"].c_str(), nullptr, 10);
   info.last_modified = parse_http_date(r.headers["last-modified"]);
   info.store_now = parse_http_date(r.headers["date"]);
+  info.etag = r.headers["etag"];
   if (info.store_now == 0) {
     info.store_now = std::time(nullptr);
   }
@@ -442,6 +443,24 @@ Result<std::string> S3Client::upload_part(const std::string& key, const std::str
     return fail(store_error("upload part " + std::to_string(part) + " of " + key, r));
   }
   return etag->second;
+}
+
+Result<std::string> S3Client::upload_part_copy(const std::string& key, const std::string& upload_id,
+                                               int part, const std::string& from_key,
+                                               std::int64_t first, std::int64_t last) {
+  const std::string query =
+      "partNumber=" + std::to_string(part) + "&uploadId=" + encode(upload_id, false);
+  const std::vector<std::string> headers = {
+      "x-amz-copy-source: /" + encode(config_.bucket, false) + "/" + encode(from_key, true),
+      "x-amz-copy-source-range: bytes=" + std::to_string(first) + "-" + std::to_string(last)};
+  VST_TRY(r, perform("PUT", key, query, {}, headers));
+  std::size_t at = 0;
+  auto etag = xml_element(r.body, "ETag", at);
+  // S3 may answer 200 and still report an error in the body.
+  if (r.status != 200 || r.body.find("<Error>") != std::string::npos || !etag || etag->empty()) {
+    return fail(store_error("copy part " + std::to_string(part) + " of " + key, r));
+  }
+  return std::move(*etag);
 }
 
 Result<void> S3Client::complete_multipart(const std::string& key, const std::string& upload_id,

@@ -45,6 +45,7 @@ struct ObjectInfo {
   std::int64_t size = 0;
   std::time_t last_modified = 0;
   std::time_t store_now = 0;  // the store's Date header: ages are measured on the store's clock
+  std::string etag;           // "<md5>", or "<md5>-<parts>" for an object put together from parts
 };
 
 struct ListPage {
@@ -88,6 +89,11 @@ class S3Client {
   // The part's ETag, needed to complete the upload. Parts are numbered from 1.
   Result<std::string> upload_part(const std::string& key, const std::string& upload_id, int part,
                                   std::string_view body);
+  // A part copied server side from the bytes [first, last] of `from_key` (UploadPartCopy, up to
+  // 5 GiB a part): how a blob over CopyObject's 5 GiB is put into place. Its ETag, as above.
+  Result<std::string> upload_part_copy(const std::string& key, const std::string& upload_id,
+                                       int part, const std::string& from_key, std::int64_t first,
+                                       std::int64_t last);
   Result<void> complete_multipart(const std::string& key, const std::string& upload_id,
                                   const std::vector<std::string>& etags);
   Result<void> abort_multipart(const std::string& key, const std::string& upload_id);
