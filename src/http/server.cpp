@@ -221,6 +221,26 @@ void log_escaped_exception(std::exception_ptr error, std::string_view where) {
   }
 }
 
+// One sink write running on the body pool, and the way its connection's coroutine waits for it:
+// the pool posts the outcome back to the connection's loop and cancels `signal`, on which the
+// coroutine waits when the write has not finished yet.
+struct SinkWrite {
+  explicit SinkWrite(const asio::any_io_executor& loop) : signal(loop) {}
+  asio::steady_timer signal;
+  bool running = false;
+  bool done = false;
+  std::optional<Response> refusal;
+};
+
+asio::awaitable<void> finished(SinkWrite& write) {
+  if (write.running && !write.done) {
+    write.signal.expires_at(asio::steady_timer::time_point::max());
+    error_code ec;
+    co_await write.signal.async_wait(with_error(ec));  // ends when the pool cancels it
+  }
+  write.running = false;
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -359,6 +379,18 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
   // writing it), so receiving and storing overlap. `refusal` is the sink's answer when it refused.
   asio::awaitable<BodyOutcome> read_sized_body(Exchange& ex, std::uint64_t length, BodySink& sink,
                                                std::optional<Response>& refusal);
+  // A chunked body (length unknown), read through the parser into two buffers in turn, each full
+  // one handed to the sink on the body pool as above: a sink that blocks (an 8 MiB part going up
+  // to S3) never holds up the event loop.
+  asio::awaitable<BodyOutcome> read_chunked_body(Parser& parser, Exchange& ex, BodySink& sink,
+                                                 std::optional<Response>& refusal);
+  // Hands `piece` to the sink on the body pool; the outcome comes back through `write`.
+  void start_sink_write(const std::shared_ptr<SinkWrite>& write, const Exchange& ex, BodySink& sink,
+                        std::string_view piece);
+  // Waits for the last write; `outcome`, or kRefused with the sink's answer in `refusal`.
+  asio::awaitable<BodyOutcome> sink_writes_done(const std::shared_ptr<SinkWrite>& write,
+                                                BodyOutcome outcome,
+                                                std::optional<Response>& refusal);
   // The sink's answer when it refused the chunk or threw; nothing when it took it.
   std::optional<Response> write_to_sink(const Exchange& ex, BodySink& sink, std::string_view chunk);
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
@@ -678,15 +710,7 @@ asio::awaitable<Server::Impl::Connection::Next> Server::Impl::Connection::answer
     if (const auto length = parser.content_length_remaining(); length && !parser.chunked()) {
       outcome = co_await read_sized_body(ex, *length, *sink, refusal);
     } else {
-      const std::function<bool(std::string_view)> write = [&](std::string_view chunk) {
-        auto failure = write_to_sink(ex, *sink, chunk);
-        if (failure) {
-          refusal = std::move(*failure);
-          return false;
-        }
-        return true;
-      };
-      outcome = co_await read_body(parser, ex, write);
+      outcome = co_await read_chunked_body(parser, ex, *sink, refusal);
     }
     if (outcome != BodyOutcome::kComplete) {
       sink.reset();  // discards the partial upload
@@ -773,29 +797,32 @@ std::optional<Response> Server::Impl::Connection::write_to_sink(const Exchange& 
   return failure ? std::move(failure) : std::move(refusal);
 }
 
-namespace {
-
-// One sink write running on the body pool, and the way its connection's coroutine waits for it:
-// the pool posts the outcome back to the connection's loop and cancels `signal`, on which the
-// coroutine waits when the write has not finished yet.
-struct SinkWrite {
-  explicit SinkWrite(const asio::any_io_executor& loop) : signal(loop) {}
-  asio::steady_timer signal;
-  bool running = false;
-  bool done = false;
-  std::optional<Response> refusal;
-};
-
-asio::awaitable<void> finished(SinkWrite& write) {
-  if (write.running && !write.done) {
-    write.signal.expires_at(asio::steady_timer::time_point::max());
-    error_code ec;
-    co_await write.signal.async_wait(with_error(ec));  // ends when the pool cancels it
-  }
-  write.running = false;
+void Server::Impl::Connection::start_sink_write(const std::shared_ptr<SinkWrite>& write,
+                                                const Exchange& ex, BodySink& sink,
+                                                std::string_view piece) {
+  write->running = true;
+  write->done = false;
+  asio::post(server_.body_pool_, [this, write, &ex, &sink, piece] {
+    auto answer = write_to_sink(ex, sink, piece);
+    asio::post(write->signal.get_executor(), [write, answer = std::move(answer)]() mutable {
+      write->refusal = std::move(answer);
+      write->done = true;
+      write->signal.cancel();
+    });
+  });
 }
 
-}  // namespace
+asio::awaitable<BodyOutcome> Server::Impl::Connection::sink_writes_done(
+    const std::shared_ptr<SinkWrite>& write, BodyOutcome outcome,
+    std::optional<Response>& refusal) {
+  // Never leave while the pool still writes from the connection's buffers into the sink.
+  co_await finished(*write);
+  if (write->refusal && (outcome == BodyOutcome::kComplete || outcome == BodyOutcome::kRefused)) {
+    outcome = BodyOutcome::kRefused;
+    refusal = std::move(write->refusal);
+  }
+  co_return outcome;
+}
 
 asio::awaitable<BodyOutcome> Server::Impl::Connection::read_sized_body(
     Exchange& ex, std::uint64_t length, BodySink& sink, std::optional<Response>& refusal) {
@@ -825,17 +852,7 @@ asio::awaitable<BodyOutcome> Server::Impl::Connection::read_sized_body(
         outcome = BodyOutcome::kRefused;
         break;
       }
-      write->running = true;
-      write->done = false;
-      asio::post(server_.body_pool_, [this, write, &ex, &sink,
-                                      piece = std::string_view(buffers[current], filled)] {
-        auto answer = write_to_sink(ex, sink, piece);
-        asio::post(write->signal.get_executor(), [write, answer = std::move(answer)]() mutable {
-          write->refusal = std::move(answer);
-          write->done = true;
-          write->signal.cancel();
-        });
-      });
+      start_sink_write(write, ex, sink, std::string_view(buffers[current], filled));
       current ^= 1U;
       filled = 0;
     }
@@ -862,13 +879,47 @@ asio::awaitable<BodyOutcome> Server::Impl::Connection::read_sized_body(
       break;
     }
   }
-  // Never leave while the pool still writes from these buffers into the sink.
-  co_await finished(*write);
-  if (write->refusal && (outcome == BodyOutcome::kComplete || outcome == BodyOutcome::kRefused)) {
-    outcome = BodyOutcome::kRefused;
-    refusal = std::move(write->refusal);
+  co_return co_await sink_writes_done(write, outcome, refusal);
+}
+
+asio::awaitable<BodyOutcome> Server::Impl::Connection::read_chunked_body(
+    Parser& parser, Exchange& ex, BodySink& sink, std::optional<Response>& refusal) {
+  const auto spare = std::make_unique<char[]>(kChunkBytes);
+  const std::array<char*, 2> buffers{chunk(), spare.get()};
+  std::size_t current = 0;
+  BodyChunks chunks(buffers[current], kChunkBytes);
+  const auto write = std::make_shared<SinkWrite>(socket_.get_executor());
+  const auto started = Clock::now();
+  std::uint64_t received = 0;
+  auto outcome = BodyOutcome::kComplete;
+  while (!parser.is_done()) {
+    chunks.prepare(parser);
+    watchdog_.expire_after(options_.io_timeout);
+    error_code ec;
+    const auto got = co_await bhttp::async_read_some(socket_, buffer_, parser, with_error(ec));
+    note_timeout(ec);
+    ex.bytes_in += got;
+    received += got;
+    if (!ec && !parser.is_done() && too_slow(started, received)) {
+      outcome = BodyOutcome::kTimedOut;
+      break;
+    }
+    if (const auto failed = body_read_outcome(ec)) {
+      outcome = *failed;
+      break;
+    }
+    if (const auto piece = chunks.take(parser)) {
+      co_await finished(*write);  // the sink takes chunks one at a time, in order
+      if (write->refusal) {
+        outcome = BodyOutcome::kRefused;
+        break;
+      }
+      start_sink_write(write, ex, sink, *piece);
+      current ^= 1U;
+      chunks = BodyChunks(buffers[current], kChunkBytes);
+    }
   }
-  co_return outcome;
+  co_return co_await sink_writes_done(write, outcome, refusal);
 }
 
 asio::awaitable<BodyOutcome> Server::Impl::Connection::read_body(

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -159,6 +160,8 @@ struct UploadStats {
   std::size_t chunks = 0;
   std::size_t largest_chunk = 0;
   std::string received;  // every byte, in the order the sink got them
+  // Writes made on the thread that made the sink (its route's handler: the event loop).
+  std::size_t writes_on_loop = 0;
   int finished = 0;
   int discarded = 0;
 };
@@ -181,6 +184,9 @@ class CountingSink : public BodySink {
       return fail(Errc::kUnavailable, "the disk is full; try again later");
     }
     std::lock_guard lock(stats_->mutex);
+    if (std::this_thread::get_id() == made_on_) {
+      ++stats_->writes_on_loop;
+    }
     stats_->bytes += chunk.size();
     ++stats_->chunks;
     stats_->largest_chunk = std::max(stats_->largest_chunk, chunk.size());
@@ -199,6 +205,7 @@ class CountingSink : public BodySink {
   std::shared_ptr<UploadStats> stats_;
   bool fail_writes_;
   bool finished_ = false;
+  std::thread::id made_on_ = std::this_thread::get_id();
 };
 
 std::string file_contents() {
@@ -681,6 +688,37 @@ TEST_F(ServerTest, ASizedBodyReachesTheSinkInOrderAndTheRequestAfterItIsAnswered
   EXPECT_EQ(uploads_->bytes, expected.size());
   EXPECT_TRUE(uploads_->received == expected);
   EXPECT_LE(uploads_->largest_chunk, kMaxSinkChunk);
+  EXPECT_EQ(uploads_->writes_on_loop, 0U) << "a sink write ran on the event loop";
+}
+
+TEST_F(ServerTest, AChunkedBodyReachesTheSinkInOrderOffTheEventLoop) {
+  // Chunks of odd sizes across several of the server's buffers, then the next request in the
+  // same write.
+  std::string body(1024 * 1024 + 4321, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>((i * 13 + i / 1021) % 251);
+  }
+  std::string request =
+      "PUT /upload/c.bin HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::size_t at = 0, n = 1; at < body.size(); at += n, n = n * 3 % 70001 + 1) {
+    const auto piece = body.substr(at, n);
+    std::ostringstream size;
+    size << std::hex << piece.size();
+    request += size.str() + "\r\n" + piece + "\r\n";
+  }
+  request += "0\r\n\r\nGET /hello HTTP/1.1\r\nHost: test\r\n\r\n";
+  Client client(port());
+  client.send_raw(request);
+  const auto uploaded = client.read_response();
+  EXPECT_EQ(uploaded.result_int(), 201U);
+  EXPECT_EQ(json_of(uploaded)["bytes"], body.size());
+  EXPECT_EQ(client.read_response().body(), "hello");
+  std::lock_guard lock(uploads_->mutex);
+  EXPECT_TRUE(uploads_->received == body);
+  EXPECT_LE(uploads_->largest_chunk, kMaxSinkChunk);
+  EXPECT_GE(uploads_->chunks, body.size() / kMaxSinkChunk);
+  EXPECT_EQ(uploads_->writes_on_loop, 0U) << "a sink write ran on the event loop";
+  EXPECT_EQ(uploads_->finished, 1);
 }
 
 TEST_F(ServerTest, ExpectContinueIsAnsweredOnceTheSinkAccepts) {

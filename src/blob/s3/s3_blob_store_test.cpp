@@ -540,6 +540,39 @@ TEST(S3BlobStore, AnInstallWaitsForTheHoldOfANodeDeletingTheSameContent) {
   EXPECT_TRUE(store->exists(sha256).value());
 }
 
+// Virtual-hosted addressing (s3_path_style = false): http://BUCKET.localhost:PORT/KEY, which the
+// gateway serves under its DNS name "localhost" (scripts/rgw-single-node), signed with that
+// host. The objects land in the same bucket the path-style client sees.
+TEST(S3BlobStore, VirtualHostedAddressingWritesAndReadsTheSameBucket) {
+  auto config = Rgw::config(bucket_for_test());
+  const auto at = config.endpoint.find("127.0.0.1");
+  ASSERT_NE(at, std::string::npos) << config.endpoint;
+  config.endpoint.replace(at, 9, "localhost");
+  config.path_style = false;
+  S3BlobStore hosted(config, options());
+  const auto prepared = hosted.prepare();  // creates the bucket: PUT http://BUCKET.localhost/
+  ASSERT_TRUE(prepared) << prepared.error().message;
+
+  const auto small = put(hosted, "a small blob, one PUT");
+  const auto bytes = pseudo_random((20 << 20) + 7, 11);  // multipart, copy, ranged reads
+  const auto large = put(hosted, bytes, 1000003);
+  EXPECT_EQ(large, util::sha256_hex(bytes));
+  EXPECT_EQ(read_all(hosted, small, 0, -1), "a small blob, one PUT");
+  EXPECT_EQ(read_all(hosted, large, 5, 100), bytes.substr(5, 100));
+  EXPECT_EQ(util::sha256_hex(read_all(hosted, large, 0, -1)), large);
+  auto listed = hosted.list().value();
+  std::sort(listed.begin(), listed.end());
+  auto expected = std::vector<std::string>{small, large};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+
+  // The path-style client of the same bucket sees exactly those objects.
+  auto path_style = make_store(bucket_for_test());
+  auto seen = all_keys(path_style->client());
+  EXPECT_EQ(seen, (std::vector<std::string>{"blobs/" + expected[0], "blobs/" + expected[1]}));
+  EXPECT_TRUE(hosted.client().list_multipart_uploads("").value().empty());
+}
+
 TEST(S3BlobStore, ListGoesThroughEveryPage) {
   auto o = options();
   o.list_page_size = 2;
