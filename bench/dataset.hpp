@@ -16,8 +16,8 @@
 #include "domain/sharing.hpp"
 #include "domain/spaces.hpp"
 #include "domain/verification.hpp"
-#include "store/sqlite/database.hpp"
 #include "store/sql/repositories.hpp"
+#include "store/sqlite/database.hpp"
 #include "util/clock.hpp"
 #include "util/crypto.hpp"
 #include "util/result.hpp"
@@ -94,7 +94,8 @@ struct Services {
   };
   // The benchmarks never deliver mail: queued invitations stay queued.
   struct NoMail final : domain::MailSender {
-    domain::SendOutcome send(const domain::MailMessage& /*message*/) override {
+    domain::SendOutcome send(const domain::MailMessage& /*message*/,
+                             const std::function<bool()>& /*may_finish*/) override {
       return {domain::SendOutcome::Kind::kTemporary, "benchmarks send no mail"};
     }
   };

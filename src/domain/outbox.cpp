@@ -72,9 +72,16 @@ std::size_t Outbox::deliver_due() {
       spdlog::info("outbox: dropped {} mail {} (expired before delivery)", to_string(message.kind),
                    message.id);
     } else {
-      const SendOutcome outcome = sender_.send(message);
+      const SendOutcome outcome = sender_.send(message, claim.stands);
       const int attempts = message.attempts + 1;
       switch (outcome.kind) {
+        case SendOutcome::Kind::kClaimLost:
+          // Another worker may be sending it now: its outcome is that worker's to write.
+          spdlog::warn(
+              "outbox: mail {} not sent: this node's claim on it ended (its database "
+              "connection was lost); another node sends it",
+              message.id);
+          continue;
         case SendOutcome::Kind::kSent:
           written = repository_.mark_sent(message.id, clock_.now(), message.secret);
           spdlog::info("outbox: sent {} mail {}", to_string(message.kind), message.id);

@@ -59,6 +59,9 @@ struct MailMessage {
 struct ClaimedMail {
   MailMessage message;
   std::shared_ptr<void> hold;  // the right, given up when the last copy is dropped
+  // Whether the right still stands (it ends with the worker's connection to the database): a
+  // round trip, asked just before a message is committed to the relay. Unset: it always does.
+  std::function<bool()> stands;
 };
 
 class OutboxRepository {
@@ -91,7 +94,9 @@ class OutboxRepository {
 
 // What one delivery attempt came to.
 struct SendOutcome {
-  enum class Kind { kSent, kTemporary, kPermanent };
+  // kClaimLost: the worker's claim ended before the message's end was sent, so nothing was
+  // delivered and the message belongs to whichever worker claims it next: write nothing.
+  enum class Kind { kSent, kTemporary, kPermanent, kClaimLost };
   Kind kind = Kind::kSent;
   std::string detail;  // the relay's answer or the error, for the sharer and the admin
 };
@@ -99,7 +104,9 @@ struct SendOutcome {
 class MailSender {
  public:
   virtual ~MailSender() = default;
-  virtual SendOutcome send(const MailMessage& message) = 0;
+  // Delivers `message`. `may_finish`, when set, is asked once everything but the message's end
+  // has gone to the relay: false means stop without delivering (kClaimLost).
+  virtual SendOutcome send(const MailMessage& message, const std::function<bool()>& may_finish) = 0;
 };
 
 struct OutboxOptions {

@@ -434,5 +434,75 @@ TEST(Outbox, PermanentFailuresKeepTheRelaysAnswer) {
   EXPECT_EQ(f.mail_sender.sent.size(), 1U);
 }
 
+// The outbox store with claims whose right ends (as when a node's database connection is lost)
+// once `lose_after` questions have been asked of them.
+struct ClaimsThatEnd final : OutboxRepository {
+  explicit ClaimsThatEnd(OutboxRepository& store) : inner(store) {}
+  Result<MailMessage> enqueue(const NewMail& mail, const std::string& id, TimePoint now) override {
+    return inner.enqueue(mail, id, now);
+  }
+  Result<std::vector<MailMessage>> due(TimePoint now, std::size_t limit) override {
+    return inner.due(now, limit);
+  }
+  Result<std::optional<ClaimedMail>> claim(Id id, TimePoint now) override {
+    auto claimed = inner.claim(id, now);
+    if (claimed && claimed.value() && lost) {
+      claimed.value()->stands = [this] {
+        ++asked;
+        return false;
+      };
+    }
+    return claimed;
+  }
+  Result<void> mark_sent(Id id, TimePoint now, bool scrub) override {
+    return inner.mark_sent(id, now, scrub);
+  }
+  Result<void> reschedule(Id id, int attempts, TimePoint next, const std::string& e) override {
+    return inner.reschedule(id, attempts, next, e);
+  }
+  Result<void> finish(Id id, MailState state, int attempts, const std::string& error,
+                      TimePoint now) override {
+    return inner.finish(id, state, attempts, error, now);
+  }
+  Result<std::optional<MailMessage>> latest(Id link, const std::string& to, MailKind k) override {
+    return inner.latest(link, to, k);
+  }
+  Result<std::vector<MailMessage>> recent(std::size_t limit) override {
+    return inner.recent(limit);
+  }
+  Result<std::vector<MailMessage>> history(Id link, const std::string& to, MailKind k) override {
+    return inner.history(link, to, k);
+  }
+  OutboxRepository& inner;
+  bool lost = true;
+  int asked = 0;
+};
+
+// A worker whose claim has ended by the time the message is ready to go delivers nothing and
+// writes nothing: the message is another worker's now, and that worker's outcome must stand.
+TEST(Outbox, AWorkerWhoseClaimEndedBeforeTheEndOfAMessageNeitherSendsNorWrites) {
+  StoreFixture f;
+  ClaimsThatEnd claims(f.outbox_store);
+  Outbox outbox(claims, f.mail_sender, f.clock, {});
+  ASSERT_TRUE(outbox.enqueue({MailKind::kInvitation, "a@partner.example", "s", "t", "h", true,
+                              std::nullopt, std::nullopt}));
+  EXPECT_EQ(outbox.deliver_due(), 0U);
+  EXPECT_EQ(claims.asked, 1);
+  EXPECT_TRUE(f.mail_sender.sent.empty());
+  auto m = f.outbox_store.recent(1).value().front();
+  EXPECT_EQ(m.state, MailState::kQueued);
+  EXPECT_EQ(m.attempts, 0);  // no attempt recorded over the other worker's
+  EXPECT_TRUE(m.last_error.empty());
+
+  // The worker that holds it next (here: the claim stands) sends it, once.
+  claims.lost = false;
+  EXPECT_EQ(outbox.deliver_due(), 1U);
+  ASSERT_EQ(f.mail_sender.sent.size(), 1U);
+  m = f.outbox_store.recent(1).value().front();
+  EXPECT_EQ(m.state, MailState::kSent);
+  EXPECT_EQ(outbox.deliver_due(), 0U);
+  EXPECT_EQ(f.mail_sender.sent.size(), 1U);
+}
+
 }  // namespace
 }  // namespace vestibule::domain

@@ -14,9 +14,13 @@ namespace vestibule::mail {
 DevMailbox::DevMailbox(std::filesystem::path folder, const util::Clock& clock)
     : folder_(std::move(folder)), clock_(clock) {}
 
-domain::SendOutcome DevMailbox::send(const domain::MailMessage& message) {
+domain::SendOutcome DevMailbox::send(const domain::MailMessage& message,
+                                     const std::function<bool()>& may_finish) {
   using Kind = domain::SendOutcome::Kind;
   std::lock_guard lock(mutex_);
+  if (may_finish && !may_finish()) {
+    return {Kind::kClaimLost, "the claim on this mail ended before it was written"};
+  }
   std::error_code ec;
   std::filesystem::create_directories(folder_, ec);
   if (ec) {

@@ -26,7 +26,8 @@ struct DevMail {
 class DevMailbox final : public domain::MailSender {
  public:
   DevMailbox(std::filesystem::path folder, const util::Clock& clock);
-  domain::SendOutcome send(const domain::MailMessage& message) override;
+  domain::SendOutcome send(const domain::MailMessage& message,
+                           const std::function<bool()>& may_finish) override;
   // Newest first.
   std::vector<DevMail> list(std::size_t limit = 200) const;
 

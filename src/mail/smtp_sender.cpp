@@ -15,12 +15,20 @@ namespace {
 struct Upload {
   std::string data;
   std::size_t offset = 0;
+  const std::function<bool()>* may_finish = nullptr;
+  bool stopped = false;  // may_finish said no: the message's end was never sent
 };
 
 std::size_t read_chunk(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* upload = static_cast<Upload*>(user);
   const std::size_t room = size * count;
   const std::size_t left = upload->data.size() - upload->offset;
+  if (left == 0 && upload->may_finish != nullptr && *upload->may_finish &&
+      !(*upload->may_finish)()) {
+    // Without the final "." the relay discards what it received.
+    upload->stopped = true;
+    return CURL_READFUNC_ABORT;
+  }
   const std::size_t n = std::min(room, left);
   std::memcpy(buffer, upload->data.data() + upload->offset, n);
   upload->offset += n;
@@ -65,7 +73,8 @@ SmtpSender::SmtpSender(SmtpSettings settings, const util::Clock& clock)
   curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
+domain::SendOutcome SmtpSender::send(const domain::MailMessage& message,
+                                     const std::function<bool()>& may_finish) {
   using Kind = domain::SendOutcome::Kind;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) {
@@ -74,7 +83,7 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   const std::string scheme = settings_.tls == "tls" ? "smtps" : "smtp";
   const std::string url =
       scheme + "://" + settings_.host + ":" + std::to_string(settings_.port) + "/vestibule";
-  Upload upload{build_message(message, settings_.from, clock_.now()), 0};
+  Upload upload{build_message(message, settings_.from, clock_.now()), 0, &may_finish};
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(
       curl_slist_append(nullptr, ("<" + message.to + ">").c_str()), &curl_slist_free_all);
   std::array<char, CURL_ERROR_SIZE> error{};
@@ -108,6 +117,9 @@ domain::SendOutcome SmtpSender::send(const domain::MailMessage& message) {
   const CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_OK) {
     return {Kind::kSent, replies.last};
+  }
+  if (upload.stopped) {
+    return {Kind::kClaimLost, "the claim on this mail ended before its end was sent"};
   }
   long reply = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);

@@ -26,7 +26,8 @@ struct SmtpSettings {
 class SmtpSender final : public domain::MailSender {
  public:
   SmtpSender(SmtpSettings settings, const util::Clock& clock);
-  domain::SendOutcome send(const domain::MailMessage& message) override;
+  domain::SendOutcome send(const domain::MailMessage& message,
+                           const std::function<bool()>& may_finish) override;
 
  private:
   SmtpSettings settings_;

@@ -24,7 +24,11 @@ namespace vestibule::testing {
 
 // A mail sender that keeps what it was given and answers as told.
 struct RecordingSender final : domain::MailSender {
-  domain::SendOutcome send(const domain::MailMessage& message) override {
+  domain::SendOutcome send(const domain::MailMessage& message,
+                           const std::function<bool()>& may_finish) override {
+    if (may_finish && !may_finish()) {
+      return {domain::SendOutcome::Kind::kClaimLost, "the claim ended"};
+    }
     sent.push_back(message);
     return answer;
   }

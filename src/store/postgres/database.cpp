@@ -355,6 +355,7 @@ class Database::AdvisoryHold final : public sql::Hold {
   AdvisoryHold(AdvisoryHold&&) = delete;
   AdvisoryHold& operator=(AdvisoryHold&&) = delete;
   ~AdvisoryHold() override { db_.release_hold(space_, key_, session_); }
+  bool stands() override { return db_.hold_session_stands(session_); }
 
  private:
   Database& db_;
@@ -408,6 +409,20 @@ Result<std::unique_ptr<sql::Hold>> Database::try_hold(std::int32_t space, std::i
   held_.insert({space, key});
   return std::unique_ptr<sql::Hold>(
       std::make_unique<AdvisoryHold>(*this, space, key, hold_session_));
+}
+
+bool Database::hold_session_stands(std::uint64_t session) {
+  std::lock_guard lock(hold_mutex_);
+  if (!hold_connection_ || session != hold_session_) {
+    return false;  // the session that held it has ended, and the lock with it
+  }
+  try {
+    // Answered by the server, so the session (and every advisory lock of it) was alive then.
+    return hold_connection_->scalar("SELECT 1") == "1";
+  } catch (const PgError&) {
+    hold_connection_.reset();
+    return false;
+  }
 }
 
 void Database::release_hold(std::int32_t space, std::int64_t key, std::uint64_t session) {

@@ -160,6 +160,8 @@ class Database final : public sql::Database {
 
   class AdvisoryHold;
   void release_hold(std::int32_t space, std::int64_t key, std::uint64_t session);
+  // Whether the session that took a hold is still the live connection: one round trip on it.
+  bool hold_session_stands(std::uint64_t session);
 
   std::string url_;
   // The connection that carries the holds, its session number (raised at each new connection:

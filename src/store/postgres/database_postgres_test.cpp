@@ -236,6 +236,7 @@ TEST(PostgresEngine, AHoldExcludesOtherNodesAndEndsWithItsHoldersSession) {
   held.reset();
   auto theirs = nodes.b.try_hold(1, 42).value();
   ASSERT_NE(theirs, nullptr);
+  EXPECT_TRUE(theirs->stands());
 
   // The holder's connection ends (its node died, or lost the database): the key is free at once.
   // The timeout makes pg_terminate_backend return once the backend is gone, not when signalled.
@@ -250,8 +251,11 @@ TEST(PostgresEngine, AHoldExcludesOtherNodesAndEndsWithItsHoldersSession) {
     return s.int64(0);
   });
   ASSERT_EQ(ended.value(), 1);
+  // The holder learns it at its next question, before it commits to anything under the hold.
+  EXPECT_FALSE(theirs->stands());
   auto after = nodes.a.try_hold(1, 42).value();
-  EXPECT_NE(after, nullptr);
+  ASSERT_NE(after, nullptr);
+  EXPECT_TRUE(after->stands());
   theirs.reset();  // releasing on a lost connection costs nothing and frees nothing of A's
   EXPECT_EQ(nodes.b.try_hold(1, 42).value(), nullptr);
 }

@@ -125,6 +125,10 @@ class Hold {
   Hold(Hold&&) = delete;
   Hold& operator=(Hold&&) = delete;
   virtual ~Hold() = default;
+  // Whether the hold is still in force, asked of whatever ends it (a round trip to the database
+  // where a lost connection ends it). When this answers true, no other holder has it now, nor
+  // can have it before the database learns that this holder is gone.
+  virtual bool stands() { return true; }
 };
 
 // The pool of connections to one database. read() is one read-only transaction that sees one

@@ -111,8 +111,9 @@ Result<std::optional<domain::ClaimedMail>> OutboxStore::claim(Id id, domain::Tim
   if (!message) {
     return std::optional<domain::ClaimedMail>{};
   }
+  std::shared_ptr<Hold> shared(std::move(hold));
   return std::optional<domain::ClaimedMail>{
-      domain::ClaimedMail{std::move(*message), std::shared_ptr<void>(std::move(hold))}};
+      domain::ClaimedMail{std::move(*message), shared, [shared] { return shared->stands(); }}};
 }
 
 Result<void> OutboxStore::mark_sent(Id id, domain::TimePoint now, bool scrub) {
