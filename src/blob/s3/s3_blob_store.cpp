@@ -49,8 +49,8 @@ class S3BlobWriter final : public domain::BlobWriter {
     }
     hash_.update(chunk);
     written_ += static_cast<std::int64_t>(chunk.size());
-    const auto part_bytes = store_.options().part_bytes;
     while (!chunk.empty()) {
+      const auto part_bytes = store_.part_size(static_cast<int>(etags_.size()) + 1);
       const auto n = std::min(chunk.size(), part_bytes - buffer_.size());
       buffer_.append(chunk.substr(0, n));
       chunk.remove_prefix(n);
@@ -213,6 +213,17 @@ S3BlobStore::S3BlobStore(S3Config config, S3BlobStoreOptions options)
   constexpr std::int64_t kMaxCopy = std::int64_t{5} << 30;
   options_.copy_limit_bytes = std::clamp(options_.copy_limit_bytes, kMinPart, kMaxCopy);
   options_.copy_part_bytes = std::clamp(options_.copy_part_bytes, kMinPart, kMaxCopy);
+  options_.parts_per_doubling = std::max(options_.parts_per_doubling, 1);
+}
+
+std::size_t S3BlobStore::part_size(int part) const {
+  constexpr std::size_t kMaxPart = std::size_t{5} << 30;
+  std::size_t size = options_.part_bytes;
+  for (int doublings = (part - 1) / options_.parts_per_doubling; doublings > 0 && size < kMaxPart;
+       --doublings) {
+    size *= 2;
+  }
+  return std::min(size, kMaxPart);
 }
 
 Result<void> S3BlobStore::prepare() { return client_.ensure_bucket(); }
@@ -300,8 +311,10 @@ Result<void> S3BlobStore::copy_in_parts(const std::string& temp_key, const std::
   VST_TRY(upload_id, client_.create_multipart(key));
   std::vector<std::string> etags;
   auto copied = [&]() -> Result<void> {
-    for (std::int64_t first = 0; first < size; first += options_.copy_part_bytes) {
-      const auto last = std::min(size, first + options_.copy_part_bytes) - 1;
+    // S3 takes at most 10,000 parts: a blob near its 5 TiB limit needs parts above 512 MiB.
+    const auto part = std::max(options_.copy_part_bytes, (size + 9999) / 10000);
+    for (std::int64_t first = 0; first < size; first += part) {
+      const auto last = std::min(size, first + part) - 1;
       VST_TRY(etag, client_.upload_part_copy(key, upload_id, static_cast<int>(etags.size()) + 1,
                                              temp_key, first, last));
       etags.push_back(std::move(etag));

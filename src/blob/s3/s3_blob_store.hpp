@@ -33,6 +33,10 @@ struct S3BlobStoreOptions {
   std::chrono::seconds grace{0};
   // S3 refuses parts under 5 MiB (but the last); 8 MiB keeps an upload's memory under 16 MiB.
   std::size_t part_bytes = std::size_t{8} << 20;
+  // S3 takes at most 10,000 parts per upload, which at 8 MiB would stop a blob at 78 GiB: parts
+  // double in size after every `parts_per_doubling` of them (up to 5 GiB), so an upload holds
+  // 8 MiB up to 7.8 GiB, 16 MiB up to 23 GiB, ..., and a blob may reach S3's 5 TiB.
+  int parts_per_doubling = 1000;
   // S3 copies at most 5 GiB in one CopyObject. A larger blob is put together under its content
   // key by a multipart upload of server-side part copies of `copy_part_bytes` each (5 MiB to
   // 5 GiB; smaller parts keep each request short).
@@ -86,6 +90,8 @@ class S3BlobStore final : public domain::BlobStore {
   Result<void> ready() override;
   static constexpr std::chrono::seconds kReadyCheckEvery{1};
 
+  // The size of part `part` (from 1) of a multipart upload.
+  [[nodiscard]] std::size_t part_size(int part) const;
   static constexpr std::string_view kBlobPrefix = "blobs/";
   static std::string key_of(const std::string& sha256) { return std::string(kBlobPrefix) + sha256; }
   // The key of a blob's hold (options().hold): the first 60 bits of its hash. Two blobs sharing

@@ -403,6 +403,33 @@ TEST(S3BlobStore, ABlobOverTheCopyLimitIsPutTogetherFromPartCopies) {
   EXPECT_EQ(util::sha256_hex(read_all(*store, small, 0, -1)), small);
 }
 
+// S3 takes at most 10,000 parts; at a fixed 8 MiB a blob would stop at 78 GiB. Parts double
+// every `parts_per_doubling` parts (lowered here to 2).
+TEST(S3BlobStore, PartsGrowSoThatTenThousandOfThemReachS3sLargestObject) {
+  const S3BlobStore defaults(Rgw::config(bucket_for_test()), options());
+  std::int64_t reach = 0;
+  for (int part = 1; part <= 10000; ++part) {
+    reach += static_cast<std::int64_t>(defaults.part_size(part));
+  }
+  EXPECT_GE(reach, std::int64_t{5} << 40);
+  EXPECT_EQ(defaults.part_size(1000), std::size_t{8} << 20);  // 7.8 GiB in 8 MiB parts
+  EXPECT_EQ(defaults.part_size(1001), std::size_t{16} << 20);
+  EXPECT_EQ(defaults.part_size(10000), std::size_t{4} << 30);  // never over S3's 5 GiB
+
+  auto o = options();
+  o.part_bytes = std::size_t{5} << 20;
+  o.parts_per_doubling = 2;
+  auto store = make_store(bucket_for_test(), o);
+  // 5 + 5 + 10 + 10 + 20 MiB and one byte: six parts where fixed ones would make eleven.
+  const auto bytes = pseudo_random((50 << 20) + 1, 12);
+  const auto blob = put(*store, bytes, 1000003);
+  ASSERT_EQ(blob, util::sha256_hex(bytes));
+  const auto info = store->client().head_object(S3BlobStore::key_of(blob)).value();
+  ASSERT_TRUE(info);
+  EXPECT_EQ(parts_of(info->etag), 6) << info->etag;  // CopyObject keeps the source's ETag
+  EXPECT_EQ(util::sha256_hex(read_all(*store, blob, 0, -1)), blob);
+}
+
 TEST(S3BlobStore, APartCopyThatFailsLeavesNothingUnderTheContentKey) {
   auto o = options();
   o.copy_limit_bytes = std::int64_t{16} << 20;
