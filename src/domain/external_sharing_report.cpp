@@ -38,13 +38,14 @@ std::string_view status_of(const ExternalShareRecord& r, bool in_trash, const Po
 ExternalSharingReport::ExternalSharingReport(SharingRepository& sharing, PolicyRepository& policies,
                                              const util::Clock& clock, ExternalShareQuery query,
                                              std::optional<TimePoint> expires_before,
-                                             std::size_t page_size)
+                                             std::size_t page_size, std::size_t folder_names_kept)
     : sharing_(&sharing),
       policies_(&policies),
       clock_(&clock),
       query_(std::move(query)),
       expires_before_(expires_before),
-      page_size_(std::max<std::size_t>(page_size, 1)) {}
+      page_size_(std::max<std::size_t>(page_size, 1)),
+      folder_names_kept_(folder_names_kept) {}
 
 Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_page() {
   if (done_) {
@@ -62,9 +63,6 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
   VST_TRY(org_text, policies_->load_org());
   const Policy org = policy_from_stored(org_text);
   std::unordered_map<std::string, Policy> policies;  // by the space's stored override
-  if (folders_.size() + page.ancestors.size() > kFolderNamesKept) {
-    folders_.clear();  // later pages read the names they need again
-  }
   for (auto& a : page.ancestors) {
     const Id id = a.id;
     folders_.insert_or_assign(id, std::move(a));
@@ -131,6 +129,11 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
       row.last_used_at = r.link.last_used_at;
     }
     rows.push_back(std::move(row));
+  }
+  // Only once this page is named: its rows need the names earlier pages read, which the
+  // query did not read again.
+  if (folders_.size() > folder_names_kept_) {
+    folders_.clear();  // later pages read the names they need again
   }
   return std::optional<std::vector<ExternalShare>>(std::move(rows));
 }

@@ -64,10 +64,12 @@ struct ExternalShare {
 class ExternalSharingReport {
  public:
   static constexpr std::size_t kPageSize = 2000;
+  static constexpr std::size_t kFolderNamesKept = 100000;
 
   ExternalSharingReport(SharingRepository& sharing, PolicyRepository& policies,
                         const util::Clock& clock, ExternalShareQuery query,
-                        std::optional<TimePoint> expires_before, std::size_t page_size = kPageSize);
+                        std::optional<TimePoint> expires_before, std::size_t page_size = kPageSize,
+                        std::size_t folder_names_kept = kFolderNamesKept);
 
   // The next page of rows, in (link, recipient) order, or nullopt once every row was read. A
   // page may be empty when the expiry filter left none of its rows. Each page is read with the
@@ -85,7 +87,7 @@ class ExternalSharingReport {
   bool done_ = false;
   // Folder names read by earlier pages, so that each folder is read once per report (deep trees
   // repeat the same folders on every page). Bounded: past it, names are read again.
-  static constexpr std::size_t kFolderNamesKept = 100000;
+  std::size_t folder_names_kept_;
   std::unordered_map<Id, AncestorName> folders_;
 };
 

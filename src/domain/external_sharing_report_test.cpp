@@ -181,6 +181,37 @@ TEST_F(ExternalSharingReportTest, PagesCoverEveryExternalWayOnceInKeyOrder) {
   EXPECT_EQ(std::adjacent_find(keys.begin(), keys.end()), keys.end()) << "a row came twice";
 }
 
+// Items in several folders of a tree, read a row per page: each row names its whole path and
+// the trash it lies in, whether the folder names are kept across pages or forgotten after each.
+TEST_F(ExternalSharingReportTest, EveryRowNamesItsWholePathWhateverTheNamesKept) {
+  const auto year = f_.files.create_folder(f_.as(ada_), reports_.id, "2026").value();
+  const auto q4 = f_.files.create_folder(f_.as(ada_), year.id, "Q4").value();
+  const auto old = f_.files.create_folder(f_.as(ada_), reports_.id, "Old").value();
+  std::vector<std::pair<Id, std::string>> shared = {{q3_.id, "Team/Reports/q3.pdf"}};
+  for (int i = 0; i < 3; ++i) {
+    const auto name = "f" + std::to_string(i) + ".txt";
+    shared.emplace_back(f_.upload(f_.as(ada_), q4.id, name, "x").id,
+                        "Team/Reports/2026/Q4/" + name);
+    shared.emplace_back(f_.upload(f_.as(ada_), year.id, name, "y").id, "Team/Reports/2026/" + name);
+    shared.emplace_back(f_.upload(f_.as(ada_), old.id, name, "z").id, "Team/Reports/Old/" + name);
+  }
+  for (const auto& [item, path] : shared) {
+    share(ada_, item, LinkKind::kAnyone);
+  }
+  ASSERT_TRUE(f_.files.trash(f_.as(ada_), old.id));
+  for (const std::size_t kept : {std::size_t{100000}, std::size_t{1}}) {
+    const auto got = read_all(
+        ExternalSharingReport(f_.sharing_store, f_.policies, f_.clock, {}, std::nullopt, 1, kept));
+    ASSERT_EQ(got.rows.size(), shared.size()) << kept;
+    for (std::size_t i = 0; i < shared.size(); ++i) {
+      EXPECT_EQ(got.rows[i].item_id, shared[i].first);
+      EXPECT_EQ(got.rows[i].item_path, shared[i].second) << "names kept: " << kept;
+      EXPECT_EQ(got.rows[i].status == "in_trash", shared[i].second.starts_with("Team/Reports/Old/"))
+          << shared[i].second << ": " << got.rows[i].status;
+    }
+  }
+}
+
 TEST_F(ExternalSharingReportTest, RowsSayWhatIsSharedByWhomWithWhom) {
   const auto anyone = share(ada_, q3_.id, LinkKind::kAnyone);
   const auto specific =
