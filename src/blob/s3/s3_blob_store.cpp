@@ -204,8 +204,8 @@ S3Config probe_config(S3Config config) {
 
 }  // namespace
 
-S3BlobStore::S3BlobStore(S3Config config, S3BlobStoreOptions options)
-    : client_(config), probe_(probe_config(config)), options_(options) {
+S3BlobStore::S3BlobStore(const S3Config& config, S3BlobStoreOptions options)
+    : client_(config), probe_(probe_config(config)), options_(std::move(options)) {
   options_.part_bytes = std::max(options_.part_bytes, std::size_t{5} << 20);
   options_.list_page_size = std::clamp(options_.list_page_size, 1, 1000);
   options_.read_window_bytes = std::max<std::int64_t>(options_.read_window_bytes, 64 << 10);

@@ -56,7 +56,7 @@ struct S3BlobStoreOptions {
 
 class S3BlobStore final : public domain::BlobStore {
  public:
-  S3BlobStore(S3Config config, S3BlobStoreOptions options);
+  S3BlobStore(const S3Config& config, S3BlobStoreOptions options);
 
   // Creates the bucket unless it exists; call at start-up. kUnavailable when the store cannot be
   // reached or refuses the credentials.

@@ -4,6 +4,7 @@
 #include "util/crypto.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 
@@ -269,9 +270,9 @@ Result<S3Response> S3Client::perform(const char* method, const std::string& key,
   const SigV4Signature signature = sigv4_sign(to_sign, credentials_, std::time(nullptr));
 
   curl_slist* list = nullptr;
-  const std::string sent[] = {"Host: " + target.host, "x-amz-content-sha256: " + payload_hash,
-                              "x-amz-date: " + signature.amz_date,
-                              "Authorization: " + signature.authorization};
+  const std::array<std::string, 4> sent = {
+      "Host: " + target.host, "x-amz-content-sha256: " + payload_hash,
+      "x-amz-date: " + signature.amz_date, "Authorization: " + signature.authorization};
   for (const auto& h : sent) {
     list = curl_slist_append(list, h.c_str());
   }

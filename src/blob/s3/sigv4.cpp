@@ -31,7 +31,7 @@ std::string_view view(const Mac& mac) {
 }
 
 std::string hex(const Mac& mac) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kHex = "0123456789abcdef";
   std::string out;
   out.reserve(mac.size() * 2);
   for (const unsigned char c : mac) {
@@ -87,8 +87,8 @@ SigV4Signature sigv4_sign(const SigV4Request& request, const SigV4Credentials& c
   std::string canonical_headers;
   std::string signed_headers;
   for (const auto& [name, value] : headers) {
-    canonical_headers += name + ":" + value + "\n";
-    signed_headers += (signed_headers.empty() ? "" : ";") + name;
+    canonical_headers.append(name).append(":").append(value).append("\n");
+    signed_headers.append(signed_headers.empty() ? "" : ";").append(name);
   }
   const std::string canonical_request =
       std::string(request.method) + "\n" +
