@@ -393,6 +393,11 @@ class Server::Impl::Connection : public std::enable_shared_from_this<Connection>
                                                 std::optional<Response>& refusal);
   // The sink's answer when it refused the chunk or threw; nothing when it took it.
   std::optional<Response> write_to_sink(const Exchange& ex, BodySink& sink, std::string_view chunk);
+  // One read of a body through the parser into the buffer it was given, under the I/O timeout
+  // and the minimum rate (`received` counts since `started`): nullopt to go on reading.
+  asio::awaitable<std::optional<BodyOutcome>> read_body_some(Parser& parser, Exchange& ex,
+                                                             Clock::time_point started,
+                                                             std::uint64_t& received);
   asio::awaitable<BodyOutcome> read_body(Parser& parser, Exchange& ex,
                                          const std::function<bool(std::string_view)>& consume);
   asio::awaitable<void> drain();
@@ -894,18 +899,8 @@ asio::awaitable<BodyOutcome> Server::Impl::Connection::read_chunked_body(
   auto outcome = BodyOutcome::kComplete;
   while (!parser.is_done()) {
     chunks.prepare(parser);
-    watchdog_.expire_after(options_.io_timeout);
-    error_code ec;
-    const auto got = co_await bhttp::async_read_some(socket_, buffer_, parser, with_error(ec));
-    note_timeout(ec);
-    ex.bytes_in += got;
-    received += got;
-    if (!ec && !parser.is_done() && too_slow(started, received)) {
-      outcome = BodyOutcome::kTimedOut;
-      break;
-    }
-    if (const auto failed = body_read_outcome(ec)) {
-      outcome = *failed;
+    if (const auto stop = co_await read_body_some(parser, ex, started, received)) {
+      outcome = *stop;
       break;
     }
     if (const auto piece = chunks.take(parser)) {
@@ -929,17 +924,8 @@ asio::awaitable<BodyOutcome> Server::Impl::Connection::read_body(
   std::uint64_t received = 0;
   while (!parser.is_done()) {
     chunks.prepare(parser);
-    watchdog_.expire_after(options_.io_timeout);
-    error_code ec;
-    const auto got = co_await bhttp::async_read_some(socket_, buffer_, parser, with_error(ec));
-    note_timeout(ec);
-    ex.bytes_in += got;
-    received += got;
-    if (!ec && !parser.is_done() && too_slow(started, received)) {
-      co_return BodyOutcome::kTimedOut;
-    }
-    if (const auto outcome = body_read_outcome(ec)) {
-      co_return *outcome;
+    if (const auto stop = co_await read_body_some(parser, ex, started, received)) {
+      co_return *stop;
     }
     if (const auto piece = chunks.take(parser)) {
       if (!consume(*piece)) {
@@ -948,6 +934,20 @@ asio::awaitable<BodyOutcome> Server::Impl::Connection::read_body(
     }
   }
   co_return BodyOutcome::kComplete;
+}
+
+asio::awaitable<std::optional<BodyOutcome>> Server::Impl::Connection::read_body_some(
+    Parser& parser, Exchange& ex, Clock::time_point started, std::uint64_t& received) {
+  watchdog_.expire_after(options_.io_timeout);
+  error_code ec;
+  const auto got = co_await bhttp::async_read_some(socket_, buffer_, parser, with_error(ec));
+  note_timeout(ec);
+  ex.bytes_in += got;
+  received += got;
+  if (!ec && !parser.is_done() && too_slow(started, received)) {
+    co_return BodyOutcome::kTimedOut;
+  }
+  co_return body_read_outcome(ec);
 }
 
 bool Server::Impl::Connection::too_slow(Clock::time_point started, std::uint64_t received) const {
