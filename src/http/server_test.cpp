@@ -747,6 +747,19 @@ TEST_F(ServerTest, RefusedStreamAnswersBeforeTheBody) {
   EXPECT_FALSE(response.keep_alive());
 }
 
+TEST_F(ServerTest, AClientThatSendsAWholeRefusedBodyBeforeReadingStillGetsTheAnswer) {
+  // Larger than the socket buffers hold, so the body goes through only if the server keeps
+  // reading after its answer.
+  constexpr std::size_t kBodyBytes = 16 * 1024 * 1024;
+  Client client(port());
+  client.send_raw("PUT /refuse/a.bin HTTP/1.1\r\nHost: test\r\nContent-Length: " +
+                  std::to_string(kBodyBytes) + "\r\n\r\n" + std::string(kBodyBytes, 'r'));
+  const auto response = client.read_response();
+  EXPECT_EQ(response.result_int(), 403U);
+  EXPECT_EQ(error_code_of(response), "forbidden");
+  EXPECT_FALSE(response.keep_alive());
+}
+
 TEST_F(ServerTest, SinkWriteFailureMapsToStatusAndDiscards) {
   Client client(port());
   client.send_raw("PUT /failing/a.bin HTTP/1.1\r\nHost: test\r\nContent-Length: 524288\r\n\r\n" +
