@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <future>
+#include <system_error>
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -46,11 +49,44 @@ Result<void> fsync_dir(const fs::path& dir) {
   return outcome::success();
 }
 
+// Writes all of `bytes` to `fd`, adding what went out to `written`. A short write on a file
+// open for direct I/O leaves the rest unaligned, so the rest goes through the page cache.
+Result<void> write_all(int fd, std::string_view bytes, std::int64_t& written) {
+  while (!bytes.empty()) {
+    const auto n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(io_error("write upload"));
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+    written += n;
+    if (!bytes.empty()) {
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags < 0 || ((flags & O_DIRECT) != 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0)) {
+        return fail(io_error("write upload"));
+      }
+    }
+  }
+  return outcome::success();
+}
+
+// Uploads are written with O_DIRECT in whole staging buffers where the file system allows it:
+// on the virtual disks this runs on, write-back of a large file from the page cache reaches a
+// fifth of the device's speed (buffered writes and fsync: about 200 MB/s; direct writes of 1 MiB
+// and more: 1.3 GB/s), and a file that is read rarely gains nothing from being cached. A full
+// buffer is written on a thread of its own while the next one fills and is hashed. The tail that
+// fills no whole buffer goes through the page cache, and fsync at commit makes it all durable as
+// before.
 class LocalBlobWriter final : public domain::BlobWriter {
  public:
-  LocalBlobWriter(LocalBlobStore& store, fs::path temp, int fd)
-      : store_(store), temp_(std::move(temp)), fd_(fd) {}
+  LocalBlobWriter(LocalBlobStore& store, fs::path temp, int fd, bool direct)
+      : store_(store), temp_(std::move(temp)), fd_(fd), direct_(direct) {}
   ~LocalBlobWriter() override {
+    if (pending_.valid()) {
+      pending_.wait();  // it writes to fd_ from staging memory this object owns
+    }
     if (fd_ >= 0) {
       ::close(fd_);
     }
@@ -64,30 +100,54 @@ class LocalBlobWriter final : public domain::BlobWriter {
 
   Result<void> write(std::string_view chunk) override {
     hash_.update(chunk);
-    while (!chunk.empty()) {
-      const auto n = ::write(fd_, chunk.data(), chunk.size());
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return fail(io_error("write upload"));
+    accepted_ += static_cast<std::int64_t>(chunk.size());
+    if (!direct_) {
+      VST_TRYV(write_all(fd_, chunk, written_));
+      // Start writing each completed 8 MiB to disk now, while the rest is still arriving, so
+      // the fsync at commit finds little left to do. Advice only: a failure here is harmless.
+      if (written_ - flushed_ >= kWriteBehindBytes) {
+        ::sync_file_range(fd_, flushed_, written_ - flushed_, SYNC_FILE_RANGE_WRITE);
+        flushed_ = written_;
       }
-      chunk.remove_prefix(static_cast<std::size_t>(n));
-      written_ += n;
+      return outcome::success();
     }
-    // Start writing each completed 8 MiB to disk now, while the rest is still arriving, so the
-    // fsync at commit finds little left to do. Advice only: a failure here is harmless.
-    if (written_ - flushed_ >= kWriteBehindBytes) {
-      ::sync_file_range(fd_, flushed_, written_ - flushed_, SYNC_FILE_RANGE_WRITE);
-      flushed_ = written_;
+    while (!chunk.empty()) {
+      VST_TRYV(allocate(staging_));
+      const std::size_t n = std::min(chunk.size(), kStagingBytes - staged_);
+      std::memcpy(staging_.get() + staged_, chunk.data(), n);
+      staged_ += n;
+      chunk.remove_prefix(n);
+      if (staged_ == kStagingBytes) {
+        VST_TRYV(finish_pending());
+        VST_TRYV(allocate(spare_));
+        std::swap(staging_, spare_);
+        staged_ = 0;
+        const std::string_view full(spare_.get(), kStagingBytes);
+        try {
+          pending_ = std::async(std::launch::async,
+                                [this, full] { return write_all(fd_, full, written_); });
+        } catch (const std::system_error&) {  // no thread to be had: write it here
+          VST_TRYV(write_all(fd_, full, written_));
+        }
+      }
     }
     return outcome::success();
   }
 
-  [[nodiscard]] std::int64_t bytes_written() const override { return written_; }
+  [[nodiscard]] std::int64_t bytes_written() const override { return accepted_; }
 
   Result<domain::BlobRef> commit() override {
+    VST_TRYV(finish_pending());
     std::string hex = hash_.final_hex();
+    if (staged_ > 0) {
+      // Less than a whole buffer, so probably not a whole block: through the page cache.
+      const int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) {
+        return fail(io_error("write upload"));
+      }
+      VST_TRYV(write_all(fd_, {staging_.get(), staged_}, written_));
+      staged_ = 0;
+    }
     if (::fsync(fd_) != 0) {
       return fail(io_error("fsync upload"));
     }
@@ -99,14 +159,46 @@ class LocalBlobWriter final : public domain::BlobWriter {
   }
 
  private:
+  struct FreeStaging {
+    void operator()(char* p) const { std::free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
+  };
+  using Staging = std::unique_ptr<char, FreeStaging>;
+
+  static Result<void> allocate(Staging& buffer) {
+    if (!buffer) {
+      buffer.reset(static_cast<char*>(std::aligned_alloc(kDirectAlignment, kStagingBytes)));
+      if (!buffer) {
+        return fail(Errc::kUnavailable, "the server is out of memory; try again later");
+      }
+    }
+    return outcome::success();
+  }
+
+  // The write of the previous full buffer, when one is under way: its outcome, once done.
+  Result<void> finish_pending() {
+    if (!pending_.valid()) {
+      return outcome::success();
+    }
+    return pending_.get();
+  }
+
   LocalBlobStore& store_;
   fs::path temp_;
   int fd_;
+  const bool direct_;
   util::Sha256Stream hash_;
+  std::int64_t accepted_ = 0;  // bytes given to write()
+  // Bytes in the file; while a write is pending, only that write changes it.
   std::int64_t written_ = 0;
-  std::int64_t flushed_ = 0;  // bytes handed to the disk's write-back so far
+  std::int64_t flushed_ = 0;  // page cache path: bytes handed to the disk's write-back so far
+  Staging staging_;           // direct path: the buffer filling
+  Staging spare_;             // and the one last handed to the pending write
+  std::future<Result<void>> pending_;
+  std::size_t staged_ = 0;
   bool committed_ = false;
   static constexpr std::int64_t kWriteBehindBytes = 8 << 20;
+  static constexpr std::size_t kDirectAlignment = 4096;
+  static constexpr std::size_t kStagingBytes = LocalBlobStore::kDirectWriteBytes;
 };
 
 class LocalBlobReader final : public domain::BlobReader {
@@ -145,8 +237,11 @@ class LocalBlobReader final : public domain::BlobReader {
 
 }  // namespace
 
-LocalBlobStore::LocalBlobStore(fs::path root, std::chrono::seconds grace)
-    : blob_dir_(root / "blobs"), temp_dir_(root / "tmp"), grace_(grace) {}
+LocalBlobStore::LocalBlobStore(fs::path root, std::chrono::seconds grace, bool direct_writes)
+    : blob_dir_(root / "blobs"),
+      temp_dir_(root / "tmp"),
+      grace_(grace),
+      direct_writes_(direct_writes) {}
 
 Result<std::size_t> LocalBlobStore::prepare() {
   std::error_code ec;
@@ -192,12 +287,19 @@ fs::path LocalBlobStore::path_of(const std::string& sha256) const {
 
 Result<std::unique_ptr<domain::BlobWriter>> LocalBlobStore::begin_write() {
   auto temp = temp_dir_ / ("upload-" + util::random_token(12));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  bool direct = direct_writes_;
+  int fd = ::open(temp.c_str(), direct ? kFlags | O_DIRECT : kFlags, 0600);
+  if (fd < 0 && direct &&
+      errno == EINVAL) {  // a file system without direct I/O (tmpfs on older kernels)
+    direct = false;
+    fd = ::open(temp.c_str(), kFlags, 0600);
+  }
   if (fd < 0) {
     return fail(io_error("create " + temp.string()));
   }
   return std::unique_ptr<domain::BlobWriter>(
-      std::make_unique<LocalBlobWriter>(*this, std::move(temp), fd));
+      std::make_unique<LocalBlobWriter>(*this, std::move(temp), fd, direct));
 }
 
 Result<void> LocalBlobStore::install(const fs::path& temp, const std::string& sha256) {

@@ -1,6 +1,7 @@
 // LocalBlobStore: blobs as files under <data>/blobs/ab/cd/<sha256>, written through
-// <data>/tmp/. A write is hashed while streamed, fsynced, renamed into place and the folder
-// fsynced, so a blob either exists whole or not at all. Reading opens the file; small blobs are
+// <data>/tmp/. A write is hashed while streamed (written with O_DIRECT in whole buffers where the
+// file system allows it), fsynced, renamed into place and the folder fsynced, so a blob either
+// exists whole or not at all. Reading opens the file; small blobs are
 // kept in memory after their first read (at most kSmallCacheBytes in all). Thread-safe: a
 // mutex orders "rename into place" against "check age and delete", so a blob that an upload has
 // just (re)written is never collected under it.
@@ -21,7 +22,9 @@ namespace vestibule::blob {
 class LocalBlobStore final : public domain::BlobStore {
  public:
   // `grace`: blobs written more recently than this are never deleted by release().
-  LocalBlobStore(std::filesystem::path root, std::chrono::seconds grace);
+  // `direct_writes` false writes every upload through the page cache, as on a file system that
+  // refuses O_DIRECT.
+  LocalBlobStore(std::filesystem::path root, std::chrono::seconds grace, bool direct_writes = true);
 
   // Creates the folders and removes temporary files left by a crash; call at start-up.
   Result<std::size_t> prepare();
@@ -39,6 +42,8 @@ class LocalBlobStore final : public domain::BlobStore {
   Result<std::shared_ptr<const std::string>> read_small(const std::string& sha256,
                                                         std::int64_t size) override;
   static constexpr std::size_t kSmallCacheBytes = std::size_t{32} << 20;
+  // An upload is written to disk in direct writes of this size (see the writer).
+  static constexpr std::size_t kDirectWriteBytes = std::size_t{1} << 20;
   Result<void> release(const std::string& sha256) override;
   Result<bool> exists(const std::string& sha256) override;
   Result<std::int64_t> available_bytes() override;
@@ -54,6 +59,7 @@ class LocalBlobStore final : public domain::BlobStore {
   std::filesystem::path blob_dir_;
   std::filesystem::path temp_dir_;
   std::chrono::seconds grace_;
+  bool direct_writes_;
   std::mutex install_mutex_;
 
   std::mutex small_mutex_;  // guards the three members below

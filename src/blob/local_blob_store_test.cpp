@@ -1,20 +1,28 @@
 #include "blob/local_blob_store.hpp"
 
 #include "support/temp_dir.hpp"
+#include "util/crypto.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace vestibule::blob {
 namespace {
 
 struct Store {
   testing::TempDir dir;
-  LocalBlobStore blobs{dir.path(), std::chrono::seconds{0}};
+  LocalBlobStore blobs;
 
-  Store() { EXPECT_TRUE(blobs.prepare()); }
+  explicit Store(bool direct_writes = true)
+      : blobs(dir.path(), std::chrono::seconds{0}, direct_writes) {
+    EXPECT_TRUE(blobs.prepare());
+  }
 
   std::string put(const std::string& bytes) {
     auto writer = blobs.begin_write().value();
@@ -22,6 +30,79 @@ struct Store {
     return writer->commit().value().sha256;
   }
 };
+
+std::string random_bytes(std::size_t size) {
+  std::mt19937 gen(7);
+  std::string bytes(size, '\0');
+  for (auto& c : bytes) {
+    c = static_cast<char>(gen());
+  }
+  return bytes;
+}
+
+// How many of the file's pages the page cache holds.
+std::size_t cached_pages(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  const auto size = static_cast<std::size_t>(std::filesystem::file_size(path));
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  EXPECT_NE(map, MAP_FAILED);
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size + page - 1) / page);
+  EXPECT_EQ(::mincore(map, size, resident.data()), 0);
+  ::munmap(map, size);
+  return static_cast<std::size_t>(std::count_if(resident.begin(), resident.end(),
+                                                [](unsigned char r) { return (r & 1) != 0; }));
+}
+
+bool folder_takes_direct_writes(const std::filesystem::path& folder) {
+  const auto probe = folder / "direct-probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_DIRECT | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    std::filesystem::remove(probe);
+  }
+  return fd >= 0;
+}
+
+// A large upload arriving in chunks that match no block: every byte reads back in order and the
+// name is the content's hash, whether the whole buffers went to disk directly or not.
+void check_a_large_upload_in_odd_chunks(bool direct_writes) {
+  Store s(direct_writes);
+  const std::size_t whole = 3 * LocalBlobStore::kDirectWriteBytes;
+  const std::string bytes = random_bytes(whole + 12345);
+  auto writer = s.blobs.begin_write().value();
+  for (std::size_t at = 0; at < bytes.size(); at += 100003) {
+    ASSERT_TRUE(writer->write(std::string_view(bytes).substr(at, 100003)));
+    EXPECT_EQ(writer->bytes_written(),
+              static_cast<std::int64_t>(std::min(at + 100003, bytes.size())));
+  }
+  const auto blob = writer->commit().value();
+  EXPECT_EQ(blob.sha256, util::sha256_hex(bytes));
+  EXPECT_EQ(blob.size, static_cast<std::int64_t>(bytes.size()));
+  const auto path =
+      s.dir.path() / "blobs" / blob.sha256.substr(0, 2) / blob.sha256.substr(2, 2) / blob.sha256;
+  // Counted before reading the blob back, which brings it into the page cache.
+  const std::size_t whole_pages = whole / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t cached = cached_pages(path);
+  if (direct_writes && folder_takes_direct_writes(s.dir.path())) {
+    EXPECT_LT(cached, whole_pages) << "the whole buffers went through the page cache";
+  } else {
+    EXPECT_GE(cached, whole_pages);
+  }
+  std::ifstream in(path, std::ios::binary);
+  const std::string stored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(stored == bytes) << "the stored blob differs from what was written";
+}
+
+TEST(LocalBlobStore, ALargeUploadInOddChunksIsStoredWholeWrittenDirectly) {
+  check_a_large_upload_in_odd_chunks(true);
+}
+
+TEST(LocalBlobStore, ALargeUploadInOddChunksIsStoredWholeThroughThePageCache) {
+  check_a_large_upload_in_odd_chunks(false);
+}
 
 TEST(LocalBlobStore, SmallBlobsAreReadOnceAndThenServedFromMemory) {
   Store s;
