@@ -231,7 +231,11 @@ http::Response serve(const http::Request& req, domain::FileContent content, std:
     r.status = 200;
   }
   if (content.bytes) {
-    r.body = range ? content.bytes->substr(first, length) : *content.bytes;
+    if (range) {
+      r.body = content.bytes->substr(first, length);
+    } else {
+      r.shared_body = content.bytes;
+    }
   } else if (file) {
     r.file = http::FileRange{file, first, length};
   } else {

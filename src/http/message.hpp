@@ -1,7 +1,7 @@
 // Request and Response: what the router hands to API handlers and what they give back. Handlers
-// never see Beast's connection machinery; a Response body is a string, a byte range of an open
-// file, or a producer that makes the body piece by piece while it is sent. The last two are
-// streamed without holding the whole body in memory.
+// never see Beast's connection machinery; a Response body is a string (its own or shared), a byte
+// range of an open file, or a producer that makes the body piece by piece while it is sent. The
+// last two are streamed without holding the whole body in memory.
 #pragma once
 
 #include "util/result.hpp"
@@ -73,7 +73,10 @@ struct Response {
   unsigned status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::optional<FileRange> file;  // when set, `body` is ignored
+  // When set, the body instead of `body`: bytes kept in memory elsewhere (a small file), sent
+  // without a copy.
+  std::shared_ptr<const std::string> shared_body;
+  std::optional<FileRange> file;  // when set, `body` and `shared_body` are ignored
   BodyProducer stream;            // when set, `body` and `file` are ignored
   // With `stream`: the body's exact length. It is then sent with Content-Length rather than
   // chunked (downloads and ranges need the length), and a producer that delivers more or fewer
@@ -85,6 +88,10 @@ struct Response {
   bool stream_blocks = false;
 
   Response& set(std::string name, std::string value);
+  // The body in memory: `shared_body`'s bytes when set, else `body`.
+  [[nodiscard]] std::string_view body_bytes() const {
+    return shared_body ? std::string_view(*shared_body) : std::string_view(body);
+  }
 
   static Response json(unsigned status, const nlohmann::json& body);
   static Response empty(unsigned status);

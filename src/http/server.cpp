@@ -1079,6 +1079,7 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_body(const Exchange&
   // The head is written by hand into one string: the most frequent answer then costs one
   // allocation for its head and one gathered write with its body, and no Beast field list.
   const bool http11 = ex.version >= 11;
+  const std::string_view body = response.body_bytes();
   std::string head;
   head.reserve(512);
   head += http11 ? "HTTP/1.1 " : "HTTP/1.0 ";
@@ -1093,7 +1094,7 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_body(const Exchange&
   });
   const bool bodyless = bodyless_status(response.status);
   if (!bodyless) {
-    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", response.body.size());
+    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", body.size());
   }
   if (http11 && !keep_alive) {
     head += "Connection: close\r\n";
@@ -1101,9 +1102,10 @@ asio::awaitable<std::size_t> Server::Impl::Connection::send_body(const Exchange&
     head += "Connection: keep-alive\r\n";
   }
   head += "\r\n";
-  const bool with_body = !bodyless && !ex.head && !response.body.empty();
+  const bool with_body = !bodyless && !ex.head && !body.empty();
   const std::array<asio::const_buffer, 2> buffers{
-      asio::buffer(head), with_body ? asio::buffer(response.body) : asio::const_buffer()};
+      asio::buffer(head),
+      with_body ? asio::buffer(body.data(), body.size()) : asio::const_buffer()};
   watchdog_.expire_after(options_.io_timeout);
   const std::size_t written = co_await asio::async_write(socket_, buffers, with_error(ec));
   note_timeout(ec);

@@ -271,6 +271,12 @@ class ServerTest : public ::testing::Test {
       response.set("Content-Type", "text/plain");
       return response;
     });
+    router_.get("/shared", [this](Request&) {
+      Response response;
+      response.shared_body = shared_;
+      response.body = "ignored while a shared body is set";
+      return response;
+    });
     router_.get("/echo", [](Request& request) {
       return Response::json(200, {{"request_id", request.request_id},
                                   {"current_request_id", std::string(current_request_id())},
@@ -422,6 +428,8 @@ class ServerTest : public ::testing::Test {
   std::thread runner_;
   std::future<void> finished_;
   std::string file_path_;
+  std::shared_ptr<const std::string> shared_ =
+      std::make_shared<const std::string>(std::string(4096, 's') + "end");
   Gate slow_entered_;
   Gate slow_release_;
   Gate heavy_entered_;
@@ -521,6 +529,20 @@ TEST_F(ServerTest, HeadAnswersLikeGetWithoutBody) {
   EXPECT_EQ(response[bhttp::field::content_length], "5");
   EXPECT_TRUE(response.body().empty());
   // The connection is still usable: no stray body bytes were sent.
+  EXPECT_EQ(client.get("/hello").body(), "hello");
+}
+
+TEST_F(ServerTest, ASharedBodyIsSentAsItsBytesAndStaysWithItsOwner) {
+  Client client(port());
+  for (int i = 0; i < 2; ++i) {
+    const auto response = client.get("/shared");
+    EXPECT_EQ(response.result_int(), 200U);
+    EXPECT_EQ(response[bhttp::field::content_length], std::to_string(shared_->size()));
+    EXPECT_EQ(response.body(), *shared_);
+  }
+  const auto head = client.request(bhttp::verb::head, "/shared");
+  EXPECT_EQ(head[bhttp::field::content_length], std::to_string(shared_->size()));
+  EXPECT_TRUE(head.body().empty());
   EXPECT_EQ(client.get("/hello").body(), "hello");
 }
 
