@@ -290,8 +290,8 @@ Result<std::unique_ptr<domain::BlobWriter>> LocalBlobStore::begin_write() {
   constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
   bool direct = direct_writes_;
   int fd = ::open(temp.c_str(), direct ? kFlags | O_DIRECT : kFlags, 0600);
-  if (fd < 0 && direct &&
-      errno == EINVAL) {  // a file system without direct I/O (tmpfs on older kernels)
+  if (fd < 0 && direct && errno == EINVAL) {
+    // A file system without direct I/O (tmpfs before Linux 6.6): through the page cache.
     direct = false;
     fd = ::open(temp.c_str(), kFlags, 0600);
   }

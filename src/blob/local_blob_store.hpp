@@ -1,10 +1,10 @@
 // LocalBlobStore: blobs as files under <data>/blobs/ab/cd/<sha256>, written through
 // <data>/tmp/. A write is hashed while streamed (written with O_DIRECT in whole buffers where the
 // file system allows it), fsynced, renamed into place and the folder fsynced, so a blob either
-// exists whole or not at all. Reading opens the file; small blobs are
-// kept in memory after their first read (at most kSmallCacheBytes in all). Thread-safe: a
-// mutex orders "rename into place" against "check age and delete", so a blob that an upload has
-// just (re)written is never collected under it.
+// exists whole or not at all. Reading opens the file; small blobs are kept in memory after their
+// first read (at most kSmallCacheBytes in all). Thread-safe: a mutex orders "rename into place"
+// against "check age and delete", so a blob that an upload has just (re)written is never
+// collected under it.
 #pragma once
 
 #include "domain/blob_store.hpp"

@@ -77,7 +77,7 @@ struct Response {
   // without a copy.
   std::shared_ptr<const std::string> shared_body;
   std::optional<FileRange> file;  // when set, `body` and `shared_body` are ignored
-  BodyProducer stream;            // when set, `body` and `file` are ignored
+  BodyProducer stream;            // when set, the three above are ignored
   // With `stream`: the body's exact length. It is then sent with Content-Length rather than
   // chunked (downloads and ranges need the length), and a producer that delivers more or fewer
   // bytes makes the server close the connection, so the client sees a cut-off body, never a
