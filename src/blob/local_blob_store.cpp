@@ -237,7 +237,7 @@ class LocalBlobReader final : public domain::BlobReader {
 
 }  // namespace
 
-LocalBlobStore::LocalBlobStore(fs::path root, std::chrono::seconds grace, bool direct_writes)
+LocalBlobStore::LocalBlobStore(const fs::path& root, std::chrono::seconds grace, bool direct_writes)
     : blob_dir_(root / "blobs"),
       temp_dir_(root / "tmp"),
       grace_(grace),

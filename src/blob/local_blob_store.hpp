@@ -24,7 +24,8 @@ class LocalBlobStore final : public domain::BlobStore {
   // `grace`: blobs written more recently than this are never deleted by release().
   // `direct_writes` false writes every upload through the page cache, as on a file system that
   // refuses O_DIRECT.
-  LocalBlobStore(std::filesystem::path root, std::chrono::seconds grace, bool direct_writes = true);
+  LocalBlobStore(const std::filesystem::path& root, std::chrono::seconds grace,
+                 bool direct_writes = true);
 
   // Creates the folders and removes temporary files left by a crash; call at start-up.
   Result<std::size_t> prepare();
