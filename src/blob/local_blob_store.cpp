@@ -73,8 +73,8 @@ Result<void> write_all(int fd, std::string_view bytes, std::int64_t& written) {
 }
 
 // Uploads are written with O_DIRECT in whole staging buffers where the file system allows it:
-// on the virtual disks this runs on, write-back of a large file from the page cache reaches a
-// fifth of the device's speed (buffered writes and fsync: about 200 MB/s; direct writes of 1 MiB
+// on the virtual disks this runs on, write-back of a large file from the page cache often reaches
+// a fifth of the device's speed (buffered writes and fsync: 150-290 MB/s; direct writes of 1 MiB
 // and more: 1.3 GB/s), and a file that is read rarely gains nothing from being cached. A full
 // buffer is written on a thread of its own while the next one fills and is hashed. The tail that
 // fills no whole buffer goes through the page cache, and fsync at commit makes it all durable as
