@@ -49,6 +49,15 @@ Result<void> fsync_dir(const fs::path& dir) {
   return outcome::success();
 }
 
+// Takes O_DIRECT off `fd`, so that writes of any size and offset go through the page cache.
+Result<void> leave_direct(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ((flags & O_DIRECT) != 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0)) {
+    return fail(io_error("write upload"));
+  }
+  return outcome::success();
+}
+
 // Writes all of `bytes` to `fd`, adding what went out to `written`. A short write on a file
 // open for direct I/O leaves the rest unaligned, so the rest goes through the page cache.
 Result<void> write_all(int fd, std::string_view bytes, std::int64_t& written) {
@@ -63,10 +72,7 @@ Result<void> write_all(int fd, std::string_view bytes, std::int64_t& written) {
     bytes.remove_prefix(static_cast<std::size_t>(n));
     written += n;
     if (!bytes.empty()) {
-      const int flags = ::fcntl(fd, F_GETFL);
-      if (flags < 0 || ((flags & O_DIRECT) != 0 && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0)) {
-        return fail(io_error("write upload"));
-      }
+      VST_TRYV(leave_direct(fd));
     }
   }
   return outcome::success();
@@ -141,10 +147,7 @@ class LocalBlobWriter final : public domain::BlobWriter {
     std::string hex = hash_.final_hex();
     if (staged_ > 0) {
       // Less than a whole buffer, so probably not a whole block: through the page cache.
-      const int flags = ::fcntl(fd_, F_GETFL);
-      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) {
-        return fail(io_error("write upload"));
-      }
+      VST_TRYV(leave_direct(fd_));
       VST_TRYV(write_all(fd_, {staging_.get(), staged_}, written_));
       staged_ = 0;
     }
