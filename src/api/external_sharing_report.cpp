@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
 #include <memory>
 #include <utility>
 
@@ -174,26 +175,36 @@ Result<ReportRequest> read_report_request(const ParameterLookup& param) {
 }
 
 http::BodyProducer report_body(domain::ExternalSharingReport report, ReportFormat format) {
+  using Page = Result<std::optional<std::vector<domain::ExternalShare>>>;
   struct Reading {
     domain::ExternalSharingReport report;
     ReportFormat format;
     bool started = false;
     bool first_row = true;
     bool finished = false;
+    // The next page, read on a thread of its own while this one is written out: reading a page
+    // from the database and writing one out take about as long, so the two overlap. Declared
+    // last so that it is waited for before the report it reads is destroyed.
+    std::future<Page> ahead;
   };
-  auto reading = std::make_shared<Reading>(Reading{std::move(report), format});
+  auto reading =
+      std::make_shared<Reading>(Reading{std::move(report), format, false, true, false, {}});
   return [reading]() -> Result<std::optional<std::string>> {
     Reading& r = *reading;
     if (r.finished) {
       return std::optional<std::string>();
     }
+    const auto read_ahead = [&r] {
+      r.ahead = std::async(std::launch::async, [&report = r.report] { return report.next_page(); });
+    };
     const bool json = r.format == ReportFormat::kJson;
     std::string out;
     if (!r.started) {
       r.started = true;
       out = json ? std::string("{\"items\":[") : csv_header();
+      read_ahead();
     }
-    VST_TRY(page, r.report.next_page());
+    VST_TRY(page, r.ahead.get());
     if (!page) {
       r.finished = true;
       if (json) {
@@ -201,6 +212,7 @@ http::BodyProducer report_body(domain::ExternalSharingReport report, ReportForma
       }
       return std::optional<std::string>(std::move(out));
     }
+    read_ahead();
     out.reserve(out.size() + page->size() * (json ? kJsonRowBytes : kCsvRowBytes));
     for (const auto& row : *page) {
       if (json) {

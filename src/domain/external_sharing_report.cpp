@@ -90,18 +90,7 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
 
     ExternalShare row;
     bool in_trash = r.item.trashed_at.has_value();
-    auto ids = path_ids(r.item.path);
-    if (!ids.empty()) {
-      ids.pop_back();  // the item itself
-    }
-    for (const Id id : ids) {
-      const auto folder = folders_.find(id);
-      if (folder == folders_.end()) {
-        continue;  // purged since: nothing to name
-      }
-      in_trash = in_trash || folder->second.trashed;
-      row.item_path.append(folder->second.name).append("/");
-    }
+    in_trash = names_above(r.item.path, row.item_path) || in_trash;
     row.item_path.append(r.item.name);
     row.status = status_of(r, in_trash, policy->second, now);
     row.item_id = r.item.id;
@@ -135,7 +124,36 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
   if (folders_.size() > folder_names_kept_) {
     folders_.clear();  // later pages read the names they need again
   }
+  if (folders_.empty() || named_bytes_ > kNamedPathBytesKept) {
+    named_.clear();
+    named_bytes_ = 0;
+  }
   return std::optional<std::vector<ExternalShare>>(std::move(rows));
+}
+
+bool ExternalSharingReport::names_above(std::string_view path, std::string& out) {
+  // From the parent upward to the first folder already named.
+  unnamed_.clear();
+  NamedPath named;
+  for_each_ancestor_upward(path, [&](Id id) {
+    if (const auto it = named_.find(id); it != named_.end()) {
+      named = it->second;
+      return false;
+    }
+    unnamed_.push_back(id);
+    return true;
+  });
+  // Then down again, naming each folder from the one above it.
+  for (auto id = unnamed_.rbegin(); id != unnamed_.rend(); ++id) {
+    if (const auto folder = folders_.find(*id); folder != folders_.end()) {
+      named.names.append(folder->second.name).append("/");
+      named.trashed = named.trashed || folder->second.trashed;
+    }  // else purged since: nothing to name
+    named_bytes_ += named.names.size();
+    named_.emplace(*id, named);
+  }
+  out.append(named.names);
+  return named.trashed;
 }
 
 }  // namespace vestibule::domain

@@ -89,6 +89,22 @@ class ExternalSharingReport {
   // repeat the same folders on every page). Bounded: past it, names are read again.
   std::size_t folder_names_kept_;
   std::unordered_map<Id, AncestorName> folders_;
+
+  // A folder's path of names from the space's root down, "Team/Reports/", made once from
+  // `folders_` and then reused by every item below it, rather than put together again from
+  // each folder above every row. Forgotten with `folders_`, or when they hold this many bytes.
+  struct NamedPath {
+    std::string names;
+    bool trashed = false;  // the folder or one above it is in the trash
+  };
+  static constexpr std::size_t kNamedPathBytesKept = std::size_t{32} << 20U;
+  std::unordered_map<Id, NamedPath> named_;
+  std::size_t named_bytes_ = 0;
+  std::vector<Id> unnamed_;  // scratch of names_above(), kept to reuse its memory
+
+  // The path of names of the folders above the item at the stored `path`, appended to `out`;
+  // whether one of them is in the trash.
+  bool names_above(std::string_view path, std::string& out);
 };
 
 }  // namespace vestibule::domain

@@ -199,17 +199,39 @@ TEST_F(ExternalSharingReportTest, EveryRowNamesItsWholePathWhateverTheNamesKept)
     share(ada_, item, LinkKind::kAnyone);
   }
   ASSERT_TRUE(f_.files.trash(f_.as(ada_), old.id));
-  for (const std::size_t kept : {std::size_t{100000}, std::size_t{1}}) {
-    const auto got = read_all(
-        ExternalSharingReport(f_.sharing_store, f_.policies, f_.clock, {}, std::nullopt, 1, kept));
-    ASSERT_EQ(got.rows.size(), shared.size()) << kept;
-    for (std::size_t i = 0; i < shared.size(); ++i) {
-      EXPECT_EQ(got.rows[i].item_id, shared[i].first);
-      EXPECT_EQ(got.rows[i].item_path, shared[i].second) << "names kept: " << kept;
-      EXPECT_EQ(got.rows[i].status == "in_trash", shared[i].second.starts_with("Team/Reports/Old/"))
-          << shared[i].second << ": " << got.rows[i].status;
+  // Pages of one row and pages of several (the folders' paths named once, reused by the rows
+  // below them in the same page and in later ones).
+  for (const std::size_t page : {std::size_t{1}, std::size_t{4}}) {
+    for (const std::size_t kept : {std::size_t{100000}, std::size_t{1}}) {
+      const auto got = read_all(ExternalSharingReport(f_.sharing_store, f_.policies, f_.clock, {},
+                                                      std::nullopt, page, kept));
+      ASSERT_EQ(got.rows.size(), shared.size()) << kept;
+      for (std::size_t i = 0; i < shared.size(); ++i) {
+        EXPECT_EQ(got.rows[i].item_id, shared[i].first);
+        EXPECT_EQ(got.rows[i].item_path, shared[i].second)
+            << "page: " << page << ", names kept: " << kept;
+        EXPECT_EQ(got.rows[i].status == "in_trash",
+                  shared[i].second.starts_with("Team/Reports/Old/"))
+            << shared[i].second << ": " << got.rows[i].status;
+      }
     }
   }
+}
+
+TEST(ForEachAncestorUpward, VisitsTheFoldersAboveAnItemFromItsParentUpUntilToldToStop) {
+  const auto visited = [](std::string_view path, Id stop_at) {
+    std::vector<Id> out;
+    for_each_ancestor_upward(path, [&](Id id) {
+      out.push_back(id);
+      return id != stop_at;
+    });
+    return out;
+  };
+  EXPECT_EQ(visited("/1/7/42/", 0), (std::vector<Id>{7, 1}));
+  EXPECT_EQ(visited("/1/70/4200/31/", 0), (std::vector<Id>{4200, 70, 1}));
+  EXPECT_EQ(visited("/1/70/4200/31/", 70), (std::vector<Id>{4200, 70}));
+  EXPECT_EQ(visited("/1/", 0), std::vector<Id>{});  // a space's root has no folder above it
+  EXPECT_EQ(visited("", 0), std::vector<Id>{});
 }
 
 TEST_F(ExternalSharingReportTest, RowsSayWhatIsSharedByWhomWithWhom) {

@@ -3,6 +3,7 @@
 
 #include "util/clock.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -91,6 +92,28 @@ struct Item {
 
 // The ids on a stored path ("/1/7/42/"), root first, the item itself last.
 std::vector<Id> path_ids(std::string_view path);
+
+// Calls `visit(id)` for the folders above the item on a stored path, the item's parent first and
+// the root last, until it returns false; the path is read in place, nothing is allocated.
+template <class Visit>
+void for_each_ancestor_upward(std::string_view path, Visit&& visit) {
+  // "/1/7/42/": drop the trailing '/' and the item's own id, then read ids from the end.
+  if (path.size() < 2) {
+    return;
+  }
+  path.remove_suffix(1);
+  path = path.substr(0, path.rfind('/'));
+  while (!path.empty()) {
+    const auto slash = path.rfind('/');
+    const auto digits = path.substr(slash + 1);
+    Id id = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (!visit(id)) {
+      return;
+    }
+    path = path.substr(0, slash == std::string_view::npos ? 0 : slash);
+  }
+}
 
 // Who made a change: a member or guest account, or someone without one (an external recipient,
 // anyone holding a link), recorded by a label.

@@ -299,10 +299,11 @@ class SharingRepository {
                                              TimePoint now) = 0;
   virtual Result<std::vector<DirectoryEntry>> directory() = 0;
   // At most `limit` records after `after` in (link id, recipient) order, with the names of the
-  // folders above their items (except those `known` says the caller has), in one read
-  // transaction: one range query on the links' key and one lookup of the names, whatever the
-  // number of rows. Revoked links, organization and existing links, and members among a
-  // specific link's recipients are not records.
+  // folders above their items, in one read transaction: one range query on the links' key and one
+  // lookup of the names, whatever the number of rows. `known` says which folders the caller has
+  // named already; it must know the folders above each of those too, so that an item's folders
+  // are looked up from its parent up to the first known one only. Revoked links, organization and
+  // existing links, and members among a specific link's recipients are not records.
   virtual Result<ExternalSharePage> external_shares(const ExternalShareQuery& query,
                                                     const ExternalShareKey& after,
                                                     std::size_t limit,

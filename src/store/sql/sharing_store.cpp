@@ -799,15 +799,15 @@ Result<domain::ExternalSharePage> SharingStore::external_shares(
         g.identity_state = domain::identity_state_from_string(s.text(30));
         r.recipient = std::move(g);
       }
-      auto ids = domain::path_ids(r.item.path);
-      if (!ids.empty()) {
-        ids.pop_back();  // the item itself
-      }
-      for (const Id id : ids) {
-        if (!known(id)) {
-          folders.push_back(id);
+      // Upward from the parent, up to the first folder the caller knows: it knows the folders
+      // above that one too.
+      domain::for_each_ancestor_upward(r.item.path, [&](Id id) {
+        if (known(id)) {
+          return false;
         }
-      }
+        folders.push_back(id);
+        return true;
+      });
       page.records.push_back(std::move(r));
     }
     std::sort(folders.begin(), folders.end());
