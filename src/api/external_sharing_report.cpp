@@ -175,16 +175,16 @@ Result<ReportRequest> read_report_request(const ParameterLookup& param) {
 }
 
 http::BodyProducer report_body(domain::ExternalSharingReport report, ReportFormat format) {
-  using Page = Result<std::optional<std::vector<domain::ExternalShare>>>;
+  using Page = Result<std::optional<domain::ExternalSharePage>>;
   struct Reading {
     domain::ExternalSharingReport report;
     ReportFormat format;
     bool started = false;
     bool first_row = true;
     bool finished = false;
-    // The next page, read on a thread of its own while this one is written out: reading a page
-    // from the database and writing one out take about as long, so the two overlap. Declared
-    // last so that it is waited for before the report it reads is destroyed.
+    // The next page, read from the database on a thread of its own while this one is named and
+    // written out. Declared last so that it is waited for before the report it reads is
+    // destroyed.
     std::future<Page> ahead;
   };
   auto reading =
@@ -195,7 +195,7 @@ http::BodyProducer report_body(domain::ExternalSharingReport report, ReportForma
       return std::optional<std::string>();
     }
     const auto read_ahead = [&r] {
-      r.ahead = std::async(std::launch::async, [&report = r.report] { return report.next_page(); });
+      r.ahead = std::async(std::launch::async, [&report = r.report] { return report.read_page(); });
     };
     const bool json = r.format == ReportFormat::kJson;
     std::string out;
@@ -204,8 +204,8 @@ http::BodyProducer report_body(domain::ExternalSharingReport report, ReportForma
       out = json ? std::string("{\"items\":[") : csv_header();
       read_ahead();
     }
-    VST_TRY(page, r.ahead.get());
-    if (!page) {
+    VST_TRY(read, r.ahead.get());
+    if (!read) {
       r.finished = true;
       if (json) {
         out += "\n]}\n";
@@ -213,8 +213,9 @@ http::BodyProducer report_body(domain::ExternalSharingReport report, ReportForma
       return std::optional<std::string>(std::move(out));
     }
     read_ahead();
-    out.reserve(out.size() + page->size() * (json ? kJsonRowBytes : kCsvRowBytes));
-    for (const auto& row : *page) {
+    VST_TRY(page, r.report.name_page(std::move(*read)));
+    out.reserve(out.size() + page.size() * (json ? kJsonRowBytes : kCsvRowBytes));
+    for (const auto& row : page) {
       if (json) {
         out += r.first_row ? "\n" : ",\n";
         append_json_row(out, row);

@@ -48,18 +48,38 @@ ExternalSharingReport::ExternalSharingReport(SharingRepository& sharing, PolicyR
       folder_names_kept_(folder_names_kept) {}
 
 Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_page() {
-  if (done_) {
+  VST_TRY(page, read_page());
+  if (!page) {
     return std::optional<std::vector<ExternalShare>>();
   }
+  VST_TRY(rows, name_page(std::move(*page)));
+  return std::optional<std::vector<ExternalShare>>(std::move(rows));
+}
+
+Result<std::optional<ExternalSharePage>> ExternalSharingReport::read_page() {
+  if (done_) {
+    return std::optional<ExternalSharePage>();
+  }
   VST_TRY(page, sharing_->external_shares(query_, after_, page_size_,
-                                          [this](Id id) { return folders_.contains(id); }));
+                                          [this](Id id) { return read_folders_.contains(id); }));
   done_ = page.records.size() < page_size_;
   if (page.records.empty()) {
-    return std::optional<std::vector<ExternalShare>>();
+    return std::optional<ExternalSharePage>();
   }
   const auto& last = page.records.back();
   after_ = {last.link.id, last.recipient ? last.recipient->principal_id : 0};
+  for (const auto& a : page.ancestors) {
+    read_folders_.insert(a.id);
+  }
+  // Only once this page is read: its rows need the names earlier pages read, which the query
+  // did not read again. name_page() forgets them after naming this page.
+  if (read_folders_.size() > folder_names_kept_) {
+    read_folders_.clear();  // later pages read the names they need again
+  }
+  return std::optional<ExternalSharePage>(std::move(page));
+}
 
+Result<std::vector<ExternalShare>> ExternalSharingReport::name_page(ExternalSharePage page) {
   VST_TRY(org_text, policies_->load_org());
   const Policy org = policy_from_stored(org_text);
   std::unordered_map<std::string, Policy> policies;  // by the space's stored override
@@ -119,25 +139,24 @@ Result<std::optional<std::vector<ExternalShare>>> ExternalSharingReport::next_pa
     }
     rows.push_back(std::move(row));
   }
-  // Only once this page is named: its rows need the names earlier pages read, which the
-  // query did not read again.
+  // As read_page() did, once this page is named.
   if (folders_.size() > folder_names_kept_) {
-    folders_.clear();  // later pages read the names they need again
+    folders_.clear();
   }
   if (folders_.empty() || named_bytes_ > kNamedPathBytesKept) {
     named_.clear();
     named_bytes_ = 0;
   }
-  return std::optional<std::vector<ExternalShare>>(std::move(rows));
+  return rows;
 }
 
 bool ExternalSharingReport::names_above(std::string_view path, std::string& out) {
   // From the parent upward to the first folder already named.
   unnamed_.clear();
-  NamedPath named;
+  const NamedPath* named = nullptr;
   for_each_ancestor_upward(path, [&](Id id) {
     if (const auto it = named_.find(id); it != named_.end()) {
-      named = it->second;
+      named = &it->second;  // stays valid while named_ grows: its elements do not move
       return false;
     }
     unnamed_.push_back(id);
@@ -145,15 +164,19 @@ bool ExternalSharingReport::names_above(std::string_view path, std::string& out)
   });
   // Then down again, naming each folder from the one above it.
   for (auto id = unnamed_.rbegin(); id != unnamed_.rend(); ++id) {
+    NamedPath next = named != nullptr ? *named : NamedPath{};
     if (const auto folder = folders_.find(*id); folder != folders_.end()) {
-      named.names.append(folder->second.name).append("/");
-      named.trashed = named.trashed || folder->second.trashed;
+      next.names.append(folder->second.name).append("/");
+      next.trashed = next.trashed || folder->second.trashed;
     }  // else purged since: nothing to name
-    named_bytes_ += named.names.size();
-    named_.emplace(*id, named);
+    named_bytes_ += next.names.size();
+    named = &named_.insert_or_assign(*id, std::move(next)).first->second;
   }
-  out.append(named.names);
-  return named.trashed;
+  if (named == nullptr) {
+    return false;  // a space's root folder: nothing above it
+  }
+  out.append(named->names);
+  return named->trashed;
 }
 
 }  // namespace vestibule::domain

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace vestibule::domain {
@@ -76,6 +77,13 @@ class ExternalSharingReport {
   // policy and the clock of that moment.
   Result<std::optional<std::vector<ExternalShare>>> next_page();
 
+  // next_page() in its two steps, so that the next page can be read from the database while the
+  // rows of this one are named and written out: read_page() and name_page() may run on two
+  // threads at once (each keeps to members of its own), each of them on one thread at a time.
+  // read_page() gives nullopt once every row was read.
+  Result<std::optional<ExternalSharePage>> read_page();
+  Result<std::vector<ExternalShare>> name_page(ExternalSharePage page);
+
  private:
   SharingRepository* sharing_;
   PolicyRepository* policies_;
@@ -83,11 +91,17 @@ class ExternalSharingReport {
   ExternalShareQuery query_;
   std::optional<TimePoint> expires_before_;
   std::size_t page_size_;
-  ExternalShareKey after_;
-  bool done_ = false;
   // Folder names read by earlier pages, so that each folder is read once per report (deep trees
   // repeat the same folders on every page). Bounded: past it, names are read again.
   std::size_t folder_names_kept_;
+
+  // read_page()'s: where the next page starts, and the folders whose names earlier pages read.
+  ExternalShareKey after_;
+  bool done_ = false;
+  std::unordered_set<Id> read_folders_;
+
+  // name_page()'s. `folders_` holds the same folders as `read_folders_` once a page is named:
+  // both take each page's ancestors and are forgotten past the same bound.
   std::unordered_map<Id, AncestorName> folders_;
 
   // A folder's path of names from the space's root down, "Team/Reports/", made once from

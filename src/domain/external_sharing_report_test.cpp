@@ -36,6 +36,31 @@ Reading read_all(ExternalSharingReport report) {
   }
 }
 
+// As the report is written out: each page read from the database before the one before it is
+// named.
+Reading read_all_one_ahead(ExternalSharingReport report) {
+  Reading out;
+  auto ahead = report.read_page();
+  for (;;) {
+    EXPECT_TRUE(ahead) << ahead.error().message;
+    if (!ahead || !ahead.value()) {
+      return out;
+    }
+    auto page = std::move(*ahead.value());
+    ahead = report.read_page();
+    auto rows = report.name_page(std::move(page));
+    EXPECT_TRUE(rows) << rows.error().message;
+    if (!rows) {
+      return out;
+    }
+    ++out.pages;
+    out.largest_page = std::max(out.largest_page, rows.value().size());
+    for (auto& row : rows.value()) {
+      out.rows.push_back(std::move(row));
+    }
+  }
+}
+
 std::pair<Id, std::string> key_of(const ExternalShare& row) {
   return {row.link_id, row.recipient.value_or("")};
 }
@@ -200,19 +225,24 @@ TEST_F(ExternalSharingReportTest, EveryRowNamesItsWholePathWhateverTheNamesKept)
   }
   ASSERT_TRUE(f_.files.trash(f_.as(ada_), old.id));
   // Pages of one row and pages of several (the folders' paths named once, reused by the rows
-  // below them in the same page and in later ones).
-  for (const std::size_t page : {std::size_t{1}, std::size_t{4}}) {
-    for (const std::size_t kept : {std::size_t{100000}, std::size_t{1}}) {
-      const auto got = read_all(ExternalSharingReport(f_.sharing_store, f_.policies, f_.clock, {},
-                                                      std::nullopt, page, kept));
-      ASSERT_EQ(got.rows.size(), shared.size()) << kept;
-      for (std::size_t i = 0; i < shared.size(); ++i) {
-        EXPECT_EQ(got.rows[i].item_id, shared[i].first);
-        EXPECT_EQ(got.rows[i].item_path, shared[i].second)
-            << "page: " << page << ", names kept: " << kept;
-        EXPECT_EQ(got.rows[i].status == "in_trash",
-                  shared[i].second.starts_with("Team/Reports/Old/"))
-            << shared[i].second << ": " << got.rows[i].status;
+  // below them in the same page and in later ones), each named before the next is read or
+  // after it.
+  for (const bool ahead : {false, true}) {
+    for (const std::size_t page : {std::size_t{1}, std::size_t{4}}) {
+      for (const std::size_t kept : {std::size_t{100000}, std::size_t{1}}) {
+        ExternalSharingReport report(f_.sharing_store, f_.policies, f_.clock, {}, std::nullopt,
+                                     page, kept);
+        const auto got =
+            ahead ? read_all_one_ahead(std::move(report)) : read_all(std::move(report));
+        ASSERT_EQ(got.rows.size(), shared.size()) << kept;
+        for (std::size_t i = 0; i < shared.size(); ++i) {
+          EXPECT_EQ(got.rows[i].item_id, shared[i].first);
+          EXPECT_EQ(got.rows[i].item_path, shared[i].second)
+              << "page: " << page << ", names kept: " << kept << ", read ahead: " << ahead;
+          EXPECT_EQ(got.rows[i].status == "in_trash",
+                    shared[i].second.starts_with("Team/Reports/Old/"))
+              << shared[i].second << ": " << got.rows[i].status;
+        }
       }
     }
   }

@@ -794,8 +794,7 @@ Result<domain::ExternalSharePage> SharingStore::external_shares(
         g.created_at = from_unix(s.int64(26));
         g.first_used_at = optional_time(s, 27);
         g.last_used_at = optional_time(s, 28);
-        g.address = s.text(29);
-        g.display_name = g.address;
+        g.address = s.text(29);  // the report shows no display name: not copied into it
         g.identity_state = domain::identity_state_from_string(s.text(30));
         r.recipient = std::move(g);
       }
