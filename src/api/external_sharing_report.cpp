@@ -27,9 +27,10 @@ enum class Value { kText, kLiteral, kNull };  // a JSON string, a number or bool
 // The fields of a row, in column order: emit(key, kind of value, text).
 template <class Emit>
 void for_each_field(const domain::ExternalShare& r, Emit&& emit) {
+  util::Rfc3339Buffer buffer;
   const auto time = [&](std::string_view key, const std::optional<util::TimePoint>& t) {
     if (t) {
-      emit(key, Value::kText, util::format_rfc3339(*t));
+      emit(key, Value::kText, util::format_rfc3339(*t, buffer));
     } else {
       emit(key, Value::kNull, std::string_view());
     }
@@ -48,7 +49,7 @@ void for_each_field(const domain::ExternalShare& r, Emit&& emit) {
   emit("role", Value::kText, to_string(r.role));
   emit("block_download", Value::kLiteral, boolean(r.block_download));
   emit("has_password", Value::kLiteral, boolean(r.has_password));
-  emit("created_at", Value::kText, util::format_rfc3339(r.created_at));
+  emit("created_at", Value::kText, util::format_rfc3339(r.created_at, buffer));
   time("expires_at", r.expires_at);
   if (r.recipient) {
     emit("recipient", Value::kText, *r.recipient);
@@ -102,7 +103,7 @@ void append_csv_row(std::string& out, const domain::ExternalShare& row) {
       out += ',';
     }
     first = false;
-    out += util::csv_field(text);  // null is an empty field
+    util::append_csv_field(out, text);  // null is an empty field
   });
   out += "\r\n";
 }

@@ -13,6 +13,8 @@ namespace vestibule::util {
 
 // One field as it appears in a record: neutralized, then quoted when needed.
 std::string csv_field(std::string_view text);
+// The same, appended to `out`.
+void append_csv_field(std::string& out, std::string_view text);
 // Appends one record (the fields and a CRLF) to `out`.
 void append_csv_record(std::string& out, const std::vector<std::string_view>& fields);
 

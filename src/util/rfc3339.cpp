@@ -13,12 +13,16 @@ constexpr int kLastYear = 2200;
 }  // namespace
 
 std::string format_rfc3339(TimePoint t) {
+  Rfc3339Buffer buffer{};
+  return std::string(format_rfc3339(t, buffer));
+}
+
+std::string_view format_rfc3339(TimePoint t, Rfc3339Buffer& buffer) {
   const auto seconds = static_cast<std::time_t>(to_unix(t));
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  const auto size = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return {buffer.data(), size};
 }
 
 Result<TimePoint> parse_rfc3339(std::string_view text, std::string_view field) {

@@ -768,6 +768,7 @@ Result<domain::ExternalSharePage> SharingStore::external_shares(
     s.with(after.link_id, after.external_id, query.created_by, kind, query.domain,
            static_cast<std::int64_t>(limit));
     domain::ExternalSharePage page;
+    page.records.reserve(std::min<std::size_t>(limit, 4096));
     std::vector<Id> folders;
     while (s.step()) {
       domain::ExternalShareRecord r;
