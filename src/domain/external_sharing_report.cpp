@@ -4,6 +4,7 @@
 #include "domain/sharing.hpp"
 
 #include <algorithm>
+#include <ranges>
 #include <unordered_map>
 #include <utility>
 
@@ -163,14 +164,14 @@ bool ExternalSharingReport::names_above(std::string_view path, std::string& out)
     return true;
   });
   // Then down again, naming each folder from the one above it.
-  for (auto id = unnamed_.rbegin(); id != unnamed_.rend(); ++id) {
+  for (const Id id : std::views::reverse(unnamed_)) {
     NamedPath next = named != nullptr ? *named : NamedPath{};
-    if (const auto folder = folders_.find(*id); folder != folders_.end()) {
+    if (const auto folder = folders_.find(id); folder != folders_.end()) {
       next.names.append(folder->second.name).append("/");
       next.trashed = next.trashed || folder->second.trashed;
     }  // else purged since: nothing to name
     named_bytes_ += next.names.size();
-    named = &named_.insert_or_assign(*id, std::move(next)).first->second;
+    named = &named_.insert_or_assign(id, std::move(next)).first->second;
   }
   if (named == nullptr) {
     return false;  // a space's root folder: nothing above it
