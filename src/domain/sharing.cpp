@@ -22,8 +22,10 @@ constexpr std::size_t kMaxRecipients = 100;
 
 bool looks_like_token(const std::string& token) {
   return !token.empty() && token.size() <= 128 &&
-         std::all_of(token.begin(), token.end(),
-                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '_'; });
+         std::all_of(token.begin(), token.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+         });
 }
 
 auto unknown_link() {
