@@ -4,8 +4,9 @@
 // by the policy, blocked or in the trash is listed with that status, because its owner or a
 // policy change can bring it back. The report is read page by page (keyset pagination, each page
 // in its own short read transaction), so neither memory nor a database snapshot grows with the
-// number of rows. A report object is one reading, used from one thread at a time; the
-// repositories it reads must outlive it.
+// number of rows. A report object is one reading, used from one thread at a time (but for its
+// two steps, read_page() and name_page(), which may run at once); the repositories it reads must
+// outlive it.
 #pragma once
 
 #include "domain/model.hpp"
