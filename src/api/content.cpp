@@ -97,14 +97,18 @@ Result<std::optional<ByteRange>> parse_range(std::string_view header, std::uint6
 }
 
 std::string content_disposition(std::string_view name, std::string_view disposition) {
-  std::string fallback;
-  fallback.reserve(name.size());
+  constexpr std::string_view kBetween = "\"; filename*=UTF-8''";
+  std::string out;
+  out.reserve(disposition.size() + 12 + name.size() + kBetween.size() + 3 * name.size());
+  out += disposition;
+  out += "; filename=\"";
   for (const char ch : name) {
     const auto c = static_cast<unsigned char>(ch);
-    fallback += (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%') ? ch : '_';
+    out += (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '%') ? ch : '_';
   }
-  return std::string(disposition) + "; filename=\"" + fallback + "\"; filename*=UTF-8''" +
-         util::percent_encode(name);
+  out += kBetween;
+  out += util::percent_encode(name);
+  return out;
 }
 
 std::optional<std::string_view> viewable_type(std::string_view name) {
@@ -218,6 +222,7 @@ http::Response serve(const http::Request& req, domain::FileContent content, std:
   }
 
   http::Response r;
+  r.headers.reserve(12);  // the content's own and those the API and the server add
   common(r);
   r.set("Content-Type", std::string(type));
   r.set("Content-Disposition", content_disposition(content.item.name, disposition));

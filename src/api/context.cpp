@@ -76,21 +76,21 @@ Result<domain::Principal> caller(const Services& services, const http::Request& 
       cookie_value(req.header("Cookie"), recipient_cookie_name(services.options));
   if (!recipient.empty()) {
     if (auto who = services.verification.authenticate(recipient)) {
-      return who.value();
+      return std::move(who).value();
     }
   }
   return domain::Principal{};
 }
 
-std::string recipient_cookie_name(const ApiOptions& options) {
+std::string_view recipient_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Host-vestibule_recipient" : "vestibule_recipient";
 }
 
-std::string browser_cookie_name(const ApiOptions& options) {
+std::string_view browser_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Secure-vestibule_browser" : "vestibule_browser";
 }
 
-std::string link_cookie_name(const ApiOptions& options) {
+std::string_view link_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Secure-vestibule_link" : "vestibule_link";
 }
 
@@ -163,7 +163,7 @@ http::Response recipient_signed_in(Services& services, const http::Request& req,
   return response;
 }
 
-std::string session_cookie_name(const ApiOptions& options) {
+std::string_view session_cookie_name(const ApiOptions& options) {
   return options.secure_cookies ? "__Host-vestibule_session" : "vestibule_session";
 }
 

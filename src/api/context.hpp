@@ -62,16 +62,16 @@ struct Services {
 };
 
 // The cookie's name: `__Host-` prefixed under https, as SPEC §7 asks.
-std::string session_cookie_name(const ApiOptions& options);
+std::string_view session_cookie_name(const ApiOptions& options);
 // The cookie of an external recipient's verified session (same prefix rule).
-std::string recipient_cookie_name(const ApiOptions& options);
+std::string_view recipient_cookie_name(const ApiOptions& options);
 // The cookie that binds verification codes to the browser that asked for them.
-std::string browser_cookie_name(const ApiOptions& options);
+std::string_view browser_cookie_name(const ApiOptions& options);
 // Where the browser cookie is sent: every route that asks for or confirms a code, a link's
 // (/api/v1/shares/{token}/verification…) and sign-in's (/api/v1/session/code…).
 inline constexpr std::string_view kBrowserCookiePath = "/api/v1";
 // The proof of an anyone link's password, scoped by its path to that link's API.
-std::string link_cookie_name(const ApiOptions& options);
+std::string_view link_cookie_name(const ApiOptions& options);
 // A Set-Cookie value: `name=value; Path=path; HttpOnly; SameSite=Lax`, with `Max-Age` when given
 // (0 clears the cookie) and `Secure` whenever the public URL is https.
 std::string cookie_header(const ApiOptions& options, std::string_view name, std::string_view value,

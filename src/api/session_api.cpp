@@ -10,7 +10,7 @@ std::string session_cookie(const Services& s, const std::string& token) {
   return cookie_header(s.options, session_cookie_name(s.options), token, "/");
 }
 
-std::string cleared_cookie(const Services& s, const std::string& name) {
+std::string cleared_cookie(const Services& s, std::string_view name) {
   return cookie_header(s.options, name, "", "/", std::chrono::seconds{0});
 }
 

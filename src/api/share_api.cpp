@@ -45,7 +45,7 @@ Result<domain::Principal> through_token(Services& s, const http::Request& req) {
     proof = std::move(value);
   }
   VST_TRY(who, caller(s, req));
-  return s.sharing.through_link(who, req.params.at(0), proof);
+  return s.sharing.through_link(std::move(who), req.params.at(0), proof);
 }
 
 Result<domain::Principal> through_link_id(Services& s, const http::Request& req) {
@@ -59,7 +59,7 @@ Result<domain::Principal> through_link_id(Services& s, const http::Request& req)
     id = 0;  // names no link: the same answer as any other link that is not the caller's
   }
   VST_TRY(who, caller(s, req));
-  return s.sharing.through_link_id(who, id);
+  return s.sharing.through_link_id(std::move(who), id);
 }
 
 // Share pages carry the token in their URL: keep it out of Referer headers.
@@ -189,11 +189,12 @@ class SharedUploadSink final : public http::BodySink {
 
 // The memory behind entries recorded "once per ...": a key is new the first time it is seen in
 // its epoch. Bounded: past `capacity` keys it forgets everything, so an entry may repeat then.
+template <class Key, class Hash = std::hash<Key>>
 class SeenLedger {
  public:
   explicit SeenLedger(std::size_t capacity) : capacity_(capacity) {}
 
-  bool first(std::string key, std::int64_t epoch) {
+  bool first(Key key, std::int64_t epoch) {
     const std::lock_guard lock(mutex_);
     if (seen_.size() > capacity_) {
       seen_.clear();
@@ -209,17 +210,37 @@ class SeenLedger {
  private:
   std::size_t capacity_;
   std::mutex mutex_;
-  std::unordered_map<std::string, std::int64_t> seen_;
+  std::unordered_map<Key, std::int64_t, Hash> seen_;
+};
+
+// Who read which item through which link: every download checks it, so it is made of the ids
+// themselves, with nothing to allocate.
+struct ReadKey {
+  int kind = 0;
+  domain::Id user = 0;
+  domain::Id external = 0;
+  domain::Id link = 0;
+  domain::Id item = 0;
+  bool operator==(const ReadKey&) const = default;
+};
+
+struct ReadKeyHash {
+  std::size_t operator()(const ReadKey& key) const noexcept {
+    std::size_t h = std::hash<int>{}(key.kind);
+    for (const domain::Id id : {key.user, key.external, key.link, key.item}) {
+      h = h * 1'000'003U ^ std::hash<domain::Id>{}(id);
+    }
+    return h;
+  }
 };
 
 // Downloads and views are recorded once per person, item and minute: a player fetching ranges
 // of one video, or a client re-reading a file in a loop, is one entry, not thousands.
 void audit_read(Services& s, const domain::Principal& who, domain::Id item, const char* event) {
-  static SeenLedger ledger(50'000);
-  std::string key = std::to_string(static_cast<int>(who.kind)) + ":" + std::to_string(who.user_id) +
-                    ":" + std::to_string(who.external_id) + ":" +
-                    std::to_string(who.via ? who.via->id : 0) + ":" + std::to_string(item);
-  if (!ledger.first(std::move(key), util::to_unix(s.clock.now()) / 60)) {
+  static SeenLedger<ReadKey, ReadKeyHash> ledger(50'000);
+  const ReadKey key{static_cast<int>(who.kind), who.user_id, who.external_id,
+                    who.via ? who.via->id : 0, item};
+  if (!ledger.first(key, util::to_unix(s.clock.now()) / 60)) {
     return;
   }
   auto entry = audit_entry(event, who, "item:" + std::to_string(item));
@@ -234,7 +255,7 @@ void audit_read(Services& s, const domain::Principal& who, domain::Id item, cons
 // A share's first open in each session (or, without a session, from each client address) is
 // recorded once. The memory is the server's own: after a restart an open may be recorded again.
 void audit_open(Services& s, const domain::Principal& who, const std::string& client_address) {
-  static SeenLedger ledger(100'000);
+  static SeenLedger<std::string> ledger(100'000);
   const domain::Id link = who.via ? who.via->id : 0;
   std::string key =
       std::to_string(link) +

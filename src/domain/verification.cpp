@@ -633,7 +633,7 @@ Result<Principal> Verification::authenticate(const std::string& session_token) {
                   "again");
     }
   }
-  return who;
+  return std::move(who);
 }
 
 Result<Principal> Verification::identify(const std::string& session_token) {
@@ -644,15 +644,15 @@ Result<Principal> Verification::identify(const std::string& session_token) {
   if (!found) {
     return fail(Errc::kUnauthenticated, "no verified session");
   }
-  const ExternalSession& s = found.value();
+  ExternalSession& s = found.value();
   if (s.expires_at <= clock_.now()) {
     return fail(Errc::kUnauthenticated, "the verified session has ended");
   }
   Principal p;
   p.kind = PrincipalKind::kExternal;
   p.external_id = s.external_id;
-  p.name = s.address;
   p.email = s.address;
+  p.name = std::move(s.address);
   p.proved_at = s.proved_at;
   p.remembered = s.remembered;
   p.identity_state = s.state;

@@ -1,20 +1,17 @@
 #include "http/request_context.hpp"
 
-#include <utility>
-
 namespace vestibule::http {
 
 namespace {
 
-thread_local std::string t_request_id;  // NOLINT: per-thread by design, see the header
+// A view of the id the scope was given, which outlives the scope: setting it allocates nothing.
+thread_local std::string_view t_request_id;  // NOLINT: per-thread by design, see the header
 
 }  // namespace
 
-RequestIdScope::RequestIdScope(std::string_view id) : previous_(std::move(t_request_id)) {
-  t_request_id.assign(id);
-}
+RequestIdScope::RequestIdScope(std::string_view id) : previous_(t_request_id) { t_request_id = id; }
 
-RequestIdScope::~RequestIdScope() { t_request_id = std::move(previous_); }
+RequestIdScope::~RequestIdScope() { t_request_id = previous_; }
 
 std::string_view current_request_id() {
   if (t_request_id.empty()) {

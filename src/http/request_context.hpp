@@ -3,11 +3,11 @@
 // a thread-local is exact.
 #pragma once
 
-#include <string>
 #include <string_view>
 
 namespace vestibule::http {
 
+// `id` must outlive the scope (the server passes its exchange's own).
 class RequestIdScope {
  public:
   explicit RequestIdScope(std::string_view id);
@@ -16,7 +16,7 @@ class RequestIdScope {
   RequestIdScope& operator=(const RequestIdScope&) = delete;
 
  private:
-  std::string previous_;
+  std::string_view previous_;
 };
 
 // "-" outside a request.

@@ -6,13 +6,18 @@
 #include <string_view>
 #include <utility>
 
+#include <boost/container/small_vector.hpp>
+
 namespace vestibule::http {
 
 namespace {
 
+// A path's segments; on the stack for every route's length, so matching allocates nothing.
+using Segments = boost::container::small_vector<std::string_view, 16>;
+
 // "/a/b" → {"a","b"}; "/" → {""}; "/a/" → {"a",""} (so a trailing slash never matches "/a").
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> segments;
+Segments split_path(std::string_view path) {
+  Segments segments;
   if (!path.empty() && path.front() == '/') {
     path.remove_prefix(1);
   }
@@ -32,7 +37,7 @@ bool is_param(std::string_view segment) {
 }
 
 // Whether `path` fits `pattern`; a parameter matches exactly one non-empty segment.
-bool fits(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path) {
+bool fits(const std::vector<std::string>& pattern, std::span<const std::string_view> path) {
   if (pattern.size() != path.size()) {
     return false;
   }
@@ -138,7 +143,7 @@ RouteMatch Router::match(bhttp::verb method, std::string_view path) const {
     candidates = by_length_[segments.size()];
   }
   for (const std::size_t i : candidates) {
-    if (!fits(segments_[i], segments)) {
+    if (!fits(segments_[i], {segments.data(), segments.size()})) {
       continue;
     }
     if (routes_[i].method != method) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace vestibule::store::sql {
 
@@ -161,8 +162,10 @@ class Database {
   // read(), answered from this thread's memo when the same `key` was read since the last write
   // to the database and a ReadScope is open; `key` names the query and its arguments, and `body`
   // must depend on nothing else (not on the clock). Failures are not memoized.
-  template <class T>
-  Result<T> memoized_read(std::string key, const std::function<T(Connection&)>& body);
+  // `body` becomes a std::function only when the memo cannot answer: a hit allocates nothing for
+  // it.
+  template <class T, class Body>
+  Result<T> memoized_read(std::string key, Body&& body);
   // How many memoized reads this thread answered without the database (for tests).
   static std::uint64_t memo_hits();
 
@@ -230,15 +233,15 @@ Result<T> Database::run(const std::function<T(Connection&)>& body, Mode mode) {
   }
 }
 
-template <class T>
-Result<T> Database::memoized_read(std::string key, const std::function<T(Connection&)>& body) {
+template <class T, class Body>
+Result<T> Database::memoized_read(std::string key, Body&& body) {
   if (!memo_ready()) {
-    return read<T>(body);
+    return read<T>(std::forward<Body>(body));
   }
   if (const std::any* hit = memo_find(key)) {
     return std::any_cast<const T&>(*hit);
   }
-  auto value = read<T>(body);
+  auto value = read<T>(std::forward<Body>(body));
   if (value) {
     memo_store(std::move(key), std::any(value.value()));
   }

@@ -364,32 +364,33 @@ Result<domain::ShareMarks> SharingStore::share_marks(const std::vector<Id>& item
 
 Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
     domain::Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) {
-  const std::string key = std::string(grantee == domain::Grantee::kUser ? "grants:u" : "grants:e") +
-                          std::to_string(principal_id) + ":" + id_list(item_ids);
-  return db_.memoized_read<std::vector<domain::ApplicableGrant>>(key, [&](Connection& c) {
-    // Two statements rather than one with an OR, so that each uses its (principal, item) index.
-    auto& s = grantee == domain::Grantee::kUser
-                  ? c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
-                              "LEFT JOIN links l ON l.id = g.link_id "
-                              "LEFT JOIN users u ON u.id = l.created_by "
-                              "WHERE g.user_id = ?1 AND "
-                              "g.item_id IN (SELECT value FROM json_each(?2))")
-                  : c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
-                              "LEFT JOIN links l ON l.id = g.link_id "
-                              "LEFT JOIN users u ON u.id = l.created_by "
-                              "WHERE g.external_id = ?1 AND "
-                              "g.item_id IN (SELECT value FROM json_each(?2))");
-    s.with(principal_id, id_list(item_ids));
-    std::vector<domain::ApplicableGrant> out;
-    while (s.step()) {
-      domain::ApplicableGrant a{read_grant(s), std::nullopt};
-      if (!s.is_null(kGrantColumns)) {
-        a.link = read_link(s, kGrantColumns);
-      }
-      out.push_back(std::move(a));
-    }
-    return out;
-  });
+  std::string key = std::string(grantee == domain::Grantee::kUser ? "grants:u" : "grants:e") +
+                    std::to_string(principal_id) + ":" + id_list(item_ids);
+  return db_.memoized_read<std::vector<domain::ApplicableGrant>>(
+      std::move(key), [&](Connection& c) {
+        // Two statements rather than one with an OR, so that each uses its (principal, item) index.
+        auto& s = grantee == domain::Grantee::kUser
+                      ? c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                                  "LEFT JOIN links l ON l.id = g.link_id "
+                                  "LEFT JOIN users u ON u.id = l.created_by "
+                                  "WHERE g.user_id = ?1 AND "
+                                  "g.item_id IN (SELECT value FROM json_each(?2))")
+                      : c.prepare("SELECT " VST_GRANT_COLUMNS ", " VST_LINK_COLUMNS VST_GRANT_FROM
+                                  "LEFT JOIN links l ON l.id = g.link_id "
+                                  "LEFT JOIN users u ON u.id = l.created_by "
+                                  "WHERE g.external_id = ?1 AND "
+                                  "g.item_id IN (SELECT value FROM json_each(?2))");
+        s.with(principal_id, id_list(item_ids));
+        std::vector<domain::ApplicableGrant> out;
+        while (s.step()) {
+          domain::ApplicableGrant a{read_grant(s), std::nullopt};
+          if (!s.is_null(kGrantColumns)) {
+            a.link = read_link(s, kGrantColumns);
+          }
+          out.push_back(std::move(a));
+        }
+        return out;
+      });
 }
 
 Result<std::vector<domain::ApplicableGrant>> SharingStore::grants_of(domain::Grantee grantee,
