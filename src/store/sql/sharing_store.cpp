@@ -111,6 +111,20 @@ Grant read_grant(const Statement& s) {
   return g;
 }
 
+// Rows of a grant's columns followed by its link's (NULL when the grant is direct), each step of
+// `s` one grant.
+std::vector<domain::ApplicableGrant> read_applicable_grants(Statement& s) {
+  std::vector<domain::ApplicableGrant> out;
+  while (s.step()) {
+    domain::ApplicableGrant a{read_grant(s), std::nullopt};
+    if (!s.is_null(kGrantColumns)) {
+      a.link = read_link(s, kGrantColumns);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 #define VST_IDENTITY_COLUMNS \
   "id, address, state, created_at, verified_at, last_verified_at, guest_since"
 
@@ -364,8 +378,9 @@ Result<domain::ShareMarks> SharingStore::share_marks(const std::vector<Id>& item
 
 Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
     domain::Grantee grantee, Id principal_id, const std::vector<Id>& item_ids) {
+  const std::string ids = id_list(item_ids);
   std::string key = std::string(grantee == domain::Grantee::kUser ? "grants:u" : "grants:e") +
-                    std::to_string(principal_id) + ":" + id_list(item_ids);
+                    std::to_string(principal_id) + ":" + ids;
   return db_.memoized_read<std::vector<domain::ApplicableGrant>>(
       std::move(key), [&](Connection& c) {
         // Two statements rather than one with an OR, so that each uses its (principal, item) index.
@@ -380,16 +395,8 @@ Result<std::vector<domain::ApplicableGrant>> SharingStore::applicable_grants(
                                   "LEFT JOIN users u ON u.id = l.created_by "
                                   "WHERE g.external_id = ?1 AND "
                                   "g.item_id IN (SELECT value FROM json_each(?2))");
-        s.with(principal_id, id_list(item_ids));
-        std::vector<domain::ApplicableGrant> out;
-        while (s.step()) {
-          domain::ApplicableGrant a{read_grant(s), std::nullopt};
-          if (!s.is_null(kGrantColumns)) {
-            a.link = read_link(s, kGrantColumns);
-          }
-          out.push_back(std::move(a));
-        }
-        return out;
+        s.with(principal_id, ids);
+        return read_applicable_grants(s);
       });
 }
 
@@ -406,15 +413,7 @@ Result<std::vector<domain::ApplicableGrant>> SharingStore::grants_of(domain::Gra
                               "LEFT JOIN users u ON u.id = l.created_by "
                               "WHERE g.external_id = ?1 ORDER BY g.created_at DESC, g.id DESC");
     s.with(principal_id);
-    std::vector<domain::ApplicableGrant> out;
-    while (s.step()) {
-      domain::ApplicableGrant a{read_grant(s), std::nullopt};
-      if (!s.is_null(kGrantColumns)) {
-        a.link = read_link(s, kGrantColumns);
-      }
-      out.push_back(std::move(a));
-    }
-    return out;
+    return read_applicable_grants(s);
   });
 }
 
