@@ -171,8 +171,8 @@ std::optional<std::string_view> viewable_type(std::string_view name) {
 namespace {
 
 // The bytes of `content` as `type` with the given Content-Disposition.
-http::Response serve(const http::Request& req, domain::FileContent content, std::string_view type,
-                     std::string_view disposition) {
+http::Response serve(const http::Request& req, const domain::FileContent& content,
+                     std::string_view type, std::string_view disposition) {
   auto file = content.fd >= 0 ? std::make_shared<http::FileHandle>(content.fd) : nullptr;
   const std::string etag = "\"" + content.blob + "\"";
   const auto size = static_cast<std::uint64_t>(content.size);
@@ -260,11 +260,11 @@ http::Response serve(const http::Request& req, domain::FileContent content, std:
 
 }  // namespace
 
-http::Response content_response(const http::Request& req, domain::FileContent content) {
-  return serve(req, std::move(content), "application/octet-stream", "attachment");
+http::Response content_response(const http::Request& req, const domain::FileContent& content) {
+  return serve(req, content, "application/octet-stream", "attachment");
 }
 
-http::Response view_response(const http::Request& req, domain::FileContent content) {
+http::Response view_response(const http::Request& req, const domain::FileContent& content) {
   const auto type = viewable_type(content.item.name);
   if (!type) {
     if (content.fd >= 0) {
@@ -274,7 +274,7 @@ http::Response view_response(const http::Request& req, domain::FileContent conte
         "this type of file cannot be viewed in the browser; it can only be downloaded (the "
         "same path with /content instead of /view)");
   }
-  return serve(req, std::move(content), *type, "inline");
+  return serve(req, content, *type, "inline");
 }
 
 }  // namespace vestibule::api

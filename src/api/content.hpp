@@ -35,12 +35,13 @@ std::string content_disposition(std::string_view name, std::string_view disposit
 std::optional<std::string_view> viewable_type(std::string_view name);
 
 // The whole response for a file's bytes to download (`application/octet-stream`, attachment),
-// honouring Range, If-Range and If-None-Match. Takes ownership of content.fd.
-http::Response content_response(const http::Request& req, domain::FileContent content);
+// honouring Range, If-Range and If-None-Match. Takes ownership of content.fd; the rest of
+// `content` is only read, so one opened content may answer several requests when it has no fd.
+http::Response content_response(const http::Request& req, const domain::FileContent& content);
 
 // The same for viewing in the browser: the real type from viewable_type() and `inline`, with the
 // same nosniff, `sandbox`, no-store, Range and ETag handling; a file not on the allow-list gets
 // `415 unsupported_media_type` (it can only be downloaded). Takes ownership of content.fd.
-http::Response view_response(const http::Request& req, domain::FileContent content);
+http::Response view_response(const http::Request& req, const domain::FileContent& content);
 
 }  // namespace vestibule::api

@@ -16,6 +16,7 @@
 #include "domain/verification.hpp"
 #include "http/message.hpp"
 #include "util/clock.hpp"
+#include "util/read_scope.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -42,6 +43,9 @@ using ReadinessCheck = std::function<std::optional<std::string>()>;
 // The development mailbox's messages, newest first, as JSON objects {to, subject, text, html,
 // kind, sent_at}; empty when an SMTP relay is configured.
 using DevMailList = std::function<nlohmann::json()>;
+// The stored state the current request reads (util::StateStamp), for answers that may be reused
+// while it stays the same; empty or nullopt: nothing is reused.
+using StateStampSource = std::function<std::optional<util::StateStamp>()>;
 
 struct Services {
   domain::Members& members;
@@ -59,6 +63,7 @@ struct Services {
   ReadinessCheck ready;
   ApiOptions options;
   DevMailList dev_mail;
+  StateStampSource state_stamp;
 };
 
 // The cookie's name: `__Host-` prefixed under https, as SPEC §7 asks.

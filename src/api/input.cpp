@@ -7,6 +7,10 @@
 namespace vestibule::api {
 
 std::string cookie_value(std::string_view header, std::string_view name) {
+  return std::string(cookie_view(header, name));
+}
+
+std::string_view cookie_view(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const auto end = header.find(';');
     auto pair = header.substr(0, end);
@@ -15,7 +19,7 @@ std::string cookie_value(std::string_view header, std::string_view name) {
     }
     const auto eq = pair.find('=');
     if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
-      return std::string(pair.substr(eq + 1));
+      return pair.substr(eq + 1);
     }
     if (end == std::string_view::npos) {
       break;
@@ -56,8 +60,7 @@ Result<nlohmann::json> parse_object(const http::Request& req) {
         "the body is not valid JSON; send a JSON object with Content-Type: application/json");
   }
   if (!body.is_object()) {
-    return fail(Errc::kInvalidArgument,
-                "the body must be a JSON object, such as {\"name\": \"x\"}");
+    return fail(Errc::kInvalidArgument, R"(the body must be a JSON object, such as {"name": "x"})");
   }
   return body;
 }

@@ -19,6 +19,8 @@ namespace vestibule::api {
 
 // The value of the cookie `name` in a Cookie header ("a=1; b=2"), or "" when it is not there.
 std::string cookie_value(std::string_view header, std::string_view name);
+// The same as a view into `header`.
+std::string_view cookie_view(std::string_view header, std::string_view name);
 // The value of one cookie of the request, or "".
 std::string cookie_value_of(const http::Request& req, std::string_view name);
 

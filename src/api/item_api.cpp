@@ -108,7 +108,7 @@ void add_item_routes(http::Router& router, Services& s) {
       member_or_guest_route(s, [&s](http::Request& req, const domain::Principal& who) -> Reply {
         VST_TRY(id, id_param(req, 0, "item"));
         VST_TRY(content, s.files.open_content(who, id));
-        return content_response(req, std::move(content));
+        return content_response(req, content);
       }));
 
   // Viewing in the browser: an allow-listed type inline, authorized as reading (not
@@ -118,7 +118,7 @@ void add_item_routes(http::Router& router, Services& s) {
       member_or_guest_route(s, [&s](http::Request& req, const domain::Principal& who) -> Reply {
         VST_TRY(id, id_param(req, 0, "item"));
         VST_TRY(content, s.files.open_for_view(who, id));
-        return view_response(req, std::move(content));
+        return view_response(req, content);
       }));
 
   router.get("/api/v1/items/{id}/versions",
@@ -137,7 +137,7 @@ void add_item_routes(http::Router& router, Services& s) {
                VST_TRY(id, id_param(req, 0, "item"));
                VST_TRY(version, id_param(req, 1, "version"));
                VST_TRY(content, s.files.open_content(principal_of(who), id, version));
-               return content_response(req, std::move(content));
+               return content_response(req, content);
              }));
 
   router.post("/api/v1/items/{id}/versions/{version}/restore",

@@ -33,7 +33,8 @@ std::set<std::pair<std::string, std::string>> router_routes() {
                     &f.clock,
                     nullptr,
                     ApiOptions{},
-                    [] { return nlohmann::json::array(); }};
+                    [] { return nlohmann::json::array(); },
+                    {}};  // no state stamp: every request is decided
   add_all_routes(router, services, metrics);
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& route : router.routes()) {

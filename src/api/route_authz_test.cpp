@@ -223,7 +223,8 @@ class RouteAuthorization : public ::testing::Test {
                      &f_.clock,
                      nullptr,
                      ApiOptions{},
-                     [] { return nlohmann::json::array(); }};
+                     [] { return nlohmann::json::array(); },
+                     {}};  // no state stamp: every request is decided
   domain::User owner_;
   domain::Item file_;
   std::string token_;

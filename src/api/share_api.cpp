@@ -9,6 +9,7 @@
 #include "api/routes.hpp"
 #include "util/duration.hpp"
 #include "util/rfc3339.hpp"
+#include "util/time_horizon.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -252,6 +253,178 @@ void audit_read(Services& s, const domain::Principal& who, domain::Id item, cons
   s.audit.record(std::move(entry));
 }
 
+// A browser fetching the shared file again — a player, a sync client, a reload — with the same
+// credentials gets the decision made the first time, while it is still the decision: nothing
+// stored has changed since (the state stamp, read before deciding), and no time the decision
+// compared the clock with has come (util::TimeHorizon: the session's end, the link's expiry,
+// a recipient's expiry, the end of the reverification period, a guest's expiry). Only small
+// files held in memory are kept. The use and the audit ledger are recorded on every request,
+// as without it. Requests with a member's session, an API token or an anyone link's password
+// proof are decided every time: their checks (sliding sessions, the proof's expiry in a query)
+// note no horizon.
+struct FetchKeyView {
+  const Services* services = nullptr;
+  LinkLookup through = nullptr;
+  bool view = false;
+  std::string_view link;       // the token or the link id, as in the path
+  std::string_view recipient;  // the recipient cookie's value, or ""
+};
+
+struct FetchKey {
+  const Services* services = nullptr;
+  LinkLookup through = nullptr;
+  bool view = false;
+  std::string link;
+  std::string recipient;
+  explicit FetchKey(const FetchKeyView& v)
+      : services(v.services),
+        through(v.through),
+        view(v.view),
+        link(v.link),
+        recipient(v.recipient) {}
+  [[nodiscard]] FetchKeyView as_view() const { return {services, through, view, link, recipient}; }
+};
+
+struct FetchKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(const FetchKeyView& k) const noexcept {
+    std::size_t h = std::hash<std::string_view>{}(k.link);
+    h = h * 1'000'003U ^ std::hash<std::string_view>{}(k.recipient);
+    h = h * 1'000'003U ^ std::hash<const void*>{}(k.services);
+    h = h * 1'000'003U ^ std::hash<const void*>{}(reinterpret_cast<const void*>(k.through));
+    return h * 2U + (k.view ? 1U : 0U);
+  }
+  std::size_t operator()(const FetchKey& k) const noexcept { return (*this)(k.as_view()); }
+};
+
+struct FetchKeyEqual {
+  using is_transparent = void;
+  static bool same(const FetchKeyView& a, const FetchKeyView& b) {
+    return a.services == b.services && a.through == b.through && a.view == b.view &&
+           a.link == b.link && a.recipient == b.recipient;
+  }
+  bool operator()(const FetchKey& a, const FetchKey& b) const {
+    return same(a.as_view(), b.as_view());
+  }
+  bool operator()(const FetchKeyView& a, const FetchKey& b) const { return same(a, b.as_view()); }
+  bool operator()(const FetchKey& a, const FetchKeyView& b) const { return same(a.as_view(), b); }
+};
+
+struct Fetch {
+  util::TimePoint decided_at;
+  std::optional<util::TimePoint> until;  // the horizon: not answered from here from then on
+  domain::Principal who;
+  domain::FileContent content;
+};
+
+class FetchMemo {
+ public:
+  // The credentials of `req` as the memo keys them, or nullopt when the request is decided every
+  // time (see above).
+  static std::optional<FetchKeyView> key(const Services& s, const http::Request& req,
+                                         LinkLookup through, bool view) {
+    if (!s.state_stamp || !req.header("Authorization").empty()) {
+      return std::nullopt;
+    }
+    const auto cookies = req.header("Cookie");
+    if (!cookie_view(cookies, session_cookie_name(s.options)).empty() ||
+        !cookie_view(cookies, link_cookie_name(s.options)).empty()) {
+      return std::nullopt;
+    }
+    return FetchKeyView{&s, through, view, req.params.at(0),
+                        cookie_view(cookies, recipient_cookie_name(s.options))};
+  }
+
+  // Reads the state stamp for this request (before anything is decided from stored state); a
+  // stamp unlike the last one forgets every decision kept.
+  std::optional<util::StateStamp> stamp(const Services& s) {
+    auto now = s.state_stamp();
+    if (now && (!stamp_ || *stamp_ != *now)) {
+      forget();
+      stamp_ = now;
+    }
+    return now;
+  }
+
+  // The decision kept for `key` when it still holds at `now`, under the stamp just read.
+  const Fetch* find(const FetchKeyView& key, util::TimePoint now) {
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      return nullptr;
+    }
+    const Fetch& kept = it->second;
+    if (now < kept.decided_at || (kept.until && now >= *kept.until)) {
+      bytes_ -= kept.content.size;
+      entries_.erase(it);
+      return nullptr;
+    }
+    return &kept;
+  }
+
+  const Fetch& keep(const FetchKeyView& key, Fetch fetch) {
+    if (entries_.size() >= kEntries || bytes_ + fetch.content.size > kBytes) {
+      forget();
+    }
+    if (const auto old = entries_.find(key); old != entries_.end()) {
+      bytes_ -= old->second.content.size;
+      entries_.erase(old);
+    }
+    bytes_ += fetch.content.size;
+    return entries_.emplace(FetchKey(key), std::move(fetch)).first->second;
+  }
+
+ private:
+  void forget() {
+    entries_.clear();
+    bytes_ = 0;
+  }
+
+  // Bound the memory of a thread serving many different browsers between two writes (the
+  // files' bytes are counted as if no two entries shared them).
+  static constexpr std::size_t kEntries = 1024;
+  static constexpr std::int64_t kBytes = std::int64_t{4} << 20;
+  std::int64_t bytes_ = 0;
+  std::optional<util::StateStamp> stamp_;
+  std::unordered_map<FetchKey, Fetch, FetchKeyHash, FetchKeyEqual> entries_;
+};
+
+// GET …/content (or …/view) of the shared item itself, through `through`.
+http::Handler fetch_shared_item(Services& s, LinkLookup through, bool view) {
+  return [&s, through, view](http::Request& req) -> http::Response {
+    const auto respond = [&](const domain::Principal& who, const domain::FileContent& content) {
+      s.sharing.record_use(who, content.access);
+      audit_read(s, who, who.via->item_id, view ? "item.viewed" : "item.downloaded");
+      return finish(view ? view_response(req, content) : content_response(req, content));
+    };
+    thread_local FetchMemo memo;
+    const auto key = FetchMemo::key(s, req, through, view);
+    const auto stamp = key ? memo.stamp(s) : std::nullopt;
+    if (stamp) {
+      if (const Fetch* kept = memo.find(*key, s.clock.now())) {
+        return respond(kept->who, kept->content);
+      }
+    }
+    const util::TimeHorizon horizon;
+    const auto decided_at = s.clock.now();
+    auto who = through(s, req);
+    if (!who) {
+      return finish(fail(who.error()));
+    }
+    auto content = view ? s.files.open_for_view(who.value(), who.value().via->item_id)
+                        : s.files.open_content(who.value(), who.value().via->item_id);
+    if (!content) {
+      return finish(s, who.value(), tell_blocked(s, req, who.value(), fail(content.error())));
+    }
+    if (stamp && content.value().bytes && content.value().fd < 0) {
+      const Fetch& kept =
+          memo.keep(*key, Fetch{decided_at, horizon.earliest(), std::move(who).value(),
+                                std::move(content).value()});
+      return respond(kept.who, kept.content);
+    }
+    return respond(who.value(), content.value());
+  };
+}
+
 // A share's first open in each session (or, without a session, from each client address) is
 // recorded once. The memory is the server's own: after a restart an open may be recorded again.
 void audit_open(Services& s, const domain::Principal& who, const std::string& client_address) {
@@ -361,21 +534,8 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                      }),
               s.options.max_json_body);
 
-  router.get(prefix + "/content",
-             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(content, s.files.open_content(who, who.via->item_id));
-               s.sharing.record_use(who, content.access);
-               audit_read(s, who, who.via->item_id, "item.downloaded");
-               return content_response(req, std::move(content));
-             }));
-
-  router.get(prefix + "/view",
-             shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
-               VST_TRY(content, s.files.open_for_view(who, who.via->item_id));
-               s.sharing.record_use(who, content.access);
-               audit_read(s, who, who.via->item_id, "item.viewed");
-               return view_response(req, std::move(content));
-             }));
+  router.get(prefix + "/content", fetch_shared_item(s, through, false));
+  router.get(prefix + "/view", fetch_shared_item(s, through, true));
 
   router.get(prefix + "/items/{id}",
              shared(s, through, [&s](http::Request& req, const Principal& who) -> Reply {
@@ -401,7 +561,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                VST_TRY(content, s.files.open_content(who, id));
                s.sharing.record_use(who, content.access);
                audit_read(s, who, id, "item.downloaded");
-               return content_response(req, std::move(content));
+               return content_response(req, content);
              }));
 
   router.get(prefix + "/items/{id}/view",
@@ -410,7 +570,7 @@ void add_link_routes(http::Router& router, Services& s, const LinkRoutes& family
                VST_TRY(content, s.files.open_for_view(who, id));
                s.sharing.record_use(who, content.access);
                audit_read(s, who, id, "item.viewed");
-               return view_response(req, std::move(content));
+               return view_response(req, content);
              }));
 
   router.post(prefix + "/items/{id}/children",

@@ -445,7 +445,8 @@ int Application::serve() {
                            return std::nullopt;
                          },
                          api_options,
-                         {}};
+                         {},
+                         [this] { return db_->stamp(); }};
   http::Server server(options, router, metrics);
   try {
     server.bind();

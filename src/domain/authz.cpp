@@ -1,5 +1,7 @@
 #include "domain/authz.hpp"
 
+#include "util/time_horizon.hpp"
+
 #include <algorithm>
 
 namespace vestibule::domain {
@@ -128,7 +130,8 @@ LinkState Authorizer::state_under(const Principal& who, const Link& link,
   if (link.revoked_at) {
     return LinkState::kRevoked;
   }
-  if (const auto expiry = effective_expiry(link, policy); expiry && *expiry <= clock_.now()) {
+  if (const auto expiry = effective_expiry(link, policy);
+      expiry && util::has_come(*expiry, clock_.now())) {
     return LinkState::kExpired;
   }
   switch (link.kind) {
@@ -159,7 +162,7 @@ bool Authorizer::verification_current(const Principal& who, const Policy& policy
   if (policy.reverify_after.count() == 0) {
     return !who.remembered;  // a code for every new session: no remembered device counts
   }
-  return now - *who.proved_at < policy.reverify_after;
+  return !util::has_come(*who.proved_at + policy.reverify_after, now);
 }
 
 Result<LinkState> Authorizer::link_state(const Principal& who, const Link& link) {
@@ -300,7 +303,7 @@ Result<Access> Authorizer::decide(const Principal& who, Action action, const Ite
   if (grantee) {
     VST_TRY(grants, sharing_.applicable_grants(*grantee, principal_id, ids));
     for (const auto& [grant, link] : grants) {
-      if (grant.expires_at && *grant.expires_at <= now) {
+      if (grant.expires_at && util::has_come(*grant.expires_at, now)) {
         continue;
       }
       if (link) {

@@ -3,6 +3,7 @@
 #include "util/duration.hpp"
 #include "util/email.hpp"
 #include "util/names.hpp"
+#include "util/time_horizon.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -620,7 +621,7 @@ std::optional<TimePoint> guest_expires_at(const ExternalIdentity& identity, cons
 
 bool guest_expired(const ExternalIdentity& identity, const Policy& policy, TimePoint now) {
   const auto until = guest_expires_at(identity, policy);
-  return until && *until <= now;
+  return until && util::has_come(*until, now);
 }
 
 }  // namespace vestibule::domain

@@ -5,6 +5,7 @@
 #include "util/html.hpp"
 #include "util/names.hpp"
 #include "util/rfc3339.hpp"
+#include "util/time_horizon.hpp"
 #include "util/url.hpp"
 
 #include <array>
@@ -645,7 +646,7 @@ Result<Principal> Verification::identify(const std::string& session_token) {
     return fail(Errc::kUnauthenticated, "no verified session");
   }
   ExternalSession& s = found.value();
-  if (s.expires_at <= clock_.now()) {
+  if (util::has_come(s.expires_at, clock_.now())) {
     return fail(Errc::kUnauthenticated, "the verified session has ended");
   }
   Principal p;
@@ -664,6 +665,8 @@ Result<Principal> Verification::identify(const std::string& session_token) {
   const auto now = clock_.now();
   if (!s.last_seen_at || now - *s.last_seen_at > std::chrono::minutes(1)) {
     std::ignore = repository_.touch_session(s.id, now);  // a missed touch only ages "last used"
+  } else {
+    util::TimeHorizon::note(*s.last_seen_at + std::chrono::minutes(1));  // touched again then
   }
   return p;
 }

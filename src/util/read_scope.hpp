@@ -10,6 +10,14 @@
 
 namespace vestibule::util {
 
+// Which stored state a request reads: the database (one per process) and its change counter's
+// value. Anything derived from stored state alone is the same under the same stamp.
+struct StateStamp {
+  std::uint64_t database = 0;
+  std::int64_t generation = 0;
+  bool operator==(const StateStamp&) const = default;
+};
+
 class ReadScope {
  public:
   ReadScope();

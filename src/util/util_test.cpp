@@ -5,6 +5,7 @@
 #include "util/file_io.hpp"
 #include "util/names.hpp"
 #include "util/rfc3339.hpp"
+#include "util/time_horizon.hpp"
 #include "util/url.hpp"
 
 #include <set>
@@ -16,6 +17,33 @@
 
 namespace vestibule::util {
 namespace {
+
+TEST(TimeHorizon, NotesTheEarliestTimeNotYetComeAndNothingWithoutAnOpenHorizon) {
+  const TimePoint now{std::chrono::seconds{1'000'000}};
+  EXPECT_TRUE(has_come(now, now));  // outside a horizon: only the comparison
+  const TimeHorizon horizon;
+  EXPECT_FALSE(horizon.earliest());
+  EXPECT_TRUE(has_come(now - std::chrono::seconds{5}, now));  // past: never changes again
+  EXPECT_FALSE(horizon.earliest());
+  EXPECT_FALSE(has_come(now + std::chrono::hours{2}, now));
+  EXPECT_FALSE(has_come(now + std::chrono::hours{1}, now));
+  EXPECT_FALSE(has_come(now + std::chrono::hours{3}, now));
+  ASSERT_TRUE(horizon.earliest());
+  EXPECT_EQ(*horizon.earliest(), now + std::chrono::hours{1});
+}
+
+TEST(TimeHorizon, AnEnclosingHorizonSeesWhatANestedOneNotes) {
+  const TimePoint now{std::chrono::seconds{1'000'000}};
+  const TimeHorizon outer;
+  TimeHorizon::note(now + std::chrono::hours{5});
+  {
+    const TimeHorizon inner;
+    TimeHorizon::note(now + std::chrono::hours{2});
+    EXPECT_EQ(inner.earliest(), now + std::chrono::hours{2});
+  }
+  TimeHorizon::note(now + std::chrono::hours{3});
+  EXPECT_EQ(outer.earliest(), now + std::chrono::hours{2});
+}
 
 TEST(ByteSize, ReadsInBinaryUnits) {
   EXPECT_EQ(util::format_byte_size(0), "0 bytes");

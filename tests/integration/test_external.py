@@ -170,11 +170,14 @@ class ExternalCase(VestibuleTestCase):
     """A fresh SMTP sink and a fresh server delivering to it (with a test clock and a signed-in
     admin) for every test."""
 
+    server_env = {}  # more environment for the server (settings as VESTIBULE_<SECTION>__<KEY>)
+
     def setUp(self):
         super().setUp()
         self.sink = SmtpSink()
         self.addCleanup(self.sink.close)  # runs after the server's cleanup (LIFO)
-        self.server = self.start_server(extra_args=["--test-clock"], env=smtp_env(self.sink.port))
+        self.server = self.start_server(extra_args=["--test-clock"],
+                                        env=dict(smtp_env(self.sink.port), **self.server_env))
         self.admin_c = self.admin(self.server)
         self.root = self.admin_c.personal_root()
 

@@ -6,18 +6,30 @@ link on other connections (so the memos are warm and in use), and check that the
 request of a recipient on its own kept-alive connection is refused: a revoked link, a removed
 recipient, a blocked address, an expiry passed on the clock, and policy changes written by a
 second process (`vestibule settings set` on the same database file), and a revoke made through a
-second server on the same database (another node).
+second server on the same database (another node). ClockBoundTest: a repeated fetch answered
+from the decision kept for it ends exactly when a time that decision depends on comes, with
+nothing written in between.
 
 SPEC §7 (authorization from current state), §8; issue "Speed to the limit" (the faster path
 never answers from stale state).
 """
 
+import datetime
 import threading
 import time
 import unittest
 
 from harness import database_env, run_cli, wait_until
 from test_external import EVE, ExternalCase, shares, smtp_env
+from test_guests import GIA, GuestCase
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def format_time(when):
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 OTHERS = ["olga@partner.example", "omar@partner.example"]
 CONTENT = b"fresh state only\n"
@@ -136,6 +148,85 @@ class FreshStateTest(ExternalCase):
                                  "--data-dir", self.server.data_dir)
         self.assertEqual(code, 0, out + err)
         self.refused_after_another_node(eve, link["token"])
+
+
+class ClockBoundTest(GuestCase):
+    """A browser fetching the same small file again through the same link is answered from the
+    decision kept for it while nothing stored changes (SPEC §7 and docs/architecture.md). That
+    decision must end the moment a time it depends on comes, with nothing written in between: the
+    link's expiry, the recipient's expiry, the end of the reverification period, the end of the
+    verified session, a guest's expiry. The server runs one thread, so every request meets what
+    the requests before it kept. The session's "last used" is written once a minute (a write that
+    empties the memo by itself), so each test makes its last served requests 30 s before the
+    time, when the memo's own bound is that time, and the next one 1 s after it."""
+
+    server_env = {"VESTIBULE_SERVER__THREADS": "1"}
+
+    def now(self):
+        return parse_time(self.advance("0"))
+
+    def served_then_refused_at(self, c, token, when, status):
+        seconds = int((when - self.now()).total_seconds()) - 30
+        self.assertGreater(seconds, 0, "the time %s is already near" % when)
+        self.advance("%ds" % seconds)
+        # The first request may write "last used"; the second is decided again and kept; the
+        # third is answered from what was kept.
+        for _ in range(3):
+            r = c.get(shares(token, "/content"))
+            self.assertStatus(r, 200)
+            self.assertEqual(r.body, CONTENT)
+        self.advance("31s")
+        r = c.get(shares(token, "/content"))
+        self.assertEqual(r.status, status, r.describe())
+        self.assertNotEqual(r.body, CONTENT)
+        return r
+
+    def verified(self, token, address=EVE, remember=False):
+        c = self.keep_alive_browser()
+        self.verified_browser(token, address=address, remember=remember, client=c)
+        return c
+
+    def test_the_link_expires(self):
+        _, link = self.share([EVE], data=CONTENT)
+        c = self.verified(link["token"])
+        r = self.admin_c.patch("/api/v1/links/%d" % link["id"], json={"expires_in": "1h"})
+        self.assertStatus(r, 200)
+        when = parse_time(r.json()["effective_expires_at"])
+        self.served_then_refused_at(c, link["token"], when, 410)
+
+    def test_the_recipient_expires(self):
+        item = self.admin_c.upload(self.root, "expiring.txt", CONTENT)
+        self.assertStatus(item, 201)
+        when = self.now() + datetime.timedelta(hours=2)
+        r = self.admin_c.post("/api/v1/items/%d/links" % item.json()["id"],
+                              json={"kind": "specific",
+                                    "recipients": [{"address": EVE,
+                                                    "expires_at": format_time(when)}]})
+        self.assertStatus(r, 201)
+        c = self.verified(r.json()["token"])
+        self.served_then_refused_at(c, r.json()["token"], when, 403)
+
+    def test_the_reverification_period_ends(self):
+        self.settings(reverify_after="6h", remember_device_for="6h")
+        _, link = self.share([EVE], data=CONTENT)
+        proved = self.now()
+        c = self.verified(link["token"])  # not remembered: the session lasts 12 h
+        self.served_then_refused_at(c, link["token"], proved + datetime.timedelta(hours=6), 401)
+
+    def test_the_verified_session_ends(self):
+        _, link = self.share([EVE], data=CONTENT)
+        proved = self.now()
+        c = self.verified(link["token"])  # not remembered: 12 h, within the 30 d reverification
+        self.served_then_refused_at(c, link["token"], proved + datetime.timedelta(hours=12), 401)
+
+    def test_the_guest_expires(self):
+        self.settings(guest_expiry="30d", reverify_after="60d", remember_device_for="60d")
+        _, link = self.share([GIA], data=CONTENT)
+        self.promote(GIA)
+        c = self.verified(link["token"], address=GIA, remember=True)  # the session lasts 60 d
+        when = parse_time(self.record(GIA)["guest_expires_at"])
+        self.served_then_refused_at(c, link["token"], when, 401)
+
 
 if __name__ == "__main__":
     unittest.main()

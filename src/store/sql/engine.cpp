@@ -56,6 +56,13 @@ bool Database::memo_ready() {
   return true;
 }
 
+std::optional<util::StateStamp> Database::stamp() {
+  if (!memo_ready()) {
+    return std::nullopt;
+  }
+  return util::StateStamp{id_, t_memo.generation};
+}
+
 const std::any* Database::memo_find(const std::string& key) {
   const auto it = t_memo.entries.find(key);
   if (it == t_memo.entries.end()) {

@@ -13,6 +13,7 @@
 // memoized, only the rows it is decided from.
 #pragma once
 
+#include "util/read_scope.hpp"
 #include "util/result.hpp"
 
 #include <any>
@@ -168,6 +169,10 @@ class Database {
   Result<T> memoized_read(std::string key, Body&& body);
   // How many memoized reads this thread answered without the database (for tests).
   static std::uint64_t memo_hits();
+  // The state this request reads, as its ReadScope knows it (the counter read once per scope,
+  // as for memoized reads); nullopt outside a scope or when the counter cannot be known. Read
+  // before deciding anything from stored state, it names the state the decision was made from.
+  std::optional<util::StateStamp> stamp();
 
   // Applies the migrations not yet applied; returns the schema version reached.
   virtual Result<int> migrate() = 0;
