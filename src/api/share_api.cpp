@@ -365,12 +365,9 @@ class FetchMemo {
     if (entries_.size() >= kEntries || bytes_ + fetch.content.size > kBytes) {
       forget();
     }
-    if (const auto old = entries_.find(key); old != entries_.end()) {
-      bytes_ -= old->second.content.size;
-      entries_.erase(old);
-    }
+    // Called after find() missed, so nothing is kept for `key` now.
     bytes_ += fetch.content.size;
-    return entries_.emplace(FetchKey(key), std::move(fetch)).first->second;
+    return entries_.insert_or_assign(FetchKey(key), std::move(fetch)).first->second;
   }
 
  private:

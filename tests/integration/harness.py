@@ -14,6 +14,7 @@ Standard library only; run with Debian's /usr/bin/python3.
 """
 
 import atexit
+import datetime
 import email.utils
 import hashlib
 import http.client
@@ -132,6 +133,17 @@ def run_cli(*args, timeout=60, env=None):
     proc = subprocess.run([binary_path(), *args], capture_output=True, text=True,
                           timeout=timeout, env=child_env(extra), stdin=subprocess.DEVNULL)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def parse_time(text):
+    """A time as the API writes it (RFC 3339 in UTC, to the second), as an aware datetime."""
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def format_time(when):
+    """An aware datetime as the API writes times."""
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def wait_until(condition, timeout, what, interval=0.02):

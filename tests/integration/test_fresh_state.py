@@ -19,17 +19,9 @@ import threading
 import time
 import unittest
 
-from harness import database_env, run_cli, wait_until
+from harness import database_env, format_time, parse_time, run_cli, wait_until
 from test_external import EVE, ExternalCase, shares, smtp_env
 from test_guests import GIA, GuestCase
-
-
-def parse_time(text):
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def format_time(when):
-    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 OTHERS = ["olga@partner.example", "omar@partner.example"]
 CONTENT = b"fresh state only\n"

@@ -14,7 +14,7 @@ import os
 import unittest
 import urllib.parse
 
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, VestibuleTestCase
+from harness import ADMIN_EMAIL, ADMIN_PASSWORD, VestibuleTestCase, parse_time
 from smtp_sink import SmtpSink
 
 SMTP_FROM = "Vestibule <no-reply@test.example>"
@@ -26,11 +26,6 @@ _counter = itertools.count(1)
 
 def unique(prefix):
     return "%s-%d-%d" % (prefix, os.getpid(), next(_counter))
-
-
-def parse_time(text):
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)
 
 
 def quoted(address):

@@ -17,21 +17,12 @@ SPEC §4 flows 2-4 and 7, §5 (shared-with-me); UX "The recipient"; SECURITY-CHE
 import datetime
 import urllib.parse
 
-from harness import quote_name
+from harness import format_time, parse_time, quote_name
 from smtp_sink import share_url_of, token_of
 from test_external import EVA, EVE, RECIPIENT_COOKIE, ExternalCase, shares, unique
 
 FRED = "fred@partner.example"  # another external recipient, of other links
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # the type is decided by the name, not the bytes
-
-
-def rfc3339(text):
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)
-
-
-def fmt(when):
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def twin(link_id, rest=""):
@@ -41,7 +32,7 @@ def twin(link_id, rest=""):
 class RecipientPagesCase(ExternalCase):
 
     def now(self):
-        return rfc3339(self.advance("0s"))
+        return parse_time(self.advance("0s"))
 
     def upload(self, name, data=b"shared bytes\n", folder=None):
         r = self.admin_c.upload(folder or self.root, name, data)
@@ -83,8 +74,8 @@ class SummaryFieldsTest(RecipientPagesCase):
         self.assertEqual((got["organization_name"], got["organization_contact"]),
                          ("Example Corp", "IT help desk, it-help@example.org"))
         now = self.now()
-        link_expiry = fmt(now + datetime.timedelta(days=10))
-        own_expiry = fmt(now + datetime.timedelta(days=4))
+        link_expiry = format_time(now + datetime.timedelta(days=10))
+        own_expiry = format_time(now + datetime.timedelta(days=4))
         item = self.upload(unique("plan") + ".txt")
         link = self.link(item["id"], kind="specific", expires_at=link_expiry,
                          recipients=[{"address": EVE, "expires_at": own_expiry}, FRED])
@@ -117,7 +108,7 @@ class SummaryFieldsTest(RecipientPagesCase):
         # The policy's maximum lifetime shortens the link's expiry at once.
         self.settings(specific_link_max_lifetime="2d")  # the link was created at `now`
         self.assertEqual(self.summary(eve, token)["expires_at"],
-                         fmt(now + datetime.timedelta(days=2)))
+                         format_time(now + datetime.timedelta(days=2)))
 
         # No remembered device when every session needs a code.
         self.settings(reverify_after="0", remember_device_for="0")
@@ -155,7 +146,7 @@ class SummaryFieldsTest(RecipientPagesCase):
         b = self.request_code(stranger, link["token"], EVA)
         self.assertEqual(a.body, b.body)  # the same bytes, invited or not
         body = a.json()
-        self.assertEqual(body["expires_at"], fmt(now + datetime.timedelta(minutes=12)))
+        self.assertEqual(body["expires_at"], format_time(now + datetime.timedelta(minutes=12)))
         self.assertEqual(body["code_length"], 7)
         self.assertEqual(body["resend_after_seconds"], 30)
         self.assertEqual(body["code_lifetime"], "12m")
@@ -179,7 +170,7 @@ class ReasonTest(RecipientPagesCase):
         self.assertEqual(s["needs"], "verification")
         self.assertEqual(s["signed_in_as"], {"kind": "external", "email": EVE})
         self.assertEqual(s["reason"], "reverification_due")
-        self.assertEqual(s["proved_at"], fmt(proved))
+        self.assertEqual(s["proved_at"], format_time(proved))
         self.assertStatus(eve.get(shares(token, "/content")), 401, "unauthenticated")
 
     def test_removed_blocked_not_invited_and_nothing_for_anonymous(self):
@@ -280,7 +271,7 @@ class DeadLinkTest(RecipientPagesCase):
         me = self.admin_c.me()
         name = unique("secret-plan") + ".txt"
         item = self.upload(name)
-        expiry = fmt(self.now() + datetime.timedelta(days=1))
+        expiry = format_time(self.now() + datetime.timedelta(days=1))
         expiring = self.link(item["id"], kind="specific", recipients=[EVE], expires_at=expiry)
         revoked = self.link(item["id"], kind="specific", recipients=[EVE])
         eve, _ = self.verified_browser(revoked["token"], EVE)
@@ -409,7 +400,7 @@ class SharedWithMeTest(RecipientPagesCase):
         first, first_link = self.share([EVE], name=unique("first") + ".txt", data=b"first\n")
         self.advance("1m")
         second, second_link = self.share([EVE, FRED], name=unique("second") + ".txt")
-        expiry = fmt(self.now() + datetime.timedelta(days=3))
+        expiry = format_time(self.now() + datetime.timedelta(days=3))
         third = self.upload(unique("third") + ".png", PNG)
         third_link = self.link(third["id"], kind="specific", block_download=True,
                                recipients=[{"address": EVE, "expires_at": expiry}])

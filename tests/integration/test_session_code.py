@@ -20,7 +20,7 @@ import datetime
 import re
 import urllib.parse
 
-from harness import quote_name
+from harness import format_time, parse_time, quote_name
 from smtp_sink import code_of
 from test_external import (BROWSER_COOKIE, EVA, EVE, RECIPIENT_COOKIE, ExternalCase, is_code_mail,
                            shares, wrong_code)
@@ -33,15 +33,6 @@ EDO = "edo@partner.example"  # shared with, then deleted from the directory
 
 SIGN_IN = "/api/v1/session/code"
 CONFIRM = "/api/v1/session/code/confirm"
-
-
-def rfc3339(text):
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc)
-
-
-def fmt(when):
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def cookie_attributes(resp, name):
@@ -67,7 +58,7 @@ def comparable(resp):
 class SessionCodeCase(ExternalCase):
 
     def now(self):
-        return rfc3339(self.advance("0s"))
+        return parse_time(self.advance("0s"))
 
     def ask(self, client, address):
         r = client.post(SIGN_IN, json={"email": address})
@@ -127,7 +118,7 @@ class SignInWithACodeTest(SessionCodeCase):
         self.assertEqual(body["code_length"], 8)
         self.assertEqual(body["code_lifetime"], "10m")
         self.assertEqual(body["resend_after_seconds"], 30)
-        self.assertEqual(rfc3339(body["expires_at"]), self.now() + datetime.timedelta(minutes=10))
+        self.assertEqual(parse_time(body["expires_at"]), self.now() + datetime.timedelta(minutes=10))
         # "Remember this device" for min(remember_device_for, reverify_after): 30 days by default.
         self.assertEqual(body["remember_device_seconds"], 30 * 86400)
         attributes = cookie_attributes(r, BROWSER_COOKIE)
@@ -275,8 +266,8 @@ class RecipientStatesTest(SessionCodeCase):
         self.signed_in_browser(EVE)
         row = self.access_row(item["id"], EVE)
         self.assertEqual(row["state"], "verified")
-        self.assertEqual(rfc3339(row["verified_at"]), proved)
-        self.assertEqual(rfc3339(row["reverify_at"]), proved + datetime.timedelta(days=30))
+        self.assertEqual(parse_time(row["verified_at"]), proved)
+        self.assertEqual(parse_time(row["reverify_at"]), proved + datetime.timedelta(days=30))
         self.assertIsNone(self.access_row(item["id"], member)["verified_at"])
         self.assertIsNone(self.access_row(item["id"], member)["reverify_at"])
         # The same recipient object in GET /api/v1/links/{id} and GET /api/v1/me/shares.
@@ -292,19 +283,19 @@ class RecipientStatesTest(SessionCodeCase):
         # The admin shortens the period: due earlier, at once.
         self.settings(reverify_after="7d", remember_device_for="7d")
         row = self.access_row(item["id"], EVE)
-        self.assertEqual(rfc3339(row["verified_at"]), proved)
-        self.assertEqual(row["reverify_at"], fmt(proved + datetime.timedelta(days=7)))
+        self.assertEqual(parse_time(row["verified_at"]), proved)
+        self.assertEqual(row["reverify_at"], format_time(proved + datetime.timedelta(days=7)))
         # A link's verification later proves the address again.
         self.advance("2d")
         again = self.now()
         self.verified_browser(link["token"], EVE)
         row = self.access_row(item["id"], EVE)
-        self.assertEqual(row["verified_at"], fmt(again))
-        self.assertEqual(row["reverify_at"], fmt(again + datetime.timedelta(days=7)))
+        self.assertEqual(row["verified_at"], format_time(again))
+        self.assertEqual(row["reverify_at"], format_time(again + datetime.timedelta(days=7)))
         # Period 0 (a code for every new session): nothing is due later.
         self.settings(reverify_after="0", remember_device_for="0")
         row = self.access_row(item["id"], EVE)
-        self.assertEqual(row["verified_at"], fmt(again))
+        self.assertEqual(row["verified_at"], format_time(again))
         self.assertIsNone(row["reverify_at"])
 
 
